@@ -1,0 +1,42 @@
+//! `heard index`: bring the index up to date and report every file with a problem.
+
+use std::io::Write;
+use std::process::ExitCode;
+
+use super::{EXIT_PROBLEMS, plural};
+use crate::Library;
+use crate::cli::IndexArgs;
+
+/// Run `heard index`.
+pub fn run(args: IndexArgs, lib: &Library) -> anyhow::Result<ExitCode> {
+    let (_, report) = super::open_index(lib)?;
+    if args.json {
+        let mut out = std::io::stdout().lock();
+        serde_json::to_writer_pretty(&mut out, &report)?;
+        writeln!(out)?;
+    } else {
+        for p in &report.problems {
+            eprintln!("{p}");
+        }
+        eprintln!(
+            "{}{} in {:.2} s: {} added, {} changed, {} removed, {} unchanged, {}",
+            if report.rebuilt {
+                "Built a new index: "
+            } else {
+                "Indexed "
+            },
+            plural(report.sources, "source", "sources"),
+            report.elapsed.as_secs_f64(),
+            report.added,
+            report.changed,
+            report.removed,
+            report.unchanged,
+            plural(report.problems.len(), "problem", "problems"),
+        );
+    }
+    Ok(if report.problems.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(EXIT_PROBLEMS)
+    })
+}

@@ -1,0 +1,416 @@
+//! Front matter: the metadata block at the top of a source, in YAML (between `---` lines)
+//! or TOML (between `+++` lines).
+//!
+//! Parsing is lenient the way a person expects: `tags: housing` and `tags: [housing]` both
+//! work, `organization` is read as `organisation`, and fields heard does not know are kept.
+//! A syntax error makes the block unusable and is reported with its line in the file; a
+//! bad value in one field is reported with that field's line and the field is ignored, so
+//! the source still loads.
+
+use std::collections::BTreeMap;
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use super::{Kind, Sensitivity};
+
+/// The metadata of a source, as written in its front matter. Every field is optional.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(default)]
+pub struct FrontMatter {
+    /// Stable identifier of the source. Default: its path under the corpus folder without
+    /// the `.md` extension.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    /// Title. Default: the first heading, else the file name.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
+    /// What sort of source this is. Default: from the top folder (`testimonies/`,
+    /// `reports/`, `submissions/`, `notes/`), else `other`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub kind: Option<Kind>,
+    /// Date of the source: `YYYY-MM-DD`, `YYYY-MM` or `YYYY`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(regex(pattern = r"^\d{4}(-\d{2}(-\d{2})?)?$"))]
+    pub date: Option<String>,
+    /// The organisation that wrote or holds it.
+    #[serde(skip_serializing_if = "Option::is_none", alias = "organization")]
+    pub organisation: Option<String>,
+    /// Authors (staff, not lived-experience contributors).
+    #[serde(skip_serializing_if = "Vec::is_empty", alias = "author")]
+    pub authors: Vec<String>,
+    /// Pseudonymous ids of the people whose words appear in it.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub contributors: Vec<String>,
+    /// Themes, as tag slugs such as `housing` or `mental-health`.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub tags: Vec<String>,
+    /// Public address of the source, if it is published.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+    /// Who may see it. `restricted` sources are searchable by officers but never appear in
+    /// a volunteer's view, a draft or an export.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sensitivity: Option<Sensitivity>,
+    /// For a submission: the consultation it answered.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub consultation: Option<String>,
+    /// Any other fields: kept as they are, never rejected.
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, Value>,
+}
+
+/// The syntax of a front matter block.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Syntax {
+    /// Between `---` lines.
+    Yaml,
+    /// Between `+++` lines.
+    Toml,
+}
+
+/// A front matter block split from the body of a file.
+#[derive(Debug)]
+pub struct Split<'a> {
+    /// The front matter, if the file has one.
+    pub front: Option<(Syntax, &'a str)>,
+    /// 1-based line of the first line inside the block.
+    pub front_line: usize,
+    /// The Markdown body.
+    pub body: &'a str,
+    /// Number of lines before the body starts (to turn body lines into file lines).
+    pub body_line_offset: usize,
+}
+
+/// An error that makes the front matter unusable, with its line in the file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SyntaxError {
+    /// 1-based line in the file.
+    pub line: usize,
+    /// What is wrong and how to fix it.
+    pub message: String,
+}
+
+/// Split a file into front matter and body. `text` must not start with a byte order mark.
+pub fn split(text: &str) -> Result<Split<'_>, SyntaxError> {
+    let first_end = text.find('\n').map_or(text.len(), |i| i + 1);
+    let first = text[..first_end].trim_end();
+    let syntax = match first {
+        "---" => Syntax::Yaml,
+        "+++" => Syntax::Toml,
+        _ => {
+            return Ok(Split {
+                front: None,
+                front_line: 0,
+                body: text,
+                body_line_offset: 0,
+            });
+        }
+    };
+    let fence = first;
+    let mut pos = first_end;
+    let mut line = 2;
+    while pos < text.len() {
+        let end = text[pos..].find('\n').map_or(text.len(), |i| pos + i + 1);
+        let l = text[pos..end].trim_end();
+        if l == fence || (syntax == Syntax::Yaml && l == "...") {
+            return Ok(Split {
+                front: Some((syntax, &text[first_end..pos])),
+                front_line: 2,
+                body: &text[end..],
+                body_line_offset: line,
+            });
+        }
+        pos = end;
+        line += 1;
+    }
+    Err(SyntaxError {
+        line: 1,
+        message: format!(
+            "front matter opened with `{fence}` on line 1 is never closed; add a line with `{fence}` after the last field"
+        ),
+    })
+}
+
+/// A field whose value could not be used; the rest of the front matter still applies.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FieldError {
+    /// 1-based line in the file.
+    pub line: usize,
+    /// What is wrong and how to fix it.
+    pub message: String,
+}
+
+/// Parse a front matter block. `first_line` is the file line of the block's first line.
+pub fn parse(
+    syntax: Syntax,
+    block: &str,
+    first_line: usize,
+) -> Result<(FrontMatter, Vec<FieldError>), SyntaxError> {
+    let value = match syntax {
+        Syntax::Yaml => parse_yaml(block, first_line)?,
+        Syntax::Toml => parse_toml(block, first_line)?,
+    };
+    let map = match value {
+        Value::Object(map) => map,
+        Value::Null => serde_json::Map::new(),
+        other => {
+            return Err(SyntaxError {
+                line: first_line,
+                message: format!(
+                    "front matter must be a set of `key: value` fields, not {}",
+                    describe(&other)
+                ),
+            });
+        }
+    };
+    let mut fm = FrontMatter::default();
+    let mut errors = Vec::new();
+    let line_of = |key: &str| field_line(block, key).map_or(first_line, |l| first_line + l);
+    for (key, value) in map {
+        let canonical = match key.as_str() {
+            "organization" => "organisation",
+            "author" => "authors",
+            k => k,
+        };
+        let result: Result<(), String> = match canonical {
+            "id" => scalar(&value).map(|v| fm.id = v),
+            "title" => scalar(&value).map(|v| fm.title = v),
+            "organisation" => scalar(&value).map(|v| fm.organisation = v),
+            "url" => scalar(&value).map(|v| fm.url = v),
+            "consultation" => scalar(&value).map(|v| fm.consultation = v),
+            "authors" => list(&value).map(|v| fm.authors = v),
+            "contributors" => list(&value).map(|v| fm.contributors = v),
+            "tags" => list(&value).map(|v| fm.tags = v.iter().map(|t| tag_slug(t)).collect()),
+            "date" => date(&value).map(|v| fm.date = v),
+            "kind" => match scalar(&value) {
+                Ok(Some(s)) => Kind::parse(&s).map(|k| fm.kind = Some(k)).ok_or_else(|| {
+                    format!("`kind: {s}` is not one of testimony, report, submission, notes, other")
+                }),
+                Ok(None) => Ok(()),
+                Err(e) => Err(e),
+            },
+            "sensitivity" => match scalar(&value) {
+                Ok(Some(s)) => Sensitivity::parse(&s)
+                    .map(|v| fm.sensitivity = Some(v))
+                    .ok_or_else(|| {
+                        // Unknown sensitivity must never make a source more visible.
+                        fm.sensitivity = Some(Sensitivity::Restricted);
+                        format!(
+                            "`sensitivity: {s}` is not one of public, internal, restricted; treating the source as restricted"
+                        )
+                    }),
+                Ok(None) => Ok(()),
+                Err(e) => Err(e),
+            },
+            _ => {
+                fm.extra.insert(key.clone(), value);
+                Ok(())
+            }
+        };
+        if let Err(message) = result {
+            errors.push(FieldError {
+                line: line_of(&key),
+                message: format!("front matter field `{key}`: {message}"),
+            });
+        }
+    }
+    Ok((fm, errors))
+}
+
+/// Tags are compared as slugs: lower case, words joined by `-`, no leading `#`.
+pub fn tag_slug(tag: &str) -> String {
+    let t = tag.trim().trim_start_matches('#').to_lowercase();
+    let mut out = String::with_capacity(t.len());
+    for c in t.chars() {
+        if c.is_whitespace() || c == '_' {
+            if !out.ends_with('-') {
+                out.push('-');
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out.trim_matches('-').to_string()
+}
+
+fn parse_yaml(block: &str, first_line: usize) -> Result<Value, SyntaxError> {
+    if block.trim().is_empty() {
+        return Ok(Value::Null);
+    }
+    serde_saphyr::from_str::<Value>(block).map_err(|e| {
+        let line = e.location().map_or(first_line, |l| first_line + l.line() as usize - 1);
+        let text = e.to_string();
+        let text = text.lines().next().unwrap_or_default().to_string();
+        SyntaxError {
+            line,
+            message: format!("front matter is not valid YAML: {text}. Check the quotes and `key: value` layout on this line"),
+        }
+    })
+}
+
+fn parse_toml(block: &str, first_line: usize) -> Result<Value, SyntaxError> {
+    match block.parse::<toml::Table>() {
+        Ok(table) => Ok(toml_to_json(toml::Value::Table(table))),
+        Err(e) => {
+            let line = e.span().map_or(first_line, |s| {
+                first_line + block[..s.start.min(block.len())].matches('\n').count()
+            });
+            Err(SyntaxError {
+                line,
+                message: format!(
+                    "front matter is not valid TOML: {}. Strings need quotes: `title = \"…\"`",
+                    e.message().trim_end_matches('.')
+                ),
+            })
+        }
+    }
+}
+
+fn toml_to_json(value: toml::Value) -> Value {
+    match value {
+        toml::Value::String(s) => Value::String(s),
+        toml::Value::Integer(i) => Value::from(i),
+        toml::Value::Float(f) => Value::from(f),
+        toml::Value::Boolean(b) => Value::Bool(b),
+        // Dates stay in the form they were written in, like every other date heard reads.
+        toml::Value::Datetime(d) => Value::String(d.to_string()),
+        toml::Value::Array(a) => Value::Array(a.into_iter().map(toml_to_json).collect()),
+        toml::Value::Table(t) => {
+            Value::Object(t.into_iter().map(|(k, v)| (k, toml_to_json(v))).collect())
+        }
+    }
+}
+
+/// The 0-based line within `block` where `key` is set, if it can be found.
+fn field_line(block: &str, key: &str) -> Option<usize> {
+    block.lines().position(|l| {
+        let l = l.trim_start().trim_start_matches(['"', '\'']);
+        l.strip_prefix(key).is_some_and(|rest| {
+            let rest = rest.trim_start_matches(['"', '\'']).trim_start();
+            rest.starts_with(':') || rest.starts_with('=')
+        })
+    })
+}
+
+fn describe(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "nothing",
+        Value::Bool(_) => "true/false",
+        Value::Number(_) => "a number",
+        Value::String(_) => "text",
+        Value::Array(_) => "a list",
+        Value::Object(_) => "a set of fields",
+    }
+}
+
+fn scalar(v: &Value) -> Result<Option<String>, String> {
+    match v {
+        Value::Null => Ok(None),
+        Value::String(s) if s.trim().is_empty() => Ok(None),
+        Value::String(s) => Ok(Some(s.trim().to_string())),
+        Value::Number(n) => Ok(Some(n.to_string())),
+        Value::Bool(b) => Ok(Some(b.to_string())),
+        other => Err(format!("expected text, found {}", describe(other))),
+    }
+}
+
+fn list(v: &Value) -> Result<Vec<String>, String> {
+    match v {
+        Value::Null => Ok(Vec::new()),
+        // `tags: housing, health` is a common way of writing a short list.
+        Value::String(s) => Ok(s
+            .split(',')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(String::from)
+            .collect()),
+        Value::Array(items) => items
+            .iter()
+            .filter_map(|i| match scalar(i) {
+                Ok(Some(s)) => Some(Ok(s)),
+                Ok(None) => None,
+                Err(_) => Some(Err(format!(
+                    "expected a list of text items, but one item is {}",
+                    describe(i)
+                ))),
+            })
+            .collect(),
+        other => Err(format!(
+            "expected a list such as [a, b], found {}",
+            describe(other)
+        )),
+    }
+}
+
+fn date(v: &Value) -> Result<Option<String>, String> {
+    let Some(s) = scalar(v)? else {
+        return Ok(None);
+    };
+    match crate::corpus::PartialDate::parse(&s) {
+        Some(_) => Ok(Some(s)),
+        None => Err(format!(
+            "`{s}` is not a date; write it as YYYY-MM-DD (or YYYY-MM, or YYYY)"
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn both(yaml: &str, toml: &str) -> [(FrontMatter, Vec<FieldError>); 2] {
+        let y = parse(Syntax::Yaml, yaml, 2).expect("yaml");
+        let t = parse(Syntax::Toml, toml, 2).expect("toml");
+        [y, t]
+    }
+
+    #[test]
+    fn yaml_and_toml_read_the_same_fields() {
+        for (fm, errors) in both(
+            "title: A report\nkind: Report\ndate: 2024-06-12\ntags: [Housing, mental health]\nextra_field: 3\n",
+            "title = \"A report\"\nkind = \"Report\"\ndate = 2024-06-12\ntags = [\"Housing\", \"mental health\"]\nextra_field = 3\n",
+        ) {
+            assert!(errors.is_empty(), "{errors:?}");
+            assert_eq!(fm.title.as_deref(), Some("A report"));
+            assert_eq!(fm.kind, Some(Kind::Report));
+            assert_eq!(fm.date.as_deref(), Some("2024-06-12"));
+            assert_eq!(fm.tags, vec!["housing", "mental-health"]);
+            assert_eq!(fm.extra.get("extra_field"), Some(&Value::from(3)));
+        }
+    }
+
+    #[test]
+    fn a_bad_field_names_its_line_and_keeps_the_rest() {
+        for (fm, errors) in both(
+            "title: T\ndate: 12/06/2024\n",
+            "title = \"T\"\ndate = \"12/06/2024\"\n",
+        ) {
+            assert_eq!(fm.title.as_deref(), Some("T"));
+            assert_eq!(fm.date, None);
+            assert_eq!(errors.len(), 1);
+            assert_eq!(errors[0].line, 3);
+            assert!(
+                errors[0].message.contains("YYYY-MM-DD"),
+                "{}",
+                errors[0].message
+            );
+        }
+    }
+
+    #[test]
+    fn unclosed_front_matter_is_a_syntax_error_on_line_1() {
+        let err = split("---\ntitle: x\n\nbody\n").unwrap_err();
+        assert_eq!(err.line, 1);
+        assert!(err.message.contains("never closed"));
+    }
+
+    #[test]
+    fn syntax_errors_point_into_the_file() {
+        let err = parse(Syntax::Yaml, "title: ok\ntags: [a, b\n", 2).unwrap_err();
+        assert!(err.line >= 3, "{err:?}");
+        let err = parse(Syntax::Toml, "title = \"ok\"\ntags = [a]\n", 2).unwrap_err();
+        assert_eq!(err.line, 3, "{err:?}");
+    }
+}

@@ -1,0 +1,38 @@
+//! Safe writes to the user's files: write a temporary file beside the target, fsync it,
+//! then rename it over the target, so a reader sees the old file or the new one, never half.
+
+use std::io::Write;
+use std::path::Path;
+
+use anyhow::Context;
+
+/// Atomically replace `path` with `contents`.
+pub fn write_atomic(path: &Path, contents: &[u8]) -> anyhow::Result<()> {
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or_else(|| Path::new("."));
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".heard-tmp-")
+        .tempfile_in(dir)
+        .with_context(|| format!("failed to create a temporary file in `{}`", dir.display()))?;
+    tmp.write_all(contents)
+        .and_then(|()| tmp.as_file().sync_all())
+        .with_context(|| format!("failed to write `{}`", path.display()))?;
+    tmp.persist(path)
+        .with_context(|| format!("failed to replace `{}`", path.display()))?;
+    if let Ok(d) = std::fs::File::open(dir) {
+        // Make the rename itself durable; not every platform allows syncing a directory.
+        let _ = d.sync_all();
+    }
+    Ok(())
+}
+
+/// Render a path relative to `base` with `/` separators, for messages and JSON.
+pub fn rel_path(base: &Path, path: &Path) -> String {
+    let rel = path.strip_prefix(base).unwrap_or(path);
+    rel.components()
+        .map(|c| c.as_os_str().to_string_lossy())
+        .collect::<Vec<_>>()
+        .join("/")
+}

@@ -1,0 +1,562 @@
+//! The search index: a tantivy index in `.heard/index`, derived from the corpus and kept
+//! fresh incrementally.
+//!
+//! One document per source, per passage and per recommendation, all keyed by the file's
+//! path so that a changed or deleted file is replaced in one step. A manifest beside the
+//! index records each file's size, modification time and content hash: a refresh stats
+//! every file, re-reads only those whose size or time changed, and re-indexes only those
+//! whose content really changed. Files with problems are looked at again on every refresh,
+//! so fixing a file (or removing the file it clashed with) is noticed at once.
+
+mod analyzer;
+pub mod search;
+
+use std::collections::{BTreeMap, HashMap};
+use std::fs::File;
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+use tantivy::schema::{
+    FAST, INDEXED, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing, TextOptions,
+};
+use tantivy::{Index, IndexWriter, TantivyDocument, Term};
+
+pub use analyzer::normalise_spelling;
+pub use search::{DocType, Hit, SearchError, SearchRequest, SearchResults};
+
+use crate::corpus::{self, CorpusFile, LoadOptions, Source};
+use crate::{Library, Problem};
+
+/// Bump when the schema, the analyzers or the way sources are split change: the index is
+/// then rebuilt from the files.
+const FORMAT: u32 = 1;
+
+/// Memory the index writer may use, shared by its threads. Fixed, whatever the corpus size.
+const WRITER_HEAP: usize = 64 * 1024 * 1024;
+
+/// Files parsed per batch: bounds memory on a first build of a large library.
+const BATCH: usize = 512;
+
+/// The index's fields: the one place that knows tantivy's schema.
+#[derive(Clone, Debug)]
+pub struct Fields {
+    /// Document id: source id, passage id (`<source>#L<line>`) or recommendation id.
+    pub id: tantivy::schema::Field,
+    /// `source`, `passage`, `quote` or `recommendation`.
+    pub doc_type: tantivy::schema::Field,
+    /// File path relative to the library root.
+    pub path: tantivy::schema::Field,
+    /// Id of the source the document belongs to.
+    pub source: tantivy::schema::Field,
+    /// Title of the source.
+    pub title: tantivy::schema::Field,
+    /// The text: the whole source, or one passage.
+    pub body: tantivy::schema::Field,
+    /// Headings above a passage.
+    pub section: tantivy::schema::Field,
+    /// Kind of source.
+    pub kind: tantivy::schema::Field,
+    /// Tags (one value each).
+    pub tag: tantivy::schema::Field,
+    /// Date as `YYYYMMDD` (first day it covers), for filters and sorting.
+    pub date: tantivy::schema::Field,
+    /// Date as written.
+    pub date_text: tantivy::schema::Field,
+    /// First Markdown line.
+    pub line_start: tantivy::schema::Field,
+    /// Last Markdown line, inclusive.
+    pub line_end: tantivy::schema::Field,
+    /// Sensitivity of the source.
+    pub sensitivity: tantivy::schema::Field,
+    /// Consultation a submission answered.
+    pub consultation: tantivy::schema::Field,
+    /// Organisation of the source.
+    pub organisation: tantivy::schema::Field,
+    /// Authors of the source.
+    pub author: tantivy::schema::Field,
+    /// Heading or sentence that introduced a recommendation.
+    pub lead_in: tantivy::schema::Field,
+}
+
+impl Fields {
+    fn schema() -> (Schema, Fields) {
+        let mut b = Schema::builder();
+        let text = |stored: bool| {
+            let o = TextOptions::default().set_indexing_options(
+                TextFieldIndexing::default()
+                    .set_tokenizer(analyzer::TEXT)
+                    .set_index_option(IndexRecordOption::WithFreqsAndPositions),
+            );
+            if stored { o.set_stored() } else { o }
+        };
+        let keyword = TextOptions::default()
+            .set_indexing_options(
+                TextFieldIndexing::default()
+                    .set_tokenizer(analyzer::KEYWORD)
+                    .set_index_option(IndexRecordOption::Basic),
+            )
+            .set_stored();
+        let fields = Fields {
+            id: b.add_text_field("id", STRING | STORED),
+            doc_type: b.add_text_field("type", STRING | STORED),
+            path: b.add_text_field("path", STRING | STORED),
+            source: b.add_text_field("source", STRING | STORED),
+            title: b.add_text_field("title", text(true)),
+            body: b.add_text_field("body", text(true)),
+            section: b.add_text_field("section", text(true)),
+            kind: b.add_text_field("kind", keyword.clone()),
+            tag: b.add_text_field("tag", keyword.clone()),
+            date: b.add_i64_field("date", INDEXED | FAST | STORED),
+            date_text: b.add_text_field("date_text", STORED),
+            line_start: b.add_u64_field("line_start", STORED),
+            line_end: b.add_u64_field("line_end", STORED),
+            sensitivity: b.add_text_field("sensitivity", keyword.clone()),
+            consultation: b.add_text_field("consultation", text(true)),
+            organisation: b.add_text_field("organisation", text(true)),
+            author: b.add_text_field("author", text(true)),
+            lead_in: b.add_text_field("lead_in", STORED),
+        };
+        (b.build(), fields)
+    }
+
+    /// The tantivy documents for one source: the source, its passages and recommendations.
+    fn documents(&self, s: &Source) -> Vec<TantivyDocument> {
+        let date = s.parsed_date().map(|d| d.first_day());
+        let base = |doc_type: &str, id: &str| {
+            let mut d = TantivyDocument::default();
+            d.add_text(self.id, id);
+            d.add_text(self.doc_type, doc_type);
+            d.add_text(self.path, &s.path);
+            d.add_text(self.source, &s.id);
+            d.add_text(self.title, &s.title);
+            d.add_text(self.kind, s.kind.as_str());
+            d.add_text(self.sensitivity, s.sensitivity.as_str());
+            for t in &s.meta.tags {
+                d.add_text(self.tag, t);
+            }
+            if let Some(date) = date {
+                d.add_i64(self.date, date);
+            }
+            if let Some(t) = &s.date {
+                d.add_text(self.date_text, t);
+            }
+            if let Some(c) = &s.meta.consultation {
+                d.add_text(self.consultation, c);
+            }
+            if let Some(o) = &s.meta.organisation {
+                d.add_text(self.organisation, o);
+            }
+            for a in &s.meta.authors {
+                d.add_text(self.author, a);
+            }
+            d
+        };
+        let mut docs = Vec::with_capacity(s.passages.len() + 1);
+        let mut whole = base("source", &s.id);
+        whole.add_text(self.body, &s.text);
+        whole.add_u64(
+            self.line_start,
+            s.passages.first().map_or(1, |p| p.line_start) as u64,
+        );
+        whole.add_u64(
+            self.line_end,
+            s.passages.last().map_or(1, |p| p.line_end) as u64,
+        );
+        docs.push(whole);
+        let mut seen: HashMap<usize, usize> = HashMap::new();
+        for p in &s.passages {
+            let mut d = match p.recommendation {
+                Some(r) => {
+                    let rec = &s.recommendations[r];
+                    let mut d = base("recommendation", &rec.id);
+                    d.add_text(self.lead_in, &rec.lead_in);
+                    d
+                }
+                None => {
+                    let n = seen.entry(p.line_start).or_insert(0);
+                    *n += 1;
+                    let id = if *n == 1 {
+                        format!("{}#L{}", s.id, p.line_start)
+                    } else {
+                        format!("{}#L{}.{}", s.id, p.line_start, n)
+                    };
+                    base("passage", &id)
+                }
+            };
+            d.add_text(self.body, &p.text);
+            d.add_text(self.section, &p.section);
+            d.add_u64(self.line_start, p.line_start as u64);
+            d.add_u64(self.line_end, p.line_end as u64);
+            docs.push(d);
+        }
+        docs
+    }
+}
+
+/// What a file looked like when it was last indexed.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct Entry {
+    size: u64,
+    mtime_ns: u64,
+    hash: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    id: Option<String>,
+    /// Whether the file's documents are in the index.
+    indexed: bool,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    problems: Vec<Problem>,
+}
+
+#[derive(Debug, Default, Serialize, Deserialize)]
+struct Manifest {
+    format: u32,
+    files: BTreeMap<String, Entry>,
+}
+
+/// What a refresh found and did.
+#[derive(Debug, Default, Serialize)]
+pub struct RefreshReport {
+    /// Files indexed for the first time.
+    pub added: usize,
+    /// Files whose content changed and were indexed again.
+    pub changed: usize,
+    /// Files that disappeared and were taken out of the index.
+    pub removed: usize,
+    /// Files already indexed and unchanged.
+    pub unchanged: usize,
+    /// Sources now in the index.
+    pub sources: usize,
+    /// Every problem in the library, one per file and line (including unchanged bad files).
+    pub problems: Vec<Problem>,
+    /// Whether the index was rebuilt from scratch (first run, or a new heard version).
+    pub rebuilt: bool,
+    /// Time taken.
+    #[serde(skip)]
+    pub elapsed: Duration,
+}
+
+impl RefreshReport {
+    /// Whether anything in the index changed.
+    pub fn changed_anything(&self) -> bool {
+        self.added + self.changed + self.removed > 0
+    }
+}
+
+/// Something to tell about progress while indexing (a progress bar on a terminal).
+pub trait Progress: Sync {
+    /// `total` files are to be read.
+    fn start(&self, total: usize);
+    /// One more file was read.
+    fn tick(&self);
+    /// Reading is done.
+    fn finish(&self);
+}
+
+/// No progress reporting.
+pub struct Quiet;
+
+impl Progress for Quiet {
+    fn start(&self, _: usize) {}
+    fn tick(&self) {}
+    fn finish(&self) {}
+}
+
+/// An open index of a library.
+pub struct LibraryIndex {
+    index: Index,
+    fields: Fields,
+}
+
+fn index_dir(lib: &Library) -> PathBuf {
+    lib.state_dir().join("index")
+}
+
+fn manifest_path(lib: &Library) -> PathBuf {
+    lib.state_dir().join("manifest.json")
+}
+
+/// Hold the library's index lock while refreshing: two commands never write the index at
+/// once, and a search waits for a refresh in progress instead of failing.
+fn lock(lib: &Library) -> anyhow::Result<File> {
+    let dir = lib.state_dir();
+    std::fs::create_dir_all(&dir)
+        .with_context(|| format!("failed to create `{}`", dir.display()))?;
+    let path = dir.join("lock");
+    let f = File::options()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .with_context(|| format!("failed to open `{}`", path.display()))?;
+    f.lock()
+        .with_context(|| format!("failed to lock `{}`", path.display()))?;
+    Ok(f)
+}
+
+impl LibraryIndex {
+    /// Bring the index up to date with the corpus, then open it for searching.
+    pub fn refresh_and_open(
+        lib: &Library,
+        progress: &dyn Progress,
+    ) -> anyhow::Result<(LibraryIndex, RefreshReport)> {
+        let _lock = lock(lib)?;
+        let (index, fields, mut manifest, rebuilt) = open_or_create(lib)?;
+        let mut report = refresh(lib, &index, &fields, &mut manifest, progress)?;
+        report.rebuilt = rebuilt;
+        Ok((LibraryIndex { index, fields }, report))
+    }
+
+    /// The index's fields.
+    pub fn fields(&self) -> &Fields {
+        &self.fields
+    }
+
+    /// The tantivy index.
+    pub fn tantivy(&self) -> &Index {
+        &self.index
+    }
+}
+
+fn open_or_create(lib: &Library) -> anyhow::Result<(Index, Fields, Manifest, bool)> {
+    let dir = index_dir(lib);
+    let (schema, fields) = Fields::schema();
+    let manifest: Option<Manifest> = std::fs::read(manifest_path(lib))
+        .ok()
+        .and_then(|b| serde_json::from_slice(&b).ok())
+        .filter(|m: &Manifest| m.format == FORMAT);
+    if let Some(manifest) = manifest {
+        if let Ok(index) = Index::open_in_dir(&dir) {
+            if index.schema() == schema {
+                analyzer::register(&index);
+                return Ok((index, fields, manifest, false));
+            }
+        }
+    }
+    // No usable index: build a new one. It is only a cache of the files.
+    if dir.exists() {
+        std::fs::remove_dir_all(&dir)
+            .with_context(|| format!("failed to remove the old index `{}`", dir.display()))?;
+    }
+    std::fs::create_dir_all(&dir)
+        .with_context(|| format!("failed to create `{}`", dir.display()))?;
+    let index = Index::create_in_dir(&dir, schema)
+        .with_context(|| format!("failed to create an index in `{}`", dir.display()))?;
+    analyzer::register(&index);
+    let manifest = Manifest {
+        format: FORMAT,
+        files: BTreeMap::new(),
+    };
+    Ok((index, fields, manifest, true))
+}
+
+enum Read {
+    /// Same bytes as last time (only the time stamp changed).
+    Same { hash: String },
+    /// New or changed content.
+    Loaded {
+        loaded: Box<corpus::Loaded>,
+        hash: String,
+    },
+    /// The file could not be read.
+    Failed(Problem),
+}
+
+fn read_one(file: &CorpusFile, old: Option<&Entry>, opts: LoadOptions) -> Read {
+    if file.size > opts.max_bytes {
+        // Don't read a huge file just to say that it is huge.
+        return Read::Failed(corpus::size_problem(&file.rel, file.size, opts.max_bytes));
+    }
+    let bytes = match std::fs::read(&file.abs) {
+        Ok(b) => b,
+        Err(e) => {
+            return Read::Failed(Problem::file(
+                &file.rel,
+                format!("cannot be read: {e}; check that heard may read it"),
+            ));
+        }
+    };
+    let hash = blake3::hash(&bytes).to_hex().to_string();
+    if let Some(old) = old {
+        if old.hash == hash && old.problems.is_empty() && old.indexed {
+            return Read::Same { hash };
+        }
+    }
+    Read::Loaded {
+        loaded: Box::new(corpus::load_bytes(
+            &bytes,
+            &file.rel,
+            &file.id_default,
+            opts,
+        )),
+        hash,
+    }
+}
+
+fn writer<'a>(
+    w: &'a mut Option<IndexWriter>,
+    index: &Index,
+) -> anyhow::Result<&'a mut IndexWriter> {
+    if w.is_none() {
+        *w = Some(
+            index
+                .writer(WRITER_HEAP)
+                .context("failed to open the index for writing")?,
+        );
+    }
+    Ok(w.as_mut().expect("writer was just opened"))
+}
+
+fn refresh(
+    lib: &Library,
+    index: &Index,
+    fields: &Fields,
+    manifest: &mut Manifest,
+    progress: &dyn Progress,
+) -> anyhow::Result<RefreshReport> {
+    let started = Instant::now();
+    let corpus_dir = lib.corpus_dir();
+    let skip = vec![lib.responses_dir(), lib.state_dir()];
+    let (files, mut walk_problems) = corpus::walk(lib.root(), &corpus_dir, &skip);
+    let opts = LoadOptions {
+        default_sensitivity: lib.config.default_sensitivity,
+        max_bytes: lib.config.max_source_bytes,
+    };
+    let mut report = RefreshReport::default();
+
+    // Which files need a look: new, touched, or with problems last time.
+    let mut candidates = Vec::new();
+    for f in &files {
+        match manifest.files.get(&f.rel) {
+            Some(e)
+                if e.size == f.size
+                    && e.mtime_ns == f.mtime_ns as u64
+                    && e.problems.is_empty()
+                    && e.indexed => {}
+            _ => candidates.push(f),
+        }
+    }
+    let present: std::collections::HashSet<&str> = files.iter().map(|f| f.rel.as_str()).collect();
+    let removed: Vec<String> = manifest
+        .files
+        .keys()
+        .filter(|k| !present.contains(k.as_str()))
+        .cloned()
+        .collect();
+
+    // Ids owned by files that stay as they are; candidates claim theirs in path order.
+    let candidate_paths: std::collections::HashSet<&str> =
+        candidates.iter().map(|f| f.rel.as_str()).collect();
+    let mut owners: HashMap<String, String> = manifest
+        .files
+        .iter()
+        .filter(|(p, e)| {
+            e.indexed && present.contains(p.as_str()) && !candidate_paths.contains(p.as_str())
+        })
+        .filter_map(|(p, e)| e.id.clone().map(|id| (id, p.clone())))
+        .collect();
+
+    let mut w: Option<IndexWriter> = None;
+
+    for path in &removed {
+        writer(&mut w, index)?.delete_term(Term::from_field_text(fields.path, path));
+        manifest.files.remove(path);
+        report.removed += 1;
+    }
+
+    progress.start(candidates.len());
+    for batch in candidates.chunks(BATCH) {
+        let reads: Vec<Read> = batch
+            .par_iter()
+            .map(|f| {
+                let r = read_one(f, manifest.files.get(&f.rel), opts);
+                progress.tick();
+                r
+            })
+            .collect();
+        for (file, read) in batch.iter().zip(reads) {
+            let old = manifest.files.get(&file.rel);
+            let was_indexed = old.is_some_and(|e| e.indexed);
+            let existed = old.is_some_and(|e| e.indexed || !e.hash.is_empty());
+            let mut entry = Entry {
+                size: file.size,
+                mtime_ns: file.mtime_ns as u64,
+                hash: String::new(),
+                id: None,
+                indexed: false,
+                problems: Vec::new(),
+            };
+            match read {
+                Read::Same { hash } => {
+                    entry.hash = hash;
+                    entry.id = old.and_then(|e| e.id.clone());
+                    entry.indexed = true;
+                    if let Some(id) = &entry.id {
+                        owners.insert(id.clone(), file.rel.clone());
+                    }
+                    report.unchanged += 1;
+                }
+                Read::Failed(p) => {
+                    entry.problems.push(p);
+                }
+                Read::Loaded { loaded, hash } => {
+                    entry.hash = hash;
+                    entry.problems = loaded.problems;
+                    if let Some(source) = loaded.source {
+                        entry.id = Some(source.id.clone());
+                        match owners.get(&source.id) {
+                            Some(other) if other != &file.rel => {
+                                entry.problems.push(Problem::file(
+                                    &file.rel,
+                                    format!(
+                                        "duplicate id `{}`: `{}` already uses it; give this source its own `id:` in its front matter",
+                                        source.id, other
+                                    ),
+                                ));
+                            }
+                            _ => {
+                                owners.insert(source.id.clone(), file.rel.clone());
+                                let wr = writer(&mut w, index)?;
+                                wr.delete_term(Term::from_field_text(fields.path, &file.rel));
+                                for doc in fields.documents(&source) {
+                                    wr.add_document(doc)?;
+                                }
+                                entry.indexed = true;
+                                if existed {
+                                    report.changed += 1;
+                                } else {
+                                    report.added += 1;
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            if was_indexed && !entry.indexed {
+                writer(&mut w, index)?.delete_term(Term::from_field_text(fields.path, &file.rel));
+            }
+            manifest.files.insert(file.rel.clone(), entry);
+        }
+    }
+    progress.finish();
+
+    if let Some(mut w) = w {
+        w.commit().context("failed to save the index")?;
+        w.wait_merging_threads()
+            .context("failed to finish merging the index")?;
+    }
+    let json = serde_json::to_vec(&manifest).context("failed to encode the index manifest")?;
+    crate::fsutil::write_atomic(&manifest_path(lib), &json)?;
+    report.unchanged += files.len() - candidates.len();
+    report.sources = manifest.files.values().filter(|e| e.indexed).count();
+    report.problems = manifest
+        .files
+        .values()
+        .flat_map(|e| e.problems.iter().cloned())
+        .collect();
+    report.problems.append(&mut walk_problems);
+    report.elapsed = started.elapsed();
+    Ok(report)
+}

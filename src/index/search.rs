@@ -1,0 +1,336 @@
+//! Search: the officer's query language (phrases, AND/OR/NOT, `title:` and `tag:`
+//! prefixes) plus filters, over the index, with snippets.
+
+use std::ops::Bound;
+
+use serde::Serialize;
+use tantivy::collector::{Count, TopDocs};
+use tantivy::query::{AllQuery, BooleanQuery, Occur, Query, QueryParser, RangeQuery, TermQuery};
+use tantivy::schema::{IndexRecordOption, Value};
+use tantivy::snippet::SnippetGenerator;
+use tantivy::{DocAddress, Order, Searcher, TantivyDocument, Term};
+
+use super::{Fields, LibraryIndex};
+use crate::corpus::{Kind, PartialDate, tag_slug};
+
+/// The four things a hit can be.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum DocType {
+    /// A whole source file.
+    Source,
+    /// A paragraph, list item or other block of a source.
+    Passage,
+    /// A quote anchored in a source.
+    Quote,
+    /// A recommendation from a report or submission.
+    Recommendation,
+}
+
+impl DocType {
+    /// The name stored in the index.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DocType::Source => "source",
+            DocType::Passage => "passage",
+            DocType::Quote => "quote",
+            DocType::Recommendation => "recommendation",
+        }
+    }
+}
+
+/// What to search for.
+#[derive(Debug, Clone, Default)]
+pub struct SearchRequest {
+    /// The query; `None` matches everything (newest first), for browsing with filters.
+    pub query: Option<String>,
+    /// Types to return; empty means passages, quotes and recommendations (the precise
+    /// units), not whole sources.
+    pub types: Vec<DocType>,
+    /// Kinds of source to keep (any of them); empty keeps all.
+    pub kinds: Vec<Kind>,
+    /// Tags that must all be present.
+    pub tags: Vec<String>,
+    /// Keep documents dated on or after this.
+    pub since: Option<PartialDate>,
+    /// Keep documents dated on or before this (a year or month means its end).
+    pub until: Option<PartialDate>,
+    /// Most hits to return.
+    pub limit: usize,
+}
+
+/// One result.
+#[derive(Debug, Clone, Serialize)]
+pub struct Hit {
+    /// Id of the passage, source, quote or recommendation.
+    pub id: String,
+    /// What the hit is.
+    #[serde(rename = "type")]
+    pub doc_type: String,
+    /// Markdown file, relative to the library root.
+    pub path: String,
+    /// First line in the file, 1-based.
+    pub line_start: u64,
+    /// Last line in the file, inclusive.
+    pub line_end: u64,
+    /// Relevance (higher is better); 0 when browsing without a query.
+    pub score: f32,
+    /// The text around the matched words.
+    pub snippet: String,
+    /// Byte ranges of the matched words within `snippet`.
+    pub highlights: Vec<[usize; 2]>,
+    /// Title of the source.
+    pub title: String,
+    /// Kind of the source.
+    pub kind: String,
+    /// Date of the source as written, if any.
+    pub date: Option<String>,
+    /// Tags of the source.
+    pub tags: Vec<String>,
+    /// Id of the source.
+    pub source: String,
+    /// Headings above the passage.
+    pub section: String,
+    /// Sensitivity of the source.
+    pub sensitivity: String,
+    /// Consultation a submission answered.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub consultation: Option<String>,
+    /// For recommendations: the heading or sentence that introduced them.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub lead_in: Option<String>,
+    /// The full text of the passage or recommendation.
+    pub text: String,
+}
+
+/// Hits and how many documents matched in all.
+#[derive(Debug, Clone, Serialize)]
+pub struct SearchResults {
+    /// The best hits, best first.
+    pub hits: Vec<Hit>,
+    /// Number of matching documents (may exceed `hits.len()`).
+    pub total: usize,
+}
+
+/// Why a search could not run.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum SearchError {
+    /// The query could not be understood: the user's to fix.
+    #[error("{0}")]
+    Query(String),
+    /// The index failed.
+    #[error("search failed: {0}")]
+    Index(#[from] tantivy::TantivyError),
+}
+
+/// Field names a query may use as `name:`.
+pub const QUERY_FIELDS: &[&str] = &[
+    "title",
+    "body",
+    "section",
+    "tag",
+    "kind",
+    "consultation",
+    "organisation",
+    "author",
+    "id",
+    "source",
+];
+
+impl LibraryIndex {
+    /// Run a search.
+    pub fn search(&self, req: &SearchRequest) -> Result<SearchResults, SearchError> {
+        let f = &self.fields;
+        let reader = self.index.reader()?;
+        let searcher = reader.searcher();
+        let text_query = match req.query.as_deref().map(str::trim) {
+            Some(q) if !q.is_empty() && q != "*" => Some(self.parse_query(q)?),
+            _ => None,
+        };
+        let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        clauses.push((
+            Occur::Must,
+            match &text_query {
+                Some(q) => q.box_clone(),
+                None => Box::new(AllQuery),
+            },
+        ));
+        let types: Vec<&str> = if req.types.is_empty() {
+            vec!["passage", "quote", "recommendation"]
+        } else {
+            req.types.iter().map(|t| t.as_str()).collect()
+        };
+        clauses.push((Occur::Must, any_of(f.doc_type, &types)));
+        if !req.kinds.is_empty() {
+            let kinds: Vec<&str> = req.kinds.iter().map(|k| k.as_str()).collect();
+            clauses.push((Occur::Must, any_of(f.kind, &kinds)));
+        }
+        for tag in &req.tags {
+            clauses.push((Occur::Must, term(f.tag, &tag_slug(tag))));
+        }
+        if req.since.is_some() || req.until.is_some() {
+            let lower = req.since.map_or(Bound::Unbounded, |d| {
+                Bound::Included(Term::from_field_i64(f.date, d.first_day()))
+            });
+            let upper = req.until.map_or(Bound::Unbounded, |d| {
+                Bound::Included(Term::from_field_i64(f.date, d.last_day()))
+            });
+            clauses.push((Occur::Must, Box::new(RangeQuery::new(lower, upper))));
+        }
+        let query = BooleanQuery::new(clauses);
+        let limit = req.limit.max(1);
+        let (addresses, total): (Vec<(f32, DocAddress)>, usize) = match &text_query {
+            Some(_) => searcher.search(
+                &query,
+                &(TopDocs::with_limit(limit).order_by_score(), Count),
+            )?,
+            None => {
+                let (docs, total) = searcher.search(
+                    &query,
+                    &(
+                        TopDocs::with_limit(limit).order_by_fast_field::<i64>("date", Order::Desc),
+                        Count,
+                    ),
+                )?;
+                (docs.into_iter().map(|(_, a)| (0.0, a)).collect(), total)
+            }
+        };
+        let snippets = match &text_query {
+            Some(q) => {
+                let mut g = SnippetGenerator::create(&searcher, q.as_ref(), f.body)?;
+                g.set_max_num_chars(220);
+                Some(g)
+            }
+            None => None,
+        };
+        let hits = addresses
+            .into_iter()
+            .map(|(score, addr)| self.hit(&searcher, addr, score, snippets.as_ref()))
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(SearchResults { hits, total })
+    }
+
+    fn parse_query(&self, q: &str) -> Result<Box<dyn Query>, SearchError> {
+        let f = &self.fields;
+        let mut parser =
+            QueryParser::for_index(&self.index, vec![f.title, f.body, f.section, f.tag]);
+        parser.set_conjunction_by_default();
+        parser.set_field_boost(f.title, 2.0);
+        parser.set_field_boost(f.section, 1.5);
+        parser.set_field_boost(f.tag, 1.5);
+        parser
+            .parse_query(q)
+            .map_err(|e| SearchError::Query(explain(q, e)))
+    }
+
+    fn hit(
+        &self,
+        searcher: &Searcher,
+        addr: DocAddress,
+        score: f32,
+        snippets: Option<&SnippetGenerator>,
+    ) -> Result<Hit, SearchError> {
+        let f: &Fields = &self.fields;
+        let doc: TantivyDocument = searcher.doc(addr)?;
+        let text = |field| {
+            doc.get_first(field)
+                .and_then(|v| v.as_str())
+                .unwrap_or_default()
+                .to_string()
+        };
+        let num = |field| doc.get_first(field).and_then(|v| v.as_u64()).unwrap_or(0);
+        let body = text(f.body);
+        let (mut snippet, mut highlights) = (String::new(), Vec::new());
+        if let Some(g) = snippets {
+            let s = g.snippet(&body);
+            if !s.fragment().is_empty() {
+                let range = s.fragment_range();
+                let (lead, tail) = (
+                    if range.start > 0 { "…" } else { "" },
+                    if range.end < body.len() { "…" } else { "" },
+                );
+                snippet = format!("{lead}{}{tail}", s.fragment());
+                highlights = s
+                    .highlighted()
+                    .iter()
+                    .map(|r| [r.start + lead.len(), r.end + lead.len()])
+                    .collect();
+            }
+        }
+        if snippet.is_empty() {
+            snippet = truncate_words(&body, 220);
+            highlights.clear();
+        }
+        let opt = |s: String| (!s.is_empty()).then_some(s);
+        Ok(Hit {
+            id: text(f.id),
+            doc_type: text(f.doc_type),
+            path: text(f.path),
+            line_start: num(f.line_start),
+            line_end: num(f.line_end),
+            score,
+            snippet,
+            highlights,
+            title: text(f.title),
+            kind: text(f.kind),
+            date: opt(text(f.date_text)),
+            tags: doc
+                .get_all(f.tag)
+                .filter_map(|v| v.as_str().map(String::from))
+                .collect(),
+            source: text(f.source),
+            section: text(f.section),
+            sensitivity: text(f.sensitivity),
+            consultation: opt(text(f.consultation)),
+            lead_in: opt(text(f.lead_in)),
+            text: body,
+        })
+    }
+}
+
+fn term(field: tantivy::schema::Field, value: &str) -> Box<dyn Query> {
+    Box::new(TermQuery::new(
+        Term::from_field_text(field, value),
+        IndexRecordOption::Basic,
+    ))
+}
+
+fn any_of(field: tantivy::schema::Field, values: &[&str]) -> Box<dyn Query> {
+    Box::new(BooleanQuery::new(
+        values
+            .iter()
+            .map(|v| (Occur::Should, term(field, v)))
+            .collect(),
+    ))
+}
+
+/// The first `max` bytes of `text`, cut at a word boundary, with `…` when cut.
+pub fn truncate_words(text: &str, max: usize) -> String {
+    if text.len() <= max {
+        return text.to_string();
+    }
+    let mut end = max;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    let cut = text[..end].rfind(' ').unwrap_or(end);
+    format!("{}…", text[..cut].trim_end())
+}
+
+fn explain(q: &str, e: tantivy::query::QueryParserError) -> String {
+    use tantivy::query::QueryParserError as E;
+    match e {
+        E::FieldDoesNotExist(field) => format!(
+            "the query `{q}` uses `{field}:`, which is not a field; use one of {}: (or put the words in double quotes)",
+            QUERY_FIELDS.join(":, ")
+        ),
+        E::SyntaxError(detail) => format!(
+            "cannot read the query `{q}`: {detail}; check that quotes and brackets are closed, and write AND, OR, NOT in capitals"
+        ),
+        E::AllButQueryForbidden => format!(
+            "the query `{q}` only excludes words; add a word to search for, e.g. `housing NOT hospital`"
+        ),
+        other => format!("cannot read the query `{q}`: {other}"),
+    }
+}

@@ -1,0 +1,263 @@
+//! Where a library lives on disk, and its settings in `heard.toml`.
+//!
+//! Plain files are the truth: `heard.toml`, the Markdown under `corpus/` and the responses
+//! under `responses/`. Everything in `.heard/` is derived and can be deleted at any time.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, bail};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use crate::corpus::Sensitivity;
+
+/// The name of the settings file that marks a library's root.
+pub const CONFIG_FILE: &str = "heard.toml";
+
+/// Library settings, read from `heard.toml`. Every field has a default, so an empty file is
+/// a valid library.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(default, deny_unknown_fields)]
+#[non_exhaustive]
+pub struct Config {
+    /// A name for the library, shown in drafts and the web app.
+    pub name: String,
+    /// The organisation that keeps the library; the default author of its responses.
+    pub organisation: String,
+    /// Folder of sources, relative to the library root. `"."` indexes Markdown anywhere
+    /// under the root (useful for an existing folder of notes), skipping hidden folders and
+    /// `responses/`.
+    pub corpus: String,
+    /// Folder of consultation responses, relative to the library root.
+    pub responses: String,
+    /// Sensitivity of a source whose front matter does not say.
+    pub default_sensitivity: Sensitivity,
+    /// Sources larger than this many bytes are reported and skipped.
+    pub max_source_bytes: u64,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            name: String::new(),
+            organisation: String::new(),
+            corpus: "corpus".into(),
+            responses: "responses".into(),
+            default_sensitivity: Sensitivity::Internal,
+            max_source_bytes: 10 * 1024 * 1024,
+        }
+    }
+}
+
+impl Config {
+    /// Parse `heard.toml` text; errors name the line and the field.
+    pub fn parse(text: &str, path: &Path) -> anyhow::Result<Config> {
+        toml::from_str(text).map_err(|e| {
+            let line = e
+                .span()
+                .map(|s| text[..s.start.min(text.len())].lines().count().max(1));
+            let msg = e.message().to_string();
+            match line {
+                Some(line) => anyhow::anyhow!("{}:{line}: {msg}", path.display()),
+                None => anyhow::anyhow!("{}: {msg}", path.display()),
+            }
+        })
+    }
+}
+
+/// An open library: its root folder and settings.
+#[derive(Debug, Clone)]
+pub struct Library {
+    root: PathBuf,
+    /// Settings from `heard.toml`.
+    pub config: Config,
+}
+
+impl Library {
+    /// Open the library whose `heard.toml` is in `root`.
+    pub fn open(root: &Path) -> anyhow::Result<Library> {
+        let config_path = root.join(CONFIG_FILE);
+        let text = std::fs::read_to_string(&config_path).with_context(|| {
+            format!(
+                "failed to read `{}`; is `{}` a heard library? (run `heard init {}` to make one)",
+                config_path.display(),
+                root.display(),
+                root.display()
+            )
+        })?;
+        let config = Config::parse(&text, &config_path)?;
+        for (name, value) in [("corpus", &config.corpus), ("responses", &config.responses)] {
+            if Path::new(value).is_absolute() || value.split(['/', '\\']).any(|c| c == "..") {
+                bail!(
+                    "{}: `{name} = \"{value}\"` must be a folder inside the library, such as \"{name}\"",
+                    config_path.display()
+                );
+            }
+        }
+        let root = root
+            .canonicalize()
+            .with_context(|| format!("failed to resolve `{}`", root.display()))?;
+        Ok(Library { root, config })
+    }
+
+    /// Find the library: `explicit` if given, else the nearest folder upwards from the
+    /// current directory that holds a `heard.toml`.
+    pub fn discover(explicit: Option<&Path>) -> anyhow::Result<Library> {
+        if let Some(dir) = explicit {
+            return Library::open(dir);
+        }
+        let cwd = std::env::current_dir().context("failed to read the current directory")?;
+        for dir in cwd.ancestors() {
+            if dir.join(CONFIG_FILE).is_file() {
+                return Library::open(dir);
+            }
+        }
+        bail!(
+            "no {CONFIG_FILE} in `{}` or any folder above it; run `heard init` to make a library here, or pass `-C DIR`",
+            cwd.display()
+        )
+    }
+
+    /// The library's root folder.
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    /// The folder of sources.
+    pub fn corpus_dir(&self) -> PathBuf {
+        self.root.join(&self.config.corpus)
+    }
+
+    /// The folder of responses.
+    pub fn responses_dir(&self) -> PathBuf {
+        self.root.join(&self.config.responses)
+    }
+
+    /// The folder of derived data (index, caches); always safe to delete.
+    pub fn state_dir(&self) -> PathBuf {
+        self.root.join(".heard")
+    }
+
+    /// A path relative to the library root, for messages and JSON.
+    pub fn rel(&self, path: &Path) -> String {
+        crate::fsutil::rel_path(&self.root, path)
+    }
+}
+
+/// What `init` did, for the command to report.
+#[derive(Debug, Default)]
+pub struct InitReport {
+    /// Files and folders created.
+    pub created: Vec<String>,
+    /// Files and folders that were already there and were left alone.
+    pub kept: Vec<String>,
+    /// Markdown files found outside `corpus/` when the folder was not yet a library.
+    pub existing_markdown: usize,
+}
+
+/// Make `dir` a library, adding only what is missing. Nothing is overwritten or moved.
+pub fn init(dir: &Path) -> anyhow::Result<InitReport> {
+    let mut report = InitReport::default();
+    std::fs::create_dir_all(dir)
+        .with_context(|| format!("failed to create `{}`", dir.display()))?;
+    let config_path = dir.join(CONFIG_FILE);
+    let corpus_exists = dir.join("corpus").is_dir();
+    if config_path.exists() {
+        report.kept.push(CONFIG_FILE.into());
+    } else {
+        // An existing folder of notes (a shared drive, an Obsidian vault) stays where it is:
+        // the library indexes it in place rather than asking anyone to move files.
+        if !corpus_exists {
+            report.existing_markdown = count_markdown(dir);
+        }
+        let name = dir
+            .canonicalize()
+            .ok()
+            .and_then(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
+            .unwrap_or_else(|| "evidence library".into());
+        let corpus = if report.existing_markdown > 0 {
+            "."
+        } else {
+            "corpus"
+        };
+        let text = format!(
+            "# heard library settings. Schema: schema/heard.toml.schema.json\n\
+             name = {name:?}\n\
+             organisation = \"\"\n\
+             # Folder of Markdown sources (\".\" = everywhere under this folder).\n\
+             corpus = {corpus:?}\n\
+             responses = \"responses\"\n\
+             # Sensitivity of sources whose front matter does not say: public, internal or restricted.\n\
+             default_sensitivity = \"internal\"\n"
+        );
+        write_new(&config_path, text.as_bytes())?;
+        report.created.push(CONFIG_FILE.into());
+    }
+    for folder in ["corpus", "responses"] {
+        if folder == "corpus" && report.existing_markdown > 0 {
+            continue;
+        }
+        let path = dir.join(folder);
+        if path.exists() {
+            report.kept.push(format!("{folder}/"));
+        } else {
+            std::fs::create_dir_all(&path)
+                .with_context(|| format!("failed to create `{}`", path.display()))?;
+            report.created.push(format!("{folder}/"));
+        }
+    }
+    let gitignore = dir.join(".gitignore");
+    match std::fs::read_to_string(&gitignore) {
+        Ok(text) => {
+            if text
+                .lines()
+                .any(|l| matches!(l.trim(), ".heard" | ".heard/" | "/.heard" | "/.heard/"))
+            {
+                report.kept.push(".gitignore".into());
+            } else {
+                let mut new = text.clone();
+                if !new.is_empty() && !new.ends_with('\n') {
+                    new.push('\n');
+                }
+                new.push_str(
+                    "# heard's derived index; rebuilt from the files at any time\n.heard/\n",
+                );
+                crate::fsutil::write_atomic(&gitignore, new.as_bytes())?;
+                report.created.push(".gitignore (added .heard/)".into());
+            }
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            write_new(
+                &gitignore,
+                b"# heard's derived index; rebuilt from the files at any time\n.heard/\n",
+            )?;
+            report.created.push(".gitignore".into());
+        }
+        Err(e) => {
+            return Err(e).with_context(|| format!("failed to read `{}`", gitignore.display()));
+        }
+    }
+    Ok(report)
+}
+
+/// Create a file that must not exist yet; never replaces one that appeared meanwhile.
+fn write_new(path: &Path, contents: &[u8]) -> anyhow::Result<()> {
+    use std::io::Write;
+    let mut f = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(path)
+        .with_context(|| format!("failed to create `{}`", path.display()))?;
+    f.write_all(contents)
+        .and_then(|()| f.sync_all())
+        .with_context(|| format!("failed to write `{}`", path.display()))
+}
+
+fn count_markdown(dir: &Path) -> usize {
+    walkdir::WalkDir::new(dir)
+        .into_iter()
+        .filter_entry(|e| e.depth() == 0 || !e.file_name().to_string_lossy().starts_with('.'))
+        .filter_map(Result::ok)
+        .filter(|e| e.file_type().is_file() && e.path().extension().is_some_and(|x| x == "md"))
+        .count()
+}
