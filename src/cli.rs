@@ -38,8 +38,163 @@ pub enum Command {
     /// Use "double quotes" for a phrase, OR and NOT (in capitals), brackets, and field
     /// prefixes such as title:discharge or tag:housing.
     Search(SearchArgs),
-    /// List or search the recommendations made in our reports and submissions.
+    /// List or search the recommendations made in our reports and submissions, and
+    /// record what happened to them (`heard recs outcome`).
     Recs(RecsArgs),
+    /// Make a quote, tag it, or record its speaker's consent.
+    #[command(subcommand)]
+    Quote(QuoteCommand),
+    /// List quotes with their consent and anchor state.
+    Quotes(QuotesArgs),
+    /// List the tags in use, with counts, and those not in taxonomy.toml.
+    Tags(TagsArgs),
+    /// Check the ledger has not been edited, reordered or cut, and that quote files agree
+    /// with it. Exits 1 with one line per problem.
+    Verify(VerifyArgs),
+}
+
+/// `heard quote ...`.
+#[derive(Debug, Subcommand)]
+pub enum QuoteCommand {
+    /// Quote words of a source. They must be in the source word for word (curly or
+    /// straight quotes, dashes and spacing may differ). Prints the new quote's id.
+    Add(QuoteAddArgs),
+    /// Add or remove tags of a quote.
+    Tag(QuoteTagArgs),
+    /// Record that the speaker agrees to the quote being used, for a scope.
+    Approve(ConsentArgs),
+    /// Record that the speaker does not agree to the quote being used.
+    Decline(ConsentArgs),
+    /// Record that the speaker takes back an agreement. Drafts that use it are listed.
+    Withdraw(ConsentArgs),
+}
+
+/// Arguments of `heard quote add`.
+#[derive(Debug, Args)]
+pub struct QuoteAddArgs {
+    /// Id of the source (see `heard search --type source`).
+    #[arg(long, value_name = "ID")]
+    pub source: String,
+    /// The words to quote, copied from the source.
+    #[arg(long, value_name = "TEXT")]
+    pub exact: String,
+    /// A theme (repeat for several).
+    #[arg(long = "tag", value_name = "TAG")]
+    pub tags: Vec<String>,
+    /// Contributor id of the person whose words these are (default: the source's only
+    /// contributor, if it has one).
+    #[arg(long, value_name = "C")]
+    pub speaker: Option<String>,
+    /// When the words occur more than once: the line of the one you mean.
+    #[arg(long, value_name = "N")]
+    pub line: Option<usize>,
+    /// Who is making the quote (default: $HEARD_USER, else your login name).
+    #[arg(long, value_name = "NAME")]
+    pub by: Option<String>,
+    /// Print `{"id": ...}` on stdout.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Arguments of `heard quote tag`.
+#[derive(Debug, Args)]
+pub struct QuoteTagArgs {
+    /// The quote.
+    pub id: String,
+    /// Tags to add.
+    #[arg(long = "add", value_name = "TAG")]
+    pub add: Vec<String>,
+    /// Tags to remove.
+    #[arg(long = "remove", value_name = "TAG")]
+    pub remove: Vec<String>,
+    /// Who is tagging (default: $HEARD_USER, else your login name).
+    #[arg(long, value_name = "NAME")]
+    pub by: Option<String>,
+}
+
+/// Arguments of `heard quote approve|decline|withdraw`.
+#[derive(Debug, Args)]
+pub struct ConsentArgs {
+    /// The quote.
+    pub id: String,
+    /// Who is deciding: the speaker's contributor id, or the person recording the decision
+    /// for them (with --on-behalf-of).
+    #[arg(long, value_name = "C")]
+    pub by: String,
+    /// The speaker, when someone else records their decision.
+    #[arg(long, value_name = "C")]
+    pub on_behalf_of: Option<String>,
+    /// Where the quote may be used (approve only).
+    #[arg(long, value_enum, default_value = "internal")]
+    pub scope: crate::quotes::Scope,
+    /// Last day the approval lasts, YYYY-MM-DD (approve only).
+    #[arg(long, value_name = "DATE")]
+    pub expires: Option<String>,
+    /// A note kept with the decision.
+    #[arg(long, value_name = "TEXT")]
+    pub note: Option<String>,
+}
+
+/// Arguments of `heard quotes`.
+#[derive(Debug, Args)]
+pub struct QuotesArgs {
+    /// Only quotes with this consent status.
+    #[arg(long, value_enum)]
+    pub status: Option<crate::quotes::Status>,
+    /// Only quotes with this tag.
+    #[arg(long, value_name = "TAG")]
+    pub tag: Option<String>,
+    /// Only this contributor's words.
+    #[arg(long, value_name = "C")]
+    pub speaker: Option<String>,
+    /// Only quotes whose anchor is ok, moved, drifted or orphaned.
+    #[arg(long, value_name = "STATE")]
+    pub anchor: Option<String>,
+    /// Print one JSON document on stdout.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Arguments of `heard tags`.
+#[derive(Debug, Args)]
+pub struct TagsArgs {
+    /// Print one JSON document on stdout.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Arguments of `heard verify`.
+#[derive(Debug, Args)]
+pub struct VerifyArgs {
+    /// Rewrite quote files that disagree with the ledger from the ledger.
+    #[arg(long)]
+    pub repair: bool,
+}
+
+/// `heard recs outcome`.
+#[derive(Debug, Subcommand)]
+pub enum RecsCommand {
+    /// Record what happened to a recommendation.
+    Outcome(OutcomeArgs),
+}
+
+/// Arguments of `heard recs outcome`.
+#[derive(Debug, Args)]
+pub struct OutcomeArgs {
+    /// The recommendation's id, e.g. r-sub-ics-2023-5.
+    pub id: String,
+    /// What happened.
+    #[arg(value_parser = ["adopted", "partly", "not-adopted", "pending", "unknown"])]
+    pub outcome: String,
+    /// A note, e.g. where it was adopted.
+    #[arg(long, value_name = "TEXT")]
+    pub note: Option<String>,
+    /// A link to the evidence.
+    #[arg(long, value_name = "URL")]
+    pub evidence: Option<String>,
+    /// Who records it (default: $HEARD_USER, else your login name).
+    #[arg(long, value_name = "NAME")]
+    pub by: Option<String>,
 }
 
 /// Arguments of `heard init`.
@@ -98,7 +253,14 @@ pub struct SearchArgs {
 
 /// Arguments of `heard recs`.
 #[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true)]
 pub struct RecsArgs {
+    /// Record an outcome.
+    #[command(subcommand)]
+    pub command: Option<RecsCommand>,
+    /// Only recommendations whose latest outcome is this.
+    #[arg(long, value_parser = ["adopted", "partly", "not-adopted", "pending", "unknown"])]
+    pub outcome: Option<String>,
     /// Words to look for in the recommendations; leave out to list them all, newest first.
     #[arg(value_name = "QUERY", num_args = 0..)]
     pub query: Vec<String>,

@@ -13,12 +13,16 @@
 
 pub mod cli;
 pub mod cmd;
+pub mod contributors;
 pub mod corpus;
 pub mod fsutil;
 pub mod index;
+pub mod ledger;
 pub mod library;
 pub mod problem;
+pub mod quotes;
 pub mod schema;
+pub mod taxonomy;
 
 pub use library::Library;
 pub use problem::Problem;

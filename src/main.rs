@@ -5,29 +5,17 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
-use heard::cli::{Cli, Command};
+use heard::cli::Cli;
 use heard::cmd;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let result = match cli.command {
-        Command::Init(args) => cmd::init::run(args, cli.library.as_deref()),
-        Command::Index(args) => {
-            cmd::with_library(cli.library.as_deref(), |lib| cmd::index::run(args, lib))
-        }
-        Command::Search(args) => {
-            cmd::with_library(cli.library.as_deref(), |lib| cmd::search::run(args, lib))
-        }
-        Command::Recs(args) => {
-            cmd::with_library(cli.library.as_deref(), |lib| cmd::recs::run(args, lib))
-        }
-    };
-    match result {
+    match cmd::run(cli) {
         Ok(code) => code,
         Err(err) if cmd::is_broken_pipe(&err) => ExitCode::SUCCESS,
         Err(err) => {
             eprintln!("error: {err:#}");
-            ExitCode::from(2)
+            ExitCode::from(cmd::EXIT_USAGE)
         }
     }
 }

@@ -33,6 +33,23 @@ pub fn run(args: IndexArgs, lib: &Library) -> anyhow::Result<ExitCode> {
             report.unchanged,
             plural(report.problems.len(), "problem", "problems"),
         );
+        let q = |k: &str| report.quotes.get(k).copied().unwrap_or(0);
+        let total: usize = report.quotes.values().sum();
+        if total > 0 {
+            eprintln!(
+                "Quotes: {} ok, {} moved, {} drifted, {} orphaned",
+                q("ok"),
+                q("moved"),
+                q("drifted"),
+                q("orphaned")
+            );
+            if q("drifted") + q("orphaned") > 0 {
+                eprintln!(
+                    "  {} a person: the quoted words changed or vanished (`heard quotes --anchor drifted`, `--anchor orphaned`)",
+                    plural(q("drifted") + q("orphaned"), "quote needs", "quotes need")
+                );
+            }
+        }
     }
     Ok(if report.problems.is_empty() {
         ExitCode::SUCCESS

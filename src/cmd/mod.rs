@@ -3,29 +3,44 @@
 
 pub mod index;
 pub mod init;
+pub mod quote;
+pub mod quotes;
 pub mod recs;
 pub mod search;
+pub mod tags;
+pub mod verify;
 
 use std::io::IsTerminal;
-use std::path::Path;
 use std::process::ExitCode;
 
 use anstyle::{AnsiColor, Style};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use crate::Library;
+use crate::cli::{Cli, Command};
 use crate::index::{LibraryIndex, Progress, RefreshReport};
 
 /// Exit code when problems were found (in files, or by a check).
 pub const EXIT_PROBLEMS: u8 = 1;
+/// Exit code for a usage or input error.
+pub const EXIT_USAGE: u8 = 2;
 
-/// Find the library and run `f` with it.
-pub fn with_library(
-    explicit: Option<&Path>,
-    f: impl FnOnce(&Library) -> anyhow::Result<ExitCode>,
-) -> anyhow::Result<ExitCode> {
-    let lib = Library::discover(explicit)?;
-    f(&lib)
+/// Run the command line: find the library (except for `init`) and run the subcommand.
+pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    if let Command::Init(args) = cli.command {
+        return init::run(args, cli.library.as_deref());
+    }
+    let lib = Library::discover(cli.library.as_deref())?;
+    match cli.command {
+        Command::Init(_) => unreachable!("handled above"),
+        Command::Index(args) => index::run(args, &lib),
+        Command::Search(args) => search::run(args, &lib),
+        Command::Recs(args) => recs::run(args, &lib),
+        Command::Quote(c) => quote::run(c, &lib),
+        Command::Quotes(args) => quotes::run(args, &lib),
+        Command::Tags(args) => tags::run(args, &lib),
+        Command::Verify(args) => verify::run(args, &lib),
+    }
 }
 
 /// Whether an error is a closed pipe (`heard search x | head`): not worth reporting.

@@ -8,8 +8,9 @@ use serde::Serialize;
 
 use super::{lines, paint, style};
 use crate::Library;
-use crate::cli::RecsArgs;
+use crate::cli::{OutcomeArgs, RecsArgs, RecsCommand};
 use crate::index::{DocType, Hit, SearchError, SearchRequest, search::truncate_words};
+use crate::quotes::{Outcome, QuoteBook};
 
 /// A recommendation as scripts see it.
 #[derive(Debug, Serialize)]
@@ -27,6 +28,46 @@ struct Rec<'a> {
     consultation: Option<&'a str>,
     lead_in: Option<&'a str>,
     score: f32,
+    /// Latest recorded outcome; `unknown` when none was recorded.
+    outcome: &'a str,
+    /// When, by whom, with what note and evidence.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    outcome_detail: Option<&'a Outcome>,
+}
+
+fn outcome_of<'a>(book: &'a QuoteBook, id: &str) -> &'a str {
+    book.outcomes
+        .get(id)
+        .map_or("unknown", |o| o.outcome.as_str())
+}
+
+fn outcome(o: OutcomeArgs, lib: &Library) -> anyhow::Result<ExitCode> {
+    let (index, report) = super::open_index(lib)?;
+    super::note_refresh(&report);
+    let found = index.search(&SearchRequest {
+        query: Some(format!("id:\"{}\"", o.id.replace('"', ""))),
+        types: vec![DocType::Recommendation],
+        limit: 1,
+        ..SearchRequest::default()
+    })?;
+    let Some(hit) = found.hits.first() else {
+        eprintln!(
+            "error: no recommendation with id `{}`; `heard recs` lists them",
+            o.id
+        );
+        return Ok(ExitCode::from(super::EXIT_USAGE));
+    };
+    let by = o.by.unwrap_or_else(crate::quotes::default_actor);
+    crate::quotes::record_outcome(
+        lib,
+        &hit.id,
+        &o.outcome,
+        o.note.as_deref(),
+        o.evidence.as_deref(),
+        &by,
+    )?;
+    eprintln!("Recorded: {} is {}.", hit.id, o.outcome.replace('-', " "));
+    Ok(ExitCode::SUCCESS)
 }
 
 impl<'a> From<&'a Hit> for Rec<'a> {
@@ -45,12 +86,17 @@ impl<'a> From<&'a Hit> for Rec<'a> {
             consultation: h.consultation.as_deref(),
             lead_in: h.lead_in.as_deref(),
             score: h.score,
+            outcome: "unknown",
+            outcome_detail: None,
         }
     }
 }
 
 /// Run `heard recs`.
 pub fn run(args: RecsArgs, lib: &Library) -> anyhow::Result<ExitCode> {
+    if let Some(RecsCommand::Outcome(o)) = args.command {
+        return outcome(o, lib);
+    }
     let browsing = args.query.is_empty();
     let req = SearchRequest {
         query: (!browsing).then(|| args.query.join(" ")),
@@ -59,7 +105,11 @@ pub fn run(args: RecsArgs, lib: &Library) -> anyhow::Result<ExitCode> {
         tags: args.filters.tags,
         since: args.filters.since,
         until: args.filters.until,
-        limit: args.limit,
+        limit: if args.outcome.is_some() {
+            usize::MAX / 4
+        } else {
+            args.limit
+        },
     };
     let (index, report) = super::open_index(lib)?;
     super::note_refresh(&report);
@@ -71,6 +121,14 @@ pub fn run(args: RecsArgs, lib: &Library) -> anyhow::Result<ExitCode> {
         }
         Err(e) => return Err(e).context("search failed"),
     };
+    let book = QuoteBook::load(lib)?;
+    if let Some(want) = &args.outcome {
+        results
+            .hits
+            .retain(|h| outcome_of(&book, &h.id) == want.as_str());
+        results.total = results.hits.len();
+        results.hits.truncate(args.limit);
+    }
     if browsing {
         // Newest first, and in their own order within a source.
         results.hits.sort_by(|a, b| {
@@ -88,7 +146,15 @@ pub fn run(args: RecsArgs, lib: &Library) -> anyhow::Result<ExitCode> {
             total: usize,
         }
         let doc = Out {
-            recommendations: results.hits.iter().map(Rec::from).collect(),
+            recommendations: results
+                .hits
+                .iter()
+                .map(|h| Rec {
+                    outcome: outcome_of(&book, &h.id),
+                    outcome_detail: book.outcomes.get(&h.id),
+                    ..Rec::from(h)
+                })
+                .collect(),
             total: results.total,
         };
         serde_json::to_writer_pretty(&mut out, &doc)?;
@@ -101,12 +167,25 @@ pub fn run(args: RecsArgs, lib: &Library) -> anyhow::Result<ExitCode> {
             .as_deref()
             .map_or("    ", |d| d.get(..4).unwrap_or(d));
         let context = hit.consultation.as_deref().unwrap_or(&hit.title);
+        let outcome = match book.outcomes.get(&hit.id) {
+            Some(o) => format!(
+                "{} ({}{})",
+                o.outcome.replace('-', " "),
+                o.recorded.get(..10).unwrap_or(&o.recorded),
+                o.note
+                    .as_ref()
+                    .map(|n| format!(": {n}"))
+                    .unwrap_or_default()
+            ),
+            None => "outcome unknown".into(),
+        };
         writeln!(
             out,
-            "{}  {}  {}",
+            "{}  {}  {}  {}",
             paint(&format!("{:<28}", hit.id), style::TITLE),
             year,
-            context
+            context,
+            paint(&outcome, style::DIM)
         )?;
         writeln!(out, "    {}", truncate_words(&hit.text, 300))?;
         writeln!(

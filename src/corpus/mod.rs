@@ -14,7 +14,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 pub use frontmatter::{FrontMatter, tag_slug};
-pub use markdown::{markdown_options, plain_text};
+pub use markdown::{id_slug, markdown_options, plain_text};
 pub use walk::{CorpusFile, walk};
 
 use crate::Problem;

@@ -28,11 +28,13 @@ pub use analyzer::normalise_spelling;
 pub use search::{DocType, Hit, SearchError, SearchRequest, SearchResults};
 
 use crate::corpus::{self, CorpusFile, LoadOptions, Source};
+use crate::quotes::{Located, Quote, QuoteBook, Sources};
+use crate::taxonomy::Taxonomy;
 use crate::{Library, Problem};
 
 /// Bump when the schema, the analyzers or the way sources are split change: the index is
 /// then rebuilt from the files.
-const FORMAT: u32 = 1;
+const FORMAT: u32 = 2;
 
 /// Memory the index writer may use, shared by its threads. Fixed, whatever the corpus size.
 const WRITER_HEAP: usize = 64 * 1024 * 1024;
@@ -79,6 +81,12 @@ pub struct Fields {
     pub author: tantivy::schema::Field,
     /// Heading or sentence that introduced a recommendation.
     pub lead_in: tantivy::schema::Field,
+    /// Consent status of a quote.
+    pub status: tantivy::schema::Field,
+    /// Speaker of a quote.
+    pub speaker: tantivy::schema::Field,
+    /// Anchor state of a quote.
+    pub anchor: tantivy::schema::Field,
 }
 
 impl Fields {
@@ -118,12 +126,15 @@ impl Fields {
             organisation: b.add_text_field("organisation", text(true)),
             author: b.add_text_field("author", text(true)),
             lead_in: b.add_text_field("lead_in", STORED),
+            status: b.add_text_field("status", keyword.clone()),
+            speaker: b.add_text_field("speaker", keyword.clone()),
+            anchor: b.add_text_field("anchor", STRING | STORED),
         };
         (b.build(), fields)
     }
 
     /// The tantivy documents for one source: the source, its passages and recommendations.
-    fn documents(&self, s: &Source) -> Vec<TantivyDocument> {
+    fn documents(&self, s: &Source, taxonomy: &Taxonomy) -> Vec<TantivyDocument> {
         let date = s.parsed_date().map(|d| d.first_day());
         let base = |doc_type: &str, id: &str| {
             let mut d = TantivyDocument::default();
@@ -134,7 +145,7 @@ impl Fields {
             d.add_text(self.title, &s.title);
             d.add_text(self.kind, s.kind.as_str());
             d.add_text(self.sensitivity, s.sensitivity.as_str());
-            for t in &s.meta.tags {
+            for t in tags_with_themes(&s.meta.tags, taxonomy) {
                 d.add_text(self.tag, t);
             }
             if let Some(date) = date {
@@ -196,6 +207,60 @@ impl Fields {
     }
 }
 
+/// A source's tags, plus the theme each belongs to when it is a synonym.
+fn tags_with_themes<'a>(
+    tags: impl IntoIterator<Item = &'a String>,
+    taxonomy: &Taxonomy,
+) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for t in tags {
+        for v in [t.clone(), taxonomy.canonical(t)] {
+            if !out.contains(&v) {
+                out.push(v);
+            }
+        }
+    }
+    out
+}
+
+impl Fields {
+    fn quote_document(
+        &self,
+        q: &Quote,
+        loc: &Located,
+        s: &Source,
+        taxonomy: &Taxonomy,
+    ) -> TantivyDocument {
+        let mut d = TantivyDocument::default();
+        d.add_text(self.id, &q.id);
+        d.add_text(self.doc_type, "quote");
+        d.add_text(self.path, &loc.path);
+        d.add_text(self.source, &s.id);
+        d.add_text(self.title, &s.title);
+        d.add_text(self.kind, s.kind.as_str());
+        d.add_text(self.sensitivity, s.sensitivity.as_str());
+        for t in tags_with_themes(&q.tags, taxonomy) {
+            d.add_text(self.tag, t);
+        }
+        if let Some(date) = s.parsed_date() {
+            d.add_i64(self.date, date.first_day());
+        }
+        if let Some(t) = &s.date {
+            d.add_text(self.date_text, t);
+        }
+        d.add_text(self.body, &loc.text);
+        let (a, b) = loc.lines.unwrap_or((0, 0));
+        d.add_u64(self.line_start, a as u64);
+        d.add_u64(self.line_end, b as u64);
+        d.add_text(self.status, q.status().as_str());
+        if let Some(sp) = &q.speaker {
+            d.add_text(self.speaker, sp);
+        }
+        d.add_text(self.anchor, loc.state.as_str());
+        d
+    }
+}
+
 /// What a file looked like when it was last indexed.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 struct Entry {
@@ -213,7 +278,34 @@ struct Entry {
 #[derive(Debug, Default, Serialize, Deserialize)]
 struct Manifest {
     format: u32,
+    /// Hash of taxonomy.toml: tags are indexed with their themes, so a change rebuilds.
+    #[serde(default)]
+    taxonomy: String,
+    /// Hash of the ledger when quotes were last indexed.
+    #[serde(default)]
+    ledger: String,
+    /// Quotes by anchor state, as last indexed.
+    #[serde(default)]
+    anchors: BTreeMap<String, usize>,
     files: BTreeMap<String, Entry>,
+}
+
+/// Source ids and their paths, as last indexed (refresh first).
+pub fn source_paths(lib: &Library) -> anyhow::Result<HashMap<String, String>> {
+    let path = manifest_path(lib);
+    let bytes =
+        std::fs::read(&path).with_context(|| format!("failed to read `{}`", path.display()))?;
+    let m: Manifest = serde_json::from_slice(&bytes)
+        .context("the index manifest is damaged; delete .heard/ and run `heard index`")?;
+    Ok(paths_of(&m))
+}
+
+fn paths_of(m: &Manifest) -> HashMap<String, String> {
+    m.files
+        .iter()
+        .filter(|(_, e)| e.indexed)
+        .filter_map(|(p, e)| e.id.clone().map(|id| (id, p.clone())))
+        .collect()
 }
 
 /// What a refresh found and did.
@@ -233,6 +325,8 @@ pub struct RefreshReport {
     pub problems: Vec<Problem>,
     /// Whether the index was rebuilt from scratch (first run, or a new heard version).
     pub rebuilt: bool,
+    /// Quotes by anchor state: ok, moved, drifted, orphaned.
+    pub quotes: BTreeMap<String, usize>,
     /// Time taken.
     #[serde(skip)]
     pub elapsed: Duration,
@@ -268,6 +362,7 @@ impl Progress for Quiet {
 pub struct LibraryIndex {
     index: Index,
     fields: Fields,
+    taxonomy: Taxonomy,
 }
 
 fn index_dir(lib: &Library) -> PathBuf {
@@ -303,10 +398,38 @@ impl LibraryIndex {
         progress: &dyn Progress,
     ) -> anyhow::Result<(LibraryIndex, RefreshReport)> {
         let _lock = lock(lib)?;
-        let (index, fields, mut manifest, rebuilt) = open_or_create(lib)?;
-        let mut report = refresh(lib, &index, &fields, &mut manifest, progress)?;
+        let taxonomy_text = std::fs::read(crate::taxonomy::path(lib)).unwrap_or_default();
+        let taxonomy_hash = blake3::hash(&taxonomy_text).to_hex().to_string();
+        // A broken taxonomy must not stop search: it is reported, and tags work without it.
+        let (taxonomy, taxonomy_problem) = match crate::taxonomy::load(lib) {
+            Ok(t) => (t, None),
+            Err(e) => (Taxonomy::default(), Some(e)),
+        };
+        let (index, fields, mut manifest, rebuilt) = open_or_create(lib, &taxonomy_hash)?;
+        let mut report = refresh(
+            lib,
+            &index,
+            &fields,
+            &mut manifest,
+            &taxonomy,
+            rebuilt,
+            progress,
+        )?;
+        if let Some(e) = taxonomy_problem {
+            report.problems.push(Problem::file(
+                lib.rel(&crate::taxonomy::path(lib)),
+                format!("{e:#}; tags are searched without their synonyms until it is fixed"),
+            ));
+        }
         report.rebuilt = rebuilt;
-        Ok((LibraryIndex { index, fields }, report))
+        Ok((
+            LibraryIndex {
+                index,
+                fields,
+                taxonomy,
+            },
+            report,
+        ))
     }
 
     /// The index's fields.
@@ -320,13 +443,16 @@ impl LibraryIndex {
     }
 }
 
-fn open_or_create(lib: &Library) -> anyhow::Result<(Index, Fields, Manifest, bool)> {
+fn open_or_create(
+    lib: &Library,
+    taxonomy_hash: &str,
+) -> anyhow::Result<(Index, Fields, Manifest, bool)> {
     let dir = index_dir(lib);
     let (schema, fields) = Fields::schema();
     let manifest: Option<Manifest> = std::fs::read(manifest_path(lib))
         .ok()
         .and_then(|b| serde_json::from_slice(&b).ok())
-        .filter(|m: &Manifest| m.format == FORMAT);
+        .filter(|m: &Manifest| m.format == FORMAT && m.taxonomy == taxonomy_hash);
     if let Some(manifest) = manifest {
         if let Ok(index) = Index::open_in_dir(&dir) {
             if index.schema() == schema {
@@ -347,7 +473,8 @@ fn open_or_create(lib: &Library) -> anyhow::Result<(Index, Fields, Manifest, boo
     analyzer::register(&index);
     let manifest = Manifest {
         format: FORMAT,
-        files: BTreeMap::new(),
+        taxonomy: taxonomy_hash.to_string(),
+        ..Manifest::default()
     };
     Ok((index, fields, manifest, true))
 }
@@ -414,6 +541,8 @@ fn refresh(
     index: &Index,
     fields: &Fields,
     manifest: &mut Manifest,
+    taxonomy: &Taxonomy,
+    rebuilt: bool,
     progress: &dyn Progress,
 ) -> anyhow::Result<RefreshReport> {
     let started = Instant::now();
@@ -520,7 +649,7 @@ fn refresh(
                                 owners.insert(source.id.clone(), file.rel.clone());
                                 let wr = writer(&mut w, index)?;
                                 wr.delete_term(Term::from_field_text(fields.path, &file.rel));
-                                for doc in fields.documents(&source) {
+                                for doc in fields.documents(&source, taxonomy) {
                                     wr.add_document(doc)?;
                                 }
                                 entry.indexed = true;
@@ -541,6 +670,32 @@ fn refresh(
         }
     }
     progress.finish();
+
+    // Quotes: re-anchored and re-indexed whenever the ledger or any source changed.
+    let ledger_path = crate::ledger::path(lib);
+    let ledger_bytes = std::fs::read(&ledger_path).unwrap_or_default();
+    let ledger_hash = blake3::hash(&ledger_bytes).to_hex().to_string();
+    if rebuilt
+        || manifest.ledger != ledger_hash
+        || report.added + report.changed + report.removed > 0
+    {
+        let wr = writer(&mut w, index)?;
+        wr.delete_term(Term::from_field_text(fields.doc_type, "quote"));
+        let book = QuoteBook::fold(crate::ledger::parse(&ledger_bytes, &lib.rel(&ledger_path)));
+        let mut sources = Sources::with_paths(lib, paths_of(manifest));
+        let mut anchors = BTreeMap::new();
+        for q in book.quotes.values() {
+            let loc = sources.locate(q);
+            *anchors.entry(loc.state.as_str().to_string()).or_insert(0) += 1;
+            if let Some(s) = sources.get(&q.source) {
+                let doc = fields.quote_document(q, &loc, s, taxonomy);
+                wr.add_document(doc)?;
+            }
+        }
+        manifest.anchors = anchors;
+        manifest.ledger = ledger_hash;
+    }
+    report.quotes = manifest.anchors.clone();
 
     if let Some(mut w) = w {
         w.commit().context("failed to save the index")?;

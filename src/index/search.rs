@@ -11,7 +11,7 @@ use tantivy::snippet::SnippetGenerator;
 use tantivy::{DocAddress, Order, Searcher, TantivyDocument, Term};
 
 use super::{Fields, LibraryIndex};
-use crate::corpus::{Kind, PartialDate, tag_slug};
+use crate::corpus::{Kind, PartialDate};
 
 /// The four things a hit can be.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, clap::ValueEnum)]
@@ -101,6 +101,15 @@ pub struct Hit {
     pub lead_in: Option<String>,
     /// The full text of the passage or recommendation.
     pub text: String,
+    /// For quotes: consent status.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status: Option<String>,
+    /// For quotes: the speaker's contributor id.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub speaker: Option<String>,
+    /// For quotes: anchor state (ok, moved, drifted, orphaned).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub anchor: Option<String>,
 }
 
 /// Hits and how many documents matched in all.
@@ -110,6 +119,9 @@ pub struct SearchResults {
     pub hits: Vec<Hit>,
     /// Number of matching documents (may exceed `hits.len()`).
     pub total: usize,
+    /// Synonyms from the taxonomy that the search also looked for.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub synonyms: Vec<String>,
 }
 
 /// Why a search could not run.
@@ -127,6 +139,8 @@ pub enum SearchError {
 /// Field names a query may use as `name:`.
 pub const QUERY_FIELDS: &[&str] = &[
     "title",
+    "speaker",
+    "status",
     "body",
     "section",
     "tag",
@@ -144,8 +158,15 @@ impl LibraryIndex {
         let f = &self.fields;
         let reader = self.index.reader()?;
         let searcher = reader.searcher();
+        let mut synonyms = Vec::new();
         let text_query = match req.query.as_deref().map(str::trim) {
-            Some(q) if !q.is_empty() && q != "*" => Some(self.parse_query(q)?),
+            Some(q) if !q.is_empty() && q != "*" => {
+                let (expanded, used) = self.taxonomy.expand_query(q);
+                synonyms = used;
+                // Errors are explained in terms of what the user typed.
+                self.parse_query(q)?;
+                Some(self.parse_query(&expanded)?)
+            }
             _ => None,
         };
         let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
@@ -167,7 +188,7 @@ impl LibraryIndex {
             clauses.push((Occur::Must, any_of(f.kind, &kinds)));
         }
         for tag in &req.tags {
-            clauses.push((Occur::Must, term(f.tag, &tag_slug(tag))));
+            clauses.push((Occur::Must, term(f.tag, &self.taxonomy.canonical(tag))));
         }
         if req.since.is_some() || req.until.is_some() {
             let lower = req.since.map_or(Bound::Unbounded, |d| {
@@ -208,7 +229,11 @@ impl LibraryIndex {
             .into_iter()
             .map(|(score, addr)| self.hit(&searcher, addr, score, snippets.as_ref()))
             .collect::<Result<Vec<_>, _>>()?;
-        Ok(SearchResults { hits, total })
+        Ok(SearchResults {
+            hits,
+            total,
+            synonyms,
+        })
     }
 
     fn parse_query(&self, q: &str) -> Result<Box<dyn Query>, SearchError> {
@@ -285,6 +310,9 @@ impl LibraryIndex {
             consultation: opt(text(f.consultation)),
             lead_in: opt(text(f.lead_in)),
             text: body,
+            status: opt(text(f.status)),
+            speaker: opt(text(f.speaker)),
+            anchor: opt(text(f.anchor)),
         })
     }
 }
@@ -325,8 +353,8 @@ fn explain(q: &str, e: tantivy::query::QueryParserError) -> String {
             "the query `{q}` uses `{field}:`, which is not a field; use one of {}: (or put the words in double quotes)",
             QUERY_FIELDS.join(":, ")
         ),
-        E::SyntaxError(detail) => format!(
-            "cannot read the query `{q}`: {detail}; check that quotes and brackets are closed, and write AND, OR, NOT in capitals"
+        E::SyntaxError(_) => format!(
+            "cannot read the query `{q}`; check that quotes and brackets are closed, and write AND, OR, NOT in capitals"
         ),
         E::AllButQueryForbidden => format!(
             "the query `{q}` only excludes words; add a word to search for, e.g. `housing NOT hospital`"

@@ -1,0 +1,131 @@
+//! `heard quotes`: every quote with its consent, scope and anchor state.
+
+use std::io::Write;
+use std::process::ExitCode;
+
+use serde::Serialize;
+
+use super::{lines, paint, style};
+use crate::Library;
+use crate::cli::QuotesArgs;
+use crate::quotes::{HistoryItem, QuoteBook, Sources};
+
+#[derive(Serialize)]
+struct Row<'a> {
+    id: &'a str,
+    source: &'a str,
+    path: String,
+    line_start: Option<usize>,
+    line_end: Option<usize>,
+    exact: &'a str,
+    tags: Vec<&'a String>,
+    speaker: Option<&'a str>,
+    status: &'static str,
+    scope: Option<&'static str>,
+    expires: Option<&'a str>,
+    anchor: &'static str,
+    /// The source's words at the quote's place now, when they differ (drifted).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    current: Option<String>,
+    history: &'a [HistoryItem],
+}
+
+/// Run `heard quotes`.
+pub fn run(args: QuotesArgs, lib: &Library) -> anyhow::Result<ExitCode> {
+    let (_, report) = super::open_index(lib)?;
+    super::note_refresh(&report);
+    let book = QuoteBook::load(lib)?;
+    let mut sources = Sources::new(lib)?;
+    let tag = args.tag.as_deref().map(crate::corpus::tag_slug);
+    let mut rows = Vec::new();
+    for q in book.quotes.values() {
+        let status = q.status();
+        if args.status.is_some_and(|s| s != status)
+            || tag.as_ref().is_some_and(|t| !q.tags.contains(t))
+            || args
+                .speaker
+                .as_ref()
+                .is_some_and(|s| q.speaker.as_ref() != Some(s))
+        {
+            continue;
+        }
+        let loc = sources.locate(q);
+        if args
+            .anchor
+            .as_ref()
+            .is_some_and(|a| a != loc.state.as_str())
+        {
+            continue;
+        }
+        rows.push(Row {
+            id: &q.id,
+            source: &q.source,
+            path: loc.path.clone(),
+            line_start: loc.lines.map(|l| l.0),
+            line_end: loc.lines.map(|l| l.1),
+            exact: &q.anchor.exact,
+            tags: q.tags.iter().collect(),
+            speaker: q.speaker.as_deref(),
+            status: status.as_str(),
+            scope: q.scope.map(|s| s.as_str()),
+            expires: q.expires.as_deref(),
+            anchor: loc.state.as_str(),
+            current: (loc.state == crate::quotes::AnchorState::Drifted).then(|| loc.text.clone()),
+            history: &q.history,
+        });
+    }
+    let mut out = anstream::stdout().lock();
+    if args.json {
+        serde_json::to_writer_pretty(&mut out, &serde_json::json!({ "quotes": rows }))?;
+        writeln!(out)?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    for r in &rows {
+        let place = match (r.line_start, r.line_end) {
+            (Some(a), Some(b)) => format!("{}:{}", r.path, lines(a as u64, b as u64)),
+            _ => r.path.clone(),
+        };
+        let mut state = vec![r.status.to_string()];
+        state.extend(r.scope.map(String::from));
+        state.extend(r.expires.map(|e| format!("until {e}")));
+        let anchor = if r.anchor == "drifted" || r.anchor == "orphaned" {
+            paint(r.anchor, style::WARN)
+        } else {
+            r.anchor.to_string()
+        };
+        writeln!(
+            out,
+            "{}  {}  {}  anchor {}  {}",
+            paint(r.id, style::TITLE),
+            state.join(" "),
+            r.speaker.unwrap_or("(no speaker)"),
+            anchor,
+            paint(&place, style::PATH)
+        )?;
+        writeln!(out, "    “{}”", r.exact)?;
+        if let Some(c) = &r.current {
+            writeln!(out, "    now reads: “{c}”")?;
+        }
+        if !r.tags.is_empty() {
+            writeln!(
+                out,
+                "    {}",
+                paint(
+                    &format!(
+                        "tags: {}",
+                        r.tags
+                            .iter()
+                            .map(|t| t.as_str())
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                    style::DIM
+                )
+            )?;
+        }
+    }
+    out.flush()?;
+    drop(out);
+    eprintln!("{}", super::plural(rows.len(), "quote", "quotes"));
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,35 @@
+//! `heard verify`: is the ledger intact, and do the quote files agree with it?
+
+use std::process::ExitCode;
+
+use super::EXIT_PROBLEMS;
+use crate::Library;
+use crate::cli::VerifyArgs;
+
+/// Run `heard verify`.
+pub fn run(args: VerifyArgs, lib: &Library) -> anyhow::Result<ExitCode> {
+    let problems = crate::quotes::verify(lib, args.repair)?;
+    let book = crate::quotes::QuoteBook::load(lib)?;
+    for p in &problems {
+        println!("{p}");
+    }
+    if problems.is_empty() {
+        eprintln!(
+            "Ledger intact: {} events, {} quotes; every quote file agrees with it.",
+            book.ledger.events.len(),
+            book.quotes.len()
+        );
+        Ok(ExitCode::SUCCESS)
+    } else {
+        eprintln!(
+            "{}{}",
+            super::plural(problems.len(), "problem", "problems"),
+            if args.repair {
+                " (quote files rewritten from the ledger)"
+            } else {
+                ""
+            }
+        );
+        Ok(ExitCode::from(EXIT_PROBLEMS))
+    }
+}

@@ -1,0 +1,424 @@
+//! The ledger: `corpus/ledger.jsonl`, the append-only, tamper-evident record of every
+//! change to a quote's tags and consent, and of recommendation outcomes.
+//!
+//! Consent is whatever the ledger says. Each line is one JSON event. An event's id is the
+//! hash of its content, and it names its parents: the events that were the latest ("heads")
+//! when it was written. History is therefore a chain — or, after two colleagues' clones
+//! are merged, a small graph like git's — and `verify` detects an edited event (its hash no
+//! longer matches), a deleted one (a child names a parent that is gone), and reordering (a
+//! child before its parent). Ids never collide, so a git merge of two appended ledgers is
+//! just the union of their lines (`heard init` sets `merge=union` for the file).
+//!
+//! Appends are serialised by the library's write lock and written as one `write` of a whole
+//! line followed by fsync, so a killed process leaves the event whole or absent. A torn last
+//! line (power loss) is ignored by readers and cut off by the next append.
+
+use std::collections::{HashMap, HashSet};
+use std::fs::File;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::{Library, Problem};
+
+/// One change, as stored on one line of the ledger.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Event {
+    /// `e-` and the first 32 hex digits of the BLAKE3 hash of the other fields.
+    pub id: String,
+    /// Ids of the events that were the latest when this one was written (empty for the
+    /// first event; two or more after a merge).
+    pub parents: Vec<String>,
+    /// When, in UTC (RFC 3339).
+    pub time: String,
+    /// Who: a contributor id, or an officer's name.
+    pub actor: String,
+    /// What was done.
+    pub action: Action,
+    /// To what: a quote id or a recommendation id.
+    pub target: String,
+    /// The particulars of the action (see [`Action`]).
+    pub details: Value,
+}
+
+/// The kinds of event.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
+pub enum Action {
+    /// A quote was made. Details: `source`, `path`, `exact`, `prefix`, `suffix`, `start`,
+    /// `end`, `speaker`, `tags`, `source_hash`.
+    #[serde(rename = "quote.create")]
+    QuoteCreate,
+    /// Tags were added or removed. Details: `add`, `remove`.
+    #[serde(rename = "quote.tag")]
+    QuoteTag,
+    /// The speaker agreed to the quote being used. Details: `scope`, `expires`, `note`,
+    /// `on_behalf_of`.
+    #[serde(rename = "quote.approve")]
+    QuoteApprove,
+    /// The speaker did not agree. Details: `note`, `on_behalf_of`.
+    #[serde(rename = "quote.decline")]
+    QuoteDecline,
+    /// The speaker took back their agreement. Details: `note`, `on_behalf_of`.
+    #[serde(rename = "quote.withdraw")]
+    QuoteWithdraw,
+    /// An approval reached its expiry date. Details: `expired` (the date).
+    #[serde(rename = "quote.expire")]
+    QuoteExpire,
+    /// The quote was anchored again by a person after its source changed. Details: as
+    /// `quote.create`'s anchor fields.
+    #[serde(rename = "quote.reanchor")]
+    QuoteReanchor,
+    /// What happened to a recommendation. Details: `outcome`, `note`, `evidence`.
+    #[serde(rename = "rec.outcome")]
+    RecOutcome,
+}
+
+impl Action {
+    /// The name used in the file and in output.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Action::QuoteCreate => "quote.create",
+            Action::QuoteTag => "quote.tag",
+            Action::QuoteApprove => "quote.approve",
+            Action::QuoteDecline => "quote.decline",
+            Action::QuoteWithdraw => "quote.withdraw",
+            Action::QuoteExpire => "quote.expire",
+            Action::QuoteReanchor => "quote.reanchor",
+            Action::RecOutcome => "rec.outcome",
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct Body<'a> {
+    parents: &'a [String],
+    time: &'a str,
+    actor: &'a str,
+    action: Action,
+    target: &'a str,
+    details: &'a Value,
+}
+
+impl Event {
+    /// The id this event's content hashes to.
+    pub fn content_id(&self) -> String {
+        let body = Body {
+            parents: &self.parents,
+            time: &self.time,
+            actor: &self.actor,
+            action: self.action,
+            target: &self.target,
+            details: &self.details,
+        };
+        let bytes = serde_json::to_vec(&body).expect("an event is JSON");
+        let hash = blake3::hash(&bytes).to_hex();
+        format!("e-{}", &hash[..32])
+    }
+
+    /// A detail as text, if present.
+    pub fn detail(&self, key: &str) -> Option<&str> {
+        self.details.get(key).and_then(Value::as_str)
+    }
+}
+
+/// The ledger as read from disk.
+#[derive(Debug, Default)]
+pub struct Ledger {
+    /// Events in file order, with their 1-based line numbers.
+    pub events: Vec<(usize, Event)>,
+    /// Lines that are not events (reported by `verify`; ignored otherwise).
+    pub problems: Vec<Problem>,
+    /// Whether the file ends in a torn (half-written) line, which is ignored.
+    pub torn_tail: bool,
+}
+
+/// Path of the ledger in a library.
+pub fn path(lib: &Library) -> PathBuf {
+    lib.corpus_dir().join("ledger.jsonl")
+}
+
+/// Read the ledger (a missing file is an empty ledger).
+pub fn read(lib: &Library) -> anyhow::Result<Ledger> {
+    let path = path(lib);
+    let bytes = match std::fs::read(&path) {
+        Ok(b) => b,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Ledger::default()),
+        Err(e) => return Err(e).with_context(|| format!("failed to read `{}`", path.display())),
+    };
+    Ok(parse(&bytes, &lib.rel(&path)))
+}
+
+/// Parse ledger bytes; `rel` names the file in problems.
+pub fn parse(bytes: &[u8], rel: &str) -> Ledger {
+    let mut ledger = Ledger::default();
+    let text = String::from_utf8_lossy(bytes);
+    let complete = text.ends_with('\n');
+    let lines: Vec<&str> = text.lines().collect();
+    for (i, line) in lines.iter().enumerate() {
+        let n = i + 1;
+        if line.trim().is_empty() {
+            continue;
+        }
+        match serde_json::from_str::<Event>(line) {
+            Ok(e) => ledger.events.push((n, e)),
+            Err(_) if i + 1 == lines.len() && !complete => ledger.torn_tail = true,
+            Err(e) => ledger.problems.push(Problem::at(
+                rel,
+                n,
+                format!("not a ledger event ({e}); the ledger must only be changed by heard"),
+            )),
+        }
+    }
+    ledger
+}
+
+impl Ledger {
+    /// Ids of the events no other event names as a parent: the latest ones.
+    pub fn heads(&self) -> Vec<String> {
+        let named: HashSet<&str> = self
+            .events
+            .iter()
+            .flat_map(|(_, e)| e.parents.iter().map(String::as_str))
+            .collect();
+        self.events
+            .iter()
+            .map(|(_, e)| e.id.as_str())
+            .filter(|id| !named.contains(id))
+            .map(String::from)
+            .collect()
+    }
+
+    /// Every sign of tampering: edited, deleted, duplicated or reordered events.
+    pub fn verify(&self, rel: &str) -> Vec<Problem> {
+        let mut problems = self.problems.clone();
+        let mut seen: HashMap<&str, usize> = HashMap::new();
+        let all: HashMap<&str, usize> = self
+            .events
+            .iter()
+            .map(|(n, e)| (e.id.as_str(), *n))
+            .collect();
+        for (n, e) in &self.events {
+            if e.content_id() != e.id {
+                problems.push(Problem::at(
+                    rel,
+                    *n,
+                    format!(
+                        "event {} was edited: its content no longer matches its hash",
+                        e.id
+                    ),
+                ));
+            }
+            if let Some(first) = seen.get(e.id.as_str()) {
+                problems.push(Problem::at(
+                    rel,
+                    *n,
+                    format!("event {} repeats line {first}", e.id),
+                ));
+            }
+            for p in &e.parents {
+                match (seen.get(p.as_str()), all.get(p.as_str())) {
+                    (Some(_), _) => {}
+                    (None, Some(later)) => problems.push(Problem::at(
+                        rel,
+                        *n,
+                        format!("event {} comes before its parent {p} (line {later}): events were reordered", e.id),
+                    )),
+                    (None, None) => problems.push(Problem::at(
+                        rel,
+                        *n,
+                        format!("event {} follows {p}, which is not in the ledger: an event was deleted", e.id),
+                    )),
+                }
+            }
+            seen.entry(e.id.as_str()).or_insert(*n);
+        }
+        problems
+    }
+}
+
+/// Hold the library's write lock: quote files, the ledger and contributors.toml are only
+/// changed by one process at a time.
+pub fn write_lock(lib: &Library) -> anyhow::Result<File> {
+    let dir = lib.state_dir();
+    std::fs::create_dir_all(&dir)
+        .with_context(|| format!("failed to create `{}`", dir.display()))?;
+    let path = dir.join("write.lock");
+    let f = File::options()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .with_context(|| format!("failed to open `{}`", path.display()))?;
+    f.lock()
+        .with_context(|| format!("failed to lock `{}`", path.display()))?;
+    Ok(f)
+}
+
+/// The current time as the ledger writes it.
+pub fn now() -> String {
+    jiff::Timestamp::now()
+        .round(jiff::Unit::Millisecond)
+        .unwrap_or_else(|_| jiff::Timestamp::now())
+        .to_string()
+}
+
+/// Append events to the ledger. The caller must hold [`write_lock`]. Returns them with
+/// their ids.
+pub fn append(
+    lib: &Library,
+    items: Vec<(String, Action, String, Value)>,
+) -> anyhow::Result<Vec<Event>> {
+    let path = path(lib);
+    let bytes = match std::fs::read(&path) {
+        Ok(b) => b,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Vec::new(),
+        Err(e) => return Err(e).with_context(|| format!("failed to read `{}`", path.display())),
+    };
+    let ledger = parse(&bytes, &lib.rel(&path));
+    if ledger.torn_tail {
+        // Cut off a half-written last line (a crash during an earlier append).
+        let keep = bytes.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
+        let f = File::options()
+            .write(true)
+            .open(&path)
+            .with_context(|| format!("failed to open `{}`", path.display()))?;
+        f.set_len(keep as u64)
+            .and_then(|()| f.sync_all())
+            .with_context(|| {
+                format!(
+                    "failed to repair the torn last line of `{}`",
+                    path.display()
+                )
+            })?;
+    }
+    let mut heads = ledger.heads();
+    heads.sort();
+    let time = now();
+    let mut events = Vec::new();
+    let mut text = String::new();
+    for (actor, action, target, details) in items {
+        let mut e = Event {
+            id: String::new(),
+            parents: std::mem::take(&mut heads),
+            time: time.clone(),
+            actor,
+            action,
+            target,
+            details,
+        };
+        e.id = e.content_id();
+        heads = vec![e.id.clone()];
+        text.push_str(&serde_json::to_string(&e)?);
+        text.push('\n');
+        events.push(e);
+    }
+    write_line(&path, text.as_bytes())?;
+    record_heads(lib, &heads);
+    Ok(events)
+}
+
+fn write_line(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
+    let mut f = File::options()
+        .create(true)
+        .append(true)
+        .open(path)
+        .with_context(|| format!("failed to open `{}`", path.display()))?;
+    // One write of whole lines: a killed process leaves all of it or none.
+    f.write_all(bytes)
+        .and_then(|()| f.sync_data())
+        .with_context(|| format!("failed to append to `{}`", path.display()))
+}
+
+fn heads_path(lib: &Library) -> PathBuf {
+    lib.state_dir().join("ledger-heads")
+}
+
+/// Remember the heads this machine last wrote, so that `verify` notices if the newest
+/// events are later deleted (which no hash chain can show by itself).
+fn record_heads(lib: &Library, heads: &[String]) {
+    let _ = crate::fsutil::write_atomic(&heads_path(lib), heads.join("\n").as_bytes());
+}
+
+/// Heads recorded by [`record_heads`] that are no longer in the ledger.
+pub fn missing_recorded_heads(lib: &Library, ledger: &Ledger) -> Vec<String> {
+    let Ok(text) = std::fs::read_to_string(heads_path(lib)) else {
+        return Vec::new();
+    };
+    let ids: HashSet<&str> = ledger.events.iter().map(|(_, e)| e.id.as_str()).collect();
+    text.lines()
+        .map(str::trim)
+        .filter(|h| !h.is_empty() && !ids.contains(h))
+        .map(String::from)
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn event(parents: Vec<String>, target: &str) -> Event {
+        let mut e = Event {
+            id: String::new(),
+            parents,
+            time: "2026-01-01T00:00:00Z".into(),
+            actor: "c-a".into(),
+            action: Action::QuoteApprove,
+            target: target.into(),
+            details: serde_json::json!({"scope": "external"}),
+        };
+        e.id = e.content_id();
+        e
+    }
+
+    fn ledger(events: &[Event]) -> Ledger {
+        let text: String = events
+            .iter()
+            .map(|e| serde_json::to_string(e).unwrap() + "\n")
+            .collect();
+        parse(text.as_bytes(), "ledger.jsonl")
+    }
+
+    #[test]
+    fn a_merged_history_verifies_and_tampering_does_not() {
+        let a = event(vec![], "q-1");
+        let b = event(vec![a.id.clone()], "q-2");
+        let c = event(vec![a.id.clone()], "q-3"); // written on another clone
+        let d = event(vec![b.id.clone(), c.id.clone()], "q-4");
+        assert!(
+            ledger(&[a.clone(), b.clone(), c.clone(), d.clone()])
+                .verify("l")
+                .is_empty()
+        );
+        assert!(
+            ledger(&[a.clone(), c.clone(), b.clone(), d.clone()])
+                .verify("l")
+                .is_empty()
+        );
+        // Deleted: d names b, which is gone.
+        assert_eq!(
+            ledger(&[a.clone(), c.clone(), d.clone()]).verify("l").len(),
+            1
+        );
+        // Reordered: b before its parent a.
+        assert_eq!(ledger(&[b.clone(), a.clone()]).verify("l").len(), 1);
+        // Edited.
+        let mut b2 = b.clone();
+        b2.details = serde_json::json!({"scope": "publication"});
+        assert_eq!(ledger(&[a.clone(), b2]).verify("l").len(), 1);
+    }
+
+    #[test]
+    fn a_torn_last_line_is_ignored() {
+        let a = event(vec![], "q-1");
+        let text = serde_json::to_string(&a).unwrap() + "\n{\"id\":\"e-";
+        let l = parse(text.as_bytes(), "l");
+        assert!(l.torn_tail);
+        assert_eq!(l.events.len(), 1);
+        assert!(l.problems.is_empty());
+    }
+}

@@ -1,0 +1,252 @@
+//! The taxonomy: the library's themes (tags), each with a description and synonyms, in
+//! `corpus/taxonomy.toml`. A search for a theme's name, label or any synonym finds the
+//! others, and sources tagged with a synonym are found by the theme's tag.
+
+use std::path::PathBuf;
+
+use anyhow::Context;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use crate::Library;
+use crate::corpus::tag_slug;
+
+/// One theme.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Theme {
+    /// The tag, as a slug: `mcn`, `hospital-discharge`.
+    pub id: String,
+    /// A readable name.
+    #[serde(default)]
+    pub label: String,
+    /// What the theme covers, for whoever tags.
+    #[serde(default)]
+    pub description: String,
+    /// Other words for the same thing; each finds the others in search.
+    #[serde(default)]
+    pub synonyms: Vec<String>,
+}
+
+/// The file's layout.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Taxonomy {
+    /// The themes.
+    #[serde(default, rename = "tag")]
+    pub themes: Vec<Theme>,
+}
+
+/// Path of taxonomy.toml.
+pub fn path(lib: &Library) -> PathBuf {
+    lib.corpus_dir().join("taxonomy.toml")
+}
+
+/// Read taxonomy.toml (missing file: no themes).
+pub fn load(lib: &Library) -> anyhow::Result<Taxonomy> {
+    let path = path(lib);
+    let text = match std::fs::read_to_string(&path) {
+        Ok(t) => t,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Taxonomy::default()),
+        Err(e) => return Err(e).with_context(|| format!("failed to read `{}`", path.display())),
+    };
+    Taxonomy::parse(&text)
+        .map_err(|(line, msg)| anyhow::anyhow!("{}:{line}: {msg}", lib.rel(&path)))
+}
+
+impl Taxonomy {
+    /// Parse the file's text; errors carry their line.
+    pub fn parse(text: &str) -> Result<Taxonomy, (usize, String)> {
+        let mut t: Taxonomy = toml::from_str(text).map_err(|e| {
+            let line = e.span().map_or(1, |s| {
+                text[..s.start.min(text.len())].lines().count().max(1)
+            });
+            (line, e.message().to_string())
+        })?;
+        for theme in &mut t.themes {
+            theme.id = tag_slug(&theme.id);
+        }
+        Ok(t)
+    }
+
+    /// The theme a tag belongs to: by id, or by a synonym or label written as a tag.
+    pub fn theme_of(&self, tag: &str) -> Option<&Theme> {
+        let slug = tag_slug(tag);
+        self.themes.iter().find(|t| {
+            t.id == slug
+                || tag_slug(&t.label) == slug
+                || t.synonyms.iter().any(|s| tag_slug(s) == slug)
+        })
+    }
+
+    /// A tag in its canonical form: the theme's id if it belongs to one, else its slug.
+    pub fn canonical(&self, tag: &str) -> String {
+        self.theme_of(tag)
+            .map_or_else(|| tag_slug(tag), |t| t.id.clone())
+    }
+
+    /// Rewrite a query so that a theme's id, label or synonym finds all of them. Returns
+    /// the new query and the phrases that were added.
+    pub fn expand_query(&self, query: &str) -> (String, Vec<String>) {
+        let tokens = tokenize(query);
+        let mut out = String::new();
+        let mut used = Vec::new();
+        let mut i = 0;
+        let mut last_end = 0;
+        while i < tokens.len() {
+            let mut matched = None;
+            for theme in &self.themes {
+                for (n, term) in theme_terms(theme) {
+                    let words: Vec<&str> = term.split_whitespace().collect();
+                    if let Some(len) = match_at(&tokens, i, &words) {
+                        if matched.as_ref().is_none_or(|(l, _, _)| len > *l) {
+                            matched = Some((len, theme, n));
+                        }
+                    }
+                }
+            }
+            match matched {
+                Some((len, theme, _)) => {
+                    let (start, end) = (tokens[i].start, tokens[i + len - 1].end);
+                    out.push_str(&query[last_end..start]);
+                    let mut alts = vec![format!("tag:{}", theme.id)];
+                    for (_, term) in theme_terms(theme) {
+                        let quoted = format!("\"{}\"", term.replace('"', ""));
+                        if !alts.contains(&quoted) {
+                            alts.push(quoted);
+                        }
+                        if !term.eq_ignore_ascii_case(query[start..end].trim_matches('"'))
+                            && !used.contains(&term)
+                        {
+                            used.push(term.clone());
+                        }
+                    }
+                    out.push_str(&format!("({})", alts.join(" OR ")));
+                    last_end = end;
+                    i += len;
+                }
+                None => i += 1,
+            }
+        }
+        out.push_str(&query[last_end..]);
+        (out, used)
+    }
+}
+
+/// A theme's searchable names: its id (as words), label and synonyms.
+fn theme_terms(theme: &Theme) -> Vec<(usize, String)> {
+    let mut terms = vec![theme.id.replace('-', " ")];
+    if !theme.label.is_empty() {
+        terms.push(theme.label.clone());
+    }
+    terms.extend(theme.synonyms.iter().cloned());
+    terms.into_iter().enumerate().collect()
+}
+
+struct Token {
+    start: usize,
+    end: usize,
+    /// Lower-case words of a bare word or a quoted phrase; empty for anything else
+    /// (operators, field-prefixed terms, brackets).
+    words: Vec<String>,
+    quoted: bool,
+}
+
+fn tokenize(q: &str) -> Vec<Token> {
+    let mut tokens = Vec::new();
+    let bytes = q.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i].is_ascii_whitespace() {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        if bytes[i] == b'"' {
+            let end = q[i + 1..].find('"').map_or(q.len(), |e| i + 1 + e + 1);
+            let inner = q[i + 1..end.min(q.len())].trim_end_matches('"');
+            tokens.push(Token {
+                start,
+                end,
+                words: inner.split_whitespace().map(str::to_lowercase).collect(),
+                quoted: true,
+            });
+            i = end;
+            continue;
+        }
+        while i < bytes.len() && !bytes[i].is_ascii_whitespace() {
+            i += 1;
+        }
+        let raw = &q[start..i];
+        let is_word = raw
+            .chars()
+            .all(|c| c.is_alphanumeric() || c == '-' || c == '\'')
+            && !matches!(raw, "AND" | "OR" | "NOT");
+        tokens.push(Token {
+            start,
+            end: i,
+            words: if is_word {
+                vec![raw.to_lowercase()]
+            } else {
+                Vec::new()
+            },
+            quoted: false,
+        });
+    }
+    tokens
+}
+
+/// How many tokens from `i` spell `words` (a quoted phrase must match whole).
+fn match_at(tokens: &[Token], i: usize, words: &[&str]) -> Option<usize> {
+    let lower: Vec<String> = words.iter().map(|w| w.to_lowercase()).collect();
+    let t = &tokens[i];
+    if t.quoted {
+        return (t.words == lower).then_some(1);
+    }
+    if i + lower.len() > tokens.len() {
+        return None;
+    }
+    for (k, w) in lower.iter().enumerate() {
+        let t = &tokens[i + k];
+        if t.quoted || t.words.len() != 1 || &t.words[0] != w {
+            return None;
+        }
+    }
+    Some(lower.len())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tax() -> Taxonomy {
+        Taxonomy::parse(
+            "[[tag]]\nid = \"mcn\"\nlabel = \"Multiple and complex needs\"\nsynonyms = [\"multiple disadvantage\"]\n",
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn a_synonym_finds_the_others() {
+        let (q, used) = tax().expand_query("women \"multiple disadvantage\" NOT prison");
+        assert_eq!(
+            q,
+            "women (tag:mcn OR \"mcn\" OR \"Multiple and complex needs\" OR \"multiple disadvantage\") NOT prison"
+        );
+        assert_eq!(
+            used,
+            vec!["mcn".to_string(), "Multiple and complex needs".to_string()]
+        );
+        let (q, _) = tax().expand_query("MCN housing");
+        assert!(q.starts_with("(tag:mcn OR"), "{q}");
+        let (q, used) = tax().expand_query("title:mcn housing");
+        assert_eq!(q, "title:mcn housing");
+        assert!(used.is_empty());
+    }
+
+    #[test]
+    fn tags_map_to_their_theme() {
+        assert_eq!(tax().canonical("Multiple disadvantage"), "mcn");
+        assert_eq!(tax().canonical("housing"), "housing");
+    }
+}
