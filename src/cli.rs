@@ -48,9 +48,77 @@ pub enum Command {
     Quotes(QuotesArgs),
     /// List the tags in use, with counts, and those not in taxonomy.toml.
     Tags(TagsArgs),
+    /// Start a response: turn a call's question list into responses/SLUG/consultation.toml.
+    #[command(subcommand)]
+    Consultation(ConsultationCommand),
+    /// Draft a response to the consultation in RESPONSE_DIR: response.md and
+    /// provenance.json, every quote consented to and every claim footnoted.
+    Draft(DraftArgs),
+    /// Check a draft after editing: quotes word for word, consent, footnotes, word limits
+    /// and personal data. Exits 1 with one line per problem.
+    Check(CheckArgs),
+    /// Export a draft that passes `check` as a Word document, an HTML page or plain text.
+    Export(ExportArgs),
     /// Check the ledger has not been edited, reordered or cut, and that quote files agree
     /// with it. Exits 1 with one line per problem.
     Verify(VerifyArgs),
+}
+
+/// `heard consultation ...`.
+#[derive(Debug, Subcommand)]
+pub enum ConsultationCommand {
+    /// Make responses/SLUG/consultation.toml from a question list pasted into a file
+    /// (Markdown or plain text: numbered questions, chapter headings, word limits).
+    New(ConsultationNewArgs),
+}
+
+/// Arguments of `heard consultation new`.
+#[derive(Debug, Args)]
+pub struct ConsultationNewArgs {
+    /// Short name for the response folder, e.g. crisis-care-2026.
+    pub slug: String,
+    /// The file with the questions.
+    #[arg(long, value_name = "FILE")]
+    pub from: PathBuf,
+    /// Title of the consultation (default: the file's first `#` heading, else the slug).
+    #[arg(long)]
+    pub title: Option<String>,
+}
+
+/// Arguments of `heard draft`.
+#[derive(Debug, Args)]
+pub struct DraftArgs {
+    /// The response folder, e.g. responses/crisis-care-2026.
+    #[arg(value_name = "RESPONSE_DIR")]
+    pub dir: PathBuf,
+}
+
+/// Arguments of `heard check`.
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// A response folder (its response.md) or a response file.
+    #[arg(value_name = "RESPONSE_DIR|FILE")]
+    pub target: PathBuf,
+}
+
+/// Arguments of `heard export`.
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// A response folder (its response.md) or a response file.
+    #[arg(value_name = "RESPONSE_DIR|FILE")]
+    pub target: PathBuf,
+    /// Output format.
+    #[arg(long = "to", value_enum)]
+    pub format: crate::export::Format,
+    /// Where to write (default: beside the response, e.g. response.docx).
+    #[arg(long, value_name = "PATH")]
+    pub out: Option<PathBuf>,
+    /// The team's copy: keep file paths, line numbers, quote ids and consent records.
+    #[arg(long)]
+    pub internal: bool,
+    /// Export even though `check` finds problems.
+    #[arg(long)]
+    pub force: bool,
 }
 
 /// `heard quote ...`.

@@ -11,10 +11,13 @@
 //! - [`index`]: the tantivy index in `.heard/`, kept fresh incrementally, and search;
 //! - [`schema`]: JSON Schemas of the file formats, generated from the Rust types.
 
+pub mod check;
 pub mod cli;
 pub mod cmd;
 pub mod contributors;
 pub mod corpus;
+pub mod draft;
+pub mod export;
 pub mod fsutil;
 pub mod index;
 pub mod ledger;

@@ -237,6 +237,36 @@ pub fn init(dir: &Path) -> anyhow::Result<InitReport> {
             return Err(e).with_context(|| format!("failed to read `{}`", gitignore.display()));
         }
     }
+    // Two colleagues' ledgers merge as the union of their lines: event ids never collide,
+    // and `heard verify` accepts the merged history.
+    let attributes = dir.join(".gitattributes");
+    let config = std::fs::read_to_string(&config_path)
+        .ok()
+        .and_then(|t| Config::parse(&t, &config_path).ok())
+        .unwrap_or_default();
+    let corpus = config.corpus.trim_matches('/');
+    let rule = if corpus == "." || corpus.is_empty() {
+        "/ledger.jsonl merge=union".to_string()
+    } else {
+        format!("{corpus}/ledger.jsonl merge=union")
+    };
+    match std::fs::read_to_string(&attributes) {
+        Ok(text) if text.lines().any(|l| l.trim() == rule) => report.kept.push(".gitattributes".into()),
+        Ok(text) => {
+            let mut new = text.clone();
+            if !new.is_empty() && !new.ends_with('\n') {
+                new.push('\n');
+            }
+            new.push_str(&format!("{rule}\n"));
+            crate::fsutil::write_atomic(&attributes, new.as_bytes())?;
+            report.created.push(".gitattributes (added merge=union for the ledger)".into());
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            write_new(&attributes, format!("{rule}\n").as_bytes())?;
+            report.created.push(".gitattributes".into());
+        }
+        Err(e) => return Err(e).with_context(|| format!("failed to read `{}`", attributes.display())),
+    }
     Ok(report)
 }
 

@@ -1,6 +1,10 @@
 //! One module per subcommand, each with a `run(args, &Library)` that returns the exit code.
 //! Shared here: opening the library, the progress bar, colours and exit codes.
 
+pub mod check;
+pub mod consultation;
+pub mod draft;
+pub mod export;
 pub mod index;
 pub mod init;
 pub mod quote;
@@ -40,6 +44,10 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Quotes(args) => quotes::run(args, &lib),
         Command::Tags(args) => tags::run(args, &lib),
         Command::Verify(args) => verify::run(args, &lib),
+        Command::Consultation(c) => consultation::run(c, &lib),
+        Command::Draft(args) => draft::run(args, &lib),
+        Command::Check(args) => check::run(args, &lib),
+        Command::Export(args) => export::run(args, &lib),
     }
 }
 
@@ -77,6 +85,16 @@ impl Progress for Bar {
     }
     fn finish(&self) {
         self.0.finish_and_clear();
+    }
+}
+
+/// A folder or file named on the command line: as given if it exists from here, else
+/// relative to the library root (so `heard -C lib draft responses/x` works anywhere).
+pub fn resolve(lib: &Library, path: &std::path::Path) -> std::path::PathBuf {
+    if path.exists() || path.is_absolute() {
+        path.to_path_buf()
+    } else {
+        lib.root().join(path)
     }
 }
 

@@ -110,6 +110,7 @@ pub fn run(args: RecsArgs, lib: &Library) -> anyhow::Result<ExitCode> {
         } else {
             args.limit
         },
+        any: false,
     };
     let (index, report) = super::open_index(lib)?;
     super::note_refresh(&report);

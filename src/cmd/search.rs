@@ -23,6 +23,7 @@ pub fn run(args: SearchArgs, lib: &Library) -> anyhow::Result<ExitCode> {
         since: args.filters.since,
         until: args.filters.until,
         limit: args.limit,
+        any: false,
     };
     let (index, report) = super::open_index(lib)?;
     super::note_refresh(&report);

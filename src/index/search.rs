@@ -57,6 +57,9 @@ pub struct SearchRequest {
     pub until: Option<PartialDate>,
     /// Most hits to return.
     pub limit: usize,
+    /// Match documents with any of the words (ranked by how many and how rare), instead of
+    /// all of them. Drafting uses this to search with a whole question.
+    pub any: bool,
 }
 
 /// One result.
@@ -164,8 +167,8 @@ impl LibraryIndex {
                 let (expanded, used) = self.taxonomy.expand_query(q);
                 synonyms = used;
                 // Errors are explained in terms of what the user typed.
-                self.parse_query(q)?;
-                Some(self.parse_query(&expanded)?)
+                self.parse_query(q, req.any)?;
+                Some(self.parse_query(&expanded, req.any)?)
             }
             _ => None,
         };
@@ -200,7 +203,8 @@ impl LibraryIndex {
             clauses.push((Occur::Must, Box::new(RangeQuery::new(lower, upper))));
         }
         let query = BooleanQuery::new(clauses);
-        let limit = req.limit.max(1);
+        // Never ask for more hits than there are documents (the collector allocates for them).
+        let limit = req.limit.clamp(1, (searcher.num_docs() as usize).max(1));
         let (addresses, total): (Vec<(f32, DocAddress)>, usize) = match &text_query {
             Some(_) => searcher.search(
                 &query,
@@ -236,11 +240,13 @@ impl LibraryIndex {
         })
     }
 
-    fn parse_query(&self, q: &str) -> Result<Box<dyn Query>, SearchError> {
+    fn parse_query(&self, q: &str, any: bool) -> Result<Box<dyn Query>, SearchError> {
         let f = &self.fields;
         let mut parser =
             QueryParser::for_index(&self.index, vec![f.title, f.body, f.section, f.tag]);
-        parser.set_conjunction_by_default();
+        if !any {
+            parser.set_conjunction_by_default();
+        }
         parser.set_field_boost(f.title, 2.0);
         parser.set_field_boost(f.section, 1.5);
         parser.set_field_boost(f.tag, 1.5);

@@ -1,0 +1,484 @@
+//! Checking a draft after people have edited it: every quote still matches its source word
+//! for word (elisions with `…` or `[...]` and bracketed insertions allowed), its consent is
+//! still valid for the response's scope, every footnote resolves, each answer is within its
+//! word limit, and no personal data slipped in.
+
+use std::collections::{HashMap, HashSet};
+use std::path::Path;
+use std::sync::LazyLock;
+
+use anyhow::Context;
+use pulldown_cmark::{Event, Parser, Tag, TagEnd};
+use regex::Regex;
+
+use crate::contributors::Credit;
+use crate::corpus::markdown_options;
+use crate::draft::{self, CitationKind, Provenance, count_words};
+use crate::quotes::{AnchorState, QuoteBook, Scope, Sources, Status, anchor};
+use crate::{Library, Problem};
+
+/// A footnote reference in the draft with the text of its paragraph up to it.
+struct Reference {
+    label: String,
+    line: usize,
+    before: String,
+}
+
+/// A question's answer in the draft.
+struct Section {
+    id: String,
+    line: usize,
+}
+
+struct Parsed {
+    references: Vec<Reference>,
+    definitions: HashSet<String>,
+    sections: Vec<Section>,
+}
+
+fn parse(text: &str, question_ids: &[String]) -> Parsed {
+    let mut line_starts = vec![0];
+    line_starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
+    let line = |b: usize| line_starts.partition_point(|&s| s <= b);
+    let mut out = Parsed {
+        references: Vec::new(),
+        definitions: HashSet::new(),
+        sections: Vec::new(),
+    };
+    let mut para = String::new();
+    let mut in_definition = 0usize;
+    let mut heading: Option<(usize, usize, String)> = None; // (level, line, text)
+    let mut section_level: Option<usize> = None;
+    for (event, range) in Parser::new_ext(text, markdown_options()).into_offset_iter() {
+        match event {
+            Event::Start(Tag::Heading { level, .. }) => {
+                heading = Some((level as usize, line(range.start), String::new()));
+            }
+            Event::End(TagEnd::Heading(_)) => {
+                if let Some((level, l, h)) = heading.take() {
+                    if section_level.is_some_and(|s| level <= s) {
+                        section_level = None;
+                    }
+                    let h = h.trim();
+                    if let Some(id) = question_ids.iter().find(|id| {
+                        h.strip_prefix(id.as_str())
+                            .is_some_and(|rest| rest.starts_with(['.', ':', ' ', ')']) || rest.is_empty())
+                    }) {
+                        out.sections.push(Section { id: id.clone(), line: l });
+                        section_level = Some(level);
+                    }
+                }
+            }
+            Event::Start(Tag::Paragraph) | Event::Start(Tag::Item) => para.clear(),
+            Event::Start(Tag::FootnoteDefinition(label)) => {
+                out.definitions.insert(label.to_string());
+                in_definition += 1;
+            }
+            Event::End(TagEnd::FootnoteDefinition) => in_definition = in_definition.saturating_sub(1),
+            Event::Text(t) | Event::Code(t) => {
+                if let Some((_, _, h)) = heading.as_mut() {
+                    h.push_str(&t);
+                    continue;
+                }
+                para.push_str(&t);
+            }
+            Event::SoftBreak | Event::HardBreak => para.push(' '),
+            Event::FootnoteReference(label) => out.references.push(Reference {
+                label: label.to_string(),
+                line: line(range.start),
+                before: para.clone(),
+            }),
+            _ => {}
+        }
+    }
+    let _ = in_definition;
+    out
+}
+
+/// The words inside the last pair of quotation marks in `text`.
+fn last_quoted(text: &str) -> Option<&str> {
+    let close = text.rfind(['”', '"'])?;
+    let closing = text[close..].chars().next()?;
+    let open = if closing == '"' {
+        text[..close].rfind('"')?
+    } else {
+        // Walk back to the matching “, allowing nested pairs.
+        let mut depth = 0i32;
+        let mut found = None;
+        for (i, c) in text[..close].char_indices().rev() {
+            match c {
+                '”' => depth += 1,
+                '“' if depth == 0 => {
+                    found = Some(i);
+                    break;
+                }
+                '“' => depth -= 1,
+                _ => {}
+            }
+        }
+        found?
+    };
+    let open_len = text[open..].chars().next()?.len_utf8();
+    Some(&text[open + open_len..close])
+}
+
+static ELISION: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"\s*(?:…|\.\.\.|\[[^\]]*\])\s*").expect("elision regex"));
+
+/// Whether `quoted` (as written in the draft) is faithful to `source` words: each part
+/// between elisions and bracketed insertions appears in the source, in order. Returns the
+/// first part that does not.
+pub fn misquoted(quoted: &str, source: &str) -> Option<String> {
+    let src = anchor::normalize(source).text;
+    let mut from = 0;
+    for part in ELISION.split(quoted) {
+        let part = anchor::normalize_typed(part);
+        let part = part.trim_matches(|c: char| c.is_whitespace());
+        if part.is_empty() {
+            continue;
+        }
+        match src[from..].find(part) {
+            Some(i) => from += i + part.len(),
+            None => return Some(part.to_string()),
+        }
+    }
+    None
+}
+
+static EMAIL: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}").expect("email"));
+static PHONE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?:\+44\s?\(?0?\)?\s?|\b0)(?:\d[\s-]?){8,9}\d\b").expect("phone")
+});
+static NHS: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"\b\d{3}[\s-]?\d{3}[\s-]?\d{4}\b").expect("nhs"));
+static POSTCODE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"\b(?:[A-Z]{1,2}\d[A-Z\d]?|GIR)\s?\d[ABD-HJLNP-UW-Z]{2}\b").expect("postcode")
+});
+
+/// Whether ten digits are a valid NHS number (modulus 11 check digit).
+pub fn is_nhs_number(digits: &str) -> bool {
+    let d: Vec<u32> = digits.chars().filter_map(|c| c.to_digit(10)).collect();
+    if d.len() != 10 {
+        return false;
+    }
+    let sum: u32 = d[..9].iter().enumerate().map(|(i, x)| x * (10 - i as u32)).sum();
+    let check = 11 - sum % 11;
+    let check = if check == 11 { 0 } else { check };
+    check != 10 && check == d[9]
+}
+
+/// Personal data found in one line of prose.
+pub fn personal_data(line: &str) -> Vec<String> {
+    let mut found = Vec::new();
+    for m in EMAIL.find_iter(line) {
+        found.push(format!("an email address: \"{}\"", m.as_str()));
+    }
+    let mut nhs_spans = Vec::new();
+    for m in NHS.find_iter(line) {
+        if is_nhs_number(m.as_str()) {
+            found.push(format!("an NHS number: \"{}\"", m.as_str()));
+            nhs_spans.push(m.range());
+        }
+    }
+    for m in PHONE.find_iter(line) {
+        if nhs_spans.iter().any(|r| r.start <= m.start() && m.end() <= r.end + 1) {
+            continue;
+        }
+        let shown: String = m.as_str().chars().take(8).collect();
+        found.push(format!("a UK phone number: \"{shown}…\""));
+    }
+    for m in POSTCODE.find_iter(line) {
+        found.push(format!("a postcode: \"{}\"", m.as_str()));
+    }
+    found
+}
+
+/// What must not appear in a response: personal data, contributors' contact details, and
+/// the names of contributors who asked not to be named.
+#[derive(Debug, Default)]
+pub struct Privacy {
+    private: Vec<(String, String)>,
+}
+
+impl Privacy {
+    /// The private words of the library's contributors.
+    pub fn new(people: &crate::contributors::ContributorsFile) -> Privacy {
+        let mut private = Vec::new();
+        for c in &people.contributors {
+            if let Some(contact) = c.contact.as_ref().filter(|s| s.trim().len() >= 4) {
+                private.push((contact.trim().to_string(), format!("contact details of contributor {}", c.id)));
+            }
+            if c.credit != Credit::FirstName {
+                if let Some(name) = c.first_name.as_ref().filter(|s| s.trim().len() >= 2) {
+                    private.push((
+                        name.trim().to_string(),
+                        format!("the name of contributor {}, who asked not to be named", c.id),
+                    ));
+                }
+            }
+        }
+        Privacy { private }
+    }
+
+    /// Everything private in one line of text, described.
+    pub fn flags(&self, line: &str) -> Vec<String> {
+        let mut found: Vec<String> = personal_data(line)
+            .into_iter()
+            .map(|what| format!("looks like {what}; remove personal data"))
+            .collect();
+        for (needle, what) in &self.private {
+            if contains_word(line, needle) {
+                found.push(format!("contains {what}"));
+            }
+        }
+        found
+    }
+}
+
+/// Lines of `text` with HTML comments blanked out (line numbers kept).
+fn without_comments(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(i) = rest.find("<!--") {
+        out.push_str(&rest[..i]);
+        let end = rest[i..].find("-->").map_or(rest.len(), |j| i + j + 3);
+        out.extend(rest[i..end].chars().map(|c| if c == '\n' { '\n' } else { ' ' }));
+        rest = &rest[end..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// Check a response (a response folder, or a response file). Problems are one per line,
+/// naming the file and line.
+pub fn check(lib: &Library, target: &Path) -> anyhow::Result<Vec<Problem>> {
+    let (file, prov_path) = draft::response_paths(target);
+    let text = std::fs::read_to_string(&file)
+        .with_context(|| format!("failed to read `{}`; draft it first with `heard draft`", file.display()))?;
+    let rel = lib.rel(&file);
+    let dir = file.parent().unwrap_or(Path::new("."));
+    let consultation = draft::consultation::load(&dir.join("consultation.toml")).ok();
+    let provenance: Option<Provenance> = draft::load_provenance(&prov_path)?;
+    let scope = consultation
+        .as_ref()
+        .map(|c| c.scope)
+        .or_else(|| {
+            provenance
+                .as_ref()
+                .and_then(|p| serde_json::from_value::<Scope>(serde_json::json!(p.scope)).ok())
+        })
+        .unwrap_or(Scope::External);
+    let question_ids: Vec<String> = consultation
+        .as_ref()
+        .map(|c| c.questions.iter().map(|q| q.id.clone()).collect())
+        .unwrap_or_default();
+    let cited: HashMap<&str, &draft::Citation> = provenance
+        .iter()
+        .flat_map(|p| p.citations.iter())
+        .map(|c| (c.label.as_str(), c))
+        .collect();
+    let parsed = parse(&text, &question_ids);
+    let book = QuoteBook::load(lib)?;
+    let mut sources = Sources::new(lib)?;
+    let people = crate::contributors::load(lib).unwrap_or_default();
+    let today = crate::quotes::today();
+    let mut problems = Vec::new();
+    let at = |line: usize, msg: String| Problem::at(&rel, line, msg);
+
+    for r in &parsed.references {
+        if !parsed.definitions.contains(&r.label) {
+            problems.push(at(r.line, format!("footnote [^{}] has no definition", r.label)));
+        }
+        let citation = cited.get(r.label.as_str());
+        let is_quote = book.quotes.contains_key(&r.label)
+            || citation.is_some_and(|c| c.kind == CitationKind::Quote)
+            || r.label.starts_with("q-");
+        if is_quote {
+            let Some(q) = book.quotes.get(&r.label) else {
+                problems.push(at(r.line, format!("quote {} is not in the ledger; it cannot be used", r.label)));
+                continue;
+            };
+            let loc = sources.locate(q);
+            if sources.get(&q.source).is_some_and(|s| s.sensitivity == crate::corpus::Sensitivity::Restricted) {
+                problems.push(at(r.line, format!("quote {} comes from a restricted source and may not be used", q.id)));
+            }
+            match loc.state {
+                AnchorState::Drifted => problems.push(at(
+                    r.line,
+                    format!(
+                        "quote {} no longer matches its source: \"{}\" now reads \"{}\" ({})",
+                        q.id, q.anchor.exact, loc.text, loc.path
+                    ),
+                )),
+                AnchorState::Orphaned => problems.push(at(
+                    r.line,
+                    format!("quote {} is no longer in its source ({})", q.id, loc.path),
+                )),
+                AnchorState::Ok | AnchorState::Moved => match last_quoted(&r.before) {
+                    None => problems.push(at(
+                        r.line,
+                        format!("quote {} is cited, but no words in quotation marks come before the footnote", q.id),
+                    )),
+                    Some(words) => {
+                        if let Some(part) = misquoted(words, &loc.text) {
+                            problems.push(at(
+                                r.line,
+                                format!(
+                                    "quote {} is misquoted: \"{part}\" is not in the source's words \"{}\"",
+                                    q.id, loc.text
+                                ),
+                            ));
+                        }
+                    }
+                },
+            }
+            let status = q.status_on(&today);
+            let consent_problem = match status {
+                Status::Approved if q.consented_for(scope) => None,
+                Status::Approved => Some(format!(
+                    "is approved for {} use only, and this response needs {}",
+                    q.scope.map_or("no", |s| s.as_str()),
+                    scope.as_str()
+                )),
+                Status::Withdrawn => Some(format!(
+                    "was withdrawn by its speaker{}: remove it",
+                    q.history.last().map(|h| format!(" on {}", h.time.get(..10).unwrap_or(&h.time))).unwrap_or_default()
+                )),
+                Status::Declined => Some("was declined by its speaker: remove it".into()),
+                Status::Expired => Some(format!(
+                    "had consent until {}, which has passed: ask again or remove it",
+                    q.expires.as_deref().unwrap_or("?")
+                )),
+                Status::Pending => Some("has no consent yet: ask its speaker first".into()),
+            };
+            if let Some(p) = consent_problem {
+                problems.push(at(r.line, format!("quote {} {p}", q.id)));
+            }
+            continue;
+        }
+        match citation {
+            Some(c) => {
+                let Some(source) = sources.get(&c.source) else {
+                    problems.push(at(r.line, format!("[^{}] cites source `{}`, which is no longer in the library", r.label, c.source)));
+                    continue;
+                };
+                let still_there = match c.kind {
+                    CitationKind::Recommendation => source.recommendations.iter().any(|x| x.text == c.text),
+                    _ => source.passages.iter().any(|p| p.text == c.text),
+                };
+                if !still_there {
+                    problems.push(at(
+                        r.line,
+                        format!(
+                            "[^{}]: the cited words changed in {} since drafting; re-read the source and update the claim",
+                            r.label, source.path
+                        ),
+                    ));
+                }
+            }
+            None if r.label.starts_with("p-") || r.label.starts_with("r-") => problems.push(at(
+                r.line,
+                format!("[^{}] is not in {}: heard cannot trace it to a source", r.label, lib.rel(&prov_path)),
+            )),
+            None => {}
+        }
+    }
+
+    // Word limits.
+    if let Some(c) = &consultation {
+        let limits = draft::limits(c);
+        let words = section_words(&text, &parsed);
+        for (s, w) in parsed.sections.iter().zip(words) {
+            if let Some(Some(limit)) = limits.get(&s.id) {
+                if w > *limit {
+                    problems.push(at(s.line, format!("{} has {w} words, the limit is {limit}", s.id)));
+                }
+            }
+        }
+    }
+
+    // Placeholders a person must fill in, and personal data.
+    let prose = without_comments(&text);
+    let privacy = Privacy::new(&people);
+    for (i, line) in prose.lines().enumerate() {
+        let n = i + 1;
+        if line.contains(draft::POSITION_PLACEHOLDER) {
+            problems.push(at(n, "our position is still the placeholder: write the answer in one or two sentences".into()));
+        }
+        for what in privacy.flags(line) {
+            problems.push(at(n, what));
+        }
+    }
+    problems.sort_by_key(|p| p.line);
+    Ok(problems)
+}
+
+fn contains_word(line: &str, needle: &str) -> bool {
+    line.match_indices(needle).any(|(i, m)| {
+        let before = line[..i].chars().next_back();
+        let after = line[i + m.len()..].chars().next();
+        !before.is_some_and(char::is_alphanumeric) && !after.is_some_and(char::is_alphanumeric)
+    })
+}
+
+/// Words of each question's answer: from its heading to the next heading of the same or a
+/// higher level, without footnote definitions, markers or HTML comments.
+fn section_words(text: &str, parsed: &Parsed) -> Vec<usize> {
+    let lines: Vec<&str> = text.lines().collect();
+    parsed
+        .sections
+        .iter()
+        .map(|s| {
+            let level = lines
+                .get(s.line - 1)
+                .map_or(2, |l| l.chars().take_while(|&c| c == '#').count());
+            let body: Vec<&str> = lines[s.line.min(lines.len())..]
+                .iter()
+                .take_while(|l| {
+                    let h = l.chars().take_while(|&c| c == '#').count();
+                    !(h > 0 && h <= level && l[h..].starts_with(' '))
+                })
+                .copied()
+                .collect();
+            count_words(&draft::strip_for_count(&body.join("\n")))
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn elisions_and_insertions_are_allowed_other_changes_are_not() {
+        let src = "I rang three times that week and each time I had to start from the beginning.";
+        assert_eq!(misquoted("I rang three times that week … I had to start from the beginning.", src), None);
+        assert_eq!(misquoted("[She] rang three times [...] from the beginning.", src), None);
+        assert_eq!(misquoted("I rang three times that week", src), None);
+        assert_eq!(misquoted("I rang four times that week", src).as_deref(), Some("I rang four times that week"));
+        assert!(misquoted("from the beginning … I rang", src).is_some(), "order matters");
+    }
+
+    #[test]
+    fn nhs_numbers_need_their_check_digit() {
+        assert!(is_nhs_number("943 476 5919"));
+        assert!(!is_nhs_number("943 476 5918"));
+    }
+
+    #[test]
+    fn personal_data_is_found() {
+        assert_eq!(personal_data("write to jo.bloggs@example.org today").len(), 1);
+        assert_eq!(personal_data("call 07700 900123 now").len(), 1);
+        assert_eq!(personal_data("NHS no. 943 476 5919").len(), 1);
+        assert_eq!(personal_data("lives near AB12 3DE").len(), 1);
+        assert!(personal_data("In 2024, 31 of the 48 people (65%) said so.").is_empty());
+    }
+
+    #[test]
+    fn the_quoted_words_are_found_before_a_footnote() {
+        assert_eq!(last_quoted("> “I rang.”\n— Peer volunteer"), Some("I rang."));
+        assert_eq!(last_quoted("““Come back” isn’t a plan.”"), Some("“Come back” isn’t a plan."));
+        assert_eq!(last_quoted("As Jo said, \"it works\""), Some("it works"));
+    }
+}

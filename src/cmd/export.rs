@@ -1,0 +1,55 @@
+//! `heard export RESPONSE_DIR --to docx|html|txt`: the version to send, or the team's copy.
+
+use std::process::ExitCode;
+
+use anyhow::Context;
+
+use super::{EXIT_PROBLEMS, plural};
+use crate::Library;
+use crate::cli::ExportArgs;
+use crate::export;
+
+/// Run `heard export`.
+pub fn run(args: ExportArgs, lib: &Library) -> anyhow::Result<ExitCode> {
+    let target = super::resolve(lib, &args.target);
+    let (_, report) = super::open_index(lib)?;
+    super::note_refresh(&report);
+    let problems = crate::check::check(lib, &target)?;
+    if !problems.is_empty() {
+        for p in &problems {
+            eprintln!("{p}");
+        }
+        if !args.force {
+            eprintln!(
+                "Not exported: `heard check` finds {}. Fix them, or export anyway with --force.",
+                plural(problems.len(), "problem", "problems")
+            );
+            return Ok(ExitCode::from(EXIT_PROBLEMS));
+        }
+        eprintln!("Exporting anyway (--force) despite {}.", plural(problems.len(), "problem", "problems"));
+    }
+    let (file, prov_path) = crate::draft::response_paths(&target);
+    let markdown = std::fs::read_to_string(&file).with_context(|| format!("failed to read `{}`", file.display()))?;
+    let provenance = crate::draft::load_provenance(&prov_path)?;
+    let title = markdown
+        .lines()
+        .find_map(|l| l.strip_prefix("# "))
+        .unwrap_or("Consultation response")
+        .to_string();
+    let prepared = export::prepare(&markdown, provenance.as_ref(), args.internal);
+    let bytes = export::render(args.format, &prepared, &title, args.internal)?;
+    let out = args
+        .out
+        .unwrap_or_else(|| export::default_out(&file, args.format, args.internal));
+    crate::fsutil::write_atomic(&out, &bytes)?;
+    eprintln!(
+        "Wrote {} ({}{})",
+        out.display(),
+        if args.internal { "internal copy with paths, lines and consent" } else { "submission version" },
+        match args.format {
+            export::Format::Txt => ", word counts per answer",
+            _ => "",
+        }
+    );
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,231 @@
+//! The call: `responses/<slug>/consultation.toml`, with its questions and word limits, and
+//! turning a question list pasted from a government web page into one.
+
+use std::path::Path;
+use std::sync::LazyLock;
+
+use anyhow::Context;
+use regex::Regex;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use crate::quotes::Scope;
+
+/// A consultation or call for evidence.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Consultation {
+    /// Its title.
+    pub title: String,
+    /// Who is consulting (a department, a body).
+    #[serde(default)]
+    pub body: String,
+    /// Closing date, YYYY-MM-DD.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deadline: Option<String>,
+    /// Where it is published.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+    /// Consent a quote needs to be used in this response (default: external).
+    #[serde(default = "external", skip_serializing_if = "is_external")]
+    pub scope: Scope,
+    /// The questions, in order.
+    #[serde(default, rename = "question")]
+    pub questions: Vec<Question>,
+}
+
+impl Default for Consultation {
+    fn default() -> Self {
+        Consultation {
+            title: String::new(),
+            body: String::new(),
+            deadline: None,
+            url: None,
+            scope: Scope::External,
+            questions: Vec::new(),
+        }
+    }
+}
+
+fn external() -> Scope {
+    Scope::External
+}
+
+fn is_external(s: &Scope) -> bool {
+    *s == Scope::External
+}
+
+/// One question of a consultation.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Question {
+    /// Short id such as `Q3`, used in headings and footnotes.
+    pub id: String,
+    /// The question as the consultation asks it.
+    pub text: String,
+    /// The chapter or section it is in, if the call has them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub chapter: Option<String>,
+    /// Most words the answer may have.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub word_limit: Option<usize>,
+    /// Themes from the taxonomy to look for.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tags: Vec<String>,
+    /// Extra search words, in `heard search` syntax.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub query: Option<String>,
+}
+
+/// Read a consultation.toml; errors name the line.
+pub fn load(path: &Path) -> anyhow::Result<Consultation> {
+    let text = std::fs::read_to_string(path).with_context(|| {
+        format!(
+            "failed to read `{}`; make one with `heard consultation new SLUG --from questions.txt`",
+            path.display()
+        )
+    })?;
+    let c: Consultation = toml::from_str(&text).map_err(|e| {
+        let line = e.span().map_or(1, |s| text[..s.start.min(text.len())].lines().count().max(1));
+        anyhow::anyhow!("{}:{line}: {}", path.display(), e.message())
+    })?;
+    if c.questions.is_empty() {
+        anyhow::bail!("{}: has no [[question]] entries; add the consultation's questions", path.display());
+    }
+    let mut seen = std::collections::HashSet::new();
+    for q in &c.questions {
+        if !seen.insert(q.id.as_str()) {
+            anyhow::bail!("{}: two questions have the id `{}`; give each its own", path.display(), q.id);
+        }
+    }
+    Ok(c)
+}
+
+static QUESTION: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?ix)^\s*(?:[-*]\s+)?(?:\*\*)?(?:q(?:uestion)?\s*)?(\d{1,3}[a-z]?)(?:\*\*)?\s*[.):\-–]\s*(?:\*\*)?\s*(.+)$")
+        .expect("question regex")
+});
+
+static CHAPTER: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)^\s*(?:#{1,6}\s+(.+)|((?:chapter|section|part)\s+\S+.*))$").expect("chapter regex")
+});
+
+static WORD_LIMIT: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)[(\[]?\s*(?:please\s+)?(?:(?:answer|respond|reply)\s+)?(?:limit\s+your\s+(?:answer|response)\s+to\s+|in\s+|max(?:imum)?\.?:?\s*|up\s+to\s+|no\s+more\s+than\s+|word\s+limit:?\s*|limit:?\s*)*(\d{2,5})\s*words?(?:\s+max(?:imum)?)?\s*[)\]]?\.?")
+        .expect("word limit regex")
+});
+
+/// Turn a pasted question list (Markdown or plain text: numbered questions, often under
+/// chapter headings, sometimes with word limits) into a consultation.
+pub fn from_text(title: &str, text: &str) -> Consultation {
+    let mut c = Consultation {
+        title: title.to_string(),
+        scope: Scope::External,
+        ..Consultation::default()
+    };
+    let mut chapter: Option<String> = None;
+    let mut current: Option<Question> = None;
+    let finish = |q: Option<Question>, c: &mut Consultation| {
+        if let Some(mut q) = q {
+            let (text, limit) = take_word_limit(&q.text);
+            q.text = text;
+            q.word_limit = q.word_limit.or(limit);
+            c.questions.push(q);
+        }
+    };
+    for line in text.lines() {
+        let trimmed = line.trim();
+        if trimmed.is_empty() {
+            finish(current.take(), &mut c);
+            continue;
+        }
+        if let Some(m) = QUESTION.captures(trimmed) {
+            finish(current.take(), &mut c);
+            current = Some(Question {
+                id: format!("Q{}", m[1].to_uppercase()),
+                text: m[2].trim().trim_matches('*').trim().to_string(),
+                chapter: chapter.clone(),
+                ..Question::default()
+            });
+            continue;
+        }
+        if let Some(m) = CHAPTER.captures(trimmed) {
+            finish(current.take(), &mut c);
+            let name = m.get(1).or(m.get(2)).map_or("", |m| m.as_str()).trim().to_string();
+            if c.questions.is_empty() && trimmed.starts_with("# ") && c.title.is_empty() {
+                c.title = name;
+            } else {
+                chapter = Some(name);
+            }
+            continue;
+        }
+        match current.as_mut() {
+            // A wrapped question, or a note under it such as "(max 300 words)".
+            Some(q) => {
+                q.text.push(' ');
+                q.text.push_str(trimmed);
+            }
+            None => {
+                if c.body.is_empty() && c.questions.is_empty() {
+                    // Text before the first question: usually who is asking and why.
+                }
+            }
+        }
+    }
+    finish(current.take(), &mut c);
+    // Ids must be unique even if the list restarted numbering in each chapter.
+    let mut seen = std::collections::HashMap::new();
+    for q in &mut c.questions {
+        let n = seen.entry(q.id.clone()).or_insert(0);
+        *n += 1;
+        if *n > 1 {
+            q.id = format!("{}-{}", q.id, n);
+        }
+    }
+    c
+}
+
+/// Split a word limit such as "(max 300 words)" off a question's text.
+fn take_word_limit(text: &str) -> (String, Option<usize>) {
+    match WORD_LIMIT.captures_iter(text).last() {
+        Some(m) => {
+            let limit = m[1].parse().ok();
+            let whole = m.get(0).expect("match");
+            let mut t = format!("{}{}", &text[..whole.start()], &text[whole.end()..]);
+            t = t.split_whitespace().collect::<Vec<_>>().join(" ");
+            let t = t.trim_end_matches(['(', '[', '-', '–', ',', ' ']).trim().to_string();
+            (t, limit)
+        }
+        None => (text.trim().to_string(), None),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_a_pasted_question_list() {
+        let text = "# Crisis care: call for evidence\n\nChapter 1: Getting help\n\n1. What works well in crisis care today?\n\n2. What stops people getting\nhelp early? (max 300 words)\n\n## Chapter 2 – Services\n\nQuestion 3: How should services work with people who use drugs? Please answer in no more than 500 words.\n";
+        let c = from_text("", text);
+        assert_eq!(c.title, "Crisis care: call for evidence");
+        let got: Vec<(&str, &str, Option<usize>, Option<&str>)> = c
+            .questions
+            .iter()
+            .map(|q| (q.id.as_str(), q.text.as_str(), q.word_limit, q.chapter.as_deref()))
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                ("Q1", "What works well in crisis care today?", None, Some("Chapter 1: Getting help")),
+                ("Q2", "What stops people getting help early?", Some(300), Some("Chapter 1: Getting help")),
+                (
+                    "Q3",
+                    "How should services work with people who use drugs?",
+                    Some(500),
+                    Some("Chapter 2 – Services")
+                ),
+            ]
+        );
+    }
+}

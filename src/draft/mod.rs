@@ -1,0 +1,672 @@
+//! Drafting: from a call for evidence to a first draft in which every quote is consented
+//! to and every claim has a footnote pointing at the exact passage it came from.
+//!
+//! For each question: a search built from the question's words, its hints and its tags
+//! (with the taxonomy's synonyms); the most relevant approved quotes, chosen so that
+//! several people and sources are heard rather than five quotes from one (a greedy maximal
+//! marginal relevance pick); the strongest passages of our reports and submissions; and
+//! our past recommendations that bear on it. Pending, declined, withdrawn, expired,
+//! out-of-scope, drifted and orphaned quotes, and restricted sources, are never used. The
+//! answer is filled in order of value up to its word limit.
+
+pub mod consultation;
+pub mod provenance;
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+
+pub use consultation::{Consultation, Question};
+pub use provenance::{Citation, CitationKind, ConsentRecord, Provenance};
+
+use crate::Library;
+use crate::contributors::{ANONYMOUS_CREDIT, ContributorsFile};
+use crate::corpus::{Kind, id_slug};
+use crate::index::{DocType, Hit, LibraryIndex, SearchRequest};
+use crate::quotes::{QuoteBook, Scope, Sources, Status};
+use crate::taxonomy::Taxonomy;
+
+/// How much a draft takes per question when the question has no word limit.
+const MAX_QUOTES: usize = 4;
+const MAX_PASSAGES: usize = 2;
+const MAX_RECS: usize = 3;
+
+/// Hits scoring below this share of the best hit are not relevant enough to use.
+const RELEVANCE_FLOOR: f32 = 0.3;
+
+/// The line a draft puts where the officer writes our answer; `check` reports it until it
+/// is replaced.
+pub const POSITION_PLACEHOLDER: &str = "[Write our answer to this question in one or two sentences.]";
+
+/// What drafting one question produced.
+#[derive(Debug, Clone)]
+pub struct QuestionSummary {
+    /// Question id.
+    pub id: String,
+    /// Question text.
+    pub text: String,
+    /// Quotes used.
+    pub quotes: usize,
+    /// Passages used.
+    pub passages: usize,
+    /// Recommendations used.
+    pub recommendations: usize,
+    /// Words in the answer.
+    pub words: usize,
+    /// The question's word limit.
+    pub limit: Option<usize>,
+}
+
+/// What drafting produced.
+#[derive(Debug)]
+pub struct DraftReport {
+    /// The response file written.
+    pub file: PathBuf,
+    /// Its provenance file.
+    pub provenance: PathBuf,
+    /// Whether `response.md` had been edited, so the draft went into a new file beside it.
+    pub kept_edited: bool,
+    /// Per question.
+    pub questions: Vec<QuestionSummary>,
+    /// Distinct contributors quoted.
+    pub contributors: usize,
+    /// Quotes used in all.
+    pub quotes: usize,
+    /// Relevant quotes not used, by reason.
+    pub skipped: BTreeMap<&'static str, usize>,
+}
+
+struct Picked {
+    citation: Citation,
+    words: usize,
+    block: String,
+}
+
+/// Words in a piece of Markdown prose, as a reader counts them.
+pub fn count_words(text: &str) -> usize {
+    text.split_whitespace()
+        .filter(|w| w.chars().any(char::is_alphanumeric))
+        .count()
+}
+
+/// Escape text so Markdown shows it as written.
+fn md_escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if matches!(c, '\\' | '*' | '_' | '[' | ']' | '<' | '>' | '`' | '#') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
+const STOPWORDS: &[&str] = &[
+    "a", "about", "all", "also", "an", "and", "any", "are", "as", "at", "be", "been", "but", "by",
+    "can", "could", "do", "does", "for", "from", "has", "have", "how", "if", "in", "into", "is",
+    "it", "its", "more", "most", "of", "on", "or", "other", "our", "should", "so", "such", "than",
+    "that", "the", "their", "them", "there", "these", "they", "this", "those", "to", "under",
+    "was", "we", "were", "what", "when", "where", "which", "who", "whom", "why", "will", "with",
+    "would", "you", "your", "please", "give", "examples", "example", "views", "think", "describe",
+    "tell", "us", "any", "evidence", "extent", "agree", "disagree", "way", "ways",
+];
+
+/// The search for a question: its meaningful words (any may match), its hints, its tags.
+pub fn question_query(q: &Question) -> String {
+    let mut parts: Vec<String> = q
+        .text
+        .split(|c: char| !c.is_alphanumeric() && c != '-' && c != '\'')
+        .map(|w| w.trim_matches(['-', '\'']).to_lowercase())
+        .filter(|w| w.chars().count() > 2 && !STOPWORDS.contains(&w.as_str()))
+        .collect();
+    if let Some(hint) = &q.query {
+        parts.push(format!("({hint})"));
+    }
+    for t in &q.tags {
+        parts.push(format!("tag:{}^2", crate::corpus::tag_slug(t)));
+        parts.push(t.replace('-', " "));
+    }
+    let mut seen = HashSet::new();
+    parts.retain(|p| seen.insert(p.clone()));
+    parts.join(" ")
+}
+
+/// The response file and provenance file paths of a response folder or file.
+pub fn response_paths(target: &Path) -> (PathBuf, PathBuf) {
+    let file = if target.is_dir() {
+        target.join("response.md")
+    } else {
+        target.to_path_buf()
+    };
+    (file.clone(), provenance_path(&file))
+}
+
+/// Where the provenance of a response file is kept.
+pub fn provenance_path(file: &Path) -> PathBuf {
+    let dir = file.parent().unwrap_or(Path::new("."));
+    match file.file_name().and_then(|n| n.to_str()) {
+        Some("response.md") | None => dir.join("provenance.json"),
+        Some(name) => dir.join(format!("{}.provenance.json", name.trim_end_matches(".md"))),
+    }
+}
+
+/// Read a provenance file, if there is one.
+pub fn load_provenance(path: &Path) -> anyhow::Result<Option<Provenance>> {
+    match std::fs::read(path) {
+        Ok(b) => serde_json::from_slice(&b)
+            .map(Some)
+            .with_context(|| format!("`{}` is damaged; draft again to rebuild it", path.display())),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(e).with_context(|| format!("failed to read `{}`", path.display())),
+    }
+}
+
+struct Drafter<'a> {
+    lib: &'a Library,
+    index: &'a LibraryIndex,
+    book: QuoteBook,
+    sources: Sources<'a>,
+    people: ContributorsFile,
+    scope: Scope,
+    used: HashSet<String>,
+    skipped: BTreeMap<&'static str, usize>,
+    skipped_seen: HashSet<String>,
+    privacy: crate::check::Privacy,
+}
+
+impl Drafter<'_> {
+    fn search(&self, q: &Question, doc_type: DocType, kinds: Vec<Kind>, limit: usize) -> anyhow::Result<Vec<Hit>> {
+        let res = self.index.search(&SearchRequest {
+            query: Some(question_query(q)),
+            types: vec![doc_type],
+            kinds,
+            limit,
+            any: true,
+            ..SearchRequest::default()
+        });
+        let res = match res {
+            Ok(r) => r,
+            Err(crate::index::SearchError::Query(msg)) => {
+                anyhow::bail!("question {}: its search hints cannot be read: {msg}", q.id)
+            }
+            Err(e) => return Err(e.into()),
+        };
+        let top = res.hits.first().map_or(0.0, |h| h.score);
+        Ok(res
+            .hits
+            .into_iter()
+            .filter(|h| h.score >= top * RELEVANCE_FLOOR && h.sensitivity != "restricted")
+            .collect())
+    }
+
+    fn skip(&mut self, id: &str, reason: &'static str) {
+        if self.skipped_seen.insert(id.to_string()) {
+            *self.skipped.entry(reason).or_insert(0) += 1;
+        }
+    }
+
+    /// Approved, in-scope, well-anchored quotes, most relevant first, several voices.
+    fn quotes(&mut self, q: &Question) -> anyhow::Result<Vec<Picked>> {
+        let hits = self.search(q, DocType::Quote, Vec::new(), 60)?;
+        let mut usable = Vec::new();
+        for hit in hits {
+            let Some(quote) = self.book.quotes.get(&hit.id).cloned() else { continue };
+            let reason = match quote.status() {
+                Status::Approved if quote.consented_for(self.scope) => None,
+                Status::Approved => Some("approved for internal use only"),
+                Status::Pending => Some("consent not yet given"),
+                Status::Declined => Some("consent declined"),
+                Status::Withdrawn => Some("consent withdrawn"),
+                Status::Expired => Some("consent expired"),
+            };
+            if let Some(r) = reason {
+                self.skip(&quote.id, r);
+                continue;
+            }
+            let loc = self.sources.locate(&quote);
+            if !self.privacy.flags(&loc.text).is_empty() {
+                self.skip(&quote.id, "names someone or holds personal data");
+                continue;
+            }
+            if !loc.state.is_valid() {
+                self.skip(&quote.id, "quoted words changed in the source: run `heard quotes --anchor drifted`");
+                continue;
+            }
+            if self.used.contains(&quote.id) {
+                continue;
+            }
+            usable.push((hit.score, quote, loc));
+        }
+        // Greedy maximal marginal relevance: each pick is worth less for every earlier pick
+        // from the same person or the same source.
+        let top = usable.first().map_or(1.0, |u| u.0).max(f32::EPSILON);
+        let mut picked: Vec<(crate::quotes::Quote, crate::quotes::Located)> = Vec::new();
+        while picked.len() < MAX_QUOTES && !usable.is_empty() {
+            let value = |u: &(f32, crate::quotes::Quote, crate::quotes::Located)| {
+                let same_speaker = picked.iter().filter(|p| p.0.speaker == u.1.speaker).count() as f32;
+                let same_source = picked.iter().filter(|p| p.0.source == u.1.source).count() as f32;
+                u.0 / top - 0.6 * same_speaker - 0.3 * same_source
+            };
+            let best = (0..usable.len())
+                .max_by(|&a, &b| value(&usable[a]).total_cmp(&value(&usable[b])))
+                .expect("not empty");
+            let (_, quote, loc) = usable.remove(best);
+            picked.push((quote, loc));
+        }
+        let mut out = Vec::new();
+        for (quote, loc) in picked {
+            let Some(source) = self.sources.get(&quote.source).cloned() else { continue };
+            let attribution = quote
+                .speaker
+                .as_deref()
+                .and_then(|s| self.people.get(s))
+                .map_or_else(|| ANONYMOUS_CREDIT.to_string(), |c| c.attribution());
+            let (a, b) = loc.lines.unwrap_or((0, 0));
+            let block = format!("> “{}”\n> — {}[^{}]\n", md_escape(&loc.text), md_escape(&attribution), quote.id);
+            out.push(Picked {
+                words: count_words(&loc.text) + count_words(&attribution),
+                block,
+                citation: Citation {
+                    label: quote.id.clone(),
+                    kind: CitationKind::Quote,
+                    question: q.id.clone(),
+                    id: quote.id.clone(),
+                    source: source.id.clone(),
+                    title: source.title.clone(),
+                    source_kind: source.kind.as_str().into(),
+                    date: source.date.clone(),
+                    organisation: source.meta.organisation.clone(),
+                    url: source.meta.url.clone(),
+                    consultation: source.meta.consultation.clone(),
+                    sensitivity: source.sensitivity.as_str().into(),
+                    path: loc.path.clone(),
+                    line_start: a,
+                    line_end: b,
+                    text_hash: blake3::hash(loc.text.as_bytes()).to_hex().to_string(),
+                    text: loc.text.clone(),
+                    speaker: quote.speaker.clone(),
+                    attribution: Some(attribution),
+                    consent: Some(ConsentRecord {
+                        scope: quote.scope.map_or("", |s| s.as_str()).into(),
+                        given: quote.consented.clone().unwrap_or_default(),
+                        expires: quote.expires.clone(),
+                    }),
+                    outcome: None,
+                },
+            });
+            self.used.insert(quote.id.clone());
+        }
+        Ok(out)
+    }
+
+    /// Passages of our reports and submissions, one per source.
+    fn passages(&mut self, q: &Question) -> anyhow::Result<Vec<Picked>> {
+        let hits = self.search(q, DocType::Passage, vec![Kind::Report, Kind::Submission], 40)?;
+        let mut out = Vec::new();
+        let mut sources = HashSet::new();
+        for hit in hits {
+            if out.len() == MAX_PASSAGES {
+                break;
+            }
+            // Outside the organisation, cite only what a reader outside could see.
+            if self.scope > Scope::Internal && hit.sensitivity != "public" {
+                continue;
+            }
+            if count_words(&hit.text) < 8
+                || self.used.contains(&hit.id)
+                || sources.contains(&hit.source)
+                || !self.privacy.flags(&hit.text).is_empty()
+            {
+                continue;
+            }
+            sources.insert(hit.source.clone());
+            let label = format!("p-{}-L{}", id_slug(&hit.source), hit.line_start);
+            let year = hit.date.as_deref().and_then(|d| d.get(..4)).unwrap_or_default();
+            let named = match hit.kind.as_str() {
+                "submission" => hit.consultation.as_deref().map_or_else(|| format!("“{}”", hit.title), |c| format!("the {c}")),
+                _ => format!("“{}”", hit.title),
+            };
+            let year = if year.is_empty() || named.contains(year) { String::new() } else { format!(" ({year})") };
+            let lead = match hit.kind.as_str() {
+                "submission" => format!("In our response to {named}{year} we said:"),
+                _ => format!("Our report {named}{year} found:"),
+            };
+            let block = format!("{} {}[^{label}]\n", md_escape(&lead), md_escape(&hit.text));
+            self.used.insert(hit.id.clone());
+            out.push(Picked {
+                words: count_words(&lead) + count_words(&hit.text),
+                block,
+                citation: self.citation_of(&hit, label, CitationKind::Passage, q),
+            });
+        }
+        Ok(out)
+    }
+
+    /// Our past recommendations that bear on the question.
+    fn recommendations(&mut self, q: &Question) -> anyhow::Result<Vec<Picked>> {
+        let hits = self.search(q, DocType::Recommendation, Vec::new(), 30)?;
+        // Prefer recommendations from different reports and submissions; take a second from
+        // the same source only when there are not enough others.
+        let mut seen_sources = HashSet::new();
+        let (first, rest): (Vec<Hit>, Vec<Hit>) =
+            hits.into_iter().partition(|h| seen_sources.insert(h.source.clone()));
+        let mut out = Vec::new();
+        for hit in first.into_iter().chain(rest) {
+            if out.len() == MAX_RECS {
+                break;
+            }
+            if self.used.contains(&hit.id) || !self.privacy.flags(&hit.text).is_empty() {
+                continue;
+            }
+            self.used.insert(hit.id.clone());
+            let mut c = self.citation_of(&hit, hit.id.clone(), CitationKind::Recommendation, q);
+            c.outcome = self.book.outcomes.get(&hit.id).map(|o| o.outcome.clone());
+            out.push(Picked {
+                words: count_words(&hit.text),
+                block: format!("- {}[^{}]\n", md_escape(&hit.text), hit.id),
+                citation: c,
+            });
+        }
+        Ok(out)
+    }
+
+    fn citation_of(&mut self, hit: &Hit, label: String, kind: CitationKind, q: &Question) -> Citation {
+        let (organisation, url) = match self.sources.get(&hit.source) {
+            Some(s) => (s.meta.organisation.clone(), s.meta.url.clone()),
+            None => (None, None),
+        };
+        Citation {
+            label,
+            kind,
+            question: q.id.clone(),
+            id: hit.id.clone(),
+            source: hit.source.clone(),
+            title: hit.title.clone(),
+            source_kind: hit.kind.clone(),
+            date: hit.date.clone(),
+            organisation,
+            url,
+            consultation: hit.consultation.clone(),
+            sensitivity: hit.sensitivity.clone(),
+            path: hit.path.clone(),
+            line_start: hit.line_start as usize,
+            line_end: hit.line_end as usize,
+            text_hash: blake3::hash(hit.text.as_bytes()).to_hex().to_string(),
+            text: hit.text.clone(),
+            speaker: None,
+            attribution: None,
+            consent: None,
+            outcome: None,
+        }
+    }
+}
+
+/// The internal footnote of a citation: file, lines, and for quotes the consent relied on.
+pub fn internal_footnote(c: &Citation) -> String {
+    let lines = if c.line_start == c.line_end {
+        format!("line {}", c.line_start)
+    } else {
+        format!("lines {}–{}", c.line_start, c.line_end)
+    };
+    let about = match &c.date {
+        Some(d) => format!("{}, {d}", c.source_kind),
+        None => c.source_kind.clone(),
+    };
+    match c.kind {
+        CitationKind::Quote => {
+            let consent = c.consent.as_ref().map_or(String::new(), |k| {
+                format!(
+                    "; consent: {} use, given {}{}",
+                    k.scope,
+                    k.given.get(..10).unwrap_or(&k.given),
+                    k.expires.as_ref().map(|e| format!(", until {e}")).unwrap_or_default()
+                )
+            });
+            format!(
+                "Quote {} from “{}” ({about}), {} {lines}; speaker {}{consent}.",
+                c.id,
+                c.title,
+                c.path,
+                c.speaker.as_deref().unwrap_or("unknown")
+            )
+        }
+        CitationKind::Passage => format!("“{}” ({about}), {} {lines}.", c.title, c.path),
+        CitationKind::Recommendation => format!(
+            "Recommendation {} of “{}” ({about}{}), {} {lines}. Outcome: {}.",
+            c.id,
+            c.title,
+            c.consultation.as_ref().map(|k| format!(", response to the {k}")).unwrap_or_default(),
+            c.path,
+            c.outcome.as_deref().unwrap_or("not recorded").replace('-', " ")
+        ),
+    }
+}
+
+/// Draft a response for the consultation in `dir`.
+pub fn draft(lib: &Library, index: &LibraryIndex, dir: &Path) -> anyhow::Result<DraftReport> {
+    let consultation = consultation::load(&dir.join("consultation.toml"))?;
+    let mut d = Drafter {
+        lib,
+        index,
+        book: QuoteBook::load(lib)?,
+        sources: Sources::new(lib)?,
+        privacy: crate::check::Privacy::new(&crate::contributors::load(lib)?),
+        people: crate::contributors::load(lib)?,
+        scope: consultation.scope,
+        used: HashSet::new(),
+        skipped: BTreeMap::new(),
+        skipped_seen: HashSet::new(),
+    };
+    let _taxonomy: Taxonomy = crate::taxonomy::load(lib).unwrap_or_default();
+    let organisation = if lib.config.organisation.is_empty() {
+        "our organisation".to_string()
+    } else {
+        lib.config.organisation.clone()
+    };
+    let mut md = String::new();
+    let now = crate::ledger::now();
+    writeln!(md, "# Response to {}\n", md_escape(&consultation.title))?;
+    writeln!(
+        md,
+        "<!-- heard: first draft made {} from the library “{}”. This is the internal working copy: footnotes give file paths, lines and consent. Edit freely, then run `heard check`; `heard export` makes the version to send. -->\n",
+        &now[..16.min(now.len())],
+        d.lib.config.name
+    )?;
+    let mut about = Vec::new();
+    if !consultation.body.is_empty() {
+        about.push(format!("Consultation by {}", md_escape(&consultation.body)));
+    }
+    if let Some(dl) = &consultation.deadline {
+        about.push(format!("closing {dl}"));
+    }
+    if !about.is_empty() {
+        writeln!(md, "{}.\n", about.join(", "))?;
+    }
+    writeln!(md, "Response from {}.\n", md_escape(&organisation))?;
+
+    let has_chapters = consultation.questions.iter().any(|q| q.chapter.is_some());
+    let hashes = if has_chapters { "###" } else { "##" };
+    let mut chapter: Option<&str> = None;
+    let mut citations = Vec::new();
+    let mut summaries = Vec::new();
+    for q in &consultation.questions {
+        if has_chapters && q.chapter.as_deref() != chapter {
+            chapter = q.chapter.as_deref();
+            writeln!(md, "## {}\n", md_escape(chapter.unwrap_or("Other questions")))?;
+        }
+        let quotes = d.quotes(q)?;
+        let passages = d.passages(q)?;
+        let recs = d.recommendations(q)?;
+        let (nq, np, nr) = (quotes.len(), passages.len(), recs.len());
+        // Order of value: a voice, our evidence, our ask, then more of each.
+        let mut queue: Vec<(usize, Picked)> = Vec::new();
+        let mut iters = (quotes.into_iter(), passages.into_iter(), recs.into_iter());
+        loop {
+            let before = queue.len();
+            for i in 0..3 {
+                let next = match i {
+                    0 => iters.0.next(),
+                    1 => iters.1.next(),
+                    _ => iters.2.next(),
+                };
+                if let Some(p) = next {
+                    queue.push((i, p));
+                }
+            }
+            if queue.len() == before {
+                break;
+            }
+        }
+        let mut words = count_words(POSITION_PLACEHOLDER) + 2;
+        let mut chosen: Vec<(usize, Picked)> = Vec::new();
+        let mut over_from: Option<usize> = None;
+        for (i, p) in queue {
+            let extra = p.words + if chosen.iter().any(|c| c.0 == i) { 0 } else { 8 };
+            match q.word_limit {
+                Some(limit) if words + extra > limit => {
+                    if chosen.is_empty() {
+                        over_from = Some(0);
+                    } else {
+                        continue;
+                    }
+                }
+                _ => {}
+            }
+            words += extra;
+            chosen.push((i, p));
+        }
+        chosen.sort_by_key(|c| c.0);
+        let mut body = String::new();
+        writeln!(body, "**Our position:** {POSITION_PLACEHOLDER}\n")?;
+        if over_from.is_some() {
+            writeln!(body, "<!-- ✂ heard: over the word limit even with one piece of evidence: trim what follows. -->\n")?;
+        }
+        let groups = [
+            (0, "People we work with told us:"),
+            (1, ""),
+            (2, "We have recommended before, and recommend again:"),
+        ];
+        for (kind, lead) in groups {
+            let items: Vec<&Picked> = chosen.iter().filter(|c| c.0 == kind).map(|c| &c.1).collect();
+            if items.is_empty() {
+                continue;
+            }
+            if !lead.is_empty() {
+                writeln!(body, "{lead}\n")?;
+            }
+            for (n, p) in items.iter().enumerate() {
+                body.push_str(&p.block);
+                if kind != 2 || n + 1 == items.len() {
+                    body.push('\n');
+                }
+            }
+        }
+        let answer_words = count_words(&strip_for_count(&body));
+        let limit_note = match q.word_limit {
+            Some(l) if answer_words > l => format!("{answer_words} words: over the limit of {l}, trim marked"),
+            Some(l) => format!("{answer_words} of {l} words"),
+            None => format!("{answer_words} words, no limit"),
+        };
+        writeln!(md, "{hashes} {}. {}\n", q.id, md_escape(&q.text))?;
+        writeln!(md, "<!-- heard: {limit_note}. -->\n")?;
+        md.push_str(&body);
+        for (_, p) in &chosen {
+            writeln!(md, "[^{}]: {}", p.citation.label, md_escape(&internal_footnote(&p.citation)))?;
+        }
+        md.push('\n');
+        summaries.push(QuestionSummary {
+            id: q.id.clone(),
+            text: q.text.clone(),
+            quotes: chosen.iter().filter(|c| c.0 == 0).count().min(nq),
+            passages: chosen.iter().filter(|c| c.0 == 1).count().min(np),
+            recommendations: chosen.iter().filter(|c| c.0 == 2).count().min(nr),
+            words: answer_words,
+            limit: q.word_limit,
+        });
+        citations.extend(chosen.into_iter().map(|(_, p)| p.citation));
+    }
+    let quoted: HashSet<String> = citations
+        .iter()
+        .filter(|c| c.kind == CitationKind::Quote)
+        .filter_map(|c| c.speaker.clone())
+        .collect();
+    let n_quotes = citations.iter().filter(|c| c.kind == CitationKind::Quote).count();
+    let n_sources = citations
+        .iter()
+        .filter(|c| c.kind != CitationKind::Quote)
+        .map(|c| c.source.as_str())
+        .collect::<HashSet<_>>()
+        .len();
+    let n_recs = citations.iter().filter(|c| c.kind == CitationKind::Recommendation).count();
+    writeln!(md, "## How this response was produced\n")?;
+    writeln!(
+        md,
+        "This response draws on the evidence library of {}: {} from {} with lived experience of the issues, {} of our reports and past submissions, and {} of our earlier recommendations. Every quote was approved by the person who said it for use {}, and each approval is recorded in our consent log; people are credited as they asked to be, and nobody is named without their agreement. Material we hold in confidence was not used.",
+        md_escape(&organisation),
+        crate::cmd::plural(n_quotes, "quote", "quotes"),
+        crate::cmd::plural(quoted.len(), "person", "people"),
+        n_sources,
+        n_recs,
+        d.scope.meaning()
+    )?;
+
+    // Never overwrite a draft a person has edited: write beside it instead.
+    let (mut file, mut prov_path) = response_paths(dir);
+    let mut kept_edited = false;
+    if file.exists() {
+        let current = std::fs::read(&file).with_context(|| format!("failed to read `{}`", file.display()))?;
+        let generated = load_provenance(&prov_path)?.map(|p| p.file_hash);
+        if generated.as_deref() != Some(blake3::hash(&current).to_hex().as_str()) {
+            kept_edited = true;
+            let stamp = now.get(..19).unwrap_or(&now).replace([':', '-'], "").replace('T', "-");
+            file = dir.join(format!("response-{stamp}.md"));
+            prov_path = provenance_path(&file);
+        }
+    }
+    let prov = Provenance {
+        generated: now.clone(),
+        file: file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default(),
+        file_hash: blake3::hash(md.as_bytes()).to_hex().to_string(),
+        scope: d.scope.as_str().into(),
+        organisation,
+        citations,
+    };
+    crate::fsutil::write_atomic(&file, md.as_bytes())?;
+    crate::fsutil::write_atomic(&prov_path, serde_json::to_string_pretty(&prov)?.as_bytes())?;
+    Ok(DraftReport {
+        file,
+        provenance: prov_path,
+        kept_edited,
+        questions: summaries,
+        contributors: quoted.len(),
+        quotes: n_quotes,
+        skipped: d.skipped,
+    })
+}
+
+/// Markdown prose without HTML comments and footnote markers, for counting words.
+pub fn strip_for_count(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(i) = rest.find("<!--") {
+        out.push_str(&rest[..i]);
+        rest = rest[i..].find("-->").map_or("", |j| &rest[i + j + 3..]);
+    }
+    out.push_str(rest);
+    // Footnote definitions first (whole lines), then the markers left in the prose.
+    let prose = out
+        .lines()
+        .filter(|l| !l.trim_start().starts_with("[^"))
+        .map(|l| l.trim_start_matches('>').trim_start_matches("**Our position:**"))
+        .collect::<Vec<_>>()
+        .join("\n");
+    let re = regex::Regex::new(r"\[\^[^\]]+\]").expect("footnote regex");
+    re.replace_all(&prose, "").into_owned()
+}
+
+/// Questions as they appear in a response file: id → word limit.
+pub fn limits(c: &Consultation) -> HashMap<String, Option<usize>> {
+    c.questions.iter().map(|q| (q.id.clone(), q.word_limit)).collect()
+}

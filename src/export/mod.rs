@@ -1,0 +1,279 @@
+//! Export: a draft that passes `check`, as a Word document, a standalone accessible HTML
+//! page, or plain text per question for pasting into online forms.
+//!
+//! Two audiences. The submission version (the default) cites what a reader outside the
+//! organisation can follow — source title, organisation, date, public address — and credits
+//! people as they chose. File paths, line numbers, quote ids and consent records appear only
+//! in the internal version (`--internal`), which the team keeps on file.
+
+mod docx;
+mod html;
+mod txt;
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use pulldown_cmark::{Event, Parser, Tag, TagEnd};
+
+use crate::corpus::markdown_options;
+use crate::draft::{Citation, CitationKind, Provenance};
+
+/// Output formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// A Word document (.docx).
+    Docx,
+    /// A standalone HTML page.
+    Html,
+    /// Plain text, question by question, with word counts.
+    Txt,
+}
+
+impl Format {
+    /// The file extension.
+    pub fn extension(self) -> &'static str {
+        match self {
+            Format::Docx => "docx",
+            Format::Html => "html",
+            Format::Txt => "txt",
+        }
+    }
+}
+
+/// How a source is cited for a reader outside the organisation.
+pub fn public_citation(c: &Citation, organisation: &str) -> String {
+    let org = c.organisation.as_deref().unwrap_or(organisation);
+    let year = c.date.as_deref().and_then(|d| d.get(..4));
+    let when = year.map(|y| format!(", {y}")).unwrap_or_default();
+    let link = match (&c.url, c.sensitivity.as_str()) {
+        (Some(u), "public") => format!(" {u}"),
+        (_, "public") => String::new(),
+        _ => " (unpublished)".into(),
+    };
+    match c.kind {
+        CitationKind::Quote => {
+            let who = c.attribution.as_deref().unwrap_or(crate::contributors::ANONYMOUS_CREDIT);
+            let context = match c.source_kind.as_str() {
+                "testimony" => format!("testimony shared with {org}"),
+                "notes" => format!("{org} session notes"),
+                "submission" => match &c.consultation {
+                    Some(k) => format!("{org}’s response to the {k}"),
+                    None => format!("“{}”, {org}", c.title),
+                },
+                _ => format!("“{}”, {org}", c.title),
+            };
+            format!("{who}, in {context}{when}.{link}")
+        }
+        CitationKind::Passage => format!("“{}”, {org}{when}.{link}", c.title),
+        CitationKind::Recommendation => {
+            let answered = c
+                .consultation
+                .as_ref()
+                .map(|k| format!(", our response to the {k}"))
+                .unwrap_or_default();
+            format!("“{}”, {org}{when}{answered}.{link}", c.title)
+        }
+    }
+}
+
+/// The Markdown to export: comments removed, scaffolding labels removed, and for the
+/// submission version every heard footnote replaced by its public citation.
+pub fn prepare(markdown: &str, provenance: Option<&Provenance>, internal: bool) -> String {
+    let mut text = String::with_capacity(markdown.len());
+    let mut rest = markdown;
+    while let Some(i) = rest.find("<!--") {
+        text.push_str(&rest[..i]);
+        rest = rest[i..].find("-->").map_or("", |j| &rest[i + j + 3..]);
+    }
+    text.push_str(rest);
+    let cited: HashMap<&str, &Citation> = provenance
+        .iter()
+        .flat_map(|p| p.citations.iter())
+        .map(|c| (c.label.as_str(), c))
+        .collect();
+    let organisation = provenance.map_or("", |p| p.organisation.as_str());
+    let mut out = String::with_capacity(text.len());
+    let mut blank_run = 0;
+    for line in text.lines() {
+        let line = line.replacen("**Our position:** ", "", 1);
+        if line.trim().is_empty() {
+            blank_run += 1;
+            if blank_run > 1 {
+                continue;
+            }
+        } else {
+            blank_run = 0;
+        }
+        if !internal {
+            if let Some(rest) = line.strip_prefix("[^") {
+                if let Some((label, _)) = rest.split_once("]:") {
+                    if let Some(c) = cited.get(label) {
+                        out.push_str(&format!("[^{label}]: {}\n", escape(&public_citation(c, organisation))));
+                        continue;
+                    }
+                }
+            }
+        }
+        out.push_str(&line);
+        out.push('\n');
+    }
+    out
+}
+
+fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if matches!(c, '\\' | '*' | '_' | '[' | ']' | '<' | '>' | '`') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// A run of text with its style.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Inline {
+    /// Text, bold and/or italic.
+    Text {
+        /// The words.
+        text: String,
+        /// Bold.
+        bold: bool,
+        /// Italic.
+        italic: bool,
+    },
+    /// A footnote reference, by label.
+    Note(String),
+}
+
+/// A block of the exported document.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Block {
+    /// A heading of level 1–6.
+    Heading(u8, Vec<Inline>),
+    /// A paragraph.
+    Para(Vec<Inline>),
+    /// A paragraph of a block quote.
+    Quote(Vec<Inline>),
+    /// A list item.
+    Item(Vec<Inline>),
+}
+
+/// The document as blocks, with footnote texts by label.
+#[derive(Debug, Default)]
+pub struct Doc {
+    /// Body blocks in order.
+    pub blocks: Vec<Block>,
+    /// Footnote texts.
+    pub notes: HashMap<String, Vec<Inline>>,
+}
+
+/// Read prepared Markdown into blocks. Raw HTML is kept as text, never passed through.
+pub fn blocks(markdown: &str) -> Doc {
+    let mut doc = Doc::default();
+    let mut cur: Vec<Inline> = Vec::new();
+    let (mut bold, mut italic) = (0, 0);
+    let mut quote = 0;
+    let mut items = 0;
+    let mut heading: Option<u8> = None;
+    let mut note: Option<String> = None;
+    let push_text = |cur: &mut Vec<Inline>, t: &str, bold: bool, italic: bool| {
+        if let Some(Inline::Text { text, bold: b, italic: i }) = cur.last_mut() {
+            if *b == bold && *i == italic {
+                text.push_str(t);
+                return;
+            }
+        }
+        cur.push(Inline::Text { text: t.to_string(), bold, italic });
+    };
+    for event in Parser::new_ext(markdown, markdown_options()) {
+        match event {
+            Event::Start(Tag::Heading { level, .. }) => {
+                cur.clear();
+                heading = Some(level as u8);
+            }
+            Event::End(TagEnd::Heading(_)) => {
+                doc.blocks.push(Block::Heading(heading.take().unwrap_or(2), std::mem::take(&mut cur)));
+            }
+            Event::Start(Tag::BlockQuote(_)) => quote += 1,
+            Event::End(TagEnd::BlockQuote(_)) => quote -= 1,
+            Event::Start(Tag::Item) => {
+                items += 1;
+                cur.clear();
+            }
+            Event::End(TagEnd::Item) => {
+                items -= 1;
+                let content = std::mem::take(&mut cur);
+                if !content.is_empty() {
+                    match &note {
+                        Some(l) => doc.notes.entry(l.clone()).or_default().extend(content),
+                        None => doc.blocks.push(Block::Item(content)),
+                    }
+                }
+            }
+            Event::Start(Tag::Paragraph) => {
+                if items == 0 {
+                    cur.clear();
+                }
+            }
+            Event::End(TagEnd::Paragraph) => {
+                if items > 0 {
+                    continue;
+                }
+                let content = std::mem::take(&mut cur);
+                match &note {
+                    Some(l) => doc.notes.entry(l.clone()).or_default().extend(content),
+                    None if quote > 0 => doc.blocks.push(Block::Quote(content)),
+                    None => doc.blocks.push(Block::Para(content)),
+                }
+            }
+            Event::Start(Tag::FootnoteDefinition(l)) => note = Some(l.to_string()),
+            Event::End(TagEnd::FootnoteDefinition) => note = None,
+            Event::Start(Tag::Strong) => bold += 1,
+            Event::End(TagEnd::Strong) => bold -= 1,
+            Event::Start(Tag::Emphasis) => italic += 1,
+            Event::End(TagEnd::Emphasis) => italic -= 1,
+            Event::Text(t) | Event::Code(t) | Event::Html(t) | Event::InlineHtml(t) => {
+                push_text(&mut cur, &t, bold > 0, italic > 0)
+            }
+            Event::SoftBreak => {
+                // Keep the line break in a quote's attribution ("— Peer volunteer").
+                let sep = if quote > 0 { "\n" } else { " " };
+                push_text(&mut cur, sep, bold > 0, italic > 0)
+            }
+            Event::HardBreak => push_text(&mut cur, "\n", bold > 0, italic > 0),
+            Event::FootnoteReference(l) => cur.push(Inline::Note(l.to_string())),
+            _ => {}
+        }
+    }
+    doc
+}
+
+/// Plain text of inlines, footnote markers left out.
+pub fn plain(inlines: &[Inline]) -> String {
+    inlines
+        .iter()
+        .filter_map(|i| match i {
+            Inline::Text { text, .. } => Some(text.as_str()),
+            Inline::Note(_) => None,
+        })
+        .collect()
+}
+
+/// Render a prepared draft.
+pub fn render(format: Format, markdown: &str, title: &str, internal: bool) -> anyhow::Result<Vec<u8>> {
+    Ok(match format {
+        Format::Html => html::render(markdown, title, internal).into_bytes(),
+        Format::Txt => txt::render(&blocks(markdown), internal).into_bytes(),
+        Format::Docx => docx::render(&blocks(markdown), title, internal)?,
+    })
+}
+
+/// The default output path: beside the response, named for the format and audience.
+pub fn default_out(file: &Path, format: Format, internal: bool) -> std::path::PathBuf {
+    let stem = file.file_stem().and_then(|s| s.to_str()).unwrap_or("response");
+    let dir = file.parent().unwrap_or(Path::new("."));
+    let audience = if internal { "-internal" } else { "" };
+    dir.join(format!("{stem}{audience}.{}", format.extension()))
+}
