@@ -61,10 +61,14 @@ fn parse(text: &str, question_ids: &[String]) -> Parsed {
                     }
                     let h = h.trim();
                     if let Some(id) = question_ids.iter().find(|id| {
-                        h.strip_prefix(id.as_str())
-                            .is_some_and(|rest| rest.starts_with(['.', ':', ' ', ')']) || rest.is_empty())
+                        h.strip_prefix(id.as_str()).is_some_and(|rest| {
+                            rest.starts_with(['.', ':', ' ', ')']) || rest.is_empty()
+                        })
                     }) {
-                        out.sections.push(Section { id: id.clone(), line: l });
+                        out.sections.push(Section {
+                            id: id.clone(),
+                            line: l,
+                        });
                         section_level = Some(level);
                     }
                 }
@@ -74,7 +78,9 @@ fn parse(text: &str, question_ids: &[String]) -> Parsed {
                 out.definitions.insert(label.to_string());
                 in_definition += 1;
             }
-            Event::End(TagEnd::FootnoteDefinition) => in_definition = in_definition.saturating_sub(1),
+            Event::End(TagEnd::FootnoteDefinition) => {
+                in_definition = in_definition.saturating_sub(1)
+            }
             Event::Text(t) | Event::Code(t) => {
                 if let Some((_, _, h)) = heading.as_mut() {
                     h.push_str(&t);
@@ -145,8 +151,9 @@ pub fn misquoted(quoted: &str, source: &str) -> Option<String> {
     None
 }
 
-static EMAIL: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}").expect("email"));
+static EMAIL: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}").expect("email")
+});
 static PHONE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?:\+44\s?\(?0?\)?\s?|\b0)(?:\d[\s-]?){8,9}\d\b").expect("phone")
 });
@@ -162,7 +169,11 @@ pub fn is_nhs_number(digits: &str) -> bool {
     if d.len() != 10 {
         return false;
     }
-    let sum: u32 = d[..9].iter().enumerate().map(|(i, x)| x * (10 - i as u32)).sum();
+    let sum: u32 = d[..9]
+        .iter()
+        .enumerate()
+        .map(|(i, x)| x * (10 - i as u32))
+        .sum();
     let check = 11 - sum % 11;
     let check = if check == 11 { 0 } else { check };
     check != 10 && check == d[9]
@@ -182,7 +193,10 @@ pub fn personal_data(line: &str) -> Vec<String> {
         }
     }
     for m in PHONE.find_iter(line) {
-        if nhs_spans.iter().any(|r| r.start <= m.start() && m.end() <= r.end + 1) {
+        if nhs_spans
+            .iter()
+            .any(|r| r.start <= m.start() && m.end() <= r.end + 1)
+        {
             continue;
         }
         let shown: String = m.as_str().chars().take(8).collect();
@@ -207,13 +221,19 @@ impl Privacy {
         let mut private = Vec::new();
         for c in &people.contributors {
             if let Some(contact) = c.contact.as_ref().filter(|s| s.trim().len() >= 4) {
-                private.push((contact.trim().to_string(), format!("contact details of contributor {}", c.id)));
+                private.push((
+                    contact.trim().to_string(),
+                    format!("contact details of contributor {}", c.id),
+                ));
             }
             if c.credit != Credit::FirstName {
                 if let Some(name) = c.first_name.as_ref().filter(|s| s.trim().len() >= 2) {
                     private.push((
                         name.trim().to_string(),
-                        format!("the name of contributor {}, who asked not to be named", c.id),
+                        format!(
+                            "the name of contributor {}, who asked not to be named",
+                            c.id
+                        ),
                     ));
                 }
             }
@@ -243,7 +263,11 @@ fn without_comments(text: &str) -> String {
     while let Some(i) = rest.find("<!--") {
         out.push_str(&rest[..i]);
         let end = rest[i..].find("-->").map_or(rest.len(), |j| i + j + 3);
-        out.extend(rest[i..end].chars().map(|c| if c == '\n' { '\n' } else { ' ' }));
+        out.extend(
+            rest[i..end]
+                .chars()
+                .map(|c| if c == '\n' { '\n' } else { ' ' }),
+        );
         rest = &rest[end..];
     }
     out.push_str(rest);
@@ -254,8 +278,12 @@ fn without_comments(text: &str) -> String {
 /// naming the file and line.
 pub fn check(lib: &Library, target: &Path) -> anyhow::Result<Vec<Problem>> {
     let (file, prov_path) = draft::response_paths(target);
-    let text = std::fs::read_to_string(&file)
-        .with_context(|| format!("failed to read `{}`; draft it first with `heard draft`", file.display()))?;
+    let text = std::fs::read_to_string(&file).with_context(|| {
+        format!(
+            "failed to read `{}`; draft it first with `heard draft`",
+            file.display()
+        )
+    })?;
     let rel = lib.rel(&file);
     let dir = file.parent().unwrap_or(Path::new("."));
     let consultation = draft::consultation::load(&dir.join("consultation.toml")).ok();
@@ -288,7 +316,10 @@ pub fn check(lib: &Library, target: &Path) -> anyhow::Result<Vec<Problem>> {
 
     for r in &parsed.references {
         if !parsed.definitions.contains(&r.label) {
-            problems.push(at(r.line, format!("footnote [^{}] has no definition", r.label)));
+            problems.push(at(
+                r.line,
+                format!("footnote [^{}] has no definition", r.label),
+            ));
         }
         let citation = cited.get(r.label.as_str());
         let is_quote = book.quotes.contains_key(&r.label)
@@ -296,12 +327,24 @@ pub fn check(lib: &Library, target: &Path) -> anyhow::Result<Vec<Problem>> {
             || r.label.starts_with("q-");
         if is_quote {
             let Some(q) = book.quotes.get(&r.label) else {
-                problems.push(at(r.line, format!("quote {} is not in the ledger; it cannot be used", r.label)));
+                problems.push(at(
+                    r.line,
+                    format!("quote {} is not in the ledger; it cannot be used", r.label),
+                ));
                 continue;
             };
             let loc = sources.locate(q);
-            if sources.get(&q.source).is_some_and(|s| s.sensitivity == crate::corpus::Sensitivity::Restricted) {
-                problems.push(at(r.line, format!("quote {} comes from a restricted source and may not be used", q.id)));
+            if sources
+                .get(&q.source)
+                .is_some_and(|s| s.sensitivity == crate::corpus::Sensitivity::Restricted)
+            {
+                problems.push(at(
+                    r.line,
+                    format!(
+                        "quote {} comes from a restricted source and may not be used",
+                        q.id
+                    ),
+                ));
             }
             match loc.state {
                 AnchorState::Drifted => problems.push(at(
@@ -343,7 +386,10 @@ pub fn check(lib: &Library, target: &Path) -> anyhow::Result<Vec<Problem>> {
                 )),
                 Status::Withdrawn => Some(format!(
                     "was withdrawn by its speaker{}: remove it",
-                    q.history.last().map(|h| format!(" on {}", h.time.get(..10).unwrap_or(&h.time))).unwrap_or_default()
+                    q.history
+                        .last()
+                        .map(|h| format!(" on {}", h.time.get(..10).unwrap_or(&h.time)))
+                        .unwrap_or_default()
                 )),
                 Status::Declined => Some("was declined by its speaker: remove it".into()),
                 Status::Expired => Some(format!(
@@ -360,11 +406,19 @@ pub fn check(lib: &Library, target: &Path) -> anyhow::Result<Vec<Problem>> {
         match citation {
             Some(c) => {
                 let Some(source) = sources.get(&c.source) else {
-                    problems.push(at(r.line, format!("[^{}] cites source `{}`, which is no longer in the library", r.label, c.source)));
+                    problems.push(at(
+                        r.line,
+                        format!(
+                            "[^{}] cites source `{}`, which is no longer in the library",
+                            r.label, c.source
+                        ),
+                    ));
                     continue;
                 };
                 let still_there = match c.kind {
-                    CitationKind::Recommendation => source.recommendations.iter().any(|x| x.text == c.text),
+                    CitationKind::Recommendation => {
+                        source.recommendations.iter().any(|x| x.text == c.text)
+                    }
                     _ => source.passages.iter().any(|p| p.text == c.text),
                 };
                 if !still_there {
@@ -379,7 +433,11 @@ pub fn check(lib: &Library, target: &Path) -> anyhow::Result<Vec<Problem>> {
             }
             None if r.label.starts_with("p-") || r.label.starts_with("r-") => problems.push(at(
                 r.line,
-                format!("[^{}] is not in {}: heard cannot trace it to a source", r.label, lib.rel(&prov_path)),
+                format!(
+                    "[^{}] is not in {}: heard cannot trace it to a source",
+                    r.label,
+                    lib.rel(&prov_path)
+                ),
             )),
             None => {}
         }
@@ -392,7 +450,10 @@ pub fn check(lib: &Library, target: &Path) -> anyhow::Result<Vec<Problem>> {
         for (s, w) in parsed.sections.iter().zip(words) {
             if let Some(Some(limit)) = limits.get(&s.id) {
                 if w > *limit {
-                    problems.push(at(s.line, format!("{} has {w} words, the limit is {limit}", s.id)));
+                    problems.push(at(
+                        s.line,
+                        format!("{} has {w} words, the limit is {limit}", s.id),
+                    ));
                 }
             }
         }
@@ -404,7 +465,11 @@ pub fn check(lib: &Library, target: &Path) -> anyhow::Result<Vec<Problem>> {
     for (i, line) in prose.lines().enumerate() {
         let n = i + 1;
         if line.contains(draft::POSITION_PLACEHOLDER) {
-            problems.push(at(n, "our position is still the placeholder: write the answer in one or two sentences".into()));
+            problems.push(at(
+                n,
+                "our position is still the placeholder: write the answer in one or two sentences"
+                    .into(),
+            ));
         }
         for what in privacy.flags(line) {
             problems.push(at(n, what));
@@ -453,11 +518,26 @@ mod tests {
     #[test]
     fn elisions_and_insertions_are_allowed_other_changes_are_not() {
         let src = "I rang three times that week and each time I had to start from the beginning.";
-        assert_eq!(misquoted("I rang three times that week … I had to start from the beginning.", src), None);
-        assert_eq!(misquoted("[She] rang three times [...] from the beginning.", src), None);
+        assert_eq!(
+            misquoted(
+                "I rang three times that week … I had to start from the beginning.",
+                src
+            ),
+            None
+        );
+        assert_eq!(
+            misquoted("[She] rang three times [...] from the beginning.", src),
+            None
+        );
         assert_eq!(misquoted("I rang three times that week", src), None);
-        assert_eq!(misquoted("I rang four times that week", src).as_deref(), Some("I rang four times that week"));
-        assert!(misquoted("from the beginning … I rang", src).is_some(), "order matters");
+        assert_eq!(
+            misquoted("I rang four times that week", src).as_deref(),
+            Some("I rang four times that week")
+        );
+        assert!(
+            misquoted("from the beginning … I rang", src).is_some(),
+            "order matters"
+        );
     }
 
     #[test]
@@ -468,7 +548,10 @@ mod tests {
 
     #[test]
     fn personal_data_is_found() {
-        assert_eq!(personal_data("write to jo.bloggs@example.org today").len(), 1);
+        assert_eq!(
+            personal_data("write to jo.bloggs@example.org today").len(),
+            1
+        );
         assert_eq!(personal_data("call 07700 900123 now").len(), 1);
         assert_eq!(personal_data("NHS no. 943 476 5919").len(), 1);
         assert_eq!(personal_data("lives near AB12 3DE").len(), 1);
@@ -477,8 +560,14 @@ mod tests {
 
     #[test]
     fn the_quoted_words_are_found_before_a_footnote() {
-        assert_eq!(last_quoted("> “I rang.”\n— Peer volunteer"), Some("I rang."));
-        assert_eq!(last_quoted("““Come back” isn’t a plan.”"), Some("“Come back” isn’t a plan."));
+        assert_eq!(
+            last_quoted("> “I rang.”\n— Peer volunteer"),
+            Some("I rang.")
+        );
+        assert_eq!(
+            last_quoted("““Come back” isn’t a plan.”"),
+            Some("“Come back” isn’t a plan.")
+        );
         assert_eq!(last_quoted("As Jo said, \"it works\""), Some("it works"));
     }
 }

@@ -251,7 +251,9 @@ pub fn init(dir: &Path) -> anyhow::Result<InitReport> {
         format!("{corpus}/ledger.jsonl merge=union")
     };
     match std::fs::read_to_string(&attributes) {
-        Ok(text) if text.lines().any(|l| l.trim() == rule) => report.kept.push(".gitattributes".into()),
+        Ok(text) if text.lines().any(|l| l.trim() == rule) => {
+            report.kept.push(".gitattributes".into())
+        }
         Ok(text) => {
             let mut new = text.clone();
             if !new.is_empty() && !new.ends_with('\n') {
@@ -259,13 +261,17 @@ pub fn init(dir: &Path) -> anyhow::Result<InitReport> {
             }
             new.push_str(&format!("{rule}\n"));
             crate::fsutil::write_atomic(&attributes, new.as_bytes())?;
-            report.created.push(".gitattributes (added merge=union for the ledger)".into());
+            report
+                .created
+                .push(".gitattributes (added merge=union for the ledger)".into());
         }
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
             write_new(&attributes, format!("{rule}\n").as_bytes())?;
             report.created.push(".gitattributes".into());
         }
-        Err(e) => return Err(e).with_context(|| format!("failed to read `{}`", attributes.display())),
+        Err(e) => {
+            return Err(e).with_context(|| format!("failed to read `{}`", attributes.display()));
+        }
     }
     Ok(report)
 }

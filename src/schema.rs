@@ -24,10 +24,16 @@ pub fn all() -> Vec<(&'static str, String)> {
         ("heard.toml.schema.json", pretty(schema_for!(Config))),
         ("front-matter.schema.json", pretty(schema_for!(FrontMatter))),
         ("quotes.schema.json", pretty(schema_for!(QuoteFile))),
-        ("contributors.schema.json", pretty(schema_for!(ContributorsFile))),
+        (
+            "contributors.schema.json",
+            pretty(schema_for!(ContributorsFile)),
+        ),
         ("taxonomy.schema.json", pretty(schema_for!(Taxonomy))),
         ("ledger-event.schema.json", pretty(schema_for!(Event))),
-        ("consultation.schema.json", pretty(schema_for!(Consultation))),
+        (
+            "consultation.schema.json",
+            pretty(schema_for!(Consultation)),
+        ),
         ("provenance.schema.json", pretty(schema_for!(Provenance))),
     ]
 }

@@ -16,7 +16,9 @@ pub fn run(args: CheckArgs, lib: &Library) -> anyhow::Result<ExitCode> {
         println!("{p}");
     }
     if problems.is_empty() {
-        eprintln!("No problems: every quote matches its source and has consent, every footnote resolves.");
+        eprintln!(
+            "No problems: every quote matches its source and has consent, every footnote resolves."
+        );
         Ok(ExitCode::SUCCESS)
     } else {
         eprintln!("{}", plural(problems.len(), "problem", "problems"));

@@ -11,8 +11,16 @@ use crate::draft::consultation;
 /// Run `heard consultation ...`.
 pub fn run(cmd: ConsultationCommand, lib: &Library) -> anyhow::Result<ExitCode> {
     let ConsultationCommand::New(a) = cmd;
-    if a.slug.is_empty() || !a.slug.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
-        bail!("`{}` is not a usable folder name; use letters, digits and dashes, e.g. crisis-care-2026", a.slug);
+    if a.slug.is_empty()
+        || !a
+            .slug
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+    {
+        bail!(
+            "`{}` is not a usable folder name; use letters, digits and dashes, e.g. crisis-care-2026",
+            a.slug
+        );
     }
     let text = std::fs::read_to_string(&a.from)
         .with_context(|| format!("failed to read `{}`", a.from.display()))?;
@@ -29,9 +37,13 @@ pub fn run(cmd: ConsultationCommand, lib: &Library) -> anyhow::Result<ExitCode> 
     let dir = lib.responses_dir().join(&a.slug);
     let path = dir.join("consultation.toml");
     if path.exists() {
-        bail!("`{}` already exists; edit it, or choose another name", lib.rel(&path));
+        bail!(
+            "`{}` already exists; edit it, or choose another name",
+            lib.rel(&path)
+        );
     }
-    std::fs::create_dir_all(&dir).with_context(|| format!("failed to create `{}`", dir.display()))?;
+    std::fs::create_dir_all(&dir)
+        .with_context(|| format!("failed to create `{}`", dir.display()))?;
     let mut out = String::from(
         "# The call for evidence this response answers (schema: schema/consultation.schema.json).\n\
          # Add `tags` (themes from corpus/taxonomy.toml) and `query` hints to questions to steer\n\
@@ -39,12 +51,23 @@ pub fn run(cmd: ConsultationCommand, lib: &Library) -> anyhow::Result<ExitCode> 
     );
     out.push_str(&toml::to_string(&c)?);
     crate::fsutil::write_atomic(&path, out.as_bytes())?;
-    let chapters: std::collections::BTreeSet<&str> = c.questions.iter().filter_map(|q| q.chapter.as_deref()).collect();
+    let chapters: std::collections::BTreeSet<&str> = c
+        .questions
+        .iter()
+        .filter_map(|q| q.chapter.as_deref())
+        .collect();
     eprintln!(
         "Created {} with {}{}.",
         lib.rel(&path),
         super::plural(c.questions.len(), "question", "questions"),
-        if chapters.is_empty() { String::new() } else { format!(" in {}", super::plural(chapters.len(), "chapter", "chapters")) }
+        if chapters.is_empty() {
+            String::new()
+        } else {
+            format!(
+                " in {}",
+                super::plural(chapters.len(), "chapter", "chapters")
+            )
+        }
     );
     let limits: Vec<String> = c
         .questions
@@ -54,6 +77,9 @@ pub fn run(cmd: ConsultationCommand, lib: &Library) -> anyhow::Result<ExitCode> 
     if !limits.is_empty() {
         eprintln!("  Word limits found: {}.", limits.join(", "));
     }
-    eprintln!("  Edit the file to add a body, deadline, tags or hints, then run `heard draft {}`.", lib.rel(&dir));
+    eprintln!(
+        "  Edit the file to add a body, deadline, tags or hints, then run `heard draft {}`.",
+        lib.rel(&dir)
+    );
     Ok(ExitCode::SUCCESS)
 }

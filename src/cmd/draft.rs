@@ -23,14 +23,20 @@ pub fn run(args: DraftArgs, lib: &Library) -> anyhow::Result<ExitCode> {
         );
     }
     let d = crate::draft::draft(lib, &index, &dir)?;
-    eprintln!("Drafting {}", plural(d.questions.len(), "question", "questions"));
+    eprintln!(
+        "Drafting {}",
+        plural(d.questions.len(), "question", "questions")
+    );
     for q in &d.questions {
         let mut text = q.text.clone();
         if text.chars().count() > 48 {
             text = text.chars().take(47).collect::<String>() + "…";
         }
         let words = match q.limit {
-            Some(l) if q.words > l => paint(&format!("({}/{l} words: trim marked)", q.words), style::WARN),
+            Some(l) if q.words > l => paint(
+                &format!("({}/{l} words: trim marked)", q.words),
+                style::WARN,
+            ),
             Some(l) => format!("({}/{l} words)", q.words),
             None => format!("({} words)", q.words),
         };
@@ -58,6 +64,9 @@ pub fn run(args: DraftArgs, lib: &Library) -> anyhow::Result<ExitCode> {
         line.push_str(&format!("; {n} skipped ({reason})"));
     }
     eprintln!("{line}");
-    eprintln!("Next: write our position in each answer, edit, then `heard check {}`.", lib.rel(&dir));
+    eprintln!(
+        "Next: write our position in each answer, edit, then `heard check {}`.",
+        lib.rel(&dir)
+    );
     Ok(ExitCode::SUCCESS)
 }

@@ -26,10 +26,14 @@ pub fn run(args: ExportArgs, lib: &Library) -> anyhow::Result<ExitCode> {
             );
             return Ok(ExitCode::from(EXIT_PROBLEMS));
         }
-        eprintln!("Exporting anyway (--force) despite {}.", plural(problems.len(), "problem", "problems"));
+        eprintln!(
+            "Exporting anyway (--force) despite {}.",
+            plural(problems.len(), "problem", "problems")
+        );
     }
     let (file, prov_path) = crate::draft::response_paths(&target);
-    let markdown = std::fs::read_to_string(&file).with_context(|| format!("failed to read `{}`", file.display()))?;
+    let markdown = std::fs::read_to_string(&file)
+        .with_context(|| format!("failed to read `{}`", file.display()))?;
     let provenance = crate::draft::load_provenance(&prov_path)?;
     let title = markdown
         .lines()
@@ -45,7 +49,11 @@ pub fn run(args: ExportArgs, lib: &Library) -> anyhow::Result<ExitCode> {
     eprintln!(
         "Wrote {} ({}{})",
         out.display(),
-        if args.internal { "internal copy with paths, lines and consent" } else { "submission version" },
+        if args.internal {
+            "internal copy with paths, lines and consent"
+        } else {
+            "submission version"
+        },
         match args.format {
             export::Format::Txt => ", word counts per answer",
             _ => "",

@@ -86,16 +86,25 @@ pub fn load(path: &Path) -> anyhow::Result<Consultation> {
         )
     })?;
     let c: Consultation = toml::from_str(&text).map_err(|e| {
-        let line = e.span().map_or(1, |s| text[..s.start.min(text.len())].lines().count().max(1));
+        let line = e.span().map_or(1, |s| {
+            text[..s.start.min(text.len())].lines().count().max(1)
+        });
         anyhow::anyhow!("{}:{line}: {}", path.display(), e.message())
     })?;
     if c.questions.is_empty() {
-        anyhow::bail!("{}: has no [[question]] entries; add the consultation's questions", path.display());
+        anyhow::bail!(
+            "{}: has no [[question]] entries; add the consultation's questions",
+            path.display()
+        );
     }
     let mut seen = std::collections::HashSet::new();
     for q in &c.questions {
         if !seen.insert(q.id.as_str()) {
-            anyhow::bail!("{}: two questions have the id `{}`; give each its own", path.display(), q.id);
+            anyhow::bail!(
+                "{}: two questions have the id `{}`; give each its own",
+                path.display(),
+                q.id
+            );
         }
     }
     Ok(c)
@@ -107,7 +116,8 @@ static QUESTION: LazyLock<Regex> = LazyLock::new(|| {
 });
 
 static CHAPTER: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)^\s*(?:#{1,6}\s+(.+)|((?:chapter|section|part)\s+\S+.*))$").expect("chapter regex")
+    Regex::new(r"(?i)^\s*(?:#{1,6}\s+(.+)|((?:chapter|section|part)\s+\S+.*))$")
+        .expect("chapter regex")
 });
 
 static WORD_LIMIT: LazyLock<Regex> = LazyLock::new(|| {
@@ -151,7 +161,12 @@ pub fn from_text(title: &str, text: &str) -> Consultation {
         }
         if let Some(m) = CHAPTER.captures(trimmed) {
             finish(current.take(), &mut c);
-            let name = m.get(1).or(m.get(2)).map_or("", |m| m.as_str()).trim().to_string();
+            let name = m
+                .get(1)
+                .or(m.get(2))
+                .map_or("", |m| m.as_str())
+                .trim()
+                .to_string();
             if c.questions.is_empty() && trimmed.starts_with("# ") && c.title.is_empty() {
                 c.title = name;
             } else {
@@ -193,7 +208,10 @@ fn take_word_limit(text: &str) -> (String, Option<usize>) {
             let whole = m.get(0).expect("match");
             let mut t = format!("{}{}", &text[..whole.start()], &text[whole.end()..]);
             t = t.split_whitespace().collect::<Vec<_>>().join(" ");
-            let t = t.trim_end_matches(['(', '[', '-', '–', ',', ' ']).trim().to_string();
+            let t = t
+                .trim_end_matches(['(', '[', '-', '–', ',', ' '])
+                .trim()
+                .to_string();
             (t, limit)
         }
         None => (text.trim().to_string(), None),
@@ -212,13 +230,30 @@ mod tests {
         let got: Vec<(&str, &str, Option<usize>, Option<&str>)> = c
             .questions
             .iter()
-            .map(|q| (q.id.as_str(), q.text.as_str(), q.word_limit, q.chapter.as_deref()))
+            .map(|q| {
+                (
+                    q.id.as_str(),
+                    q.text.as_str(),
+                    q.word_limit,
+                    q.chapter.as_deref(),
+                )
+            })
             .collect();
         assert_eq!(
             got,
             vec![
-                ("Q1", "What works well in crisis care today?", None, Some("Chapter 1: Getting help")),
-                ("Q2", "What stops people getting help early?", Some(300), Some("Chapter 1: Getting help")),
+                (
+                    "Q1",
+                    "What works well in crisis care today?",
+                    None,
+                    Some("Chapter 1: Getting help")
+                ),
+                (
+                    "Q2",
+                    "What stops people getting help early?",
+                    Some(300),
+                    Some("Chapter 1: Getting help")
+                ),
                 (
                     "Q3",
                     "How should services work with people who use drugs?",

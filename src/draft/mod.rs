@@ -38,7 +38,8 @@ const RELEVANCE_FLOOR: f32 = 0.3;
 
 /// The line a draft puts where the officer writes our answer; `check` reports it until it
 /// is replaced.
-pub const POSITION_PLACEHOLDER: &str = "[Write our answer to this question in one or two sentences.]";
+pub const POSITION_PLACEHOLDER: &str =
+    "[Write our answer to this question in one or two sentences.]";
 
 /// What drafting one question produced.
 #[derive(Debug, Clone)]
@@ -177,7 +178,13 @@ struct Drafter<'a> {
 }
 
 impl Drafter<'_> {
-    fn search(&self, q: &Question, doc_type: DocType, kinds: Vec<Kind>, limit: usize) -> anyhow::Result<Vec<Hit>> {
+    fn search(
+        &self,
+        q: &Question,
+        doc_type: DocType,
+        kinds: Vec<Kind>,
+        limit: usize,
+    ) -> anyhow::Result<Vec<Hit>> {
         let res = self.index.search(&SearchRequest {
             query: Some(question_query(q)),
             types: vec![doc_type],
@@ -212,7 +219,9 @@ impl Drafter<'_> {
         let hits = self.search(q, DocType::Quote, Vec::new(), 60)?;
         let mut usable = Vec::new();
         for hit in hits {
-            let Some(quote) = self.book.quotes.get(&hit.id).cloned() else { continue };
+            let Some(quote) = self.book.quotes.get(&hit.id).cloned() else {
+                continue;
+            };
             let reason = match quote.status() {
                 Status::Approved if quote.consented_for(self.scope) => None,
                 Status::Approved => Some("approved for internal use only"),
@@ -231,7 +240,10 @@ impl Drafter<'_> {
                 continue;
             }
             if !loc.state.is_valid() {
-                self.skip(&quote.id, "quoted words changed in the source: run `heard quotes --anchor drifted`");
+                self.skip(
+                    &quote.id,
+                    "quoted words changed in the source: run `heard quotes --anchor drifted`",
+                );
                 continue;
             }
             if self.used.contains(&quote.id) {
@@ -245,7 +257,8 @@ impl Drafter<'_> {
         let mut picked: Vec<(crate::quotes::Quote, crate::quotes::Located)> = Vec::new();
         while picked.len() < MAX_QUOTES && !usable.is_empty() {
             let value = |u: &(f32, crate::quotes::Quote, crate::quotes::Located)| {
-                let same_speaker = picked.iter().filter(|p| p.0.speaker == u.1.speaker).count() as f32;
+                let same_speaker =
+                    picked.iter().filter(|p| p.0.speaker == u.1.speaker).count() as f32;
                 let same_source = picked.iter().filter(|p| p.0.source == u.1.source).count() as f32;
                 u.0 / top - 0.6 * same_speaker - 0.3 * same_source
             };
@@ -257,14 +270,21 @@ impl Drafter<'_> {
         }
         let mut out = Vec::new();
         for (quote, loc) in picked {
-            let Some(source) = self.sources.get(&quote.source).cloned() else { continue };
+            let Some(source) = self.sources.get(&quote.source).cloned() else {
+                continue;
+            };
             let attribution = quote
                 .speaker
                 .as_deref()
                 .and_then(|s| self.people.get(s))
                 .map_or_else(|| ANONYMOUS_CREDIT.to_string(), |c| c.attribution());
             let (a, b) = loc.lines.unwrap_or((0, 0));
-            let block = format!("> “{}”\n> — {}[^{}]\n", md_escape(&loc.text), md_escape(&attribution), quote.id);
+            let block = format!(
+                "> “{}”\n> — {}[^{}]\n",
+                md_escape(&loc.text),
+                md_escape(&attribution),
+                quote.id
+            );
             out.push(Picked {
                 words: count_words(&loc.text) + count_words(&attribution),
                 block,
@@ -303,7 +323,12 @@ impl Drafter<'_> {
 
     /// Passages of our reports and submissions, one per source.
     fn passages(&mut self, q: &Question) -> anyhow::Result<Vec<Picked>> {
-        let hits = self.search(q, DocType::Passage, vec![Kind::Report, Kind::Submission], 40)?;
+        let hits = self.search(
+            q,
+            DocType::Passage,
+            vec![Kind::Report, Kind::Submission],
+            40,
+        )?;
         let mut out = Vec::new();
         let mut sources = HashSet::new();
         for hit in hits {
@@ -323,12 +348,23 @@ impl Drafter<'_> {
             }
             sources.insert(hit.source.clone());
             let label = format!("p-{}-L{}", id_slug(&hit.source), hit.line_start);
-            let year = hit.date.as_deref().and_then(|d| d.get(..4)).unwrap_or_default();
+            let year = hit
+                .date
+                .as_deref()
+                .and_then(|d| d.get(..4))
+                .unwrap_or_default();
             let named = match hit.kind.as_str() {
-                "submission" => hit.consultation.as_deref().map_or_else(|| format!("“{}”", hit.title), |c| format!("the {c}")),
+                "submission" => hit
+                    .consultation
+                    .as_deref()
+                    .map_or_else(|| format!("“{}”", hit.title), |c| format!("the {c}")),
                 _ => format!("“{}”", hit.title),
             };
-            let year = if year.is_empty() || named.contains(year) { String::new() } else { format!(" ({year})") };
+            let year = if year.is_empty() || named.contains(year) {
+                String::new()
+            } else {
+                format!(" ({year})")
+            };
             let lead = match hit.kind.as_str() {
                 "submission" => format!("In our response to {named}{year} we said:"),
                 _ => format!("Our report {named}{year} found:"),
@@ -350,8 +386,9 @@ impl Drafter<'_> {
         // Prefer recommendations from different reports and submissions; take a second from
         // the same source only when there are not enough others.
         let mut seen_sources = HashSet::new();
-        let (first, rest): (Vec<Hit>, Vec<Hit>) =
-            hits.into_iter().partition(|h| seen_sources.insert(h.source.clone()));
+        let (first, rest): (Vec<Hit>, Vec<Hit>) = hits
+            .into_iter()
+            .partition(|h| seen_sources.insert(h.source.clone()));
         let mut out = Vec::new();
         for hit in first.into_iter().chain(rest) {
             if out.len() == MAX_RECS {
@@ -372,7 +409,13 @@ impl Drafter<'_> {
         Ok(out)
     }
 
-    fn citation_of(&mut self, hit: &Hit, label: String, kind: CitationKind, q: &Question) -> Citation {
+    fn citation_of(
+        &mut self,
+        hit: &Hit,
+        label: String,
+        kind: CitationKind,
+        q: &Question,
+    ) -> Citation {
         let (organisation, url) = match self.sources.get(&hit.source) {
             Some(s) => (s.meta.organisation.clone(), s.meta.url.clone()),
             None => (None, None),
@@ -421,7 +464,10 @@ pub fn internal_footnote(c: &Citation) -> String {
                     "; consent: {} use, given {}{}",
                     k.scope,
                     k.given.get(..10).unwrap_or(&k.given),
-                    k.expires.as_ref().map(|e| format!(", until {e}")).unwrap_or_default()
+                    k.expires
+                        .as_ref()
+                        .map(|e| format!(", until {e}"))
+                        .unwrap_or_default()
                 )
             });
             format!(
@@ -437,9 +483,15 @@ pub fn internal_footnote(c: &Citation) -> String {
             "Recommendation {} of “{}” ({about}{}), {} {lines}. Outcome: {}.",
             c.id,
             c.title,
-            c.consultation.as_ref().map(|k| format!(", response to the {k}")).unwrap_or_default(),
+            c.consultation
+                .as_ref()
+                .map(|k| format!(", response to the {k}"))
+                .unwrap_or_default(),
             c.path,
-            c.outcome.as_deref().unwrap_or("not recorded").replace('-', " ")
+            c.outcome
+                .as_deref()
+                .unwrap_or("not recorded")
+                .replace('-', " ")
         ),
     }
 }
@@ -494,7 +546,11 @@ pub fn draft(lib: &Library, index: &LibraryIndex, dir: &Path) -> anyhow::Result<
     for q in &consultation.questions {
         if has_chapters && q.chapter.as_deref() != chapter {
             chapter = q.chapter.as_deref();
-            writeln!(md, "## {}\n", md_escape(chapter.unwrap_or("Other questions")))?;
+            writeln!(
+                md,
+                "## {}\n",
+                md_escape(chapter.unwrap_or("Other questions"))
+            )?;
         }
         let quotes = d.quotes(q)?;
         let passages = d.passages(q)?;
@@ -523,7 +579,12 @@ pub fn draft(lib: &Library, index: &LibraryIndex, dir: &Path) -> anyhow::Result<
         let mut chosen: Vec<(usize, Picked)> = Vec::new();
         let mut over_from: Option<usize> = None;
         for (i, p) in queue {
-            let extra = p.words + if chosen.iter().any(|c| c.0 == i) { 0 } else { 8 };
+            let extra = p.words
+                + if chosen.iter().any(|c| c.0 == i) {
+                    0
+                } else {
+                    8
+                };
             match q.word_limit {
                 Some(limit) if words + extra > limit => {
                     if chosen.is_empty() {
@@ -541,7 +602,10 @@ pub fn draft(lib: &Library, index: &LibraryIndex, dir: &Path) -> anyhow::Result<
         let mut body = String::new();
         writeln!(body, "**Our position:** {POSITION_PLACEHOLDER}\n")?;
         if over_from.is_some() {
-            writeln!(body, "<!-- ✂ heard: over the word limit even with one piece of evidence: trim what follows. -->\n")?;
+            writeln!(
+                body,
+                "<!-- ✂ heard: over the word limit even with one piece of evidence: trim what follows. -->\n"
+            )?;
         }
         let groups = [
             (0, "People we work with told us:"),
@@ -549,7 +613,11 @@ pub fn draft(lib: &Library, index: &LibraryIndex, dir: &Path) -> anyhow::Result<
             (2, "We have recommended before, and recommend again:"),
         ];
         for (kind, lead) in groups {
-            let items: Vec<&Picked> = chosen.iter().filter(|c| c.0 == kind).map(|c| &c.1).collect();
+            let items: Vec<&Picked> = chosen
+                .iter()
+                .filter(|c| c.0 == kind)
+                .map(|c| &c.1)
+                .collect();
             if items.is_empty() {
                 continue;
             }
@@ -565,7 +633,9 @@ pub fn draft(lib: &Library, index: &LibraryIndex, dir: &Path) -> anyhow::Result<
         }
         let answer_words = count_words(&strip_for_count(&body));
         let limit_note = match q.word_limit {
-            Some(l) if answer_words > l => format!("{answer_words} words: over the limit of {l}, trim marked"),
+            Some(l) if answer_words > l => {
+                format!("{answer_words} words: over the limit of {l}, trim marked")
+            }
             Some(l) => format!("{answer_words} of {l} words"),
             None => format!("{answer_words} words, no limit"),
         };
@@ -573,7 +643,12 @@ pub fn draft(lib: &Library, index: &LibraryIndex, dir: &Path) -> anyhow::Result<
         writeln!(md, "<!-- heard: {limit_note}. -->\n")?;
         md.push_str(&body);
         for (_, p) in &chosen {
-            writeln!(md, "[^{}]: {}", p.citation.label, md_escape(&internal_footnote(&p.citation)))?;
+            writeln!(
+                md,
+                "[^{}]: {}",
+                p.citation.label,
+                md_escape(&internal_footnote(&p.citation))
+            )?;
         }
         md.push('\n');
         summaries.push(QuestionSummary {
@@ -592,14 +667,20 @@ pub fn draft(lib: &Library, index: &LibraryIndex, dir: &Path) -> anyhow::Result<
         .filter(|c| c.kind == CitationKind::Quote)
         .filter_map(|c| c.speaker.clone())
         .collect();
-    let n_quotes = citations.iter().filter(|c| c.kind == CitationKind::Quote).count();
+    let n_quotes = citations
+        .iter()
+        .filter(|c| c.kind == CitationKind::Quote)
+        .count();
     let n_sources = citations
         .iter()
         .filter(|c| c.kind != CitationKind::Quote)
         .map(|c| c.source.as_str())
         .collect::<HashSet<_>>()
         .len();
-    let n_recs = citations.iter().filter(|c| c.kind == CitationKind::Recommendation).count();
+    let n_recs = citations
+        .iter()
+        .filter(|c| c.kind == CitationKind::Recommendation)
+        .count();
     writeln!(md, "## How this response was produced\n")?;
     writeln!(
         md,
@@ -616,18 +697,26 @@ pub fn draft(lib: &Library, index: &LibraryIndex, dir: &Path) -> anyhow::Result<
     let (mut file, mut prov_path) = response_paths(dir);
     let mut kept_edited = false;
     if file.exists() {
-        let current = std::fs::read(&file).with_context(|| format!("failed to read `{}`", file.display()))?;
+        let current =
+            std::fs::read(&file).with_context(|| format!("failed to read `{}`", file.display()))?;
         let generated = load_provenance(&prov_path)?.map(|p| p.file_hash);
         if generated.as_deref() != Some(blake3::hash(&current).to_hex().as_str()) {
             kept_edited = true;
-            let stamp = now.get(..19).unwrap_or(&now).replace([':', '-'], "").replace('T', "-");
+            let stamp = now
+                .get(..19)
+                .unwrap_or(&now)
+                .replace([':', '-'], "")
+                .replace('T', "-");
             file = dir.join(format!("response-{stamp}.md"));
             prov_path = provenance_path(&file);
         }
     }
     let prov = Provenance {
         generated: now.clone(),
-        file: file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default(),
+        file: file
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default(),
         file_hash: blake3::hash(md.as_bytes()).to_hex().to_string(),
         scope: d.scope.as_str().into(),
         organisation,
@@ -659,7 +748,10 @@ pub fn strip_for_count(text: &str) -> String {
     let prose = out
         .lines()
         .filter(|l| !l.trim_start().starts_with("[^"))
-        .map(|l| l.trim_start_matches('>').trim_start_matches("**Our position:**"))
+        .map(|l| {
+            l.trim_start_matches('>')
+                .trim_start_matches("**Our position:**")
+        })
         .collect::<Vec<_>>()
         .join("\n");
     let re = regex::Regex::new(r"\[\^[^\]]+\]").expect("footnote regex");
@@ -668,5 +760,8 @@ pub fn strip_for_count(text: &str) -> String {
 
 /// Questions as they appear in a response file: id → word limit.
 pub fn limits(c: &Consultation) -> HashMap<String, Option<usize>> {
-    c.questions.iter().map(|q| (q.id.clone(), q.word_limit)).collect()
+    c.questions
+        .iter()
+        .map(|q| (q.id.clone(), q.word_limit))
+        .collect()
 }

@@ -8,11 +8,35 @@ use super::{Block, Doc, Inline, plain};
 /// Render blocks as a .docx file.
 pub fn render(doc: &Doc, title: &str, internal: bool) -> anyhow::Result<Vec<u8>> {
     let mut d = Docx::new()
-        .add_style(Style::new("Heading1", StyleType::Paragraph).name("Heading 1").size(36).bold())
-        .add_style(Style::new("Heading2", StyleType::Paragraph).name("Heading 2").size(30).bold())
-        .add_style(Style::new("Heading3", StyleType::Paragraph).name("Heading 3").size(26).bold())
-        .add_style(Style::new("Heading4", StyleType::Paragraph).name("Heading 4").size(24).bold())
-        .add_style(Style::new("Quote", StyleType::Paragraph).name("Quote").italic());
+        .add_style(
+            Style::new("Heading1", StyleType::Paragraph)
+                .name("Heading 1")
+                .size(36)
+                .bold(),
+        )
+        .add_style(
+            Style::new("Heading2", StyleType::Paragraph)
+                .name("Heading 2")
+                .size(30)
+                .bold(),
+        )
+        .add_style(
+            Style::new("Heading3", StyleType::Paragraph)
+                .name("Heading 3")
+                .size(26)
+                .bold(),
+        )
+        .add_style(
+            Style::new("Heading4", StyleType::Paragraph)
+                .name("Heading 4")
+                .size(24)
+                .bold(),
+        )
+        .add_style(
+            Style::new("Quote", StyleType::Paragraph)
+                .name("Quote")
+                .italic(),
+        );
     let _ = title;
     if internal {
         d = d.add_paragraph(Paragraph::new().add_run(
@@ -55,12 +79,25 @@ pub fn render(doc: &Doc, title: &str, internal: bool) -> anyhow::Result<Vec<u8>>
     };
     for b in &doc.blocks {
         let p = match b {
-            Block::Heading(level, t) => runs(Paragraph::new().style(&format!("Heading{}", level.clamp(&1, &4))), t),
+            Block::Heading(level, t) => runs(
+                Paragraph::new().style(&format!("Heading{}", level.clamp(&1, &4))),
+                t,
+            ),
             Block::Para(t) => runs(Paragraph::new(), t),
-            Block::Quote(t) => runs(Paragraph::new().style("Quote").indent(Some(720), None, Some(720), None), t),
+            Block::Quote(t) => runs(
+                Paragraph::new()
+                    .style("Quote")
+                    .indent(Some(720), None, Some(720), None),
+                t,
+            ),
             Block::Item(t) => runs(
                 Paragraph::new()
-                    .indent(Some(720), Some(docx_rs::SpecialIndentType::Hanging(360)), None, None)
+                    .indent(
+                        Some(720),
+                        Some(docx_rs::SpecialIndentType::Hanging(360)),
+                        None,
+                        None,
+                    )
                     .add_run(Run::new().add_text("•\t")),
                 t,
             ),
@@ -68,6 +105,7 @@ pub fn render(doc: &Doc, title: &str, internal: bool) -> anyhow::Result<Vec<u8>>
         d = d.add_paragraph(p);
     }
     let mut buf = std::io::Cursor::new(Vec::new());
-    d.pack(&mut buf).map_err(|e| anyhow::anyhow!("failed to write the Word document: {e}"))?;
+    d.pack(&mut buf)
+        .map_err(|e| anyhow::anyhow!("failed to write the Word document: {e}"))?;
     Ok(buf.into_inner())
 }

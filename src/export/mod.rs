@@ -52,7 +52,10 @@ pub fn public_citation(c: &Citation, organisation: &str) -> String {
     };
     match c.kind {
         CitationKind::Quote => {
-            let who = c.attribution.as_deref().unwrap_or(crate::contributors::ANONYMOUS_CREDIT);
+            let who = c
+                .attribution
+                .as_deref()
+                .unwrap_or(crate::contributors::ANONYMOUS_CREDIT);
             let context = match c.source_kind.as_str() {
                 "testimony" => format!("testimony shared with {org}"),
                 "notes" => format!("{org} session notes"),
@@ -108,7 +111,10 @@ pub fn prepare(markdown: &str, provenance: Option<&Provenance>, internal: bool) 
             if let Some(rest) = line.strip_prefix("[^") {
                 if let Some((label, _)) = rest.split_once("]:") {
                     if let Some(c) = cited.get(label) {
-                        out.push_str(&format!("[^{label}]: {}\n", escape(&public_citation(c, organisation))));
+                        out.push_str(&format!(
+                            "[^{label}]: {}\n",
+                            escape(&public_citation(c, organisation))
+                        ));
                         continue;
                     }
                 }
@@ -179,13 +185,22 @@ pub fn blocks(markdown: &str) -> Doc {
     let mut heading: Option<u8> = None;
     let mut note: Option<String> = None;
     let push_text = |cur: &mut Vec<Inline>, t: &str, bold: bool, italic: bool| {
-        if let Some(Inline::Text { text, bold: b, italic: i }) = cur.last_mut() {
+        if let Some(Inline::Text {
+            text,
+            bold: b,
+            italic: i,
+        }) = cur.last_mut()
+        {
             if *b == bold && *i == italic {
                 text.push_str(t);
                 return;
             }
         }
-        cur.push(Inline::Text { text: t.to_string(), bold, italic });
+        cur.push(Inline::Text {
+            text: t.to_string(),
+            bold,
+            italic,
+        });
     };
     for event in Parser::new_ext(markdown, markdown_options()) {
         match event {
@@ -194,7 +209,10 @@ pub fn blocks(markdown: &str) -> Doc {
                 heading = Some(level as u8);
             }
             Event::End(TagEnd::Heading(_)) => {
-                doc.blocks.push(Block::Heading(heading.take().unwrap_or(2), std::mem::take(&mut cur)));
+                doc.blocks.push(Block::Heading(
+                    heading.take().unwrap_or(2),
+                    std::mem::take(&mut cur),
+                ));
             }
             Event::Start(Tag::BlockQuote(_)) => quote += 1,
             Event::End(TagEnd::BlockQuote(_)) => quote -= 1,
@@ -262,7 +280,12 @@ pub fn plain(inlines: &[Inline]) -> String {
 }
 
 /// Render a prepared draft.
-pub fn render(format: Format, markdown: &str, title: &str, internal: bool) -> anyhow::Result<Vec<u8>> {
+pub fn render(
+    format: Format,
+    markdown: &str,
+    title: &str,
+    internal: bool,
+) -> anyhow::Result<Vec<u8>> {
     Ok(match format {
         Format::Html => html::render(markdown, title, internal).into_bytes(),
         Format::Txt => txt::render(&blocks(markdown), internal).into_bytes(),
@@ -272,7 +295,10 @@ pub fn render(format: Format, markdown: &str, title: &str, internal: bool) -> an
 
 /// The default output path: beside the response, named for the format and audience.
 pub fn default_out(file: &Path, format: Format, internal: bool) -> std::path::PathBuf {
-    let stem = file.file_stem().and_then(|s| s.to_str()).unwrap_or("response");
+    let stem = file
+        .file_stem()
+        .and_then(|s| s.to_str())
+        .unwrap_or("response");
     let dir = file.parent().unwrap_or(Path::new("."));
     let audience = if internal { "-internal" } else { "" };
     dir.join(format!("{stem}{audience}.{}", format.extension()))

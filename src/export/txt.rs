@@ -16,7 +16,10 @@ pub fn render(doc: &Doc, internal: bool) -> String {
     let mut answer = String::new();
     let mut notes: Vec<String> = Vec::new();
     let mut numbers: HashMap<String, usize> = HashMap::new();
-    let flush = |out: &mut String, answer: &mut String, notes: &mut Vec<String>, numbers: &mut HashMap<String, usize>| {
+    let flush = |out: &mut String,
+                 answer: &mut String,
+                 notes: &mut Vec<String>,
+                 numbers: &mut HashMap<String, usize>| {
         if answer.trim().is_empty() {
             answer.clear();
             return;
@@ -35,22 +38,23 @@ pub fn render(doc: &Doc, internal: bool) -> String {
         notes.clear();
         numbers.clear();
     };
-    let text_of = |inlines: &[Inline], notes: &mut Vec<String>, numbers: &mut HashMap<String, usize>| {
-        let mut s = String::new();
-        for i in inlines {
-            match i {
-                Inline::Text { text, .. } => s.push_str(text),
-                Inline::Note(label) => {
-                    let n = *numbers.entry(label.clone()).or_insert_with(|| {
-                        notes.push(doc.notes.get(label).map(|t| plain(t)).unwrap_or_default());
-                        notes.len()
-                    });
-                    let _ = write!(s, " [{n}]");
+    let text_of =
+        |inlines: &[Inline], notes: &mut Vec<String>, numbers: &mut HashMap<String, usize>| {
+            let mut s = String::new();
+            for i in inlines {
+                match i {
+                    Inline::Text { text, .. } => s.push_str(text),
+                    Inline::Note(label) => {
+                        let n = *numbers.entry(label.clone()).or_insert_with(|| {
+                            notes.push(doc.notes.get(label).map(|t| plain(t)).unwrap_or_default());
+                            notes.len()
+                        });
+                        let _ = write!(s, " [{n}]");
+                    }
                 }
             }
-        }
-        s
-    };
+            s
+        };
     for b in &doc.blocks {
         match b {
             Block::Heading(level, t) => {
