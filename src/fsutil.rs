@@ -16,6 +16,19 @@ pub fn write_atomic(path: &Path, contents: &[u8]) -> anyhow::Result<()> {
         .prefix(".heard-tmp-")
         .tempfile_in(dir)
         .with_context(|| format!("failed to create a temporary file in `{}`", dir.display()))?;
+    // Keep the file's permissions; a new file gets the usual rw-r--r-- rather than the
+    // temporary file's owner-only mode.
+    let perms = std::fs::metadata(path).map(|m| m.permissions()).ok();
+    #[cfg(unix)]
+    let perms = perms.or_else(|| {
+        use std::os::unix::fs::PermissionsExt;
+        Some(std::fs::Permissions::from_mode(0o644))
+    });
+    if let Some(p) = perms {
+        tmp.as_file()
+            .set_permissions(p)
+            .with_context(|| format!("failed to set permissions for `{}`", path.display()))?;
+    }
     tmp.write_all(contents)
         .and_then(|()| tmp.as_file().sync_all())
         .with_context(|| format!("failed to write `{}`", path.display()))?;

@@ -193,8 +193,12 @@ pub fn init(dir: &Path) -> anyhow::Result<InitReport> {
         write_new(&config_path, text.as_bytes())?;
         report.created.push(CONFIG_FILE.into());
     }
-    for folder in ["corpus", "responses"] {
-        if folder == "corpus" && report.existing_markdown > 0 {
+    let settings = std::fs::read_to_string(&config_path)
+        .ok()
+        .and_then(|t| Config::parse(&t, &config_path).ok())
+        .unwrap_or_default();
+    for folder in [settings.corpus.as_str(), settings.responses.as_str()] {
+        if folder == "." || folder.is_empty() {
             continue;
         }
         let path = dir.join(folder);
@@ -240,11 +244,7 @@ pub fn init(dir: &Path) -> anyhow::Result<InitReport> {
     // Two colleagues' ledgers merge as the union of their lines: event ids never collide,
     // and `heard verify` accepts the merged history.
     let attributes = dir.join(".gitattributes");
-    let config = std::fs::read_to_string(&config_path)
-        .ok()
-        .and_then(|t| Config::parse(&t, &config_path).ok())
-        .unwrap_or_default();
-    let corpus = config.corpus.trim_matches('/');
+    let corpus = settings.corpus.trim_matches('/');
     let rule = if corpus == "." || corpus.is_empty() {
         "/ledger.jsonl merge=union".to_string()
     } else {

@@ -109,7 +109,8 @@ impl Taxonomy {
                 Some((len, theme, _)) => {
                     let (start, end) = (tokens[i].start, tokens[i + len - 1].end);
                     out.push_str(&query[last_end..start]);
-                    let mut alts = vec![format!("tag:{}", theme.id)];
+                    // Words only: a tag would match every passage of every tagged source.
+                    let mut alts: Vec<String> = Vec::new();
                     for (_, term) in theme_terms(theme) {
                         let quoted = format!("\"{}\"", term.replace('"', ""));
                         if !alts.contains(&quoted) {
@@ -231,14 +232,14 @@ mod tests {
         let (q, used) = tax().expand_query("women \"multiple disadvantage\" NOT prison");
         assert_eq!(
             q,
-            "women (tag:mcn OR \"mcn\" OR \"Multiple and complex needs\" OR \"multiple disadvantage\") NOT prison"
+            "women (\"mcn\" OR \"Multiple and complex needs\" OR \"multiple disadvantage\") NOT prison"
         );
         assert_eq!(
             used,
             vec!["mcn".to_string(), "Multiple and complex needs".to_string()]
         );
         let (q, _) = tax().expand_query("MCN housing");
-        assert!(q.starts_with("(tag:mcn OR"), "{q}");
+        assert!(q.starts_with("(\"mcn\" OR"), "{q}");
         let (q, used) = tax().expand_query("title:mcn housing");
         assert_eq!(q, "title:mcn housing");
         assert!(used.is_empty());

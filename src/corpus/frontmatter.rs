@@ -242,13 +242,20 @@ fn parse_yaml(block: &str, first_line: usize) -> Result<Value, SyntaxError> {
     serde_saphyr::from_str::<Value>(block).map_err(|e| {
         let line = e.location().map_or(first_line, |l| first_line + l.line() as usize - 1);
         let text = e.to_string();
-        let text = text.lines().next().unwrap_or_default().to_string();
+        let text = text.lines().next().unwrap_or_default();
+        // The parser counts lines inside the block; the file's line is given separately.
+        let text = YAML_PREFIX.replace(text, "").into_owned();
         SyntaxError {
             line,
             message: format!("front matter is not valid YAML: {text}. Check the quotes and `key: value` layout on this line"),
         }
     })
 }
+
+static YAML_PREFIX: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+    regex::Regex::new(r"(?i)^(?:error:\s*)?(?:at\s+)?line \d+,? column \d+:?\s*")
+        .expect("yaml prefix regex")
+});
 
 fn parse_toml(block: &str, first_line: usize) -> Result<Value, SyntaxError> {
     match block.parse::<toml::Table>() {

@@ -1,7 +1,7 @@
 //! A real Word document: heading styles, block quotes as an indented quote style, bulleted
 //! recommendations, and Word footnotes carrying the citations.
 
-use docx_rs::{Docx, Footnote, Paragraph, Run, Style, StyleType};
+use docx_rs::{Docx, Footnote, LineSpacing, Paragraph, Run, Style, StyleType};
 
 use super::{Block, Doc, Inline, plain};
 
@@ -102,7 +102,13 @@ pub fn render(doc: &Doc, title: &str, internal: bool) -> anyhow::Result<Vec<u8>>
                 t,
             ),
         };
-        d = d.add_paragraph(p);
+        // Space between blocks, more above headings, as Word's own styles would.
+        let spacing = match b {
+            Block::Heading(..) => LineSpacing::new().before(240).after(120),
+            Block::Item(_) => LineSpacing::new().after(60),
+            _ => LineSpacing::new().after(160),
+        };
+        d = d.add_paragraph(p.line_spacing(spacing));
     }
     let mut buf = std::io::Cursor::new(Vec::new());
     d.pack(&mut buf)

@@ -68,14 +68,10 @@ pub fn public_citation(c: &Citation, organisation: &str) -> String {
             format!("{who}, in {context}{when}.{link}")
         }
         CitationKind::Passage => format!("“{}”, {org}{when}.{link}", c.title),
-        CitationKind::Recommendation => {
-            let answered = c
-                .consultation
-                .as_ref()
-                .map(|k| format!(", our response to the {k}"))
-                .unwrap_or_default();
-            format!("“{}”, {org}{when}{answered}.{link}", c.title)
-        }
+        CitationKind::Recommendation => match (&c.consultation, c.source_kind.as_str()) {
+            (Some(k), "submission") => format!("{org}’s response to the {k}{when}.{link}"),
+            _ => format!("“{}”, {org}{when}.{link}", c.title),
+        },
     }
 }
 

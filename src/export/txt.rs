@@ -16,10 +16,12 @@ pub fn render(doc: &Doc, internal: bool) -> String {
     let mut answer = String::new();
     let mut notes: Vec<String> = Vec::new();
     let mut numbers: HashMap<String, usize> = HashMap::new();
+    let mut preamble = true;
     let flush = |out: &mut String,
                  answer: &mut String,
                  notes: &mut Vec<String>,
-                 numbers: &mut HashMap<String, usize>| {
+                 numbers: &mut HashMap<String, usize>,
+                 preamble: bool| {
         if answer.trim().is_empty() {
             answer.clear();
             return;
@@ -33,7 +35,9 @@ pub fn render(doc: &Doc, internal: bool) -> String {
             }
             out.push('\n');
         }
-        let _ = writeln!(out, "({} words)\n", count_words(answer));
+        if !preamble {
+            let _ = writeln!(out, "({} words)\n", count_words(answer));
+        }
         answer.clear();
         notes.clear();
         numbers.clear();
@@ -58,7 +62,8 @@ pub fn render(doc: &Doc, internal: bool) -> String {
     for b in &doc.blocks {
         match b {
             Block::Heading(level, t) => {
-                flush(&mut out, &mut answer, &mut notes, &mut numbers);
+                flush(&mut out, &mut answer, &mut notes, &mut numbers, preamble);
+                preamble = *level <= 1;
                 let title = plain(t);
                 out.push_str(&title);
                 out.push('\n');
@@ -81,6 +86,6 @@ pub fn render(doc: &Doc, internal: bool) -> String {
             }
         }
     }
-    flush(&mut out, &mut answer, &mut notes, &mut numbers);
+    flush(&mut out, &mut answer, &mut notes, &mut numbers, preamble);
     out
 }

@@ -72,6 +72,7 @@ const OUR_STEMS: &[&str] = &[
 
 /// Word parts that differ between British and American medical and everyday spelling.
 const INFIXES: &[(&str, &str)] = &[
+    ("isation", "ization"),
     ("programme", "program"),
     ("paed", "ped"),
     ("anaes", "anes"),
@@ -252,6 +253,7 @@ mod tests {
         for (uk, us) in [
             ("organisation", "organization"),
             ("organisations", "organizations"),
+            ("organisational", "organizational"),
             ("behaviour", "behavior"),
             ("behavioural", "behavioral"),
             ("neighbourhood", "neighborhood"),

@@ -34,7 +34,7 @@ use crate::{Library, Problem};
 
 /// Bump when the schema, the analyzers or the way sources are split change: the index is
 /// then rebuilt from the files.
-const FORMAT: u32 = 2;
+const FORMAT: u32 = 3;
 
 /// Memory the index writer may use, shared by its threads. Fixed, whatever the corpus size.
 const WRITER_HEAP: usize = 64 * 1024 * 1024;
@@ -65,6 +65,8 @@ pub struct Fields {
     pub tag: tantivy::schema::Field,
     /// Date as `YYYYMMDD` (first day it covers), for filters and sorting.
     pub date: tantivy::schema::Field,
+    /// Last day the date covers, `YYYYMMDD` (`2024` runs to 20241231).
+    pub date_end: tantivy::schema::Field,
     /// Date as written.
     pub date_text: tantivy::schema::Field,
     /// First Markdown line.
@@ -118,6 +120,7 @@ impl Fields {
             kind: b.add_text_field("kind", keyword.clone()),
             tag: b.add_text_field("tag", keyword.clone()),
             date: b.add_i64_field("date", INDEXED | FAST | STORED),
+            date_end: b.add_i64_field("date_end", INDEXED),
             date_text: b.add_text_field("date_text", STORED),
             line_start: b.add_u64_field("line_start", STORED),
             line_end: b.add_u64_field("line_end", STORED),
@@ -135,7 +138,7 @@ impl Fields {
 
     /// The tantivy documents for one source: the source, its passages and recommendations.
     fn documents(&self, s: &Source, taxonomy: &Taxonomy) -> Vec<TantivyDocument> {
-        let date = s.parsed_date().map(|d| d.first_day());
+        let date = s.parsed_date();
         let base = |doc_type: &str, id: &str| {
             let mut d = TantivyDocument::default();
             d.add_text(self.id, id);
@@ -149,7 +152,8 @@ impl Fields {
                 d.add_text(self.tag, t);
             }
             if let Some(date) = date {
-                d.add_i64(self.date, date);
+                d.add_i64(self.date, date.first_day());
+                d.add_i64(self.date_end, date.last_day());
             }
             if let Some(t) = &s.date {
                 d.add_text(self.date_text, t);
@@ -244,6 +248,7 @@ impl Fields {
         }
         if let Some(date) = s.parsed_date() {
             d.add_i64(self.date, date.first_day());
+            d.add_i64(self.date_end, date.last_day());
         }
         if let Some(t) = &s.date {
             d.add_text(self.date_text, t);
@@ -507,7 +512,7 @@ fn read_one(file: &CorpusFile, old: Option<&Entry>, opts: LoadOptions) -> Read {
     };
     let hash = blake3::hash(&bytes).to_hex().to_string();
     if let Some(old) = old {
-        if old.hash == hash && old.problems.is_empty() && old.indexed {
+        if old.hash == hash && old.indexed {
             return Read::Same { hash };
         }
     }
@@ -559,11 +564,7 @@ fn refresh(
     let mut candidates = Vec::new();
     for f in &files {
         match manifest.files.get(&f.rel) {
-            Some(e)
-                if e.size == f.size
-                    && e.mtime_ns == f.mtime_ns as u64
-                    && e.problems.is_empty()
-                    && e.indexed => {}
+            Some(e) if e.size == f.size && e.mtime_ns == f.mtime_ns as u64 && e.indexed => {}
             _ => candidates.push(f),
         }
     }
@@ -591,8 +592,9 @@ fn refresh(
 
     for path in &removed {
         writer(&mut w, index)?.delete_term(Term::from_field_text(fields.path, path));
-        manifest.files.remove(path);
-        report.removed += 1;
+        if manifest.files.remove(path).is_some_and(|e| e.indexed) {
+            report.removed += 1;
+        }
     }
 
     progress.start(candidates.len());
@@ -608,7 +610,7 @@ fn refresh(
         for (file, read) in batch.iter().zip(reads) {
             let old = manifest.files.get(&file.rel);
             let was_indexed = old.is_some_and(|e| e.indexed);
-            let existed = old.is_some_and(|e| e.indexed || !e.hash.is_empty());
+            let existed = was_indexed;
             let mut entry = Entry {
                 size: file.size,
                 mtime_ns: file.mtime_ns as u64,
@@ -621,6 +623,8 @@ fn refresh(
                 Read::Same { hash } => {
                     entry.hash = hash;
                     entry.id = old.and_then(|e| e.id.clone());
+                    // Warnings about the unchanged file (e.g. a bad date) still stand.
+                    entry.problems = old.map(|e| e.problems.clone()).unwrap_or_default();
                     entry.indexed = true;
                     if let Some(id) = &entry.id {
                         owners.insert(id.clone(), file.rel.clone());

@@ -139,6 +139,9 @@ pub enum SearchError {
     Index(#[from] tantivy::TantivyError),
 }
 
+static EXISTS: std::sync::LazyLock<regex::Regex> =
+    std::sync::LazyLock::new(|| regex::Regex::new(r"\b\w+:\*").expect("exists regex"));
+
 /// Field names a query may use as `name:`.
 pub const QUERY_FIELDS: &[&str] = &[
     "title",
@@ -193,14 +196,25 @@ impl LibraryIndex {
         for tag in &req.tags {
             clauses.push((Occur::Must, term(f.tag, &self.taxonomy.canonical(tag))));
         }
-        if req.since.is_some() || req.until.is_some() {
-            let lower = req.since.map_or(Bound::Unbounded, |d| {
-                Bound::Included(Term::from_field_i64(f.date, d.first_day()))
-            });
-            let upper = req.until.map_or(Bound::Unbounded, |d| {
-                Bound::Included(Term::from_field_i64(f.date, d.last_day()))
-            });
-            clauses.push((Occur::Must, Box::new(RangeQuery::new(lower, upper))));
+        // A source's date is a span (a year, a month or a day); keep it if the span meets
+        // the range at all.
+        if let Some(since) = req.since {
+            clauses.push((
+                Occur::Must,
+                Box::new(RangeQuery::new(
+                    Bound::Included(Term::from_field_i64(f.date_end, since.first_day())),
+                    Bound::Unbounded,
+                )),
+            ));
+        }
+        if let Some(until) = req.until {
+            clauses.push((
+                Occur::Must,
+                Box::new(RangeQuery::new(
+                    Bound::Unbounded,
+                    Bound::Included(Term::from_field_i64(f.date, until.last_day())),
+                )),
+            ));
         }
         let query = BooleanQuery::new(clauses);
         // Never ask for more hits than there are documents (the collector allocates for them).
@@ -241,15 +255,18 @@ impl LibraryIndex {
     }
 
     fn parse_query(&self, q: &str, any: bool) -> Result<Box<dyn Query>, SearchError> {
+        // `field:*` asks tantivy for "has a value", which only works on some fields.
+        if let Some(m) = EXISTS.find(q) {
+            return Err(SearchError::Query(format!(
+                "`{}` is not supported; to list everything that matches filters, leave the query out (e.g. `heard search --tag housing`)",
+                m.as_str()
+            )));
+        }
         let f = &self.fields;
-        let mut parser =
-            QueryParser::for_index(&self.index, vec![f.title, f.body, f.section, f.tag]);
+        let mut parser = QueryParser::for_index(&self.index, vec![f.body]);
         if !any {
             parser.set_conjunction_by_default();
         }
-        parser.set_field_boost(f.title, 2.0);
-        parser.set_field_boost(f.section, 1.5);
-        parser.set_field_boost(f.tag, 1.5);
         parser
             .parse_query(q)
             .map_err(|e| SearchError::Query(explain(q, e)))
