@@ -192,9 +192,9 @@ pub struct ConsentArgs {
     /// The speaker, when someone else records their decision.
     #[arg(long, value_name = "C")]
     pub on_behalf_of: Option<String>,
-    /// Where the quote may be used (approve only).
-    #[arg(long, value_enum, default_value = "internal")]
-    pub scope: crate::quotes::Scope,
+    /// Where the quote may be used (approve only; default: internal).
+    #[arg(long, value_enum)]
+    pub scope: Option<crate::quotes::Scope>,
     /// Last day the approval lasts, YYYY-MM-DD (approve only).
     #[arg(long, value_name = "DATE")]
     pub expires: Option<String>,

@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use super::{lines, plural};
 use crate::Library;
 use crate::cli::{ConsentArgs, QuoteCommand};
-use crate::quotes::{self, Consent, Decision, NewQuote};
+use crate::quotes::{self, Consent, Decision, NewQuote, Scope};
 
 /// Run `heard quote ...`.
 pub fn run(cmd: QuoteCommand, lib: &Library) -> anyhow::Result<ExitCode> {
@@ -30,6 +30,9 @@ pub fn run(cmd: QuoteCommand, lib: &Library) -> anyhow::Result<ExitCode> {
                 eprintln!(
                     "Added {speaker} to corpus/contributors.toml as a new contributor, credited anonymously; edit it to change how they are credited."
                 );
+            }
+            for w in &added.warnings {
+                eprintln!("note: {w}");
             }
             if a.json {
                 let mut out = std::io::stdout().lock();
@@ -100,7 +103,16 @@ fn consent(lib: &Library, a: ConsentArgs, decision: Decision) -> anyhow::Result<
     )?;
     match decision {
         Decision::Approve => {
-            let scope = q.scope.unwrap_or(a.scope);
+            let restricted = crate::quotes::Sources::new(lib)
+                .ok()
+                .and_then(|mut s| s.get(&q.source).map(|s| s.sensitivity))
+                == Some(crate::corpus::Sensitivity::Restricted);
+            if restricted {
+                eprintln!(
+                    "note: its source is restricted, so it is never used in a draft or an export, whatever this consent says."
+                );
+            }
+            let scope = q.scope.unwrap_or(Scope::Internal);
             eprintln!(
                 "Quote {} approved for {} use: it may be quoted {}{}.",
                 q.id,

@@ -30,6 +30,15 @@ struct Row<'a> {
     history: &'a [HistoryItem],
 }
 
+/// Words in quotation marks, unless they already open with one.
+fn quoted(text: &str) -> String {
+    if text.starts_with(['“', '"', '‘', '\'']) {
+        text.to_string()
+    } else {
+        format!("“{text}”")
+    }
+}
+
 /// Run `heard quotes`.
 pub fn run(args: QuotesArgs, lib: &Library) -> anyhow::Result<ExitCode> {
     let (_, report) = super::open_index(lib)?;
@@ -102,9 +111,9 @@ pub fn run(args: QuotesArgs, lib: &Library) -> anyhow::Result<ExitCode> {
             anchor,
             paint(&place, style::PATH)
         )?;
-        writeln!(out, "    “{}”", r.exact)?;
+        writeln!(out, "    {}", quoted(r.exact))?;
         if let Some(c) = &r.current {
-            writeln!(out, "    now reads: “{c}”")?;
+            writeln!(out, "    now reads: {}", quoted(c))?;
         }
         if !r.tags.is_empty() {
             writeln!(

@@ -599,6 +599,8 @@ pub struct Added {
     pub path: String,
     /// The speaker, and whether they were new to contributors.toml.
     pub speaker: Option<(String, bool)>,
+    /// Things the person should know (an unknown tag, a speaker not listed in the source).
+    pub warnings: Vec<String>,
 }
 
 /// An input error: the user's to fix (exit 2).
@@ -707,6 +709,27 @@ pub fn add(lib: &Library, req: NewQuote) -> anyhow::Result<Added> {
         });
     let taxonomy = crate::taxonomy::load(lib)?;
     let tags: Vec<String> = req.tags.iter().map(|t| taxonomy.canonical(t)).collect();
+    let mut warnings = Vec::new();
+    if !taxonomy.themes.is_empty() {
+        for t in tags.iter().filter(|t| taxonomy.theme_of(t).is_none()) {
+            warnings.push(format!("tag `{t}` is not in corpus/taxonomy.toml; `heard tags` lists tags to tidy"));
+        }
+    }
+    if let Some(s) = &speaker {
+        if !source.meta.contributors.is_empty() && !source.meta.contributors.contains(s) {
+            warnings.push(format!(
+                "{s} is not among the contributors of `{}` ({}); check that these are their words",
+                source.id,
+                source.meta.contributors.join(", ")
+            ));
+        }
+    }
+    if source.sensitivity == crate::corpus::Sensitivity::Restricted {
+        warnings.push(format!(
+            "`{}` is restricted: this quote will never be used in a draft or an export, whatever consent it gets",
+            source.id
+        ));
+    }
 
     let _lock = ledger::write_lock(lib)?;
     let book = QuoteBook::load(lib)?;
@@ -765,6 +788,7 @@ pub fn add(lib: &Library, req: NewQuote) -> anyhow::Result<Added> {
         lines: line_of(&range),
         path: source.path.clone(),
         speaker: speaker.map(|s| (s, new_speaker)),
+        warnings,
         id,
     })
 }
@@ -823,8 +847,8 @@ pub struct Consent {
     pub by: String,
     /// The speaker, when someone records it for them.
     pub on_behalf_of: Option<String>,
-    /// Scope of an approval.
-    pub scope: Scope,
+    /// Scope of an approval (default: internal).
+    pub scope: Option<Scope>,
     /// Last day of an approval.
     pub expires: Option<String>,
     /// A note.
@@ -837,6 +861,19 @@ pub fn decide(lib: &Library, c: Consent) -> anyhow::Result<Quote> {
     let book = QuoteBook::load(lib)?;
     let q = book.get(&c.id).map_err(|e| input(e.to_string()))?;
     let decider = c.on_behalf_of.as_deref().unwrap_or(&c.by);
+    if c.decision != Decision::Approve && (c.scope.is_some() || c.expires.is_some()) {
+        return Err(input("--scope and --expires only go with approve"));
+    }
+    if let Some(behalf) = &c.on_behalf_of {
+        // A contributor decides about their own words only; an officer may record for them.
+        let people = crate::contributors::load(lib)?;
+        if c.by != *behalf && people.get(&c.by).is_some() {
+            return Err(input(format!(
+                "{} is a contributor, and contributors decide only about their own words; an officer records decisions on someone's behalf",
+                c.by
+            )));
+        }
+    }
     match &q.speaker {
         Some(s) if s == decider => {}
         Some(s) => {
@@ -856,6 +893,9 @@ pub fn decide(lib: &Library, c: Consent) -> anyhow::Result<Quote> {
     let action = match c.decision {
         Decision::Approve => Action::QuoteApprove,
         Decision::Decline => {
+            if status == Status::Declined {
+                return Err(input(format!("quote {} is already declined", q.id)));
+            }
             if matches!(status, Status::Approved) {
                 return Err(input(format!(
                     "quote {} is approved; to take consent back use `heard quote withdraw`",
@@ -890,7 +930,7 @@ pub fn decide(lib: &Library, c: Consent) -> anyhow::Result<Quote> {
     }
     let mut details = serde_json::Map::new();
     if c.decision == Decision::Approve {
-        details.insert("scope".into(), json!(c.scope.as_str()));
+        details.insert("scope".into(), json!(c.scope.unwrap_or(Scope::Internal).as_str()));
         if let Some(e) = &c.expires {
             details.insert("expires".into(), json!(e));
         }
