@@ -712,7 +712,9 @@ pub fn add(lib: &Library, req: NewQuote) -> anyhow::Result<Added> {
     let mut warnings = Vec::new();
     if !taxonomy.themes.is_empty() {
         for t in tags.iter().filter(|t| taxonomy.theme_of(t).is_none()) {
-            warnings.push(format!("tag `{t}` is not in corpus/taxonomy.toml; `heard tags` lists tags to tidy"));
+            warnings.push(format!(
+                "tag `{t}` is not in corpus/taxonomy.toml; `heard tags` lists tags to tidy"
+            ));
         }
     }
     if let Some(s) = &speaker {
@@ -930,7 +932,10 @@ pub fn decide(lib: &Library, c: Consent) -> anyhow::Result<Quote> {
     }
     let mut details = serde_json::Map::new();
     if c.decision == Decision::Approve {
-        details.insert("scope".into(), json!(c.scope.unwrap_or(Scope::Internal).as_str()));
+        details.insert(
+            "scope".into(),
+            json!(c.scope.unwrap_or(Scope::Internal).as_str()),
+        );
         if let Some(e) = &c.expires {
             details.insert("expires".into(), json!(e));
         }
