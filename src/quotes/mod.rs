@@ -612,6 +612,41 @@ fn input(msg: impl Into<String>) -> anyhow::Error {
     InputError(msg.into()).into()
 }
 
+/// Take the write lock and read the book, first recording any approval that has passed its
+/// expiry date as a `quote.expire` event, so the ledger shows when consent lapsed.
+pub fn lock_and_load(lib: &Library) -> anyhow::Result<(std::fs::File, QuoteBook)> {
+    let lock = ledger::write_lock(lib)?;
+    let book = QuoteBook::load(lib)?;
+    let today = today();
+    let lapsed: Vec<(&Quote, String)> = book
+        .quotes
+        .values()
+        .filter(|q| q.status == Status::Approved && q.status_on(&today) == Status::Expired)
+        .map(|q| (q, q.expires.clone().unwrap_or_default()))
+        .collect();
+    if lapsed.is_empty() {
+        return Ok((lock, book));
+    }
+    let sources: BTreeSet<String> = lapsed.iter().map(|(q, _)| q.source.clone()).collect();
+    let events = lapsed
+        .into_iter()
+        .map(|(q, date)| {
+            (
+                "heard".to_string(),
+                Action::QuoteExpire,
+                q.id.clone(),
+                json!({ "expired": date }),
+            )
+        })
+        .collect();
+    ledger::append(lib, events)?;
+    let book = QuoteBook::load(lib)?;
+    for s in &sources {
+        write_quote_file(lib, &book, s)?;
+    }
+    Ok((lock, book))
+}
+
 /// Make a quote. The index must be fresh (so source ids resolve).
 pub fn add(lib: &Library, req: NewQuote) -> anyhow::Result<Added> {
     let mut sources = Sources::new(lib)?;
@@ -733,8 +768,7 @@ pub fn add(lib: &Library, req: NewQuote) -> anyhow::Result<Added> {
         ));
     }
 
-    let _lock = ledger::write_lock(lib)?;
-    let book = QuoteBook::load(lib)?;
+    let (_lock, book) = lock_and_load(lib)?;
     if let Some(q) = book
         .of_source(&source.id)
         .find(|q| (q.anchor.start, q.anchor.end) == range && q.anchor.exact == anchor.exact)
@@ -809,8 +843,7 @@ pub fn tag(
     if add.is_empty() && remove.is_empty() {
         return Err(input("nothing to do: give --add TAG or --remove TAG"));
     }
-    let _lock = ledger::write_lock(lib)?;
-    let book = QuoteBook::load(lib)?;
+    let (_lock, book) = lock_and_load(lib)?;
     let q = book.get(id).map_err(|e| input(e.to_string()))?;
     let source = q.source.clone();
     ledger::append(
@@ -859,8 +892,7 @@ pub struct Consent {
 
 /// Record a consent decision. Only the speaker decides, or someone on their behalf.
 pub fn decide(lib: &Library, c: Consent) -> anyhow::Result<Quote> {
-    let _lock = ledger::write_lock(lib)?;
-    let book = QuoteBook::load(lib)?;
+    let (_lock, book) = lock_and_load(lib)?;
     let q = book.get(&c.id).map_err(|e| input(e.to_string()))?;
     let decider = c.on_behalf_of.as_deref().unwrap_or(&c.by);
     if c.decision != Decision::Approve && (c.scope.is_some() || c.expires.is_some()) {
@@ -989,6 +1021,7 @@ pub fn record_outcome(
 /// Everything `verify` finds wrong: the ledger's integrity, quote files that disagree with
 /// it, and events about quotes that were never created.
 pub fn verify(lib: &Library, repair: bool) -> anyhow::Result<Vec<Problem>> {
+    // Reading only: verify records nothing, not even lapsed consent.
     let _lock = ledger::write_lock(lib)?;
     let book = QuoteBook::load(lib)?;
     let ledger_rel = lib.rel(&ledger::path(lib));
