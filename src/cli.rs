@@ -59,6 +59,11 @@ pub enum Command {
     Check(CheckArgs),
     /// Export a draft that passes `check` as a Word document, an HTML page or plain text.
     Export(ExportArgs),
+    /// Serve the web app for volunteers and officers (on 127.0.0.1 unless told otherwise).
+    Serve(ServeArgs),
+    /// Give or take away access to the web app.
+    #[command(subcommand)]
+    Access(AccessCommand),
     /// Check the ledger has not been edited, reordered or cut, and that quote files agree
     /// with it. Exits 1 with one line per problem.
     Verify(VerifyArgs),
@@ -119,6 +124,47 @@ pub struct ExportArgs {
     /// Export even though `check` finds problems.
     #[arg(long)]
     pub force: bool,
+}
+
+/// Arguments of `heard serve`.
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Address to listen on. Anything but 127.0.0.1 is reachable from other machines:
+    /// put a TLS proxy in front.
+    #[arg(long, default_value = "127.0.0.1:7878")]
+    pub addr: std::net::SocketAddr,
+}
+
+/// `heard access ...`.
+#[derive(Debug, Subcommand)]
+pub enum AccessCommand {
+    /// Make a personal sign-in link for a contributor (volunteer) or an officer.
+    Grant(GrantArgs),
+    /// End someone's sign-in links and sessions.
+    Revoke(RevokeArgs),
+}
+
+/// Arguments of `heard access grant`.
+#[derive(Debug, Args)]
+pub struct GrantArgs {
+    /// A contributor id (volunteers) or an officer's name.
+    pub who: String,
+    /// What they may do.
+    #[arg(long, value_enum, default_value = "volunteer")]
+    pub role: crate::web::Role,
+    /// Days the link works for.
+    #[arg(long, default_value_t = 30)]
+    pub days: i64,
+    /// Address of the web app, for the link.
+    #[arg(long, default_value = "http://127.0.0.1:7878")]
+    pub base_url: String,
+}
+
+/// Arguments of `heard access revoke`.
+#[derive(Debug, Args)]
+pub struct RevokeArgs {
+    /// The contributor id or officer name.
+    pub who: String,
 }
 
 /// `heard quote ...`.

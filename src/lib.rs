@@ -26,6 +26,7 @@ pub mod problem;
 pub mod quotes;
 pub mod schema;
 pub mod taxonomy;
+pub mod web;
 
 pub use library::Library;
 pub use problem::Problem;

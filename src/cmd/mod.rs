@@ -1,6 +1,7 @@
 //! One module per subcommand, each with a `run(args, &Library)` that returns the exit code.
 //! Shared here: opening the library, the progress bar, colours and exit codes.
 
+pub mod access;
 pub mod check;
 pub mod consultation;
 pub mod draft;
@@ -11,6 +12,7 @@ pub mod quote;
 pub mod quotes;
 pub mod recs;
 pub mod search;
+pub mod serve;
 pub mod tags;
 pub mod verify;
 
@@ -48,6 +50,8 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Draft(args) => draft::run(args, &lib),
         Command::Check(args) => check::run(args, &lib),
         Command::Export(args) => export::run(args, &lib),
+        Command::Serve(args) => serve::run(args, lib),
+        Command::Access(c) => access::run(c, &lib),
     }
 }
 

@@ -111,6 +111,7 @@ pub fn run(args: RecsArgs, lib: &Library) -> anyhow::Result<ExitCode> {
             args.limit
         },
         any: false,
+        contributor: None,
     };
     let (index, report) = super::open_index(lib)?;
     super::note_refresh(&report);

@@ -24,6 +24,7 @@ pub fn run(args: SearchArgs, lib: &Library) -> anyhow::Result<ExitCode> {
         until: args.filters.until,
         limit: args.limit,
         any: false,
+        contributor: None,
     };
     let (index, report) = super::open_index(lib)?;
     super::note_refresh(&report);

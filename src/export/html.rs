@@ -17,14 +17,20 @@ a{color:#1d4f91}a:focus{outline:3px solid #fd0;background:#fd0;color:#0b0c0c}\
 .internal{border:3px solid #d4351c;padding:.5rem 1rem;font-weight:bold}\
 @media print{a{color:#000}}";
 
-/// Render prepared Markdown as a page.
-pub fn render(markdown: &str, title: &str, internal: bool) -> String {
+/// The HTML of prepared Markdown, raw HTML shown as text.
+pub fn body(markdown: &str) -> String {
     let events = Parser::new_ext(markdown, markdown_options()).map(|e| match e {
         Event::Html(t) | Event::InlineHtml(t) => Event::Text(t),
         e => e,
     });
     let mut body = String::new();
     pulldown_cmark::html::push_html(&mut body, events);
+    body
+}
+
+/// Render prepared Markdown as a page.
+pub fn render(markdown: &str, title: &str, internal: bool) -> String {
+    let body = body(markdown);
     let banner = if internal {
         "<p class=\"internal\" role=\"note\">Internal copy: it shows file paths, line numbers, quote ids and consent records. Do not send it.</p>\n"
     } else {

@@ -289,6 +289,11 @@ pub fn render(
     })
 }
 
+/// The HTML of a prepared draft, for showing inside another page.
+pub fn html_body(markdown: &str) -> String {
+    html::body(markdown)
+}
+
 /// The default output path: beside the response, named for the format and audience.
 pub fn default_out(file: &Path, format: Format, internal: bool) -> std::path::PathBuf {
     let stem = file

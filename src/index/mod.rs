@@ -34,7 +34,7 @@ use crate::{Library, Problem};
 
 /// Bump when the schema, the analyzers or the way sources are split change: the index is
 /// then rebuilt from the files.
-const FORMAT: u32 = 3;
+const FORMAT: u32 = 4;
 
 /// Memory the index writer may use, shared by its threads. Fixed, whatever the corpus size.
 const WRITER_HEAP: usize = 64 * 1024 * 1024;
@@ -83,6 +83,8 @@ pub struct Fields {
     pub author: tantivy::schema::Field,
     /// Heading or sentence that introduced a recommendation.
     pub lead_in: tantivy::schema::Field,
+    /// Contributors of the source (pseudonymous ids).
+    pub contributor: tantivy::schema::Field,
     /// Consent status of a quote.
     pub status: tantivy::schema::Field,
     /// Speaker of a quote.
@@ -129,6 +131,7 @@ impl Fields {
             organisation: b.add_text_field("organisation", text(true)),
             author: b.add_text_field("author", text(true)),
             lead_in: b.add_text_field("lead_in", STORED),
+            contributor: b.add_text_field("contributor", STRING | STORED),
             status: b.add_text_field("status", keyword.clone()),
             speaker: b.add_text_field("speaker", keyword.clone()),
             anchor: b.add_text_field("anchor", STRING | STORED),
@@ -166,6 +169,9 @@ impl Fields {
             }
             for a in &s.meta.authors {
                 d.add_text(self.author, a);
+            }
+            for c in &s.meta.contributors {
+                d.add_text(self.contributor, c);
             }
             d
         };

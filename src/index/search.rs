@@ -57,6 +57,8 @@ pub struct SearchRequest {
     pub until: Option<PartialDate>,
     /// Most hits to return.
     pub limit: usize,
+    /// Only sources with this contributor (pseudonymous id).
+    pub contributor: Option<String>,
     /// Match documents with any of the words (ranked by how many and how rare), instead of
     /// all of them. Drafting uses this to search with a whole question.
     pub any: bool,
@@ -192,6 +194,9 @@ impl LibraryIndex {
         if !req.kinds.is_empty() {
             let kinds: Vec<&str> = req.kinds.iter().map(|k| k.as_str()).collect();
             clauses.push((Occur::Must, any_of(f.kind, &kinds)));
+        }
+        if let Some(c) = &req.contributor {
+            clauses.push((Occur::Must, term(f.contributor, c)));
         }
         for tag in &req.tags {
             clauses.push((Occur::Must, term(f.tag, &self.taxonomy.canonical(tag))));

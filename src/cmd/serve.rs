@@ -1,0 +1,31 @@
+//! `heard serve`: the web app, on 127.0.0.1 unless told otherwise.
+
+use std::process::ExitCode;
+
+use anyhow::Context;
+
+use crate::Library;
+use crate::cli::ServeArgs;
+
+/// Run `heard serve` until interrupted.
+pub fn run(args: ServeArgs, lib: Library) -> anyhow::Result<ExitCode> {
+    // Index before listening, so the first page is quick and problems show here.
+    let (_, report) = super::open_index(&lib)?;
+    super::note_refresh(&report);
+    if !args.addr.ip().is_loopback() {
+        eprintln!(
+            "warning: listening on {}, which other machines can reach. Sign-in links and sessions travel unencrypted: put a TLS reverse proxy in front, or use 127.0.0.1.",
+            args.addr
+        );
+    }
+    eprintln!(
+        "heard is serving “{}” at http://{}/ (Ctrl-C to stop). Sign in with a link from `heard access grant`.",
+        lib.config.name, args.addr
+    );
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("failed to start the web server")?;
+    rt.block_on(crate::web::serve(lib, args.addr))?;
+    Ok(ExitCode::SUCCESS)
+}

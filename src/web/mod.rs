@@ -1,0 +1,667 @@
+//! The web app: `heard serve`. Volunteers approve, decline or withdraw their own quotes and
+//! propose new ones from their own words; officers search, review and read drafts.
+//!
+//! Server-rendered HTML (maud escapes everything from the library) that works without
+//! JavaScript. Every action goes through the same library functions, ledger events and
+//! write lock as the command line, so both can be used at once. Only this module is async:
+//! library work runs on `spawn_blocking`.
+
+pub mod access;
+mod pages;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::{ConnectInfo, FromRequestParts, Path, Query, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header, request::Parts};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use serde::Deserialize;
+
+pub use access::{Role, User};
+
+use crate::Library;
+use crate::quotes::{self, Consent, Decision, InputError, NewQuote, Scope};
+
+/// Shared state of the app.
+#[derive(Clone)]
+pub struct AppState {
+    lib: Arc<Library>,
+    throttle: Arc<access::Throttle>,
+}
+
+impl AppState {
+    /// State for a library.
+    pub fn new(lib: Library) -> AppState {
+        AppState {
+            lib: Arc::new(lib),
+            throttle: Arc::new(access::Throttle::default()),
+        }
+    }
+}
+
+const COOKIE: &str = "heard_session";
+
+/// The app's routes.
+pub fn app(state: AppState) -> Router {
+    Router::new()
+        .route("/", get(home))
+        .route("/static/style.css", get(style))
+        .route("/static/select.js", get(script))
+        .route("/signin", get(signin_page).post(signin_form))
+        .route("/signin/{token}", get(signin_link))
+        .route("/signout", post(signout))
+        .route("/me", get(my_quotes))
+        .route("/me/quotes/{id}", post(decide))
+        .route("/me/words", get(my_words))
+        .route("/me/words/{source}", get(my_source))
+        .route("/me/words/{source}/quote", post(propose))
+        .route("/search", get(search))
+        .route("/sources/{id}", get(source_page))
+        .route("/review", get(review))
+        .route("/responses", get(responses))
+        .route("/responses/{slug}", get(response_page))
+        .route("/responses/{slug}/export", get(export))
+        .fallback(not_found)
+        .with_state(state)
+}
+
+/// Serve the app until interrupted.
+pub async fn serve(lib: Library, addr: SocketAddr) -> anyhow::Result<()> {
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .map_err(|e| anyhow::anyhow!("cannot listen on {addr}: {e}"))?;
+    let router = app(AppState::new(lib));
+    axum::serve(
+        listener,
+        router.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(async {
+        let _ = tokio::signal::ctrl_c().await;
+    })
+    .await?;
+    Ok(())
+}
+
+/// An error page; input errors are the user's to fix (400), anything else is ours (500).
+pub struct AppError(anyhow::Error);
+
+impl<E: Into<anyhow::Error>> From<E> for AppError {
+    fn from(e: E) -> Self {
+        AppError(e.into())
+    }
+}
+
+impl IntoResponse for AppError {
+    fn into_response(self) -> Response {
+        let (status, msg) = match self.0.downcast_ref::<InputError>() {
+            Some(e) => (StatusCode::BAD_REQUEST, e.to_string()),
+            None => (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                format!("Something went wrong: {:#}", self.0),
+            ),
+        };
+        (status, pages::message(None, "That did not work", &msg)).into_response()
+    }
+}
+
+type Result<T> = std::result::Result<T, AppError>;
+
+/// Run library work off the async threads.
+async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> anyhow::Result<T> + Send + 'static,
+) -> Result<T> {
+    tokio::task::spawn_blocking(f)
+        .await
+        .map_err(|e| anyhow::anyhow!("a task failed: {e}"))?
+        .map_err(AppError)
+}
+
+fn session_cookie(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|c| c.trim().split_once('='))
+        .find(|(k, _)| *k == COOKIE)
+        .map(|(_, v)| v.to_string())
+}
+
+/// Why a page was refused.
+pub enum Refusal {
+    /// Not signed in: go to the sign-in page.
+    SignIn,
+    /// Signed in, but not allowed.
+    Forbidden,
+    /// Something failed.
+    Error(AppError),
+}
+
+impl IntoResponse for Refusal {
+    fn into_response(self) -> Response {
+        match self {
+            Refusal::SignIn => Redirect::to("/signin").into_response(),
+            Refusal::Forbidden => (
+                StatusCode::FORBIDDEN,
+                pages::message(None, "Not available", "This page is not available to you."),
+            )
+                .into_response(),
+            Refusal::Error(e) => e.into_response(),
+        }
+    }
+}
+
+impl FromRequestParts<AppState> for User {
+    type Rejection = Refusal;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> std::result::Result<Self, Self::Rejection> {
+        let Some(cookie) = session_cookie(&parts.headers) else {
+            return Err(Refusal::SignIn);
+        };
+        let lib = state.lib.clone();
+        match blocking(move || access::user(&lib, &cookie)).await {
+            Ok(Some(u)) => Ok(u),
+            Ok(None) => Err(Refusal::SignIn),
+            Err(e) => Err(Refusal::Error(e)),
+        }
+    }
+}
+
+/// A signed-in officer.
+pub struct Officer(pub User);
+
+impl FromRequestParts<AppState> for Officer {
+    type Rejection = Refusal;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> std::result::Result<Self, Self::Rejection> {
+        let u = User::from_request_parts(parts, state).await?;
+        if u.role == Role::Officer {
+            Ok(Officer(u))
+        } else {
+            Err(Refusal::Forbidden)
+        }
+    }
+}
+
+/// A refusal when a form's CSRF token is not the session's.
+fn csrf_refusal(user: &User, token: &str) -> Option<Response> {
+    if access::same(&user.csrf, token) {
+        None
+    } else {
+        Some((
+            StatusCode::FORBIDDEN,
+            pages::message(Some(user), "Please try again", "The form had expired or did not come from this site. Go back, reload the page and try again."),
+        )
+            .into_response())
+    }
+}
+
+async fn style() -> impl IntoResponse {
+    (
+        [(header::CONTENT_TYPE, "text/css; charset=utf-8")],
+        pages::STYLE,
+    )
+}
+
+async fn script() -> impl IntoResponse {
+    (
+        [(header::CONTENT_TYPE, "text/javascript; charset=utf-8")],
+        pages::SELECT_JS,
+    )
+}
+
+async fn not_found(user: Option<User>) -> Response {
+    (
+        StatusCode::NOT_FOUND,
+        pages::message(user.as_ref(), "Not found", "There is no page here."),
+    )
+        .into_response()
+}
+
+impl axum::extract::OptionalFromRequestParts<AppState> for User {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> std::result::Result<Option<Self>, Self::Rejection> {
+        Ok(
+            <User as FromRequestParts<AppState>>::from_request_parts(parts, state)
+                .await
+                .ok(),
+        )
+    }
+}
+
+async fn home(user: User) -> Redirect {
+    match user.role {
+        Role::Volunteer => Redirect::to("/me"),
+        Role::Officer => Redirect::to("/review"),
+    }
+}
+
+async fn signin_page() -> Response {
+    pages::signin(None).into_response()
+}
+
+#[derive(Deserialize)]
+struct SigninForm {
+    token: String,
+}
+
+async fn signin_form(
+    State(state): State<AppState>,
+    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    axum::Form(f): axum::Form<SigninForm>,
+) -> Response {
+    let token = f
+        .token
+        .trim()
+        .rsplit('/')
+        .next()
+        .unwrap_or_default()
+        .to_string();
+    do_sign_in(state, addr, token).await
+}
+
+async fn signin_link(
+    State(state): State<AppState>,
+    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    Path(token): Path<String>,
+) -> Response {
+    do_sign_in(state, addr, token).await
+}
+
+async fn do_sign_in(state: AppState, addr: SocketAddr, token: String) -> Response {
+    let ip = addr.ip();
+    let delay = state.throttle.delay(ip);
+    if !delay.is_zero() {
+        tokio::time::sleep(delay).await;
+    }
+    let lib = state.lib.clone();
+    match blocking(move || access::sign_in(&lib, &token)).await {
+        Ok(Some((id, _))) => {
+            state.throttle.succeed(ip);
+            let cookie = format!(
+                "{COOKIE}={id}; HttpOnly; SameSite=Strict; Path=/; Max-Age={}",
+                access::SESSION_HOURS * 3600
+            );
+            let mut r = Redirect::to("/").into_response();
+            if let Ok(v) = HeaderValue::from_str(&cookie) {
+                r.headers_mut().insert(header::SET_COOKIE, v);
+            }
+            r
+        }
+        Ok(None) => {
+            state.throttle.fail(ip);
+            (
+                StatusCode::FORBIDDEN,
+                pages::signin(Some("That sign-in link is not valid, or it has expired. Ask the team for a new one.")),
+            )
+                .into_response()
+        }
+        Err(e) => e.into_response(),
+    }
+}
+
+#[derive(Deserialize)]
+struct CsrfForm {
+    #[serde(default)]
+    csrf: String,
+}
+
+async fn signout(
+    State(state): State<AppState>,
+    user: User,
+    headers: HeaderMap,
+    axum::Form(f): axum::Form<CsrfForm>,
+) -> Response {
+    if let Some(r) = csrf_refusal(&user, &f.csrf) {
+        return r;
+    }
+    if let Some(cookie) = session_cookie(&headers) {
+        let lib = state.lib.clone();
+        if let Err(e) = blocking(move || access::sign_out(&lib, &cookie)).await {
+            return e.into_response();
+        }
+    }
+    let mut r = Redirect::to("/signin").into_response();
+    r.headers_mut().insert(
+        header::SET_COOKIE,
+        HeaderValue::from_static("heard_session=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0"),
+    );
+    r
+}
+
+#[derive(Deserialize, Default)]
+struct Done {
+    done: Option<String>,
+}
+
+async fn my_quotes(
+    State(state): State<AppState>,
+    user: User,
+    Query(done): Query<Done>,
+) -> Result<Response> {
+    if user.role == Role::Officer {
+        return Ok(Redirect::to("/review").into_response());
+    }
+    let lib = state.lib.clone();
+    let u = user.clone();
+    let page = blocking(move || pages::my_quotes(&lib, &u, done.done.as_deref())).await?;
+    Ok(page.into_response())
+}
+
+#[derive(Deserialize)]
+struct DecideForm {
+    #[serde(default)]
+    csrf: String,
+    decision: String,
+    #[serde(default)]
+    scope: Option<String>,
+    #[serde(default)]
+    expires: Option<String>,
+    #[serde(default)]
+    note: Option<String>,
+}
+
+async fn decide(
+    State(state): State<AppState>,
+    user: User,
+    Path(id): Path<String>,
+    axum::Form(f): axum::Form<DecideForm>,
+) -> Result<Response> {
+    if let Some(r) = csrf_refusal(&user, &f.csrf) {
+        return Ok(r);
+    }
+    if user.role != Role::Volunteer {
+        return Ok(Refusal::Forbidden.into_response());
+    }
+    let lib = state.lib.clone();
+    let who = user.who.clone();
+    let q = id.clone();
+    // A volunteer decides about their own words only: anyone else's quote does not exist here.
+    let mine = blocking(move || {
+        Ok(quotes::QuoteBook::load(&lib)?
+            .quotes
+            .get(&q)
+            .is_some_and(|x| x.speaker.as_deref() == Some(who.as_str())))
+    })
+    .await?;
+    if !mine {
+        return Ok(not_found(Some(user)).await);
+    }
+    let decision = match f.decision.as_str() {
+        "approve" => Decision::Approve,
+        "decline" => Decision::Decline,
+        "withdraw" => Decision::Withdraw,
+        _ => {
+            return Err(AppError(
+                InputError("choose approve, decline or withdraw".into()).into(),
+            ));
+        }
+    };
+    let scope = match f.scope.as_deref().filter(|s| !s.is_empty()) {
+        None => None,
+        Some("internal") => Some(Scope::Internal),
+        Some("external") => Some(Scope::External),
+        Some("publication") => Some(Scope::Publication),
+        Some(other) => {
+            return Err(AppError(
+                InputError(format!("unknown scope `{other}`")).into(),
+            ));
+        }
+    };
+    let consent = Consent {
+        id: id.clone(),
+        decision,
+        by: user.who.clone(),
+        on_behalf_of: None,
+        scope: if decision == Decision::Approve {
+            scope.or(Some(Scope::Internal))
+        } else {
+            None
+        },
+        expires: if decision == Decision::Approve {
+            f.expires.filter(|e| !e.trim().is_empty())
+        } else {
+            None
+        },
+        note: f.note.filter(|n| !n.trim().is_empty()),
+    };
+    let lib = state.lib.clone();
+    blocking(move || quotes::decide(&lib, consent)).await?;
+    Ok(Redirect::to(&format!("/me?done={id}#{id}")).into_response())
+}
+
+async fn my_words(State(state): State<AppState>, user: User) -> Result<Response> {
+    if user.role == Role::Officer {
+        return Ok(Redirect::to("/search").into_response());
+    }
+    let lib = state.lib.clone();
+    let page = blocking(move || pages::my_words(&lib, &user)).await?;
+    Ok(page.into_response())
+}
+
+async fn my_source(
+    State(state): State<AppState>,
+    user: User,
+    Path(source): Path<String>,
+) -> Result<Response> {
+    if user.role == Role::Officer {
+        return Ok(Redirect::to(&format!("/sources/{source}")).into_response());
+    }
+    let lib = state.lib.clone();
+    let u = user.clone();
+    match blocking(move || pages::my_source(&lib, &u, &source)).await? {
+        Some(page) => Ok(page.into_response()),
+        None => Ok(not_found(Some(user)).await),
+    }
+}
+
+#[derive(Deserialize)]
+struct ProposeForm {
+    #[serde(default)]
+    csrf: String,
+    exact: String,
+    #[serde(default)]
+    line: Option<usize>,
+    #[serde(default)]
+    tags: Option<String>,
+}
+
+async fn propose(
+    State(state): State<AppState>,
+    user: User,
+    Path(source): Path<String>,
+    body: String,
+) -> Result<Response> {
+    // Tags come as repeated `tags=` fields, which a plain struct cannot hold.
+    let pairs: Vec<(String, String)> = serde_urlencoded_pairs(&body);
+    let f = ProposeForm {
+        csrf: field(&pairs, "csrf").unwrap_or_default(),
+        exact: field(&pairs, "exact").unwrap_or_default(),
+        line: field(&pairs, "line").and_then(|l| l.parse().ok()),
+        tags: None,
+    };
+    let tags: Vec<String> = pairs
+        .iter()
+        .filter(|(k, _)| k == "tags")
+        .map(|(_, v)| v.clone())
+        .collect();
+    if let Some(r) = csrf_refusal(&user, &f.csrf) {
+        return Ok(r);
+    }
+    if user.role != Role::Volunteer {
+        return Ok(Refusal::Forbidden.into_response());
+    }
+    let lib = state.lib.clone();
+    let u = user.clone();
+    let src = source.clone();
+    let allowed = blocking(move || pages::own_source(&lib, &u, &src).map(|s| s.is_some())).await?;
+    if !allowed {
+        return Ok(not_found(Some(user)).await);
+    }
+    let lib = state.lib.clone();
+    let who = user.who.clone();
+    let _ = f.tags;
+    let added = blocking(move || {
+        crate::index::LibraryIndex::refresh_and_open(&lib, &crate::index::Quiet)?;
+        quotes::add(
+            &lib,
+            NewQuote {
+                source,
+                exact: f.exact,
+                tags,
+                speaker: Some(who.clone()),
+                line: f.line,
+                actor: who,
+            },
+        )
+    })
+    .await?;
+    Ok(Redirect::to(&format!("/me?done={}#{}", added.id, added.id)).into_response())
+}
+
+fn serde_urlencoded_pairs(body: &str) -> Vec<(String, String)> {
+    serde_urlencoded::from_str(body).unwrap_or_default()
+}
+
+fn field(pairs: &[(String, String)], key: &str) -> Option<String> {
+    pairs.iter().find(|(k, _)| k == key).map(|(_, v)| v.clone())
+}
+
+/// Search form fields.
+#[derive(Deserialize, Default, Clone)]
+pub struct SearchParams {
+    /// Query.
+    #[serde(default)]
+    pub q: String,
+    /// Type.
+    #[serde(default)]
+    pub r#type: String,
+    /// Kind.
+    #[serde(default)]
+    pub kind: String,
+    /// Tag.
+    #[serde(default)]
+    pub tag: String,
+    /// Since.
+    #[serde(default)]
+    pub since: String,
+    /// Until.
+    #[serde(default)]
+    pub until: String,
+}
+
+async fn search(
+    State(state): State<AppState>,
+    Officer(user): Officer,
+    Query(p): Query<SearchParams>,
+) -> Result<Response> {
+    let lib = state.lib.clone();
+    Ok(blocking(move || pages::search(&lib, &user, &p))
+        .await?
+        .into_response())
+}
+
+async fn source_page(
+    State(state): State<AppState>,
+    Officer(user): Officer,
+    Path(id): Path<String>,
+) -> Result<Response> {
+    let lib = state.lib.clone();
+    let u = user.clone();
+    match blocking(move || pages::source(&lib, &u, &id)).await? {
+        Some(p) => Ok(p.into_response()),
+        None => Ok(not_found(Some(user)).await),
+    }
+}
+
+async fn review(State(state): State<AppState>, Officer(user): Officer) -> Result<Response> {
+    let lib = state.lib.clone();
+    Ok(blocking(move || pages::review(&lib, &user))
+        .await?
+        .into_response())
+}
+
+async fn responses(State(state): State<AppState>, Officer(user): Officer) -> Result<Response> {
+    let lib = state.lib.clone();
+    Ok(blocking(move || pages::responses(&lib, &user))
+        .await?
+        .into_response())
+}
+
+async fn response_page(
+    State(state): State<AppState>,
+    Officer(user): Officer,
+    Path(slug): Path<String>,
+) -> Result<Response> {
+    let lib = state.lib.clone();
+    let u = user.clone();
+    match blocking(move || pages::response(&lib, &u, &slug)).await? {
+        Some(p) => Ok(p.into_response()),
+        None => Ok(not_found(Some(user)).await),
+    }
+}
+
+#[derive(Deserialize)]
+struct ExportParams {
+    to: String,
+    #[serde(default)]
+    internal: Option<String>,
+}
+
+async fn export(
+    State(state): State<AppState>,
+    Officer(_user): Officer,
+    Path(slug): Path<String>,
+    Query(p): Query<ExportParams>,
+) -> Result<Response> {
+    let format = match p.to.as_str() {
+        "docx" => crate::export::Format::Docx,
+        "html" => crate::export::Format::Html,
+        "txt" => crate::export::Format::Txt,
+        _ => {
+            return Err(AppError(
+                InputError("choose docx, html or txt".into()).into(),
+            ));
+        }
+    };
+    let internal = p
+        .internal
+        .is_some_and(|v| v == "1" || v == "true" || v == "on");
+    let lib = state.lib.clone();
+    let out = blocking(move || pages::export_bytes(&lib, &slug, format, internal)).await?;
+    let Some((name, bytes)) = out else {
+        return Ok((StatusCode::NOT_FOUND, "no such response").into_response());
+    };
+    let mime = match format {
+        crate::export::Format::Docx => {
+            "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+        }
+        crate::export::Format::Html => "text/html; charset=utf-8",
+        crate::export::Format::Txt => "text/plain; charset=utf-8",
+    };
+    let disposition = format!("attachment; filename=\"{name}\"");
+    Ok((
+        [
+            (header::CONTENT_TYPE, HeaderValue::from_static(mime)),
+            (
+                header::CONTENT_DISPOSITION,
+                HeaderValue::from_str(&disposition)
+                    .unwrap_or(HeaderValue::from_static("attachment")),
+            ),
+        ],
+        bytes,
+    )
+        .into_response())
+}

@@ -1,0 +1,749 @@
+//! The pages, as maud templates: everything from the library is escaped by maud.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use maud::{DOCTYPE, Markup, PreEscaped, html};
+
+use super::SearchParams;
+use super::access::{Role, User};
+use crate::Library;
+use crate::corpus::{Kind, PartialDate, Sensitivity, Source};
+use crate::index::{DocType, LibraryIndex, Quiet, SearchRequest};
+use crate::quotes::{self, AnchorState, Quote, QuoteBook, Sources, Status};
+
+/// The stylesheet: readable at any width, large targets, visible focus, AA contrast.
+pub const STYLE: &str = r#"
+*{box-sizing:border-box}
+body{margin:0;font-family:system-ui,-apple-system,"Segoe UI",Arial,sans-serif;font-size:1.125rem;line-height:1.55;color:#0b0c0c;background:#fff}
+a{color:#1d4f91;text-underline-offset:.15em}a:hover{color:#003078}
+a:focus,button:focus,input:focus,select:focus,textarea:focus,summary:focus{outline:3px solid #fd0;outline-offset:0;box-shadow:0 0 0 6px #0b0c0c}
+.skip{position:absolute;left:-999px}.skip:focus{left:1rem;top:1rem;background:#fd0;color:#0b0c0c;padding:.5rem;z-index:2}
+header{background:#0b0c0c;color:#fff;padding:.75rem 1rem}
+header a{color:#fff}header nav ul{list-style:none;margin:.25rem 0 0;padding:0;display:flex;flex-wrap:wrap;gap:.25rem 1.25rem}
+header .who{float:right;font-size:1rem}header form{display:inline}
+header button{background:none;border:1px solid #fff;color:#fff;padding:.2rem .6rem;font-size:1rem;cursor:pointer}
+main{max-width:46rem;margin:0 auto;padding:1rem 1rem 4rem}
+h1{font-size:2rem;line-height:1.2;margin:1rem 0}h2{font-size:1.5rem;margin-top:2rem}h3{font-size:1.2rem}
+.card{border:2px solid #b1b4b6;border-radius:4px;padding:1rem;margin:1.5rem 0}
+.card.pending{border-color:#1d70b8;border-width:3px}
+.context{background:#f3f2f1;padding:.75rem 1rem;border-left:5px solid #505a5f}
+mark{background:#fd0;color:#0b0c0c;padding:0 .1em}
+fieldset{border:none;padding:0;margin:1rem 0}legend{font-weight:bold;font-size:1.15rem;margin-bottom:.5rem}
+.choice{display:flex;gap:.6rem;align-items:flex-start;margin:.5rem 0}.choice input{width:1.5rem;height:1.5rem;margin-top:.15rem;flex:none}
+label{font-weight:600}.hint{color:#505a5f;font-size:1rem;margin:.25rem 0}
+input[type=text],input[type=date],input[type=search],select,textarea{font:inherit;width:100%;padding:.4rem;border:2px solid #0b0c0c;border-radius:0}
+textarea{min-height:5rem}
+.buttons{display:flex;flex-wrap:wrap;gap:.75rem;margin-top:1rem}
+button,.button{font:inherit;font-weight:600;padding:.55rem 1rem;border:2px solid transparent;border-radius:0;cursor:pointer;background:#00703c;color:#fff;text-decoration:none;display:inline-block}
+button.secondary,.button.secondary{background:#f3f2f1;color:#0b0c0c;border-color:#0b0c0c}
+button.warning{background:#d4351c;color:#fff}
+.status{display:inline-block;font-weight:700;padding:.1rem .5rem;border:2px solid currentColor}
+.status.approved{color:#005a30}.status.pending{color:#1d4f91}.status.declined,.status.withdrawn,.status.expired{color:#942514}
+.done{border:4px solid #00703c;padding:1rem;margin:1rem 0}
+.problems{border:4px solid #d4351c;padding:1rem}
+.meta{color:#505a5f;font-size:1rem}
+ol.results{padding-left:1.5rem}ol.results li{margin-bottom:1.25rem}
+table{border-collapse:collapse;width:100%}th,td{text-align:left;border-bottom:1px solid #b1b4b6;padding:.4rem}
+.filters{display:grid;grid-template-columns:repeat(auto-fit,minmax(9rem,1fr));gap:.75rem}
+@media (max-width:40rem){body{font-size:1.0625rem}h1{font-size:1.6rem}header .who{float:none;display:block}}
+"#;
+
+/// Progressive enhancement for "My words": selecting words in a paragraph fills in the
+/// suggestion form under it.
+pub const SELECT_JS: &str = r#"
+document.addEventListener('mouseup', fill); document.addEventListener('keyup', fill);
+function fill(){
+  var sel = window.getSelection(); if(!sel || sel.isCollapsed) return;
+  var node = sel.anchorNode; while(node && !(node.dataset && node.dataset.para)) node = node.parentNode;
+  if(!node) return;
+  var form = document.getElementById('propose-' + node.dataset.para); if(!form) return;
+  var text = sel.toString().replace(/\s+/g,' ').trim(); if(text.length < 3) return;
+  form.querySelector('textarea').value = text; form.closest('details').open = true;
+}
+"#;
+
+fn layout(user: Option<&User>, title: &str, body: Markup) -> Markup {
+    html! {
+        (DOCTYPE)
+        html lang="en-GB" {
+            head {
+                meta charset="utf-8";
+                meta name="viewport" content="width=device-width, initial-scale=1";
+                title { (title) " – heard" }
+                link rel="stylesheet" href="/static/style.css";
+            }
+            body {
+                a.skip href="#main" { "Skip to main content" }
+                header {
+                    @if let Some(u) = user {
+                        span.who {
+                            "Signed in as " strong { (u.who) } " "
+                            form method="post" action="/signout" {
+                                input type="hidden" name="csrf" value=(u.csrf);
+                                button type="submit" { "Sign out" }
+                            }
+                        }
+                    }
+                    strong { "heard" }
+                    @if let Some(u) = user {
+                        nav aria-label="Main" {
+                            ul {
+                                @if u.role == Role::Volunteer {
+                                    li { a href="/me" { "My quotes" } }
+                                    li { a href="/me/words" { "My words" } }
+                                } @else {
+                                    li { a href="/review" { "Review" } }
+                                    li { a href="/search" { "Search" } }
+                                    li { a href="/responses" { "Responses" } }
+                                }
+                            }
+                        }
+                    }
+                }
+                main id="main" tabindex="-1" { (body) }
+            }
+        }
+    }
+}
+
+/// A page with a title and a message.
+pub fn message(user: Option<&User>, title: &str, msg: &str) -> Markup {
+    layout(user, title, html! { h1 { (title) } p { (msg) } })
+}
+
+/// The sign-in page.
+pub fn signin(error: Option<&str>) -> Markup {
+    layout(
+        None,
+        "Sign in",
+        html! {
+            h1 { "Sign in" }
+            @if let Some(e) = error { div.problems role="alert" { p { (e) } } }
+            p { "Open the personal link the team sent you. If you have the link as text, paste it here." }
+            form method="post" action="/signin" {
+                label for="token" { "Your sign-in link" }
+                input type="text" id="token" name="token" autocomplete="off" required;
+                div.buttons { button type="submit" { "Sign in" } }
+            }
+        },
+    )
+}
+
+/// Text with byte ranges marked, escaped.
+fn marked(text: &str, ranges: &[(usize, usize, String)]) -> Markup {
+    let mut pieces: Vec<(bool, &str, &str)> = Vec::new();
+    let mut pos = 0;
+    let mut rs: Vec<&(usize, usize, String)> = ranges
+        .iter()
+        .filter(|(s, e, _)| {
+            s < e && *e <= text.len() && text.is_char_boundary(*s) && text.is_char_boundary(*e)
+        })
+        .collect();
+    rs.sort();
+    for (s, e, label) in rs {
+        if *s < pos {
+            continue;
+        }
+        pieces.push((false, &text[pos..*s], ""));
+        pieces.push((true, &text[*s..*e], label.as_str()));
+        pos = *e;
+    }
+    pieces.push((false, &text[pos..], ""));
+    html! {
+        @for (m, t, label) in pieces {
+            @if m { mark title=(label) { (t) } } @else { (t) }
+        }
+    }
+}
+
+fn fresh_index(lib: &Library) -> anyhow::Result<LibraryIndex> {
+    Ok(LibraryIndex::refresh_and_open(lib, &Quiet)?.0)
+}
+
+fn status_label(s: Status) -> &'static str {
+    match s {
+        Status::Pending => "Waiting for your answer",
+        Status::Approved => "You said yes",
+        Status::Declined => "You said no",
+        Status::Withdrawn => "You withdrew it",
+        Status::Expired => "Your yes has expired",
+    }
+}
+
+fn action_words(action: &str) -> &'static str {
+    match action {
+        "quote.create" => "suggested as a quote",
+        "quote.tag" => "themes changed",
+        "quote.approve" => "agreed",
+        "quote.decline" => "said no",
+        "quote.withdraw" => "withdrew agreement",
+        "quote.expire" => "agreement expired",
+        "quote.reanchor" => "fixed after the text changed",
+        _ => "changed",
+    }
+}
+
+/// The passage holding a quote, and the quote's range within it.
+fn context(source: &Source, range: (usize, usize)) -> Option<(String, usize, usize, usize)> {
+    let p = source
+        .passages
+        .iter()
+        .find(|p| p.start <= range.0 && range.0 < p.end.max(p.start + 1))?;
+    let s = range.0 - p.start;
+    let e = (range.1.min(p.end)) - p.start;
+    Some((p.text.clone(), s, e, p.line_start))
+}
+
+/// "My quotes": a volunteer's own quotes, each in its paragraph, with their choices.
+pub fn my_quotes(lib: &Library, user: &User, done: Option<&str>) -> anyhow::Result<Markup> {
+    fresh_index(lib)?;
+    let book = QuoteBook::load(lib)?;
+    let mut sources = Sources::new(lib)?;
+    let org = if lib.config.organisation.is_empty() {
+        "the organisation".to_string()
+    } else {
+        lib.config.organisation.clone()
+    };
+    let mut mine: Vec<&Quote> = book
+        .quotes
+        .values()
+        .filter(|q| q.speaker.as_deref() == Some(user.who.as_str()))
+        .collect();
+    mine.retain(|q| {
+        sources
+            .get(&q.source)
+            .is_some_and(|s| s.sensitivity != Sensitivity::Restricted)
+    });
+    mine.sort_by_key(|q| (q.status() != Status::Pending, q.created.clone()));
+    let mut cards = Vec::new();
+    for q in mine {
+        let loc = sources.locate(q);
+        let source = sources.get(&q.source).cloned();
+        let used = quotes::responses_using(lib, &q.id);
+        cards.push((q.clone(), loc, source, used));
+    }
+    let waiting = cards
+        .iter()
+        .filter(|c| c.0.status() == Status::Pending)
+        .count();
+    Ok(layout(
+        Some(user),
+        "My quotes",
+        html! {
+            h1 { "My quotes" }
+            @if let Some(id) = done {
+                div.done role="status" { p { "Thank you. Your answer about quote " (id) " is saved." } }
+            }
+            p { "These are the words of yours that " (org) " would like to quote. For each one, you decide whether we may use it, and where. You can change your mind at any time." }
+            p { strong { (waiting) } " waiting for your answer." }
+            @if cards.is_empty() { p { "There are no quotes of your words yet." } }
+            @for (q, loc, source, used) in &cards {
+                @let status = q.status();
+                section.card.pending[status == Status::Pending] id=(q.id) aria-labelledby={ "h-" (q.id) } {
+                    h2 id={ "h-" (q.id) } {
+                        "From “" (source.as_ref().map_or(q.source.as_str(), |s| s.title.as_str())) "”"
+                    }
+                    p { span class={ "status " (status.as_str()) } { (status_label(status)) }
+                        @if let (Status::Approved, Some(scope)) = (status, q.scope) { " — " (scope.meaning()) }
+                        @if let Some(e) = &q.expires { ", until " (e) }
+                    }
+                    @if loc.state == AnchorState::Drifted || loc.state == AnchorState::Orphaned {
+                        p.hint { "The text these words came from has changed, so they will not be used until the team has checked them with you." }
+                    }
+                    @match (source, loc.lines) {
+                        (Some(s), Some(_)) => {
+                            @let range = crate::quotes::anchor::find_exact(&s.text, &loc.text).into_iter().next();
+                            @if let Some((text, a, b, _)) = range.and_then(|r| context(s, r)) {
+                                div.context { p { (marked(&text, &[(a, b, "The words we would quote".to_string())])) } }
+                            } @else {
+                                blockquote { p { (loc.text) } }
+                            }
+                        }
+                        _ => { blockquote { p { (q.anchor.exact) } } }
+                    }
+                    p.hint { "The highlighted words are the quote. If you say yes, we may use them with the credit you chose, never with your contact details." }
+                    form method="post" action={ "/me/quotes/" (q.id) } {
+                        input type="hidden" name="csrf" value=(user.csrf);
+                        fieldset {
+                            legend { "Where may we use these words?" }
+                            div.choice { input type="radio" id={ "ext-" (q.id) } name="scope" value="external" checked[status != Status::Approved || q.scope == Some(quotes::Scope::External)];
+                                label for={ "ext-" (q.id) } { "In responses we send to the government and other organisations" } }
+                            div.choice { input type="radio" id={ "pub-" (q.id) } name="scope" value="publication" checked[q.scope == Some(quotes::Scope::Publication)];
+                                label for={ "pub-" (q.id) } { "Also in things we publish, such as reports" } }
+                            div.choice { input type="radio" id={ "int-" (q.id) } name="scope" value="internal" checked[q.scope == Some(quotes::Scope::Internal)];
+                                label for={ "int-" (q.id) } { "Only inside " (org) } }
+                        }
+                        label for={ "exp-" (q.id) } { "Until (optional)" }
+                        p.hint id={ "exp-hint-" (q.id) } { "Leave empty for no end date." }
+                        input type="date" id={ "exp-" (q.id) } name="expires" aria-describedby={ "exp-hint-" (q.id) } value=[q.expires.as_deref()];
+                        label for={ "note-" (q.id) } { "A note for the team (optional)" }
+                        textarea id={ "note-" (q.id) } name="note" {}
+                        div.buttons {
+                            button type="submit" name="decision" value="approve" { "Yes, you may use these words" }
+                            @if matches!(status, Status::Approved | Status::Expired) {
+                                button.warning type="submit" name="decision" value="withdraw" { "Withdraw my yes" }
+                            } @else if status != Status::Declined {
+                                button.secondary type="submit" name="decision" value="decline" { "No, do not use them" }
+                            }
+                        }
+                    }
+                    @if matches!(status, Status::Approved | Status::Expired) {
+                        p.hint { "If you withdraw, these words will not be used again, and the team will see every draft that used them." }
+                    }
+                    @if !used.is_empty() {
+                        h3 { "Where it has been used" }
+                        ul { @for u in used { li { (u) } } }
+                    }
+                    details {
+                        summary { "History" }
+                        ol { @for h in &q.history {
+                            li { (h.time.get(..10).unwrap_or(&h.time)) ": " (action_words(&h.action))
+                                @if h.actor == user.who { " (you)" } @else { " (recorded by " (h.actor) ")" } }
+                        } }
+                    }
+                }
+            }
+        },
+    ))
+}
+
+/// A volunteer's own source, if it is theirs and not restricted.
+pub fn own_source(lib: &Library, user: &User, id: &str) -> anyhow::Result<Option<Source>> {
+    fresh_index(lib)?;
+    let mut sources = Sources::new(lib)?;
+    Ok(sources
+        .get(id)
+        .filter(|s| {
+            s.sensitivity != Sensitivity::Restricted
+                && s.meta.contributors.iter().any(|c| c == &user.who)
+        })
+        .cloned())
+}
+
+/// "My words": the volunteer's own testimonies and notes.
+pub fn my_words(lib: &Library, user: &User) -> anyhow::Result<Markup> {
+    let index = fresh_index(lib)?;
+    let hits = index
+        .search(&SearchRequest {
+            types: vec![DocType::Source],
+            limit: usize::MAX / 4,
+            contributor: Some(user.who.clone()),
+            ..SearchRequest::default()
+        })?
+        .hits;
+    let hits: Vec<_> = hits
+        .into_iter()
+        .filter(|h| h.sensitivity != "restricted")
+        .collect();
+    Ok(layout(
+        Some(user),
+        "My words",
+        html! {
+            h1 { "My words" }
+            p { "These are the testimonies and notes your words are in. Open one to read it, and to suggest words the team could quote." }
+            @if hits.is_empty() { p { "There is nothing here yet." } }
+            ul { @for h in &hits {
+                li { a href={ "/me/words/" (h.source) } { (h.title) } " " span.meta { "(" (h.kind) @if let Some(d) = &h.date { ", " (d) } ")" } }
+            } }
+        },
+    ))
+}
+
+/// One of the volunteer's sources, paragraph by paragraph, with a form to suggest a quote.
+pub fn my_source(lib: &Library, user: &User, id: &str) -> anyhow::Result<Option<Markup>> {
+    let Some(source) = own_source(lib, user, id)? else {
+        return Ok(None);
+    };
+    let taxonomy = crate::taxonomy::load(lib).unwrap_or_default();
+    let book = QuoteBook::load(lib)?;
+    let mut sources = Sources::new(lib)?;
+    let mut ranges: Vec<(usize, usize, String)> = Vec::new();
+    for q in book
+        .of_source(&source.id)
+        .filter(|q| q.speaker.as_deref() == Some(user.who.as_str()))
+    {
+        let loc = sources.locate(q);
+        if loc.state.is_valid() {
+            if let Some(r) = crate::quotes::anchor::find_exact(&source.text, &loc.text)
+                .into_iter()
+                .next()
+            {
+                ranges.push((r.0, r.1, format!("Quote {}: {}", q.id, q.status().as_str())));
+            }
+        }
+    }
+    Ok(Some(layout(
+        Some(user),
+        &source.title,
+        html! {
+            h1 { (source.title) }
+            p.meta { (source.kind.as_str()) @if let Some(d) = &source.date { ", " (d) } }
+            p { "To suggest words the team could quote, select them in a paragraph (or copy them) and use the form under it. Highlighted words are already quotes." }
+            @for (n, p) in source.passages.iter().enumerate() {
+                @let local: Vec<(usize, usize, String)> = ranges.iter().filter(|r| r.0 >= p.start && r.1 <= p.end).map(|r| (r.0 - p.start, r.1 - p.start, r.2.clone())).collect();
+                div data-para=(n) {
+                    p { (marked(&p.text, &local)) }
+                }
+                details {
+                    summary { "Suggest a quote from this paragraph" }
+                    form id={ "propose-" (n) } method="post" action={ "/me/words/" (source.id) "/quote" } {
+                        input type="hidden" name="csrf" value=(user.csrf);
+                        input type="hidden" name="line" value=(p.line_start);
+                        label for={ "exact-" (n) } { "The words to quote" }
+                        p.hint id={ "exact-hint-" (n) } { "Copy them exactly from the paragraph above." }
+                        textarea id={ "exact-" (n) } name="exact" aria-describedby={ "exact-hint-" (n) } required {}
+                        @if !taxonomy.themes.is_empty() {
+                            fieldset {
+                                legend { "What are they about? (optional)" }
+                                @for t in &taxonomy.themes {
+                                    div.choice {
+                                        input type="checkbox" id={ "t-" (n) "-" (t.id) } name="tags" value=(t.id);
+                                        label for={ "t-" (n) "-" (t.id) } { (if t.label.is_empty() { &t.id } else { &t.label }) }
+                                    }
+                                }
+                            }
+                        }
+                        div.buttons { button type="submit" { "Suggest this quote" } }
+                    }
+                }
+            }
+            script src="/static/select.js" {}
+        },
+    )))
+}
+
+fn parse_kind(s: &str) -> Vec<Kind> {
+    Kind::parse(s).into_iter().collect()
+}
+
+/// Officer search, with the command line's filters.
+pub fn search(lib: &Library, user: &User, p: &SearchParams) -> anyhow::Result<Markup> {
+    let index = fresh_index(lib)?;
+    let taxonomy = crate::taxonomy::load(lib).unwrap_or_default();
+    let types: Vec<DocType> = match p.r#type.as_str() {
+        "source" => vec![DocType::Source],
+        "passage" => vec![DocType::Passage],
+        "quote" => vec![DocType::Quote],
+        "recommendation" => vec![DocType::Recommendation],
+        _ => Vec::new(),
+    };
+    let mut error = None;
+    let since = (!p.since.is_empty())
+        .then(|| PartialDate::parse(&p.since))
+        .flatten();
+    let until = (!p.until.is_empty())
+        .then(|| PartialDate::parse(&p.until))
+        .flatten();
+    if (!p.since.is_empty() && since.is_none()) || (!p.until.is_empty() && until.is_none()) {
+        error = Some("Write dates as YYYY, YYYY-MM or YYYY-MM-DD.".to_string());
+    }
+    let searched = !p.q.trim().is_empty() || !p.tag.is_empty() || !p.kind.is_empty();
+    let results = if searched && error.is_none() {
+        match index.search(&SearchRequest {
+            query: Some(p.q.clone()).filter(|q| !q.trim().is_empty()),
+            types,
+            kinds: parse_kind(&p.kind),
+            tags: if p.tag.is_empty() {
+                Vec::new()
+            } else {
+                vec![p.tag.clone()]
+            },
+            since,
+            until,
+            limit: 30,
+            ..SearchRequest::default()
+        }) {
+            Ok(r) => Some(r),
+            Err(crate::index::SearchError::Query(m)) => {
+                error = Some(m);
+                None
+            }
+            Err(e) => return Err(e.into()),
+        }
+    } else {
+        None
+    };
+    let select = |name: &str, current: &str, options: &[(&str, &str)]| {
+        html! {
+            select id=(name) name=(name) {
+                @for (v, l) in options { option value=(v) selected[*v == current] { (l) } }
+            }
+        }
+    };
+    Ok(layout(
+        Some(user),
+        "Search",
+        html! {
+            h1 { "Search the library" }
+            form method="get" action="/search" role="search" {
+                label for="q" { "Words to find" }
+                p.hint id="q-hint" { "Use \"double quotes\" for a phrase; AND, OR, NOT in capitals; title: or tag: before a word." }
+                input type="search" id="q" name="q" value=(p.q) aria-describedby="q-hint";
+                div.filters {
+                    div { label for="type" { "Type" }
+                        (select("type", &p.r#type, &[("", "Passages, quotes, recommendations"), ("source", "Whole sources"), ("passage", "Passages"), ("quote", "Quotes"), ("recommendation", "Recommendations")])) }
+                    div { label for="kind" { "Kind" }
+                        (select("kind", &p.kind, &[("", "Any"), ("testimony", "Testimony"), ("report", "Report"), ("submission", "Submission"), ("notes", "Notes"), ("other", "Other")])) }
+                    div { label for="tag" { "Theme" }
+                        select id="tag" name="tag" {
+                            option value="" { "Any" }
+                            @for t in &taxonomy.themes { option value=(t.id) selected[t.id == p.tag] { (if t.label.is_empty() { &t.id } else { &t.label }) } }
+                        } }
+                    div { label for="since" { "From" } input type="text" id="since" name="since" inputmode="numeric" placeholder="YYYY" value=(p.since); }
+                    div { label for="until" { "To" } input type="text" id="until" name="until" inputmode="numeric" placeholder="YYYY" value=(p.until); }
+                }
+                div.buttons { button type="submit" { "Search" } }
+            }
+            @if let Some(e) = &error { div.problems role="alert" { p { (e) } } }
+            @if let Some(r) = &results {
+                h2 { (r.total) " results" @if !r.synonyms.is_empty() { " (also searched: " (r.synonyms.join(", ")) ")" } }
+                ol.results { @for h in &r.hits {
+                    li {
+                        a href={ "/sources/" (h.source) "#L" (h.line_start) } { strong { (h.title) } }
+                        p.meta { (h.doc_type) " · " (h.kind) @if let Some(d) = &h.date { " · " (d) } " · " (h.path) ":" (h.line_start) "–" (h.line_end)
+                            @if h.sensitivity == "restricted" { " · " strong { "restricted" } }
+                            @if let Some(s) = &h.status { " · consent: " (s) } }
+                        p { (marked(&h.snippet, &h.highlights.iter().map(|r| (r[0], r[1], String::new())).collect::<Vec<_>>())) }
+                    }
+                } }
+            }
+        },
+    ))
+}
+
+/// A source with its quotes highlighted in place.
+pub fn source(lib: &Library, user: &User, id: &str) -> anyhow::Result<Option<Markup>> {
+    fresh_index(lib)?;
+    let mut sources = Sources::new(lib)?;
+    let Some(source) = sources.get(id).cloned() else {
+        return Ok(None);
+    };
+    let book = QuoteBook::load(lib)?;
+    let mut ranges = Vec::new();
+    let mut rows = Vec::new();
+    for q in book.of_source(id) {
+        let loc = sources.locate(q);
+        if loc.state.is_valid() {
+            if let Some(r) = crate::quotes::anchor::find_exact(&source.text, &loc.text)
+                .into_iter()
+                .next()
+            {
+                ranges.push((
+                    r.0,
+                    r.1,
+                    format!(
+                        "{} ({}, {})",
+                        q.id,
+                        q.status().as_str(),
+                        q.speaker.as_deref().unwrap_or("no speaker")
+                    ),
+                ));
+            }
+        }
+        rows.push((q.clone(), loc));
+    }
+    Ok(Some(layout(
+        Some(user),
+        &source.title,
+        html! {
+            h1 { (source.title) }
+            p.meta { (source.kind.as_str()) @if let Some(d) = &source.date { " · " (d) } " · " (source.sensitivity.as_str()) " · " (source.path) }
+            @if !source.meta.tags.is_empty() { p.meta { "Themes: " (source.meta.tags.join(", ")) } }
+            @for p in &source.passages {
+                @let local: Vec<(usize, usize, String)> = ranges.iter().filter(|r| r.0 >= p.start && r.1 <= p.end).map(|r| (r.0 - p.start, r.1 - p.start, r.2.clone())).collect();
+                p id={ "L" (p.line_start) } { (marked(&p.text, &local)) }
+            }
+            @if !rows.is_empty() {
+                h2 { "Quotes" }
+                table {
+                    thead { tr { th { "Quote" } th { "Speaker" } th { "Consent" } th { "Anchor" } } }
+                    tbody { @for (q, loc) in &rows {
+                        tr { td { (q.id) ": " (loc.text) } td { (q.speaker.as_deref().unwrap_or("—")) } td { (q.status().as_str()) @if let Some(s) = q.scope { " (" (s.as_str()) ")" } } td { (loc.state.as_str()) } }
+                    } }
+                }
+            }
+        },
+    )))
+}
+
+/// Review: quotes waiting for consent, quotes to fix, tags to tidy.
+pub fn review(lib: &Library, user: &User) -> anyhow::Result<Markup> {
+    let index = fresh_index(lib)?;
+    let book = QuoteBook::load(lib)?;
+    let mut sources = Sources::new(lib)?;
+    let taxonomy = crate::taxonomy::load(lib).unwrap_or_default();
+    let mut pending: BTreeMap<String, Vec<&Quote>> = BTreeMap::new();
+    let mut broken = Vec::new();
+    for q in book.quotes.values() {
+        if q.status() == Status::Pending {
+            pending
+                .entry(q.speaker.clone().unwrap_or_else(|| "(no speaker)".into()))
+                .or_default()
+                .push(q);
+        }
+        let loc = sources.locate(q);
+        if !loc.state.is_valid() {
+            broken.push((q, loc));
+        }
+    }
+    let mut unknown: BTreeSet<String> = BTreeSet::new();
+    if !taxonomy.themes.is_empty() {
+        let all = index.search(&SearchRequest {
+            types: vec![DocType::Source],
+            limit: usize::MAX / 4,
+            ..SearchRequest::default()
+        })?;
+        for h in &all.hits {
+            unknown.extend(
+                h.tags
+                    .iter()
+                    .filter(|t| taxonomy.theme_of(t).is_none())
+                    .cloned(),
+            );
+        }
+        for q in book.quotes.values() {
+            unknown.extend(
+                q.tags
+                    .iter()
+                    .filter(|t| taxonomy.theme_of(t).is_none())
+                    .cloned(),
+            );
+        }
+    }
+    Ok(layout(
+        Some(user),
+        "Review",
+        html! {
+            h1 { "Review" }
+            h2 { "Waiting for consent" }
+            @if pending.is_empty() { p { "No quote is waiting for an answer." } }
+            @for (who, qs) in &pending {
+                h3 { (who) " (" (qs.len()) ")" }
+                ul { @for q in qs { li { a href={ "/sources/" (q.source) } { (q.id) } ": “" (q.anchor.exact) "”" } } }
+            }
+            h2 { "Quotes to fix" }
+            p.hint { "Their words changed (drifted) or disappeared (orphaned) in the source. They are not used until someone fixes them." }
+            @if broken.is_empty() { p { "None." } }
+            ul { @for (q, loc) in &broken {
+                li { strong { (q.id) } " " (loc.state.as_str()) ": “" (q.anchor.exact) "”"
+                    @if loc.state == AnchorState::Drifted { " now reads “" (loc.text) "”" } " (" (loc.path) ")" }
+            } }
+            h2 { "Tags not in the taxonomy" }
+            @if unknown.is_empty() { p { "None." } } @else { ul { @for t in &unknown { li { (t) } } } }
+        },
+    ))
+}
+
+fn response_dirs(lib: &Library) -> Vec<(String, Option<crate::draft::Consultation>, bool)> {
+    let mut out = Vec::new();
+    if let Ok(entries) = std::fs::read_dir(lib.responses_dir()) {
+        for e in entries.filter_map(Result::ok) {
+            let p = e.path();
+            if !p.is_dir() {
+                continue;
+            }
+            let slug = e.file_name().to_string_lossy().into_owned();
+            let c = crate::draft::consultation::load(&p.join("consultation.toml")).ok();
+            out.push((slug, c, p.join("response.md").exists()));
+        }
+    }
+    out.sort_by(|a, b| a.0.cmp(&b.0));
+    out
+}
+
+/// The list of responses.
+pub fn responses(lib: &Library, user: &User) -> anyhow::Result<Markup> {
+    let dirs = response_dirs(lib);
+    Ok(layout(
+        Some(user),
+        "Responses",
+        html! {
+            h1 { "Responses" }
+            @if dirs.is_empty() { p { "No responses yet. Start one with " code { "heard consultation new" } "." } }
+            ul { @for (slug, c, drafted) in &dirs {
+                li { a href={ "/responses/" (slug) } { (c.as_ref().map_or(slug.as_str(), |c| c.title.as_str())) }
+                    " " span.meta { @if *drafted { "drafted" } @else { "not drafted yet: run heard draft responses/" (slug) } } }
+            } }
+        },
+    ))
+}
+
+/// One response: what `check` finds, the draft with its provenance, and downloads.
+pub fn response(lib: &Library, user: &User, slug: &str) -> anyhow::Result<Option<Markup>> {
+    if slug.contains(['/', '\\']) || slug.starts_with('.') {
+        return Ok(None);
+    }
+    let dir = lib.responses_dir().join(slug);
+    let file = dir.join("response.md");
+    if !file.exists() {
+        return Ok(None);
+    }
+    fresh_index(lib)?;
+    let problems = crate::check::check(lib, &dir)?;
+    let markdown = std::fs::read_to_string(&file)?;
+    let prov = crate::draft::load_provenance(&dir.join("provenance.json"))?;
+    let prepared = crate::export::prepare(&markdown, prov.as_ref(), true);
+    let body = crate::export::html_body(&prepared);
+    Ok(Some(layout(
+        Some(user),
+        slug,
+        html! {
+            @if problems.is_empty() {
+                div.done role="status" { p { "heard check finds no problems: every quote matches its source and has consent." } }
+                p { "Download: "
+                    a href={ "/responses/" (slug) "/export?to=docx" } { "Word" } ", "
+                    a href={ "/responses/" (slug) "/export?to=html" } { "web page" } ", "
+                    a href={ "/responses/" (slug) "/export?to=txt" } { "text for online forms" } "; the team's copy with sources and consent: "
+                    a href={ "/responses/" (slug) "/export?to=docx&internal=1" } { "Word" } }
+            } @else {
+                div.problems role="alert" {
+                    h2 { (problems.len()) " problems to fix before export" }
+                    ul { @for p in &problems { li { (p.to_string()) } } }
+                }
+            }
+            p.hint { "Each footnote shows where a quote or claim comes from: file, lines, and the consent it relies on." }
+            (PreEscaped(body))
+        },
+    )))
+}
+
+/// An export of a response as a download, if the response exists and passes check.
+pub fn export_bytes(
+    lib: &Library,
+    slug: &str,
+    format: crate::export::Format,
+    internal: bool,
+) -> anyhow::Result<Option<(String, Vec<u8>)>> {
+    if slug.contains(['/', '\\']) || slug.starts_with('.') {
+        return Ok(None);
+    }
+    let dir = lib.responses_dir().join(slug);
+    let file = dir.join("response.md");
+    if !file.exists() {
+        return Ok(None);
+    }
+    fresh_index(lib)?;
+    let problems = crate::check::check(lib, &dir)?;
+    if !problems.is_empty() {
+        return Err(quotes::InputError(format!(
+            "heard check finds {} problems in this response; fix them first",
+            problems.len()
+        ))
+        .into());
+    }
+    let markdown = std::fs::read_to_string(&file)?;
+    let prov = crate::draft::load_provenance(&dir.join("provenance.json"))?;
+    let title = markdown
+        .lines()
+        .find_map(|l| l.strip_prefix("# "))
+        .unwrap_or(slug)
+        .to_string();
+    let prepared = crate::export::prepare(&markdown, prov.as_ref(), internal);
+    let bytes = crate::export::render(format, &prepared, &title, internal)?;
+    let name = format!(
+        "{slug}{}.{}",
+        if internal { "-internal" } else { "" },
+        format.extension()
+    );
+    Ok(Some((name, bytes)))
+}
