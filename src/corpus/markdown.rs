@@ -321,7 +321,15 @@ pub fn parse(body: &str, line_offset: usize) -> Doc {
                 }
                 st.flush();
             }
-            Event::Text(t) | Event::Code(t) | Event::InlineMath(t) | Event::DisplayMath(t) => {
+            // HTML a person typed is kept as the text they typed (never interpreted), except
+            // comments, which are notes to the editor.
+            Event::Html(t) | Event::InlineHtml(t) if t.trim_start().starts_with("<!--") => {}
+            Event::Text(t)
+            | Event::Code(t)
+            | Event::InlineMath(t)
+            | Event::DisplayMath(t)
+            | Event::InlineHtml(t)
+            | Event::Html(t) => {
                 if let Some((_, h)) = st.heading.as_mut() {
                     push_collapsed(h, &t);
                 } else {

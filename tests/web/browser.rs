@@ -1,0 +1,270 @@
+//! End to end in a real headless Chromium (Debian's chromium and chromium-driver, installed
+//! by `.ci/run`), over the WebDriver protocol. Outside CI, the tests say so and pass if no
+//! browser is installed; in CI (`CI` set) a missing browser fails them.
+
+use std::net::TcpListener;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+
+use crate::Site;
+
+const ELEMENT: &str = "element-6066-11e4-a52e-4f735466cecf";
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .expect("a free port")
+        .local_addr()
+        .expect("addr")
+        .port()
+}
+
+struct Killed(Child);
+
+impl Drop for Killed {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn wait_for(port: u16) {
+    let start = Instant::now();
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(
+            start.elapsed() < Duration::from_secs(20),
+            "nothing listening on {port}"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+struct Browser {
+    base: String,
+    session: String,
+    _driver: Killed,
+}
+
+impl Browser {
+    fn start() -> Option<Browser> {
+        let have = |p: &str| std::path::Path::new(p).exists();
+        if !have("/usr/bin/chromium") || !have("/usr/bin/chromedriver") {
+            assert!(
+                std::env::var_os("CI").is_none(),
+                "CI must install chromium and chromium-driver"
+            );
+            eprintln!("skipping browser test: install chromium and chromium-driver to run it");
+            return None;
+        }
+        let port = free_port();
+        let driver = Killed(
+            Command::new("/usr/bin/chromedriver")
+                .arg(format!("--port={port}"))
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .expect("chromedriver"),
+        );
+        wait_for(port);
+        let base = format!("http://127.0.0.1:{port}");
+        let profile = tempfile::tempdir().expect("profile").keep();
+        let caps = json!({"capabilities": {"alwaysMatch": {"browserName": "chrome", "goog:chromeOptions": {
+            "binary": "/usr/bin/chromium",
+            "args": ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                     "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                     "--window-size=412,900", format!("--user-data-dir={}", profile.display())]
+        }}}});
+        let v: Value = ureq::post(&format!("{base}/session"))
+            .send_json(&caps)
+            .expect("new session")
+            .body_mut()
+            .read_json()
+            .expect("json");
+        let session = v["value"]["sessionId"]
+            .as_str()
+            .expect("session id")
+            .to_string();
+        Some(Browser {
+            base,
+            session,
+            _driver: driver,
+        })
+    }
+
+    fn cmd(&self, method: &str, path: &str, body: Value) -> Value {
+        let url = format!("{}/session/{}{path}", self.base, self.session);
+        let mut res = match method {
+            "GET" => ureq::get(&url).call(),
+            _ => ureq::post(&url).send_json(&body),
+        }
+        .unwrap_or_else(|e| panic!("webdriver {path}: {e}"));
+        let v: Value = res.body_mut().read_json().expect("json");
+        v["value"].clone()
+    }
+
+    fn go(&self, url: &str) {
+        self.cmd("POST", "/url", json!({ "url": url }));
+    }
+
+    fn find(&self, css: &str) -> String {
+        let v = self.cmd(
+            "POST",
+            "/element",
+            json!({"using": "css selector", "value": css}),
+        );
+        v[ELEMENT]
+            .as_str()
+            .unwrap_or_else(|| panic!("no element {css}: {v}"))
+            .to_string()
+    }
+
+    fn click(&self, css: &str) {
+        let id = self.find(css);
+        self.cmd("POST", &format!("/element/{id}/click"), json!({}));
+    }
+
+    fn text(&self) -> String {
+        self.script("return document.body.innerText;", json!([]))
+            .as_str()
+            .unwrap_or_default()
+            .to_string()
+    }
+
+    fn script(&self, js: &str, args: Value) -> Value {
+        self.cmd("POST", "/execute/sync", json!({"script": js, "args": args}))
+    }
+
+    fn async_script(&self, js: &str) -> Value {
+        self.cmd("POST", "/execute/async", json!({"script": js, "args": []}))
+    }
+
+    /// Serious or critical axe-core violations on the current page.
+    fn axe(&self, axe: &str) -> Vec<String> {
+        self.script(axe, json!([]));
+        let v = self.async_script(
+            "const done = arguments[arguments.length - 1];\
+             axe.run(document, {resultTypes: ['violations']}).then(r => done(r.violations\
+               .filter(v => v.impact === 'serious' || v.impact === 'critical')\
+               .map(v => v.id + ': ' + v.help + ' (' + v.nodes.length + ')')));",
+        );
+        v.as_array()
+            .unwrap_or_else(|| panic!("axe-core did not run: {v}"))
+            .iter()
+            .filter_map(|x| x.as_str().map(String::from))
+            .collect()
+    }
+}
+
+impl Drop for Browser {
+    fn drop(&mut self) {
+        let _ = ureq::delete(&format!("{}/session/{}", self.base, self.session)).call();
+    }
+}
+
+fn serve(site: &Site) -> (Killed, String) {
+    let port = free_port();
+    let child = Command::new(assert_cmd::cargo::cargo_bin("heard"))
+        .arg("-C")
+        .arg(site.root())
+        .args(["serve", "--addr", &format!("127.0.0.1:{port}")])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("heard serve");
+    let server = Killed(child);
+    wait_for(port);
+    (server, format!("http://127.0.0.1:{port}"))
+}
+
+#[test]
+fn a_volunteer_signs_in_approves_a_quote_and_the_command_line_sees_it() {
+    let Some(b) = Browser::start() else { return };
+    let site = Site::build();
+    let (_server, url) = serve(&site);
+    b.go(&format!(
+        "{url}/signin/{}",
+        site.token("c-ana", "volunteer")
+    ));
+    assert!(b.text().contains("My quotes"), "{}", b.text());
+    b.click(&format!("#ext-{}", site.ana_quote));
+    b.click(&format!("#{} button[value=approve]", site.ana_quote));
+    assert!(b.text().contains("Your answer about quote"), "{}", b.text());
+    let q = site.quote(&site.ana_quote);
+    assert_eq!(q["status"], "approved");
+    assert_eq!(q["scope"], "external");
+
+    // Another volunteer's testimony is not there, whatever URL is typed.
+    b.go(&format!("{url}/me/words/t-bo"));
+    assert!(b.text().contains("Not found"));
+    assert!(!b.text().contains("bin bag"));
+    b.go(&format!("{url}/sources/t-bo"));
+    assert!(b.text().contains("not available to you"));
+
+    // A form posted without its CSRF token is refused, and nothing changes.
+    b.go(&format!("{url}/me"));
+    let status = b.async_script(&format!(
+        "const done = arguments[arguments.length - 1];\
+         fetch('/me/quotes/{}', {{method: 'POST', headers: {{'Content-Type': 'application/x-www-form-urlencoded'}}, body: 'decision=withdraw'}}).then(r => done(r.status));",
+        site.ana_quote
+    ));
+    assert_eq!(status, json!(403));
+    assert_eq!(site.quote(&site.ana_quote)["status"], "approved");
+}
+
+#[test]
+fn every_page_passes_axe_without_serious_violations() {
+    let Some(b) = Browser::start() else { return };
+    let Some(axe_path) = crate::axe_js() else {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI must install axe-core (see .ci/run)"
+        );
+        eprintln!("skipping axe test: run `npm install --prefix target/npm axe-core@4` first");
+        return;
+    };
+    let axe = std::fs::read_to_string(axe_path).expect("axe-core");
+    // First, that axe really finds problems: an image without alternative text is one.
+    b.go("data:text/html,<html lang=en><title>t</title><main><img src=x.png></main></html>");
+    assert!(
+        b.axe(&axe).iter().any(|v| v.starts_with("image-alt")),
+        "axe-core does not see a missing alt text"
+    );
+    let site = Site::build();
+    site.heard_ok(&[
+        "quote",
+        "approve",
+        &site.ana_quote,
+        "--by",
+        "c-ana",
+        "--scope",
+        "external",
+    ]);
+    let (_server, url) = serve(&site);
+    let mut failures = Vec::new();
+    b.go(&format!("{url}/signin"));
+    failures.extend(b.axe(&axe).into_iter().map(|v| format!("/signin: {v}")));
+    b.go(&format!(
+        "{url}/signin/{}",
+        site.token("c-ana", "volunteer")
+    ));
+    for page in ["/me", "/me/words", "/me/words/t-ana"] {
+        b.go(&format!("{url}{page}"));
+        failures.extend(b.axe(&axe).into_iter().map(|v| format!("{page}: {v}")));
+    }
+    b.go(&format!("{url}/signin/{}", site.token("jo", "officer")));
+    for page in [
+        "/review",
+        "/search?q=hospital",
+        "/sources/t-ana",
+        "/responses",
+    ] {
+        b.go(&format!("{url}{page}"));
+        failures.extend(b.axe(&axe).into_iter().map(|v| format!("{page}: {v}")));
+    }
+    assert!(
+        failures.is_empty(),
+        "axe-core found serious problems:\n{}",
+        failures.join("\n")
+    );
+}
