@@ -236,3 +236,34 @@ impl Throttle {
         self.failures.lock().expect("throttle lock").remove(&ip);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn repeated_bad_tokens_are_slowed_down_and_a_good_one_resets() {
+        let t = Throttle::default();
+        let ip: IpAddr = [127, 0, 0, 1].into();
+        let other: IpAddr = [127, 0, 0, 2].into();
+        for _ in 0..3 {
+            t.fail(ip);
+        }
+        assert_eq!(t.delay(ip), Duration::ZERO, "a few mistakes cost nothing");
+        t.fail(ip);
+        let first = t.delay(ip);
+        assert!(first > Duration::ZERO);
+        t.fail(ip);
+        assert!(t.delay(ip) > first, "each further bad token waits longer");
+        assert_eq!(t.delay(other), Duration::ZERO, "other addresses are not slowed");
+        t.succeed(ip);
+        assert_eq!(t.delay(ip), Duration::ZERO);
+    }
+
+    #[test]
+    fn secrets_compare_whole() {
+        assert!(same("abc", "abc"));
+        assert!(!same("abc", "abd"));
+        assert!(!same("abc", "abcd"));
+    }
+}
