@@ -11,9 +11,11 @@ pub fn run(args: DraftArgs, lib: &Library) -> anyhow::Result<ExitCode> {
     let dir = super::resolve(lib, &args.dir);
     let (index, report) = super::open_index(lib)?;
     eprintln!(
-        "Indexed {} ({} changed) in {:.1} s",
+        "Indexed {} ({} new, {} changed, {} removed) in {:.1} s",
         plural(report.sources, "source", "sources"),
-        report.added + report.changed + report.removed,
+        report.added,
+        report.changed,
+        report.removed,
         report.elapsed.as_secs_f64()
     );
     if !report.problems.is_empty() {

@@ -26,7 +26,6 @@ use crate::contributors::{ANONYMOUS_CREDIT, ContributorsFile};
 use crate::corpus::{Kind, id_slug};
 use crate::index::{DocType, Hit, LibraryIndex, SearchRequest};
 use crate::quotes::{QuoteBook, Scope, Sources, Status};
-use crate::taxonomy::Taxonomy;
 
 /// How much a draft takes per question when the question has no word limit.
 const MAX_QUOTES: usize = 4;
@@ -511,7 +510,6 @@ pub fn draft(lib: &Library, index: &LibraryIndex, dir: &Path) -> anyhow::Result<
         skipped: BTreeMap::new(),
         skipped_seen: HashSet::new(),
     };
-    let _taxonomy: Taxonomy = crate::taxonomy::load(lib).unwrap_or_default();
     let organisation = if lib.config.organisation.is_empty() {
         "our organisation".to_string()
     } else {
