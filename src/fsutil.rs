@@ -49,3 +49,20 @@ pub fn rel_path(base: &Path, path: &Path) -> String {
         .collect::<Vec<_>>()
         .join("/")
 }
+
+/// Open (creating it) and exclusively lock `dir/name`, waiting for any other holder. The
+/// lock is released when the returned file is dropped, or when the process dies.
+pub fn lock_file(dir: &Path, name: &str) -> anyhow::Result<std::fs::File> {
+    std::fs::create_dir_all(dir)
+        .with_context(|| format!("failed to create `{}`", dir.display()))?;
+    let path = dir.join(name);
+    let f = std::fs::File::options()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .with_context(|| format!("failed to open `{}`", path.display()))?;
+    f.lock()
+        .with_context(|| format!("failed to lock `{}`", path.display()))?;
+    Ok(f)
+}

@@ -244,19 +244,7 @@ impl Ledger {
 /// Hold the library's write lock: quote files, the ledger and contributors.toml are only
 /// changed by one process at a time.
 pub fn write_lock(lib: &Library) -> anyhow::Result<File> {
-    let dir = lib.state_dir();
-    std::fs::create_dir_all(&dir)
-        .with_context(|| format!("failed to create `{}`", dir.display()))?;
-    let path = dir.join("write.lock");
-    let f = File::options()
-        .create(true)
-        .truncate(false)
-        .write(true)
-        .open(&path)
-        .with_context(|| format!("failed to open `{}`", path.display()))?;
-    f.lock()
-        .with_context(|| format!("failed to lock `{}`", path.display()))?;
-    Ok(f)
+    crate::fsutil::lock_file(&lib.state_dir(), "write.lock")
 }
 
 /// The current time as the ledger writes it.

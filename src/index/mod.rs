@@ -387,19 +387,7 @@ fn manifest_path(lib: &Library) -> PathBuf {
 /// Hold the library's index lock while refreshing: two commands never write the index at
 /// once, and a search waits for a refresh in progress instead of failing.
 fn lock(lib: &Library) -> anyhow::Result<File> {
-    let dir = lib.state_dir();
-    std::fs::create_dir_all(&dir)
-        .with_context(|| format!("failed to create `{}`", dir.display()))?;
-    let path = dir.join("lock");
-    let f = File::options()
-        .create(true)
-        .truncate(false)
-        .write(true)
-        .open(&path)
-        .with_context(|| format!("failed to open `{}`", path.display()))?;
-    f.lock()
-        .with_context(|| format!("failed to lock `{}`", path.display()))?;
-    Ok(f)
+    crate::fsutil::lock_file(&lib.state_dir(), "lock")
 }
 
 impl LibraryIndex {

@@ -688,6 +688,13 @@ pub fn add(lib: &Library, req: NewQuote) -> anyhow::Result<Added> {
             source.line_at(r.1.saturating_sub(1).max(r.0)),
         )
     };
+    let lines_of_all = || {
+        found
+            .iter()
+            .map(|r| line_of(r).0.to_string())
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
     let range = match (found.len(), req.line) {
         (0, _) => {
             let hint = match anchor::closest(&source.text, &req.exact) {
@@ -714,11 +721,7 @@ pub fn add(lib: &Library, req: NewQuote) -> anyhow::Result<Added> {
                 return Err(input(format!(
                     "those words occur {n} times in `{}` but none on line {line}; they are on lines {}",
                     source.path,
-                    found
-                        .iter()
-                        .map(|r| line_of(r).0.to_string())
-                        .collect::<Vec<_>>()
-                        .join(", ")
+                    lines_of_all()
                 )));
             }
         },
@@ -726,11 +729,7 @@ pub fn add(lib: &Library, req: NewQuote) -> anyhow::Result<Added> {
             return Err(input(format!(
                 "those words occur {n} times in `{}` (lines {}); add a few words before or after so they are unique, or pick one with --line",
                 source.path,
-                found
-                    .iter()
-                    .map(|r| line_of(r).0.to_string())
-                    .collect::<Vec<_>>()
-                    .join(", ")
+                lines_of_all()
             )));
         }
     };

@@ -255,7 +255,11 @@ mod tests {
         assert!(first > Duration::ZERO);
         t.fail(ip);
         assert!(t.delay(ip) > first, "each further bad token waits longer");
-        assert_eq!(t.delay(other), Duration::ZERO, "other addresses are not slowed");
+        assert_eq!(
+            t.delay(other),
+            Duration::ZERO,
+            "other addresses are not slowed"
+        );
         t.succeed(ip);
         assert_eq!(t.delay(ip), Duration::ZERO);
     }

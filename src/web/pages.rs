@@ -651,6 +651,25 @@ fn response_dirs(lib: &Library) -> Vec<(String, Option<crate::draft::Consultatio
     out
 }
 
+/// A response folder by its name, with what `check` finds in its draft; `None` if there
+/// is no such draft (or the name tries to leave the responses folder).
+fn checked_response(
+    lib: &Library,
+    slug: &str,
+) -> anyhow::Result<Option<(std::path::PathBuf, std::path::PathBuf, Vec<crate::Problem>)>> {
+    if slug.contains(['/', '\\']) || slug.starts_with('.') {
+        return Ok(None);
+    }
+    let dir = lib.responses_dir().join(slug);
+    let file = dir.join("response.md");
+    if !file.exists() {
+        return Ok(None);
+    }
+    fresh_index(lib)?;
+    let problems = crate::check::check(lib, &dir)?;
+    Ok(Some((dir, file, problems)))
+}
+
 /// The list of responses.
 pub fn responses(lib: &Library, user: &User) -> anyhow::Result<Markup> {
     let dirs = response_dirs(lib);
@@ -670,16 +689,9 @@ pub fn responses(lib: &Library, user: &User) -> anyhow::Result<Markup> {
 
 /// One response: what `check` finds, the draft with its provenance, and downloads.
 pub fn response(lib: &Library, user: &User, slug: &str) -> anyhow::Result<Option<Markup>> {
-    if slug.contains(['/', '\\']) || slug.starts_with('.') {
+    let Some((dir, file, problems)) = checked_response(lib, slug)? else {
         return Ok(None);
-    }
-    let dir = lib.responses_dir().join(slug);
-    let file = dir.join("response.md");
-    if !file.exists() {
-        return Ok(None);
-    }
-    fresh_index(lib)?;
-    let problems = crate::check::check(lib, &dir)?;
+    };
     let markdown = std::fs::read_to_string(&file)?;
     let prov = crate::draft::load_provenance(&dir.join("provenance.json"))?;
     let prepared = crate::export::prepare(&markdown, prov.as_ref(), true);
@@ -714,16 +726,9 @@ pub fn export_bytes(
     format: crate::export::Format,
     internal: bool,
 ) -> anyhow::Result<Option<(String, Vec<u8>)>> {
-    if slug.contains(['/', '\\']) || slug.starts_with('.') {
+    let Some((dir, file, problems)) = checked_response(lib, slug)? else {
         return Ok(None);
-    }
-    let dir = lib.responses_dir().join(slug);
-    let file = dir.join("response.md");
-    if !file.exists() {
-        return Ok(None);
-    }
-    fresh_index(lib)?;
-    let problems = crate::check::check(lib, &dir)?;
+    };
     if !problems.is_empty() {
         return Err(quotes::InputError(format!(
             "heard check finds {} problems in this response; fix them first",
