@@ -151,6 +151,9 @@ pub fn misquoted(quoted: &str, source: &str) -> Option<String> {
     None
 }
 
+static FOOTNOTE_REF: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"\[\^([^\]\s]+)\]").expect("footnote regex"));
+
 static EMAIL: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}").expect("email")
 });
@@ -314,13 +317,26 @@ pub fn check(lib: &Library, target: &Path) -> anyhow::Result<Vec<Problem>> {
     let mut problems = Vec::new();
     let at = |line: usize, msg: String| Problem::at(&rel, line, msg);
 
-    for r in &parsed.references {
-        if !parsed.definitions.contains(&r.label) {
-            problems.push(at(
-                r.line,
-                format!("footnote [^{}] has no definition", r.label),
-            ));
+    // A reference without a definition is plain text to a Markdown reader, so it is found
+    // in the text itself: it is a claim with no source, or a quote whose credit was lost.
+    let prose_for_refs = without_comments(&text);
+    for (i, line) in prose_for_refs.lines().enumerate() {
+        for m in FOOTNOTE_REF.captures_iter(line) {
+            let whole = m.get(0).expect("match");
+            let is_definition =
+                line[..whole.start()].trim().is_empty() && line[whole.end()..].starts_with(':');
+            if !is_definition && !parsed.definitions.contains(&m[1]) {
+                problems.push(at(
+                    i + 1,
+                    format!(
+                        "footnote [^{}] has no definition: say where this comes from, or remove it",
+                        &m[1]
+                    ),
+                ));
+            }
         }
+    }
+    for r in &parsed.references {
         let citation = cited.get(r.label.as_str());
         let is_quote = book.quotes.contains_key(&r.label)
             || citation.is_some_and(|c| c.kind == CitationKind::Quote)
@@ -378,6 +394,10 @@ pub fn check(lib: &Library, target: &Path) -> anyhow::Result<Vec<Problem>> {
             }
             let status = q.status_on(&today);
             let consent_problem = match status {
+                Status::Unknown => Some(
+                    "has an edited event in the consent ledger, so its consent is unknown: run `heard verify`"
+                        .to_string(),
+                ),
                 Status::Approved if q.consented_for(scope) => None,
                 Status::Approved => Some(format!(
                     "is approved for {} use only, and this response needs {}",

@@ -6,6 +6,22 @@ use std::path::Path;
 
 use anyhow::Context;
 
+/// Name prefix of the temporary files of [`write_atomic`].
+pub const TEMP_PREFIX: &str = ".heard-tmp-";
+
+/// Remove temporary files left in `dir` by a killed writer. Call only while holding the
+/// lock that every writer of `dir` holds.
+pub fn remove_stale_temporaries(dir: &Path) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for e in entries.filter_map(Result::ok) {
+        if e.file_name().to_string_lossy().starts_with(TEMP_PREFIX) && e.path().is_file() {
+            let _ = std::fs::remove_file(e.path());
+        }
+    }
+}
+
 /// Atomically replace `path` with `contents`.
 pub fn write_atomic(path: &Path, contents: &[u8]) -> anyhow::Result<()> {
     let dir = path
@@ -13,7 +29,7 @@ pub fn write_atomic(path: &Path, contents: &[u8]) -> anyhow::Result<()> {
         .filter(|p| !p.as_os_str().is_empty())
         .unwrap_or_else(|| Path::new("."));
     let mut tmp = tempfile::Builder::new()
-        .prefix(".heard-tmp-")
+        .prefix(TEMP_PREFIX)
         .tempfile_in(dir)
         .with_context(|| format!("failed to create a temporary file in `{}`", dir.display()))?;
     // Keep the file's permissions; a new file gets the usual rw-r--r-- rather than the

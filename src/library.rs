@@ -210,35 +210,51 @@ pub fn init(dir: &Path) -> anyhow::Result<InitReport> {
             report.created.push(format!("{folder}/"));
         }
     }
+    // Ignore the derived index, and the half-written files of a heard process that was
+    // killed mid-write; add to an existing .gitignore only what it lacks.
     let gitignore = dir.join(".gitignore");
-    match std::fs::read_to_string(&gitignore) {
-        Ok(text) => {
-            if text
-                .lines()
-                .any(|l| matches!(l.trim(), ".heard" | ".heard/" | "/.heard" | "/.heard/"))
-            {
-                report.kept.push(".gitignore".into());
-            } else {
-                let mut new = text.clone();
-                if !new.is_empty() && !new.ends_with('\n') {
-                    new.push('\n');
-                }
-                new.push_str(
-                    "# heard's derived index; rebuilt from the files at any time\n.heard/\n",
-                );
-                crate::fsutil::write_atomic(&gitignore, new.as_bytes())?;
-                report.created.push(".gitignore (added .heard/)".into());
-            }
-        }
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            write_new(
-                &gitignore,
-                b"# heard's derived index; rebuilt from the files at any time\n.heard/\n",
-            )?;
-            report.created.push(".gitignore".into());
-        }
+    let wanted = [
+        (
+            ".heard/",
+            &[".heard", ".heard/", "/.heard", "/.heard/"][..],
+            "# heard's derived index; rebuilt from the files at any time",
+        ),
+        (
+            ".heard-tmp-*",
+            &[".heard-tmp-*"][..],
+            "# half-written files of a heard process that was killed",
+        ),
+    ];
+    let existing = match std::fs::read_to_string(&gitignore) {
+        Ok(text) => Some(text),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
         Err(e) => {
             return Err(e).with_context(|| format!("failed to read `{}`", gitignore.display()));
+        }
+    };
+    let text = existing.clone().unwrap_or_default();
+    let mut add = String::new();
+    for (line, forms, comment) in wanted {
+        if !text.lines().any(|l| forms.contains(&l.trim())) {
+            add.push_str(&format!("{comment}\n{line}\n"));
+        }
+    }
+    match (&existing, add.is_empty()) {
+        (Some(_), true) => report.kept.push(".gitignore".into()),
+        (Some(old), false) => {
+            let mut new = old.clone();
+            if !new.is_empty() && !new.ends_with('\n') {
+                new.push('\n');
+            }
+            new.push_str(&add);
+            crate::fsutil::write_atomic(&gitignore, new.as_bytes())?;
+            report
+                .created
+                .push(".gitignore (added heard's lines)".into());
+        }
+        (None, _) => {
+            write_new(&gitignore, add.as_bytes())?;
+            report.created.push(".gitignore".into());
         }
     }
     // Two colleagues' ledgers merge as the union of their lines: event ids never collide,

@@ -45,7 +45,9 @@ pub fn run(args: QuotesArgs, lib: &Library) -> anyhow::Result<ExitCode> {
     super::note_refresh(&report);
     let book = QuoteBook::load(lib)?;
     let mut sources = Sources::new(lib)?;
-    let tag = args.tag.as_deref().map(crate::corpus::tag_slug);
+    // A theme's synonym finds the theme, as in `search --tag`.
+    let taxonomy = crate::taxonomy::load(lib).unwrap_or_default();
+    let tag = args.tag.as_deref().map(|t| taxonomy.canonical(t));
     let mut rows = Vec::new();
     for q in book.quotes.values() {
         let status = q.status();

@@ -50,9 +50,21 @@ pub fn run(args: TagsArgs, lib: &Library) -> anyhow::Result<ExitCode> {
     }
     for (tag, c) in counts.iter_mut() {
         c.tag = tag.clone();
-        let theme = taxonomy.themes.iter().find(|t| &t.id == tag);
+        // A synonym written as a tag belongs to its theme: it is known, not to be tidied.
+        let theme = taxonomy.theme_of(tag);
         c.in_taxonomy = theme.is_some();
-        c.label = theme.map(|t| t.label.clone()).filter(|l| !l.is_empty());
+        c.label = theme.map(|t| {
+            let label = if t.label.is_empty() {
+                t.id.clone()
+            } else {
+                t.label.clone()
+            };
+            if &t.id == tag {
+                label
+            } else {
+                format!("{label} (synonym of {})", t.id)
+            }
+        });
     }
     let rows: Vec<&Count> = counts.values().collect();
     let mut out = std::io::stdout().lock();

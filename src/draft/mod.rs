@@ -75,7 +75,7 @@ pub struct DraftReport {
     /// Quotes used in all.
     pub quotes: usize,
     /// Relevant quotes not used, by reason.
-    pub skipped: BTreeMap<&'static str, usize>,
+    pub skipped: BTreeMap<String, usize>,
 }
 
 struct Picked {
@@ -171,7 +171,7 @@ struct Drafter<'a> {
     people: ContributorsFile,
     scope: Scope,
     used: HashSet<String>,
-    skipped: BTreeMap<&'static str, usize>,
+    skipped: BTreeMap<String, usize>,
     skipped_seen: HashSet<String>,
     privacy: crate::check::Privacy,
 }
@@ -207,9 +207,9 @@ impl Drafter<'_> {
             .collect())
     }
 
-    fn skip(&mut self, id: &str, reason: &'static str) {
+    fn skip(&mut self, id: &str, reason: &str) {
         if self.skipped_seen.insert(id.to_string()) {
-            *self.skipped.entry(reason).or_insert(0) += 1;
+            *self.skipped.entry(reason.to_string()).or_insert(0) += 1;
         }
     }
 
@@ -222,15 +222,19 @@ impl Drafter<'_> {
                 continue;
             };
             let reason = match quote.status() {
+                Status::Unknown => Some("its consent record was edited: run `heard verify`".into()),
                 Status::Approved if quote.consented_for(self.scope) => None,
-                Status::Approved => Some("approved for internal use only"),
-                Status::Pending => Some("consent not yet given"),
-                Status::Declined => Some("consent declined"),
-                Status::Withdrawn => Some("consent withdrawn"),
-                Status::Expired => Some("consent expired"),
+                Status::Approved => Some(format!(
+                    "approved only for {} use",
+                    quote.scope.map_or("no", |s| s.as_str())
+                )),
+                Status::Pending => Some("consent not yet given".into()),
+                Status::Declined => Some("consent declined".into()),
+                Status::Withdrawn => Some("consent withdrawn".into()),
+                Status::Expired => Some("consent expired".into()),
             };
             if let Some(r) = reason {
-                self.skip(&quote.id, r);
+                self.skip(&quote.id, &r);
                 continue;
             }
             let loc = self.sources.locate(&quote);

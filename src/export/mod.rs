@@ -119,6 +119,46 @@ pub fn prepare(markdown: &str, provenance: Option<&Provenance>, internal: bool) 
         out.push_str(&line);
         out.push('\n');
     }
+    if internal {
+        out
+    } else {
+        renumber_footnotes(&out)
+    }
+}
+
+static FOOTNOTE: std::sync::LazyLock<regex::Regex> =
+    std::sync::LazyLock::new(|| regex::Regex::new(r"\[\^([^\]\s]+)\]").expect("footnote regex"));
+
+/// Number footnotes 1, 2, 3… in order of first reference, so that no internal label (a
+/// quote id, a file and line) reaches the reader; a reference with no definition is dropped.
+fn renumber_footnotes(text: &str) -> String {
+    let defined: std::collections::HashSet<String> = text
+        .lines()
+        .filter_map(|l| {
+            l.strip_prefix("[^")
+                .and_then(|r| r.split_once("]:"))
+                .map(|(label, _)| label.to_string())
+        })
+        .collect();
+    let mut numbers: HashMap<String, usize> = HashMap::new();
+    for line in text.lines().filter(|l| !l.starts_with("[^")) {
+        for m in FOOTNOTE.captures_iter(line) {
+            if defined.contains(&m[1]) {
+                let n = numbers.len() + 1;
+                numbers.entry(m[1].to_string()).or_insert(n);
+            }
+        }
+    }
+    let mut out = String::with_capacity(text.len());
+    for line in text.lines() {
+        let renamed = FOOTNOTE.replace_all(line, |m: &regex::Captures| match numbers.get(&m[1]) {
+            Some(n) => format!("[^{n}]"),
+            None if defined.contains(&m[1]) => m[0].to_string(),
+            None => String::new(),
+        });
+        out.push_str(&renamed);
+        out.push('\n');
+    }
     out
 }
 

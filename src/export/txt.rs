@@ -7,6 +7,9 @@ use std::fmt::Write;
 use super::{Block, Doc, Inline, plain};
 use crate::draft::count_words;
 
+static MARKER: std::sync::LazyLock<regex::Regex> =
+    std::sync::LazyLock::new(|| regex::Regex::new(r" \[\d+\]").expect("marker regex"));
+
 /// Render blocks as plain text, footnotes numbered per answer.
 pub fn render(doc: &Doc, internal: bool) -> String {
     let mut out = String::new();
@@ -36,7 +39,9 @@ pub fn render(doc: &Doc, internal: bool) -> String {
             out.push('\n');
         }
         if !preamble {
-            let _ = writeln!(out, "({} words)\n", count_words(answer));
+            // Count the answer as the form will: without the [1] markers.
+            let words = count_words(&MARKER.replace_all(answer, ""));
+            let _ = writeln!(out, "({words} words)\n");
         }
         answer.clear();
         notes.clear();

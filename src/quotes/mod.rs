@@ -82,6 +82,9 @@ pub enum Status {
     Withdrawn,
     /// Agreed until a date that has passed.
     Expired,
+    /// Its record in the ledger was edited, so nobody can say: never used until the ledger
+    /// is put right (`heard verify` shows where).
+    Unknown,
 }
 
 impl Status {
@@ -93,6 +96,7 @@ impl Status {
             Status::Declined => "declined",
             Status::Withdrawn => "withdrawn",
             Status::Expired => "expired",
+            Status::Unknown => "unknown",
         }
     }
 }
@@ -139,11 +143,17 @@ pub struct Quote {
     pub created: String,
     /// Every event about it, oldest first.
     pub history: Vec<HistoryItem>,
+    /// An event about this quote was edited after it was written: its consent can no
+    /// longer be known, so the quote is not used until the ledger is put right.
+    pub tampered: bool,
 }
 
 impl Quote {
     /// The status on a day (`YYYY-MM-DD`): an approval past its expiry date is expired.
     pub fn status_on(&self, today: &str) -> Status {
+        if self.tampered {
+            return Status::Unknown;
+        }
         match (&self.status, &self.expires) {
             (Status::Approved, Some(exp)) if exp.as_str() < today => Status::Expired,
             (s, _) => *s,
@@ -210,7 +220,12 @@ impl QuoteBook {
         let mut book = QuoteBook::default();
         for (line, e) in &ledger.events {
             if e.content_id() != e.id {
-                // An edited event is never trusted; `verify` reports it.
+                // An edited event is never trusted (`verify` reports it), and neither is the
+                // consent of the quote it names: skipping only the edit could bring back an
+                // approval that was later withdrawn.
+                if let Some(q) = book.quotes.get_mut(&e.target) {
+                    q.tampered = true;
+                }
                 continue;
             }
             if e.action == Action::RecOutcome {
@@ -242,6 +257,13 @@ impl QuoteBook {
                 details: e.details.clone(),
                 event: e.id.clone(),
             });
+            // A decision recorded after a damaged event settles the consent again.
+            if matches!(
+                e.action,
+                Action::QuoteApprove | Action::QuoteDecline | Action::QuoteWithdraw
+            ) {
+                q.tampered = false;
+            }
             match e.action {
                 Action::QuoteTag => {
                     for t in strings(&e.details, "add") {
@@ -340,6 +362,7 @@ fn created(e: &Event) -> Option<Quote> {
         consented: None,
         created: e.time.clone(),
         history: Vec::new(),
+        tampered: false,
     })
 }
 
@@ -616,6 +639,11 @@ fn input(msg: impl Into<String>) -> anyhow::Error {
 /// expiry date as a `quote.expire` event, so the ledger shows when consent lapsed.
 pub fn lock_and_load(lib: &Library) -> anyhow::Result<(std::fs::File, QuoteBook)> {
     let lock = ledger::write_lock(lib)?;
+    // Every writer of these folders holds this lock, so a temporary file found now was left
+    // by a process that was killed mid-write: its target was never replaced, so remove it.
+    for dir in [lib.corpus_dir(), quotes_dir(lib)] {
+        crate::fsutil::remove_stale_temporaries(&dir);
+    }
     let book = QuoteBook::load(lib)?;
     let today = today();
     let lapsed: Vec<(&Quote, String)> = book

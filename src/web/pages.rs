@@ -167,6 +167,7 @@ fn status_label(s: Status) -> &'static str {
         Status::Declined => "You said no",
         Status::Withdrawn => "You withdrew it",
         Status::Expired => "Your yes has expired",
+        Status::Unknown => "The team needs to check this one with you",
     }
 }
 

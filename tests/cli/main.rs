@@ -3,11 +3,22 @@
 //! the test, and runs the real binary against it.
 
 mod bad_input;
+mod check;
+mod concurrency;
+mod consent;
 mod demo;
+mod draft;
+mod evidence;
+mod export;
 mod index;
+mod ledger;
 mod library;
+mod outcomes;
 mod passages;
+mod quotes;
 mod recs;
+mod schemas;
 mod search;
 mod sources;
+mod taxonomy;
 mod util;

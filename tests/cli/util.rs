@@ -14,6 +14,9 @@ pub fn fixtures_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures")
 }
 
+/// Who commands that record an actor run as, unless a test says otherwise (`HEARD_USER`).
+pub const OFFICER: &str = "officer-test";
+
 /// The result of one run of `heard`.
 #[derive(Debug)]
 pub struct Run {
@@ -225,7 +228,8 @@ impl TestLibrary {
         cmd.arg("-C")
             .arg(self.root())
             .args(args)
-            .env("NO_COLOR", "1");
+            .env("NO_COLOR", "1")
+            .env("HEARD_USER", OFFICER);
         cmd.env_remove("RUST_BACKTRACE");
         cmd
     }
@@ -307,6 +311,152 @@ impl TestLibrary {
             }
         }
         out
+    }
+}
+
+/// Quotes, consent and the ledger.
+impl TestLibrary {
+    /// A copy of this whole library (heard.toml, corpus/, responses/ and .heard/) in a new
+    /// temporary folder: a colleague's clone.
+    pub fn clone_library(&self) -> TestLibrary {
+        let copy = TestLibrary::bare();
+        copy_dir(self.root(), copy.root());
+        copy
+    }
+
+    /// `heard quote add --source SOURCE --exact EXACT [EXTRA...] --json`, which must exit 0;
+    /// the new quote's id.
+    #[track_caller]
+    pub fn quote_add(&self, source: &str, exact: &str, extra: &[&str]) -> String {
+        let mut args = vec![
+            "quote", "add", "--source", source, "--exact", exact, "--json",
+        ];
+        args.extend_from_slice(extra);
+        let run = self.heard(&args);
+        run.assert_ok();
+        let doc = run.json();
+        let id = s(&doc, "id").to_string();
+        assert!(
+            id.starts_with("q-"),
+            "`heard {}` printed the id `{id}`",
+            args.join(" ")
+        );
+        id
+    }
+
+    /// `heard quote approve ID --by BY --scope SCOPE`, which must exit 0.
+    #[track_caller]
+    pub fn approve(&self, id: &str, by: &str, scope: &str) {
+        self.heard(&["quote", "approve", id, "--by", by, "--scope", scope])
+            .assert_ok();
+    }
+
+    /// `heard quotes ARGS --json`, which must exit 0: the listed quotes.
+    #[track_caller]
+    pub fn quotes(&self, args: &[&str]) -> Vec<Value> {
+        let mut all = vec!["quotes"];
+        all.extend_from_slice(args);
+        all.push("--json");
+        let run = self.heard(&all);
+        run.assert_ok();
+        run.json()
+            .get("quotes")
+            .and_then(Value::as_array)
+            .cloned()
+            .unwrap_or_else(|| panic!("no `quotes` list in {}", run.stdout))
+    }
+
+    /// The quote with this id, as `heard quotes --json` shows it.
+    #[track_caller]
+    pub fn quote(&self, id: &str) -> Value {
+        self.quotes(&[])
+            .into_iter()
+            .find(|q| q["id"] == id)
+            .unwrap_or_else(|| panic!("`heard quotes` does not list {id}"))
+    }
+
+    /// The lines of corpus/ledger.jsonl (empty when there is none).
+    pub fn ledger_lines(&self) -> Vec<String> {
+        std::fs::read_to_string(self.path("corpus/ledger.jsonl"))
+            .unwrap_or_default()
+            .lines()
+            .map(String::from)
+            .collect()
+    }
+
+    /// Every line of corpus/ledger.jsonl, parsed; panics on a line that is not JSON.
+    #[track_caller]
+    pub fn ledger_events(&self) -> Vec<Value> {
+        self.ledger_lines()
+            .iter()
+            .enumerate()
+            .map(|(i, l)| {
+                serde_json::from_str(l)
+                    .unwrap_or_else(|e| panic!("ledger line {} is not JSON ({e}): {l}", i + 1))
+            })
+            .collect()
+    }
+
+    /// Overwrite corpus/ledger.jsonl with these lines.
+    pub fn write_ledger(&self, lines: &[String]) {
+        let mut text = lines.join("\n");
+        if !text.is_empty() {
+            text.push('\n');
+        }
+        self.write("corpus/ledger.jsonl", &text);
+    }
+
+    /// Append an event to the ledger the way another clone of the library might have
+    /// written it long ago: with the given time, a correct hash and the current last event
+    /// as its parent. Used for what heard itself refuses to record now, such as an approval
+    /// whose expiry date has already passed.
+    pub fn append_old_event(
+        &self,
+        time: &str,
+        actor: &str,
+        action: heard::ledger::Action,
+        target: &str,
+        details: Value,
+    ) {
+        let mut lines = self.ledger_lines();
+        let parents = match lines.last() {
+            Some(l) => {
+                let last: Value = serde_json::from_str(l).unwrap();
+                vec![last["id"].as_str().unwrap().to_string()]
+            }
+            None => Vec::new(),
+        };
+        let mut e = heard::ledger::Event {
+            id: String::new(),
+            parents,
+            time: time.into(),
+            actor: actor.into(),
+            action,
+            target: target.into(),
+            details,
+        };
+        e.id = e.content_id();
+        lines.push(serde_json::to_string(&e).unwrap());
+        self.write_ledger(&lines);
+    }
+
+    /// An approval for external use given in January 2020 that lasted until 30 June 2020,
+    /// appended as [`TestLibrary::append_old_event`] does; the quote files are then rewritten
+    /// from the ledger (`heard verify --repair`), as a merge would have brought them.
+    pub fn append_expired_approval(&self, quote: &str, speaker: &str) {
+        self.append_old_event(
+            "2020-01-15T10:00:00Z",
+            speaker,
+            heard::ledger::Action::QuoteApprove,
+            quote,
+            serde_json::json!({"scope": "external", "expires": "2020-06-30"}),
+        );
+        self.heard(&["verify", "--repair"]);
+    }
+
+    /// `heard verify`: the run (exit code not checked).
+    pub fn verify(&self) -> Run {
+        self.heard(&["verify"])
     }
 }
 
