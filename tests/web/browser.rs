@@ -131,6 +131,19 @@ impl Browser {
             .to_string()
     }
 
+    /// Wait (up to 15 s) until the page shows `needle`; the page after a click may still be
+    /// loading on a busy machine.
+    fn wait_text(&self, needle: &str) -> String {
+        let start = Instant::now();
+        loop {
+            let t = self.text();
+            if t.contains(needle) || start.elapsed() > Duration::from_secs(15) {
+                return t;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
     fn script(&self, js: &str, args: Value) -> Value {
         self.cmd("POST", "/execute/sync", json!({"script": js, "args": args}))
     }
@@ -186,20 +199,25 @@ fn a_volunteer_signs_in_approves_a_quote_and_the_command_line_sees_it() {
         "{url}/signin/{}",
         site.token("c-ana", "volunteer")
     ));
-    assert!(b.text().contains("My quotes"), "{}", b.text());
+    let page = b.wait_text("My quotes");
+    assert!(page.contains("My quotes"), "{page}");
     b.click(&format!("#ext-{}", site.ana_quote));
     b.click(&format!("#{} button[value=approve]", site.ana_quote));
-    assert!(b.text().contains("Your answer about quote"), "{}", b.text());
+    let page = b.wait_text("Your answer about quote");
+    assert!(page.contains("Your answer about quote"), "{page}");
     let q = site.quote(&site.ana_quote);
     assert_eq!(q["status"], "approved");
     assert_eq!(q["scope"], "external");
 
     // Another volunteer's testimony is not there, whatever URL is typed.
     b.go(&format!("{url}/me/words/t-bo"));
-    assert!(b.text().contains("Not found"));
+    assert!(b.wait_text("Not found").contains("Not found"));
     assert!(!b.text().contains("bin bag"));
     b.go(&format!("{url}/sources/t-bo"));
-    assert!(b.text().contains("not available to you"));
+    assert!(
+        b.wait_text("not available to you")
+            .contains("not available to you")
+    );
 
     // A form posted without its CSRF token is refused, and nothing changes.
     b.go(&format!("{url}/me"));
