@@ -69,10 +69,6 @@ pub enum Action {
     /// An approval reached its expiry date. Details: `expired` (the date).
     #[serde(rename = "quote.expire")]
     QuoteExpire,
-    /// The quote was anchored again by a person after its source changed. Details: as
-    /// `quote.create`'s anchor fields.
-    #[serde(rename = "quote.reanchor")]
-    QuoteReanchor,
     /// What happened to a recommendation. Details: `outcome`, `note`, `evidence`.
     #[serde(rename = "rec.outcome")]
     RecOutcome,
@@ -88,7 +84,6 @@ impl Action {
             Action::QuoteDecline => "quote.decline",
             Action::QuoteWithdraw => "quote.withdraw",
             Action::QuoteExpire => "quote.expire",
-            Action::QuoteReanchor => "quote.reanchor",
             Action::RecOutcome => "rec.outcome",
         }
     }

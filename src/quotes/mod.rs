@@ -294,11 +294,6 @@ impl QuoteBook {
                 Action::QuoteExpire => {
                     q.status = Status::Expired;
                 }
-                Action::QuoteReanchor => {
-                    if let Some(a) = anchor_of(&e.details) {
-                        q.anchor = a;
-                    }
-                }
                 Action::QuoteCreate | Action::RecOutcome => {}
             }
         }

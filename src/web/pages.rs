@@ -179,7 +179,6 @@ fn action_words(action: &str) -> &'static str {
         "quote.decline" => "said no",
         "quote.withdraw" => "withdrew agreement",
         "quote.expire" => "agreement expired",
-        "quote.reanchor" => "fixed after the text changed",
         _ => "changed",
     }
 }
