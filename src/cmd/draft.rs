@@ -57,15 +57,15 @@ pub fn run(args: DraftArgs, lib: &Library) -> anyhow::Result<ExitCode> {
             "  response.md was edited since it was drafted, so it was left as it is and the new draft is beside it."
         );
     }
-    let mut line = format!(
+    let line = format!(
         "  {} from {}, all approved for this use",
         plural(d.quotes, "quote", "quotes"),
         plural(d.contributors, "contributor", "contributors")
     );
-    for (reason, n) in &d.skipped {
-        line.push_str(&format!("; {n} skipped ({reason})"));
-    }
     eprintln!("{line}");
+    for (reason, n) in &d.skipped {
+        eprintln!("  {n} skipped: {reason}");
+    }
     eprintln!(
         "Next: write our position in each answer, edit, then `heard check {}`.",
         lib.rel(&dir)

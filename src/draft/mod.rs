@@ -222,16 +222,18 @@ impl Drafter<'_> {
                 continue;
             };
             let reason = match quote.status() {
-                Status::Unknown => Some("its consent record was edited: run `heard verify`".into()),
+                Status::Unknown => {
+                    Some("quote whose consent record was edited: run `heard verify`".into())
+                }
                 Status::Approved if quote.consented_for(self.scope) => None,
                 Status::Approved => Some(format!(
-                    "approved only for {} use",
+                    "quote approved only for {} use",
                     quote.scope.map_or("no", |s| s.as_str())
                 )),
-                Status::Pending => Some("consent not yet given".into()),
-                Status::Declined => Some("consent declined".into()),
-                Status::Withdrawn => Some("consent withdrawn".into()),
-                Status::Expired => Some("consent expired".into()),
+                Status::Pending => Some("quote with consent not yet given".into()),
+                Status::Declined => Some("quote with consent declined".into()),
+                Status::Withdrawn => Some("quote with consent withdrawn".into()),
+                Status::Expired => Some("quote with consent expired".into()),
             };
             if let Some(r) = reason {
                 self.skip(&quote.id, &r);
@@ -239,13 +241,13 @@ impl Drafter<'_> {
             }
             let loc = self.sources.locate(&quote);
             if !self.privacy.flags(&loc.text).is_empty() {
-                self.skip(&quote.id, "names someone or holds personal data");
+                self.skip(&quote.id, "quote naming someone or holding personal data");
                 continue;
             }
             if !loc.state.is_valid() {
                 self.skip(
                     &quote.id,
-                    "quoted words changed in the source: run `heard quotes --anchor drifted`",
+                    "quote whose words changed in the source: run `heard quotes --anchor drifted`",
                 );
                 continue;
             }
@@ -340,6 +342,10 @@ impl Drafter<'_> {
             }
             // Outside the organisation, cite only what a reader outside could see.
             if self.scope > Scope::Internal && hit.sensitivity != "public" {
+                self.skip(
+                    &hit.id,
+                    "passage of a source not marked public (`sensitivity: public` in its front matter lets it be cited outside)",
+                );
                 continue;
             }
             if count_words(&hit.text) < 8
