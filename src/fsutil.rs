@@ -60,10 +60,12 @@ pub fn write_atomic(path: &Path, contents: &[u8]) -> anyhow::Result<()> {
 /// Render a path relative to `base` with `/` separators, for messages and JSON.
 pub fn rel_path(base: &Path, path: &Path) -> String {
     let rel = path.strip_prefix(base).unwrap_or(path);
-    rel.components()
-        .map(|c| c.as_os_str().to_string_lossy())
-        .collect::<Vec<_>>()
-        .join("/")
+    let text = rel.to_string_lossy();
+    if std::path::MAIN_SEPARATOR == '/' {
+        text.trim_start_matches("./").to_string()
+    } else {
+        text.replace(std::path::MAIN_SEPARATOR, "/")
+    }
 }
 
 /// Open (creating it) and exclusively lock `dir/name`, waiting for any other holder. The

@@ -8,6 +8,8 @@
 use std::path::{Path, PathBuf};
 use std::time::UNIX_EPOCH;
 
+use rayon::prelude::*;
+
 use crate::Problem;
 use crate::fsutil::rel_path;
 
@@ -31,14 +33,16 @@ pub struct CorpusFile {
 pub fn walk(root: &Path, corpus: &Path, skip: &[PathBuf]) -> (Vec<CorpusFile>, Vec<Problem>) {
     let mut files = Vec::new();
     let mut problems = Vec::new();
+    let mut found = Vec::new();
+    // No sorting during the walk (it re-parses paths for every comparison); the files are
+    // sorted once at the end, by their relative path.
     let walker = walkdir::WalkDir::new(corpus)
         .follow_links(true)
-        .sort_by_file_name()
         .into_iter()
         .filter_entry(|e| {
-            e.depth() == 0
-                || (!e.file_name().to_string_lossy().starts_with('.')
-                    && !skip.iter().any(|s| s == e.path()))
+            let hidden = e.file_name().as_encoded_bytes().starts_with(b".");
+            let skipped = e.file_type().is_dir() && skip.iter().any(|s| s == e.path());
+            e.depth() == 0 || !(hidden || skipped)
         });
     for entry in walker {
         let entry = match entry {
@@ -67,34 +71,40 @@ pub fn walk(root: &Path, corpus: &Path, skip: &[PathBuf]) -> (Vec<CorpusFile>, V
             }
         };
         let path = entry.path();
-        if !entry.file_type().is_file() || path.extension().is_none_or(|x| x != "md") {
-            continue;
+        if entry.file_type().is_file() && path.extension().is_some_and(|x| x == "md") {
+            found.push(entry.into_path());
         }
-        let meta = match entry.metadata() {
-            Ok(m) => m,
-            Err(e) => {
-                problems.push(Problem::file(
-                    rel_path(root, path),
-                    format!("cannot be read: {e}"),
-                ));
-                continue;
-            }
-        };
-        let mtime_ns = meta
-            .modified()
-            .ok()
-            .and_then(|t| t.duration_since(UNIX_EPOCH).ok())
-            .map_or(0, |d| d.as_nanos());
-        let under = rel_path(corpus, path);
-        let id_default = under.strip_suffix(".md").unwrap_or(&under).to_string();
-        files.push(CorpusFile {
-            abs: path.to_path_buf(),
-            rel: rel_path(root, path),
-            id_default,
-            size: meta.len(),
-            mtime_ns,
-        });
     }
+    // Stat the files in parallel: on a large library this is most of a refresh.
+    let stats: Vec<Result<CorpusFile, Problem>> = found
+        .par_iter()
+        .map(|path| {
+            let meta = std::fs::metadata(path)
+                .map_err(|e| Problem::file(rel_path(root, path), format!("cannot be read: {e}")))?;
+            let mtime_ns = meta
+                .modified()
+                .ok()
+                .and_then(|t| t.duration_since(UNIX_EPOCH).ok())
+                .map_or(0, |d| d.as_nanos());
+            let under = rel_path(corpus, path);
+            let id_default = under.strip_suffix(".md").unwrap_or(&under).to_string();
+            Ok(CorpusFile {
+                abs: path.clone(),
+                rel: rel_path(root, path),
+                id_default,
+                size: meta.len(),
+                mtime_ns,
+            })
+        })
+        .collect();
+    for s in stats {
+        match s {
+            Ok(f) => files.push(f),
+            Err(p) => problems.push(p),
+        }
+    }
+    files.sort_unstable_by(|a, b| a.rel.cmp(&b.rel));
+    problems.sort_by(|a, b| a.path.cmp(&b.path));
     if !corpus.exists() {
         problems.push(Problem::file(
             rel_path(root, corpus),

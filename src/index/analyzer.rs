@@ -117,6 +117,17 @@ const DOUBLE_L: &[&str] = &[
     "enrol", "pencil", "shovel",
 ];
 
+/// Every word part the rules below look for, found in one pass: almost no word has any,
+/// and this runs on every word of the library.
+static TRIGGERS: std::sync::LazyLock<aho_corasick::AhoCorasick> = std::sync::LazyLock::new(|| {
+    let parts = INFIXES
+        .iter()
+        .map(|(from, _)| *from)
+        .chain(OUR_STEMS.iter().copied())
+        .chain(DOUBLE_L.iter().copied());
+    aho_corasick::AhoCorasick::new(parts).expect("spelling patterns")
+});
+
 /// One spelling for words that British and American English spell differently.
 pub fn normalise_spelling(word: &str) -> Cow<'_, str> {
     if word.len() < 4 || !word.is_ascii() {
@@ -126,25 +137,9 @@ pub fn normalise_spelling(word: &str) -> Cow<'_, str> {
         return Cow::Owned((*to).to_string());
     }
     let mut w = Cow::Borrowed(word);
-    for (from, to) in INFIXES {
-        if w.contains(from) {
-            w = Cow::Owned(w.replace(from, to));
-        }
-    }
-    for stem in OUR_STEMS {
-        if let Some(i) = w.find(stem) {
-            let mut s = w.into_owned();
-            s.replace_range(i + stem.len() - 2..i + stem.len() - 1, "");
-            w = Cow::Owned(s);
-            break;
-        }
-    }
-    for stem in DOUBLE_L {
-        for suffix in ["led", "ling", "ler", "lers", "lor", "lors", "lous", "lery"] {
-            if w.len() == stem.len() + suffix.len() && w.starts_with(stem) && w.ends_with(suffix) {
-                let s = format!("{stem}{}", &suffix[1..]);
-                return Cow::Owned(s);
-            }
+    if TRIGGERS.is_match(word) {
+        if let Some(changed) = normalise_parts(word) {
+            w = Cow::Owned(changed);
         }
     }
     // -ise/-isation and -yse: merging the two classes is harmless, as both sides of every
@@ -185,6 +180,34 @@ pub fn normalise_spelling(word: &str) -> Cow<'_, str> {
         }
     }
     w
+}
+
+/// The rules for word parts (medical ae/oe, -our, doubled l, -isation…); `None` when the
+/// word has none of them. Only called for words that contain one of [`TRIGGERS`].
+fn normalise_parts(word: &str) -> Option<String> {
+    let mut w = word.to_string();
+    let mut changed = false;
+    for (from, to) in INFIXES {
+        if w.contains(from) {
+            w = w.replace(from, to);
+            changed = true;
+        }
+    }
+    for stem in OUR_STEMS {
+        if let Some(i) = w.find(stem) {
+            w.replace_range(i + stem.len() - 2..i + stem.len() - 1, "");
+            changed = true;
+            break;
+        }
+    }
+    for stem in DOUBLE_L {
+        for suffix in ["led", "ling", "ler", "lers", "lor", "lors", "lous", "lery"] {
+            if w.len() == stem.len() + suffix.len() && w.starts_with(stem) && w.ends_with(suffix) {
+                return Some(format!("{stem}{}", &suffix[1..]));
+            }
+        }
+    }
+    changed.then_some(w)
 }
 
 /// A token filter applying [`normalise_spelling`].

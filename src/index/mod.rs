@@ -673,10 +673,10 @@ fn refresh(
     let ledger_path = crate::ledger::path(lib);
     let ledger_bytes = std::fs::read(&ledger_path).unwrap_or_default();
     let ledger_hash = blake3::hash(&ledger_bytes).to_hex().to_string();
-    if rebuilt
+    let quotes_stale = rebuilt
         || manifest.ledger != ledger_hash
-        || report.added + report.changed + report.removed > 0
-    {
+        || report.added + report.changed + report.removed > 0;
+    if quotes_stale {
         let wr = writer(&mut w, index)?;
         wr.delete_term(Term::from_field_text(fields.doc_type, "quote"));
         let book = QuoteBook::fold(crate::ledger::parse(&ledger_bytes, &lib.rel(&ledger_path)));
@@ -700,8 +700,12 @@ fn refresh(
         w.wait_merging_threads()
             .context("failed to finish merging the index")?;
     }
-    let json = serde_json::to_vec(&manifest).context("failed to encode the index manifest")?;
-    crate::fsutil::write_atomic(&manifest_path(lib), &json)?;
+    // Nothing looked at again and nothing re-indexed: the manifest on disk is still true,
+    // and rewriting it is much of the cost of a search on a large library.
+    if quotes_stale || !candidates.is_empty() || !removed.is_empty() {
+        let json = serde_json::to_vec(&manifest).context("failed to encode the index manifest")?;
+        crate::fsutil::write_atomic(&manifest_path(lib), &json)?;
+    }
     report.unchanged += files.len() - candidates.len();
     report.sources = manifest.files.values().filter(|e| e.indexed).count();
     report.problems = manifest
