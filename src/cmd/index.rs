@@ -9,7 +9,8 @@ use crate::cli::IndexArgs;
 
 /// Run `heard index`.
 pub fn run(args: IndexArgs, lib: &Library) -> anyhow::Result<ExitCode> {
-    let (_, report) = super::open_index(lib)?;
+    // `heard index` always looks at every file, whatever the `refresh` setting.
+    let (_, report) = crate::index::LibraryIndex::refresh_everything(lib, &super::Bar::new())?;
     if args.json {
         let mut out = std::io::stdout().lock();
         serde_json::to_writer_pretty(&mut out, &report)?;

@@ -67,10 +67,10 @@ pub fn is_broken_pipe(err: &anyhow::Error) -> bool {
 }
 
 /// A progress bar on stderr when it is a terminal; nothing otherwise.
-struct Bar(ProgressBar);
+pub(crate) struct Bar(ProgressBar);
 
 impl Bar {
-    fn new() -> Bar {
+    pub(crate) fn new() -> Bar {
         let bar = ProgressBar::with_draw_target(Some(0), ProgressDrawTarget::stderr());
         if !std::io::stderr().is_terminal() {
             bar.set_draw_target(ProgressDrawTarget::hidden());

@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 
 pub use frontmatter::{FrontMatter, tag_slug};
 pub use markdown::{id_slug, markdown_options, plain_text};
-pub use walk::{CorpusFile, walk};
+pub use walk::{CorpusFile, Known, Walk, walk};
 
 use crate::Problem;
 

@@ -5,6 +5,7 @@
 //! (`.git`, `.obsidian`, `.heard`) are skipped, and so is the responses folder when the
 //! corpus is the whole library.
 
+use std::collections::{BTreeMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::time::UNIX_EPOCH;
 
@@ -28,16 +29,47 @@ pub struct CorpusFile {
     pub mtime_ns: u128,
 }
 
-/// List the Markdown files under `corpus`, sorted by path, with a problem for every entry
-/// that could not be walked. `root` is the library root; `skip` are folders not to enter.
-pub fn walk(root: &Path, corpus: &Path, skip: &[PathBuf]) -> (Vec<CorpusFile>, Vec<Problem>) {
-    let mut files = Vec::new();
-    let mut problems = Vec::new();
-    let mut found = Vec::new();
+/// What an earlier walk saw, so that a quick walk can trust the files of folders whose
+/// modification time has not changed (adding, removing or renaming a file changes it;
+/// rewriting a file in place does not).
+pub struct Known<'a> {
+    /// Folder (relative to the library root) → modification time in nanoseconds.
+    pub dirs: &'a BTreeMap<String, u64>,
+    /// A file's size and modification time when it was last seen.
+    pub file: &'a (dyn Fn(&str) -> Option<(u64, u64)> + Sync),
+}
+
+/// What a walk found.
+#[derive(Debug, Default)]
+pub struct Walk {
+    /// The Markdown files, sorted by path.
+    pub files: Vec<CorpusFile>,
+    /// A problem for every entry that could not be walked.
+    pub problems: Vec<Problem>,
+    /// Every folder walked, with its modification time in nanoseconds.
+    pub dirs: BTreeMap<String, u64>,
+    /// Files whose metadata was taken from the earlier walk, not read again.
+    pub trusted: usize,
+}
+
+fn mtime_ns(meta: &std::fs::Metadata) -> u128 {
+    meta.modified()
+        .ok()
+        .and_then(|t| t.duration_since(UNIX_EPOCH).ok())
+        .map_or(0, |d| d.as_nanos())
+}
+
+/// List the Markdown files under `corpus`. `root` is the library root; `skip` are folders
+/// not to enter. With `quick`, files in folders that have not changed since the earlier walk
+/// are not stat-ed (see [`Known`]); a symbolic link anywhere makes it a full walk.
+pub fn walk(root: &Path, corpus: &Path, skip: &[PathBuf], quick: Option<&Known>) -> Walk {
+    let mut out = Walk::default();
+    let mut found: Vec<(PathBuf, Option<(u64, u64)>)> = Vec::new();
+    let mut unchanged: HashSet<PathBuf> = HashSet::new();
     // No sorting during the walk (it re-parses paths for every comparison); the files are
     // sorted once at the end, by their relative path.
     let walker = walkdir::WalkDir::new(corpus)
-        .follow_links(true)
+        .follow_links(quick.is_none())
         .into_iter()
         .filter_entry(|e| {
             let hidden = e.file_name().as_encoded_bytes().starts_with(b".");
@@ -66,50 +98,74 @@ pub fn walk(root: &Path, corpus: &Path, skip: &[PathBuf]) -> (Vec<CorpusFile>, V
                 } else {
                     format!("cannot be read: {e}")
                 };
-                problems.push(Problem::file(path, message));
+                out.problems.push(Problem::file(path, message));
                 continue;
             }
         };
+        if quick.is_some() && entry.path_is_symlink() {
+            // Links can point anywhere, so their folders' times say nothing: walk it all.
+            return walk(root, corpus, skip, None);
+        }
         let path = entry.path();
+        if entry.file_type().is_dir() {
+            if let Ok(meta) = entry.metadata() {
+                let rel = rel_path(root, path);
+                let t = mtime_ns(&meta) as u64;
+                if quick.is_some_and(|k| k.dirs.get(&rel) == Some(&t)) {
+                    unchanged.insert(path.to_path_buf());
+                }
+                out.dirs.insert(rel, t);
+            }
+            continue;
+        }
         if entry.file_type().is_file() && path.extension().is_some_and(|x| x == "md") {
-            found.push(entry.into_path());
+            let trusted = match (quick, path.parent()) {
+                (Some(k), Some(parent)) if unchanged.contains(parent) => {
+                    (k.file)(&rel_path(root, path))
+                }
+                _ => None,
+            };
+            found.push((entry.into_path(), trusted));
         }
     }
     // Stat the files in parallel: on a large library this is most of a refresh.
     let stats: Vec<Result<CorpusFile, Problem>> = found
         .par_iter()
-        .map(|path| {
-            let meta = std::fs::metadata(path)
-                .map_err(|e| Problem::file(rel_path(root, path), format!("cannot be read: {e}")))?;
-            let mtime_ns = meta
-                .modified()
-                .ok()
-                .and_then(|t| t.duration_since(UNIX_EPOCH).ok())
-                .map_or(0, |d| d.as_nanos());
+        .map(|(path, trusted)| {
+            let rel = rel_path(root, path);
+            let (size, mtime) = match trusted {
+                Some((size, mtime)) => (*size, *mtime as u128),
+                None => {
+                    let meta = std::fs::metadata(path)
+                        .map_err(|e| Problem::file(&rel, format!("cannot be read: {e}")))?;
+                    (meta.len(), mtime_ns(&meta))
+                }
+            };
             let under = rel_path(corpus, path);
             let id_default = under.strip_suffix(".md").unwrap_or(&under).to_string();
             Ok(CorpusFile {
                 abs: path.clone(),
-                rel: rel_path(root, path),
+                rel,
                 id_default,
-                size: meta.len(),
-                mtime_ns,
+                size,
+                mtime_ns: mtime,
             })
         })
         .collect();
+    out.trusted = found.iter().filter(|f| f.1.is_some()).count();
     for s in stats {
         match s {
-            Ok(f) => files.push(f),
-            Err(p) => problems.push(p),
+            Ok(f) => out.files.push(f),
+            Err(p) => out.problems.push(p),
         }
     }
-    files.sort_unstable_by(|a, b| a.rel.cmp(&b.rel));
-    problems.sort_by(|a, b| a.path.cmp(&b.path));
+    out.files.sort_unstable_by(|a, b| a.rel.cmp(&b.rel));
+    out.problems.sort_by(|a, b| a.path.cmp(&b.path));
     if !corpus.exists() {
-        problems.push(Problem::file(
+        out.problems.push(Problem::file(
             rel_path(root, corpus),
             "the corpus folder does not exist; create it (or run `heard init`) and put Markdown sources in it",
         ));
     }
-    (files, problems)
+    out
 }

@@ -298,6 +298,9 @@ struct Manifest {
     /// Quotes by anchor state, as last indexed.
     #[serde(default)]
     anchors: BTreeMap<String, usize>,
+    /// Folders of the corpus and their modification times, for quick refreshes.
+    #[serde(default)]
+    dirs: BTreeMap<String, u64>,
     files: BTreeMap<String, Entry>,
 }
 
@@ -396,6 +399,24 @@ impl LibraryIndex {
         lib: &Library,
         progress: &dyn Progress,
     ) -> anyhow::Result<(LibraryIndex, RefreshReport)> {
+        let quick = lib.config.refresh == crate::library::Refresh::Folders;
+        LibraryIndex::refresh_with(lib, progress, quick)
+    }
+
+    /// Like [`LibraryIndex::refresh_and_open`], but look at every file whatever the
+    /// library's `refresh` setting (what `heard index` does).
+    pub fn refresh_everything(
+        lib: &Library,
+        progress: &dyn Progress,
+    ) -> anyhow::Result<(LibraryIndex, RefreshReport)> {
+        LibraryIndex::refresh_with(lib, progress, false)
+    }
+
+    fn refresh_with(
+        lib: &Library,
+        progress: &dyn Progress,
+        quick: bool,
+    ) -> anyhow::Result<(LibraryIndex, RefreshReport)> {
         let _lock = lock(lib)?;
         let taxonomy_text = std::fs::read(crate::taxonomy::path(lib)).unwrap_or_default();
         let taxonomy_hash = blake3::hash(&taxonomy_text).to_hex().to_string();
@@ -404,6 +425,18 @@ impl LibraryIndex {
             Ok(t) => (t, None),
             Err(e) => (Taxonomy::default(), Some(e)),
         };
+        if quick {
+            if let Some((index, fields, report)) = open_if_unchanged(lib, &taxonomy_hash) {
+                return Ok((
+                    LibraryIndex {
+                        index,
+                        fields,
+                        taxonomy,
+                    },
+                    report,
+                ));
+            }
+        }
         let (index, fields, mut manifest, rebuilt) = open_or_create(lib, &taxonomy_hash)?;
         let mut report = refresh(
             lib,
@@ -411,7 +444,7 @@ impl LibraryIndex {
             &fields,
             &mut manifest,
             &taxonomy,
-            rebuilt,
+            (rebuilt, quick),
             progress,
         )?;
         if let Some(e) = taxonomy_problem {
@@ -421,6 +454,7 @@ impl LibraryIndex {
             ));
         }
         report.rebuilt = rebuilt;
+        Snapshot::record(lib, &taxonomy_hash, &manifest, &report);
         Ok((
             LibraryIndex {
                 index,
@@ -440,6 +474,93 @@ impl LibraryIndex {
     pub fn tantivy(&self) -> &Index {
         &self.index
     }
+}
+
+/// What the last refresh saw, in a few lines: the folders' times, the ledger's size and
+/// time, and the outcome. A quick refresh (`refresh = "folders"`) that finds all of them
+/// unchanged opens the index without reading the manifest or walking a single file.
+#[derive(Debug, Default, PartialEq, Serialize, Deserialize)]
+struct Snapshot {
+    format: u32,
+    taxonomy: String,
+    ledger: (u64, u64),
+    dirs: BTreeMap<String, u64>,
+    sources: usize,
+    problems: Vec<Problem>,
+    quotes: BTreeMap<String, usize>,
+}
+
+fn snapshot_path(lib: &Library) -> PathBuf {
+    lib.state_dir().join("snapshot.json")
+}
+
+/// Size and modification time (ns) of a file or folder; zeros when it is missing.
+fn stamp(path: &std::path::Path) -> (u64, u64) {
+    std::fs::metadata(path).map_or((0, 0), |m| (m.len(), stamp_of(&m)))
+}
+
+impl Snapshot {
+    fn record(lib: &Library, taxonomy_hash: &str, manifest: &Manifest, report: &RefreshReport) {
+        let snap = Snapshot {
+            format: FORMAT,
+            taxonomy: taxonomy_hash.to_string(),
+            ledger: stamp(&crate::ledger::path(lib)),
+            dirs: manifest.dirs.clone(),
+            sources: report.sources,
+            problems: report.problems.clone(),
+            quotes: report.quotes.clone(),
+        };
+        let old: Option<Snapshot> = std::fs::read(snapshot_path(lib))
+            .ok()
+            .and_then(|b| serde_json::from_slice(&b).ok());
+        if old.as_ref() != Some(&snap) {
+            if let Ok(json) = serde_json::to_vec(&snap) {
+                // Only an optimisation: without it the next refresh does the full work.
+                let _ = crate::fsutil::write_atomic(&snapshot_path(lib), &json);
+            }
+        }
+    }
+}
+
+/// Open the index as it is when nothing changed since the last refresh: every folder and the
+/// ledger have the times recorded in the snapshot.
+fn open_if_unchanged(lib: &Library, taxonomy_hash: &str) -> Option<(Index, Fields, RefreshReport)> {
+    let started = Instant::now();
+    let snap: Snapshot = serde_json::from_slice(&std::fs::read(snapshot_path(lib)).ok()?).ok()?;
+    if snap.format != FORMAT || snap.taxonomy != taxonomy_hash || snap.dirs.is_empty() {
+        return None;
+    }
+    if stamp(&crate::ledger::path(lib)) != snap.ledger {
+        return None;
+    }
+    let unchanged = snap
+        .dirs
+        .iter()
+        .all(|(rel, t)| std::fs::metadata(lib.root().join(rel)).is_ok_and(|m| stamp_of(&m) == *t));
+    if !unchanged {
+        return None;
+    }
+    let (schema, fields) = Fields::schema();
+    let index = Index::open_in_dir(index_dir(lib))
+        .ok()
+        .filter(|i| i.schema() == schema)?;
+    analyzer::register(&index);
+    let report = RefreshReport {
+        unchanged: snap.sources,
+        sources: snap.sources,
+        problems: snap.problems,
+        quotes: snap.quotes,
+        elapsed: started.elapsed(),
+        ..RefreshReport::default()
+    };
+    Some((index, fields, report))
+}
+
+fn stamp_of(m: &std::fs::Metadata) -> u64 {
+    m.modified()
+        .ok()
+        .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+        .map_or(0, |d| d.as_nanos() as u64)
 }
 
 fn open_or_create(
@@ -541,13 +662,27 @@ fn refresh(
     fields: &Fields,
     manifest: &mut Manifest,
     taxonomy: &Taxonomy,
-    rebuilt: bool,
+    (rebuilt, quick): (bool, bool),
     progress: &dyn Progress,
 ) -> anyhow::Result<RefreshReport> {
     let started = Instant::now();
     let corpus_dir = lib.corpus_dir();
     let skip = vec![lib.responses_dir(), lib.state_dir()];
-    let (files, mut walk_problems) = corpus::walk(lib.root(), &corpus_dir, &skip);
+    let known_file = |rel: &str| {
+        manifest
+            .files
+            .get(rel)
+            .filter(|e| e.indexed && e.problems.is_empty())
+            .map(|e| (e.size, e.mtime_ns))
+    };
+    let known = corpus::Known {
+        dirs: &manifest.dirs,
+        file: &known_file,
+    };
+    let walked = corpus::walk(lib.root(), &corpus_dir, &skip, quick.then_some(&known));
+    let (files, mut walk_problems) = (walked.files, walked.problems);
+    let dirs_changed = manifest.dirs != walked.dirs;
+    manifest.dirs = walked.dirs;
     let opts = LoadOptions {
         default_sensitivity: lib.config.default_sensitivity,
         max_bytes: lib.config.max_source_bytes,
@@ -702,7 +837,7 @@ fn refresh(
     }
     // Nothing looked at again and nothing re-indexed: the manifest on disk is still true,
     // and rewriting it is much of the cost of a search on a large library.
-    if quotes_stale || !candidates.is_empty() || !removed.is_empty() {
+    if quotes_stale || dirs_changed || !candidates.is_empty() || !removed.is_empty() {
         let json = serde_json::to_vec(&manifest).context("failed to encode the index manifest")?;
         crate::fsutil::write_atomic(&manifest_path(lib), &json)?;
     }

@@ -227,3 +227,68 @@ fn search_finds_the_library_from_a_subfolder_without_dash_c() {
     let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(paths(&doc), set(&[PANEL]));
 }
+
+/// `refresh = "folders"`: searches notice files added, removed or replaced (their folder
+/// changes), but a file rewritten in place waits for `heard index`, which looks at every
+/// file whatever the setting.
+#[test]
+fn folder_refresh_notices_new_and_removed_files_and_index_catches_in_place_edits() {
+    let lib = TestLibrary::new();
+    let settings = lib.read("heard.toml");
+    lib.write("heard.toml", &format!("{settings}refresh = \"folders\"\n"));
+    lib.write(
+        "corpus/notes/a.md",
+        "# A\n\nThe allotment group met on Tuesday.\n",
+    );
+    lib.write(
+        "corpus/notes/b.md",
+        "# B\n\nThe choir practised in the library.\n",
+    );
+    lib.index_ok();
+    let found = |q: &str| hits(&lib.search(&[q])).len();
+    assert_eq!(found("allotment"), 1);
+
+    // A new file changes its folder: found without `heard index`.
+    lib.write(
+        "corpus/notes/c.md",
+        "# C\n\nThe pottery class moved to Thursdays.\n",
+    );
+    assert_eq!(found("pottery"), 1);
+    // A removed file too.
+    lib.remove("corpus/notes/b.md");
+    assert_eq!(found("choir"), 0);
+
+    // Rewritten in place (same folder entries): not seen by a quick refresh...
+    std::fs::write(
+        lib.path("corpus/notes/a.md"),
+        "# A\n\nThe beekeeping group met on Tuesday.\n",
+    )
+    .unwrap();
+    assert_eq!(
+        found("beekeeping"),
+        0,
+        "a quick refresh trusts unchanged folders"
+    );
+    // ...until `heard index`, which always looks at every file.
+    let run = lib.index_ok();
+    assert_eq!(run.summary().changed, 1);
+    assert_eq!(found("beekeeping"), 1);
+    assert_eq!(found("allotment"), 0);
+}
+
+/// The default, `refresh = "files"`, sees even an in-place rewrite at the next search.
+#[test]
+fn file_refresh_sees_an_in_place_rewrite_at_the_next_search() {
+    let lib = TestLibrary::new();
+    lib.write(
+        "corpus/notes/a.md",
+        "# A\n\nThe allotment group met on Tuesday.\n",
+    );
+    lib.index_ok();
+    std::fs::write(
+        lib.path("corpus/notes/a.md"),
+        "# A\n\nThe beekeeping group met on Tuesday!\n",
+    )
+    .unwrap();
+    assert_eq!(hits(&lib.search(&["beekeeping"])).len(), 1);
+}
