@@ -206,7 +206,10 @@ pub fn init(dir: &Path) -> anyhow::Result<InitReport> {
              corpus = {corpus:?}\n\
              responses = \"responses\"\n\
              # Sensitivity of sources whose front matter does not say: public, internal or restricted.\n\
-             default_sensitivity = \"internal\"\n"
+             default_sensitivity = \"internal\"\n\
+             # How searches notice edited files: \"files\" (every file, always fresh) or \"folders\"\n\
+             # (much faster on very large libraries; files rewritten in place wait for `heard index`).\n\
+             refresh = \"files\"\n"
         );
         write_new(&config_path, text.as_bytes())?;
         report.created.push(CONFIG_FILE.into());
