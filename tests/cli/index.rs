@@ -235,7 +235,14 @@ fn search_finds_the_library_from_a_subfolder_without_dash_c() {
 fn folder_refresh_notices_new_and_removed_files_and_index_catches_in_place_edits() {
     let lib = TestLibrary::new();
     let settings = lib.read("heard.toml");
-    lib.write("heard.toml", &format!("{settings}refresh = \"folders\"\n"));
+    assert!(
+        settings.contains("refresh = \"files\""),
+        "init writes the default: {settings}"
+    );
+    lib.write(
+        "heard.toml",
+        &settings.replace("refresh = \"files\"", "refresh = \"folders\""),
+    );
     lib.write(
         "corpus/notes/a.md",
         "# A\n\nThe allotment group met on Tuesday.\n",
