@@ -142,6 +142,8 @@ impl Fields {
     /// The tantivy documents for one source: the source, its passages and recommendations.
     fn documents(&self, s: &Source, taxonomy: &Taxonomy) -> Vec<TantivyDocument> {
         let date = s.parsed_date();
+        // Once per source, not once per passage: matching tags to themes is not free.
+        let tags = tags_with_themes(&s.meta.tags, taxonomy);
         let base = |doc_type: &str, id: &str| {
             let mut d = TantivyDocument::default();
             d.add_text(self.id, id);
@@ -151,7 +153,7 @@ impl Fields {
             d.add_text(self.title, &s.title);
             d.add_text(self.kind, s.kind.as_str());
             d.add_text(self.sensitivity, s.sensitivity.as_str());
-            for t in tags_with_themes(&s.meta.tags, taxonomy) {
+            for t in &tags {
                 d.add_text(self.tag, t);
             }
             if let Some(date) = date {
@@ -418,13 +420,16 @@ impl LibraryIndex {
         quick: bool,
     ) -> anyhow::Result<(LibraryIndex, RefreshReport)> {
         let _lock = lock(lib)?;
-        let taxonomy_text = std::fs::read(crate::taxonomy::path(lib)).unwrap_or_default();
-        let taxonomy_hash = blake3::hash(&taxonomy_text).to_hex().to_string();
         // A broken taxonomy must not stop search: it is reported, and tags work without it.
         let (taxonomy, taxonomy_problem) = match crate::taxonomy::load(lib) {
             Ok(t) => (t, None),
             Err(e) => (Taxonomy::default(), Some(e)),
         };
+        // Tags are indexed with their themes, so a change of themes rebuilds the index; hash
+        // what was read, not the file, so that a comment or a blank line changes nothing.
+        let taxonomy_hash = blake3::hash(&serde_json::to_vec(&taxonomy).unwrap_or_default())
+            .to_hex()
+            .to_string();
         if quick {
             if let Some((index, fields, report)) = open_if_unchanged(lib, &taxonomy_hash) {
                 return Ok((

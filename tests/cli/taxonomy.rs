@@ -214,3 +214,38 @@ fn tags_does_not_flag_a_synonym_used_as_a_source_tag() {
     assert!(!run.stdout.contains("NOT IN TAXONOMY"), "{}", run.stdout);
     assert!(hits(&lib.search(&["--tag", "housing", "--type", "source"])).len() >= 5);
 }
+
+/// A comment in taxonomy.toml changes no theme, so it does not rebuild the index; a new
+/// synonym does (tags are indexed with their themes).
+#[test]
+fn only_a_change_of_themes_rebuilds_the_index() {
+    let lib = TestLibrary::new();
+    lib.write(
+        "corpus/taxonomy.toml",
+        "[[tag]]\nid = \"housing\"\nsynonyms = [\"homelessness\"]\n",
+    );
+    lib.write(
+        "corpus/notes/a.md",
+        "---\ntags: [sofa-surfing]\n---\n\nWe met at the hub.\n",
+    );
+    lib.index_ok();
+    let old = lib.read("corpus/taxonomy.toml");
+    lib.write(
+        "corpus/taxonomy.toml",
+        &format!("# Themes, reviewed in March\n{old}\n"),
+    );
+    let run = lib.index_ok();
+    assert!(!run.stderr.contains("Built a new index"), "{}", run.stderr);
+    assert_eq!(hits(&lib.search(&["--tag", "housing"])).len(), 0);
+    lib.write(
+        "corpus/taxonomy.toml",
+        &old.replace("\"homelessness\"", "\"homelessness\", \"sofa-surfing\""),
+    );
+    let run = lib.index_ok();
+    assert!(run.stderr.contains("Built a new index"), "{}", run.stderr);
+    assert_eq!(
+        hits(&lib.search(&["--tag", "housing"])).len(),
+        1,
+        "the synonym tag now finds its theme"
+    );
+}

@@ -44,7 +44,11 @@ struct Browser {
     base: String,
     session: String,
     _driver: Killed,
+    /// One browser at a time: two Chromiums starting at once on two cores time out.
+    _turn: std::sync::MutexGuard<'static, ()>,
 }
+
+static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
 impl Browser {
     fn start() -> Option<Browser> {
@@ -57,6 +61,7 @@ impl Browser {
             eprintln!("skipping browser test: install chromium and chromium-driver to run it");
             return None;
         }
+        let turn = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
         let port = free_port();
         let driver = Killed(
             Command::new("/usr/bin/chromedriver")
@@ -75,12 +80,19 @@ impl Browser {
                      "--disable-background-networking", "--disable-component-update", "--disable-sync",
                      "--window-size=412,900", format!("--user-data-dir={}", profile.display())]
         }}}});
-        let v: Value = ureq::post(&format!("{base}/session"))
-            .send_json(&caps)
-            .expect("new session")
-            .body_mut()
-            .read_json()
-            .expect("json");
+        // Chromium can be slow to start on a busy machine: try a few times.
+        let mut attempt = 0;
+        let v: Value = loop {
+            attempt += 1;
+            match ureq::post(&format!("{base}/session")).send_json(&caps) {
+                Ok(mut r) => break r.body_mut().read_json().expect("json"),
+                Err(e) if attempt < 4 => {
+                    eprintln!("new browser session failed ({e}); retrying");
+                    std::thread::sleep(Duration::from_secs(1));
+                }
+                Err(e) => panic!("new browser session: {e}"),
+            }
+        };
         let session = v["value"]["sessionId"]
             .as_str()
             .expect("session id")
@@ -89,6 +101,7 @@ impl Browser {
             base,
             session,
             _driver: driver,
+            _turn: turn,
         })
     }
 
