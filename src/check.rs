@@ -151,9 +151,6 @@ pub fn misquoted(quoted: &str, source: &str) -> Option<String> {
     None
 }
 
-static FOOTNOTE_REF: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"\[\^([^\]\s]+)\]").expect("footnote regex"));
-
 static EMAIL: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}").expect("email")
 });
@@ -321,7 +318,7 @@ pub fn check(lib: &Library, target: &Path) -> anyhow::Result<Vec<Problem>> {
     // in the text itself: it is a claim with no source, or a quote whose credit was lost.
     let prose_for_refs = without_comments(&text);
     for (i, line) in prose_for_refs.lines().enumerate() {
-        for m in FOOTNOTE_REF.captures_iter(line) {
+        for m in draft::FOOTNOTE_REF.captures_iter(line) {
             let whole = m.get(0).expect("match");
             let is_definition =
                 line[..whole.start()].trim().is_empty() && line[whole.end()..].starts_with(':');

@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 
 pub use frontmatter::{FrontMatter, tag_slug};
 pub use markdown::{id_slug, markdown_options, plain_text};
-pub use walk::{CorpusFile, Known, Walk, walk};
+pub use walk::{CorpusFile, Known, Walk, mtime_ns, walk};
 
 use crate::Problem;
 

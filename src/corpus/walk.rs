@@ -52,7 +52,8 @@ pub struct Walk {
     pub trusted: usize,
 }
 
-fn mtime_ns(meta: &std::fs::Metadata) -> u128 {
+/// A file's modification time in nanoseconds since the Unix epoch (0 when unknown).
+pub fn mtime_ns(meta: &std::fs::Metadata) -> u128 {
     meta.modified()
         .ok()
         .and_then(|t| t.duration_since(UNIX_EPOCH).ok())

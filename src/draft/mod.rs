@@ -743,6 +743,14 @@ pub fn draft(lib: &Library, index: &LibraryIndex, dir: &Path) -> anyhow::Result<
     })
 }
 
+/// A footnote reference `[^label]` (a label has no spaces); group 1 is the label.
+pub static FOOTNOTE_REF: std::sync::LazyLock<regex::Regex> =
+    std::sync::LazyLock::new(|| regex::Regex::new(r"\[\^([^\]\s]+)\]").expect("footnote regex"));
+
+/// Any footnote-like marker, removed before counting words.
+static FOOTNOTE_MARKER: std::sync::LazyLock<regex::Regex> =
+    std::sync::LazyLock::new(|| regex::Regex::new(r"\[\^[^\]]+\]").expect("footnote regex"));
+
 /// Markdown prose without HTML comments and footnote markers, for counting words.
 pub fn strip_for_count(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
@@ -762,8 +770,7 @@ pub fn strip_for_count(text: &str) -> String {
         })
         .collect::<Vec<_>>()
         .join("\n");
-    let re = regex::Regex::new(r"\[\^[^\]]+\]").expect("footnote regex");
-    re.replace_all(&prose, "").into_owned()
+    FOOTNOTE_MARKER.replace_all(&prose, "").into_owned()
 }
 
 /// Questions as they appear in a response file: id → word limit.

@@ -126,9 +126,6 @@ pub fn prepare(markdown: &str, provenance: Option<&Provenance>, internal: bool) 
     }
 }
 
-static FOOTNOTE: std::sync::LazyLock<regex::Regex> =
-    std::sync::LazyLock::new(|| regex::Regex::new(r"\[\^([^\]\s]+)\]").expect("footnote regex"));
-
 /// Number footnotes 1, 2, 3… in order of first reference, so that no internal label (a
 /// quote id, a file and line) reaches the reader; a reference with no definition is dropped.
 fn renumber_footnotes(text: &str) -> String {
@@ -142,7 +139,7 @@ fn renumber_footnotes(text: &str) -> String {
         .collect();
     let mut numbers: HashMap<String, usize> = HashMap::new();
     for line in text.lines().filter(|l| !l.starts_with("[^")) {
-        for m in FOOTNOTE.captures_iter(line) {
+        for m in crate::draft::FOOTNOTE_REF.captures_iter(line) {
             if defined.contains(&m[1]) {
                 let n = numbers.len() + 1;
                 numbers.entry(m[1].to_string()).or_insert(n);
@@ -151,10 +148,12 @@ fn renumber_footnotes(text: &str) -> String {
     }
     let mut out = String::with_capacity(text.len());
     for line in text.lines() {
-        let renamed = FOOTNOTE.replace_all(line, |m: &regex::Captures| match numbers.get(&m[1]) {
-            Some(n) => format!("[^{n}]"),
-            None if defined.contains(&m[1]) => m[0].to_string(),
-            None => String::new(),
+        let renamed = crate::draft::FOOTNOTE_REF.replace_all(line, |m: &regex::Captures| {
+            match numbers.get(&m[1]) {
+                Some(n) => format!("[^{n}]"),
+                None if defined.contains(&m[1]) => m[0].to_string(),
+                None => String::new(),
+            }
         });
         out.push_str(&renamed);
         out.push('\n');

@@ -562,10 +562,7 @@ fn open_if_unchanged(lib: &Library, taxonomy_hash: &str) -> Option<(Index, Field
 }
 
 fn stamp_of(m: &std::fs::Metadata) -> u64 {
-    m.modified()
-        .ok()
-        .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
-        .map_or(0, |d| d.as_nanos() as u64)
+    corpus::mtime_ns(m) as u64
 }
 
 fn open_or_create(
