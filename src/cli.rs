@@ -283,6 +283,17 @@ pub struct VerifyArgs {
     /// Rewrite quote files that disagree with the ledger from the ledger.
     #[arg(long)]
     pub repair: bool,
+    /// Record that an officer has checked damage to the ledger that cannot be restored
+    /// from a copy. Drafting works again afterwards, and every approval given before now
+    /// must be asked for again.
+    #[arg(long, requires = "by")]
+    pub acknowledge: bool,
+    /// The officer acknowledging the damage.
+    #[arg(long, value_name = "NAME")]
+    pub by: Option<String>,
+    /// Why, in a few words (kept in the ledger).
+    #[arg(long, value_name = "TEXT", requires = "acknowledge")]
+    pub note: Option<String>,
 }
 
 /// `heard recs outcome`.

@@ -9,9 +9,21 @@
 //! child before its parent). Ids never collide, so a git merge of two appended ledgers is
 //! just the union of their lines (`heard init` sets `merge=union` for the file).
 //!
-//! Appends are serialised by the library's write lock and written as one `write` of a whole
-//! line followed by fsync, so a killed process leaves the event whole or absent. A torn last
-//! line (power loss) is ignored by readers and cut off by the next append.
+//! Appends are serialised by the library's write lock and written as one `write` of whole
+//! lines followed by fsync, so a killed process leaves the event whole or absent. Nothing
+//! is ever skipped silently: a line that is not an event (a torn write, a hand edit) is
+//! damage, reported by `verify`, and while any damage is unacknowledged nobody's consent
+//! can be vouched for ([`Ledger::damage`]). A last line without its newline (an editor or a
+//! merge tool can leave one) is ended before the next append, never glued to it.
+//!
+//! Deleting the newest events leaves a shorter chain that is still consistent, which no
+//! hash chain can show by itself. Two records outside the ledger catch it: the quote files
+//! (committed beside the ledger) name the last event of each quote, and `.heard/` remembers
+//! the heads this machine wrote.
+//!
+//! Damage that cannot be repaired from a copy (version control, a backup) is acknowledged
+//! by an officer with a `ledger.acknowledge` event naming each piece of damage; every
+//! approval recorded before it must then be given again.
 
 use std::collections::{HashMap, HashSet};
 use std::fs::File;
@@ -72,6 +84,11 @@ pub enum Action {
     /// What happened to a recommendation. Details: `outcome`, `note`, `evidence`.
     #[serde(rename = "rec.outcome")]
     RecOutcome,
+    /// An officer checked damage to the ledger that could not be repaired from a copy.
+    /// Details: `damage` (the keys of [`Damage`]), `note`. Every approval recorded before
+    /// it no longer counts.
+    #[serde(rename = "ledger.acknowledge")]
+    LedgerAcknowledge,
 }
 
 impl Action {
@@ -85,6 +102,7 @@ impl Action {
             Action::QuoteWithdraw => "quote.withdraw",
             Action::QuoteExpire => "quote.expire",
             Action::RecOutcome => "rec.outcome",
+            Action::LedgerAcknowledge => "ledger.acknowledge",
         }
     }
 }
@@ -126,10 +144,21 @@ impl Event {
 pub struct Ledger {
     /// Events in file order, with their 1-based line numbers.
     pub events: Vec<(usize, Event)>,
-    /// Lines that are not events (reported by `verify`; ignored otherwise).
-    pub problems: Vec<Problem>,
-    /// Whether the file ends in a torn (half-written) line, which is ignored.
-    pub torn_tail: bool,
+    /// Lines that are not events: `(line, what is wrong, BLAKE3 of the line)`. They are
+    /// damage: nobody's consent is trusted until they are dealt with.
+    pub bad_lines: Vec<(usize, String, String)>,
+    /// Whether the last line lacks its newline (it is ended before the next append).
+    pub unterminated: bool,
+}
+
+/// One piece of damage to the ledger: what `verify` reports, with a key that stays the
+/// same while the damage is there, so that an acknowledgement can name it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Damage {
+    /// Stable name of the damage, e.g. `edited:e-…` or `line:<hash>`.
+    pub key: String,
+    /// Where and what, with the fix.
+    pub problem: Problem,
 }
 
 /// Path of the ledger in a library.
@@ -150,26 +179,41 @@ pub fn read(lib: &Library) -> anyhow::Result<Ledger> {
 
 /// Parse ledger bytes; `rel` names the file in problems.
 pub fn parse(bytes: &[u8], rel: &str) -> Ledger {
+    let _ = rel;
     let mut ledger = Ledger::default();
     let text = String::from_utf8_lossy(bytes);
-    let complete = text.ends_with('\n');
-    let lines: Vec<&str> = text.lines().collect();
-    for (i, line) in lines.iter().enumerate() {
+    ledger.unterminated = !text.is_empty() && !text.ends_with('\n');
+    for (i, line) in text.split('\n').enumerate() {
         let n = i + 1;
+        let line = line.strip_suffix('\r').unwrap_or(line);
         if line.trim().is_empty() {
             continue;
         }
         match serde_json::from_str::<Event>(line) {
             Ok(e) => ledger.events.push((n, e)),
-            Err(_) if i + 1 == lines.len() && !complete => ledger.torn_tail = true,
-            Err(e) => ledger.problems.push(Problem::at(
-                rel,
-                n,
-                format!("not a ledger event ({e}); the ledger must only be changed by heard"),
-            )),
+            Err(err) => match glued(line) {
+                // Events glued by a lost newline are still whole events, each vouched for
+                // by its own hash.
+                Some(events) => ledger.events.extend(events.into_iter().map(|e| (n, e))),
+                None => ledger.bad_lines.push((
+                    n,
+                    err.to_string(),
+                    blake3::hash(line.as_bytes()).to_hex()[..32].to_string(),
+                )),
+            },
         }
     }
     ledger
+}
+
+/// Split a line holding several events written one after another without newlines.
+fn glued(line: &str) -> Option<Vec<Event>> {
+    let mut out = Vec::new();
+    let stream = serde_json::Deserializer::from_str(line).into_iter::<Event>();
+    for e in stream {
+        out.push(e.ok()?);
+    }
+    (out.len() > 1).then_some(out)
 }
 
 impl Ledger {
@@ -180,18 +224,35 @@ impl Ledger {
             .iter()
             .flat_map(|(_, e)| e.parents.iter().map(String::as_str))
             .collect();
-        self.events
+        let mut heads: Vec<String> = self
+            .events
             .iter()
             .map(|(_, e)| e.id.as_str())
             .filter(|id| !named.contains(id))
             .map(String::from)
-            .collect()
+            .collect();
+        heads.sort();
+        heads.dedup();
+        heads
     }
 
-    /// Every sign of tampering: edited, deleted, duplicated or reordered events.
-    pub fn verify(&self, rel: &str) -> Vec<Problem> {
-        let mut problems = self.problems.clone();
-        let mut seen: HashMap<&str, usize> = HashMap::new();
+    /// Every sign of damage: lines that are not events, edited, deleted or reordered
+    /// events, and one id with two contents. The same event twice (as a union merge of
+    /// two clones can leave) is not damage.
+    pub fn damage(&self, rel: &str) -> Vec<Damage> {
+        let mut out = Vec::new();
+        let fix = "restore corpus/ledger.jsonl from version control (`git log -p corpus/ledger.jsonl`) or a backup, or, once an officer has checked it, `heard verify --acknowledge --by NAME`";
+        for (n, err, hash) in &self.bad_lines {
+            out.push(Damage {
+                key: format!("line:{hash}"),
+                problem: Problem::at(
+                    rel,
+                    *n,
+                    format!("not a ledger event ({err}): the ledger must only be changed by heard; until this is dealt with nobody's consent is trusted: {fix}"),
+                ),
+            });
+        }
+        let mut seen: HashMap<&str, (usize, &Event)> = HashMap::new();
         let all: HashMap<&str, usize> = self
             .events
             .iter()
@@ -199,40 +260,71 @@ impl Ledger {
             .collect();
         for (n, e) in &self.events {
             if e.content_id() != e.id {
-                problems.push(Problem::at(
-                    rel,
-                    *n,
-                    format!(
-                        "event {} was edited: its content no longer matches its hash",
-                        e.id
+                out.push(Damage {
+                    key: format!("edited:{}:{}", e.id, e.content_id()),
+                    problem: Problem::at(
+                        rel,
+                        *n,
+                        format!(
+                            "event {} was edited: its content no longer matches its hash; {fix}",
+                            e.id
+                        ),
                     ),
-                ));
+                });
             }
-            if let Some(first) = seen.get(e.id.as_str()) {
-                problems.push(Problem::at(
-                    rel,
-                    *n,
-                    format!("event {} repeats line {first}", e.id),
-                ));
+            if let Some((first, earlier)) = seen.get(e.id.as_str()) {
+                if *earlier != e {
+                    out.push(Damage {
+                        key: format!("twice:{}:{}", e.id, e.content_id()),
+                        problem: Problem::at(
+                            rel,
+                            *n,
+                            format!("event {} repeats line {first} with other content; {fix}", e.id),
+                        ),
+                    });
+                }
+                continue;
             }
             for p in &e.parents {
                 match (seen.get(p.as_str()), all.get(p.as_str())) {
                     (Some(_), _) => {}
-                    (None, Some(later)) => problems.push(Problem::at(
-                        rel,
-                        *n,
-                        format!("event {} comes before its parent {p} (line {later}): events were reordered", e.id),
-                    )),
-                    (None, None) => problems.push(Problem::at(
-                        rel,
-                        *n,
-                        format!("event {} follows {p}, which is not in the ledger: an event was deleted", e.id),
-                    )),
+                    (None, Some(later)) => out.push(Damage {
+                        key: format!("order:{}:{p}", e.id),
+                        problem: Problem::at(
+                            rel,
+                            *n,
+                            format!("event {} comes before its parent {p} (line {later}): events were reordered; {fix}", e.id),
+                        ),
+                    }),
+                    (None, None) => out.push(Damage {
+                        key: format!("missing:{p}"),
+                        problem: Problem::at(
+                            rel,
+                            *n,
+                            format!("event {} follows {p}, which is not in the ledger: an event was deleted; {fix}", e.id),
+                        ),
+                    }),
                 }
             }
-            seen.entry(e.id.as_str()).or_insert(*n);
+            seen.insert(e.id.as_str(), (*n, e));
         }
-        problems
+        out
+    }
+
+    /// The keys of damage acknowledged by `ledger.acknowledge` events whose own hashes hold.
+    pub fn acknowledged(&self) -> HashSet<String> {
+        self.events
+            .iter()
+            .filter(|(_, e)| e.action == Action::LedgerAcknowledge && e.content_id() == e.id)
+            .flat_map(|(_, e)| {
+                e.details
+                    .get("damage")
+                    .and_then(Value::as_array)
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|v| v.as_str().map(String::from))
+            })
+            .collect()
     }
 }
 
@@ -263,27 +355,16 @@ pub fn append(
         Err(e) => return Err(e).with_context(|| format!("failed to read `{}`", path.display())),
     };
     let ledger = parse(&bytes, &lib.rel(&path));
-    if ledger.torn_tail {
-        // Cut off a half-written last line (a crash during an earlier append).
-        let keep = bytes.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
-        let f = File::options()
-            .write(true)
-            .open(&path)
-            .with_context(|| format!("failed to open `{}`", path.display()))?;
-        f.set_len(keep as u64)
-            .and_then(|()| f.sync_all())
-            .with_context(|| {
-                format!(
-                    "failed to repair the torn last line of `{}`",
-                    path.display()
-                )
-            })?;
+    let mut text = String::new();
+    if ledger.unterminated {
+        // End the last line first: gluing the new event to it would make both unreadable.
+        // A half-written line is kept (and stays reported as damage): nothing is dropped.
+        text.push('\n');
     }
     let mut heads = ledger.heads();
     heads.sort();
     let time = now();
     let mut events = Vec::new();
-    let mut text = String::new();
     for (actor, action, target, details) in items {
         let mut e = Event {
             id: String::new(),
@@ -374,34 +455,48 @@ mod tests {
         let d = event(vec![b.id.clone(), c.id.clone()], "q-4");
         assert!(
             ledger(&[a.clone(), b.clone(), c.clone(), d.clone()])
-                .verify("l")
+                .damage("l")
                 .is_empty()
         );
         assert!(
             ledger(&[a.clone(), c.clone(), b.clone(), d.clone()])
-                .verify("l")
+                .damage("l")
                 .is_empty()
         );
         // Deleted: d names b, which is gone.
         assert_eq!(
-            ledger(&[a.clone(), c.clone(), d.clone()]).verify("l").len(),
+            ledger(&[a.clone(), c.clone(), d.clone()]).damage("l").len(),
             1
         );
         // Reordered: b before its parent a.
-        assert_eq!(ledger(&[b.clone(), a.clone()]).verify("l").len(), 1);
+        assert_eq!(ledger(&[b.clone(), a.clone()]).damage("l").len(), 1);
         // Edited.
         let mut b2 = b.clone();
         b2.details = serde_json::json!({"scope": "publication"});
-        assert_eq!(ledger(&[a.clone(), b2]).verify("l").len(), 1);
+        assert_eq!(ledger(&[a.clone(), b2]).damage("l").len(), 1);
     }
 
     #[test]
-    fn a_torn_last_line_is_ignored() {
+    fn a_torn_last_line_is_damage_not_silence() {
         let a = event(vec![], "q-1");
         let text = serde_json::to_string(&a).unwrap() + "\n{\"id\":\"e-";
         let l = parse(text.as_bytes(), "l");
-        assert!(l.torn_tail);
+        assert!(l.unterminated);
         assert_eq!(l.events.len(), 1);
-        assert!(l.problems.is_empty());
+        assert_eq!(l.bad_lines.len(), 1);
+        assert_eq!(l.damage("l").len(), 1);
+    }
+
+    #[test]
+    fn glued_events_are_read_and_a_repeated_event_is_not_damage() {
+        let a = event(vec![], "q-1");
+        let b = event(vec![a.id.clone()], "q-2");
+        let line = serde_json::to_string(&a).unwrap() + &serde_json::to_string(&b).unwrap();
+        let l = parse(line.as_bytes(), "l");
+        assert_eq!(l.events.len(), 2);
+        assert!(l.damage("l").is_empty());
+        let twice = ledger(&[a.clone(), b.clone(), b.clone()]);
+        assert!(twice.damage("l").is_empty());
+        assert_eq!(twice.heads(), vec![b.id.clone()]);
     }
 }

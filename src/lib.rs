@@ -14,6 +14,7 @@
 pub mod check;
 pub mod cli;
 pub mod cmd;
+pub mod consent;
 pub mod contributors;
 pub mod corpus;
 pub mod draft;

@@ -14,7 +14,18 @@ pub fn run(args: ExportArgs, lib: &Library) -> anyhow::Result<ExitCode> {
     let target = super::resolve(lib, &args.target);
     let (_, report) = super::open_index(lib)?;
     super::note_refresh(&report);
-    let problems = crate::check::check(lib, &target)?;
+    let checked = crate::check::check_response(lib, &target)?;
+    if !checked.refused.is_empty() {
+        for p in checked.all() {
+            eprintln!("{p}");
+        }
+        eprintln!(
+            "Not exported: {} about consent or restricted material, which --force does not override. Remove those words, or get consent first.",
+            plural(checked.refused.len(), "problem", "problems")
+        );
+        return Ok(ExitCode::from(EXIT_PROBLEMS));
+    }
+    let problems = checked.problems;
     if !problems.is_empty() {
         for p in &problems {
             eprintln!("{p}");

@@ -44,6 +44,12 @@ pub fn run(args: QuotesArgs, lib: &Library) -> anyhow::Result<ExitCode> {
     let (_, report) = super::open_index(lib)?;
     super::note_refresh(&report);
     let book = QuoteBook::load(lib)?;
+    if let Some(d) = book.damage.first() {
+        eprintln!(
+            "The consent ledger is damaged ({}), so every quote's consent is unknown: run `heard verify`.",
+            d.problem
+        );
+    }
     let mut sources = Sources::new(lib)?;
     // A theme's synonym finds the theme, as in `search --tag`.
     let taxonomy = crate::taxonomy::load(lib).unwrap_or_default();

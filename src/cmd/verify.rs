@@ -8,6 +8,14 @@ use crate::cli::VerifyArgs;
 
 /// Run `heard verify`.
 pub fn run(args: VerifyArgs, lib: &Library) -> anyhow::Result<ExitCode> {
+    if args.acknowledge {
+        let by = args.by.as_deref().unwrap_or_default();
+        let n = crate::quotes::acknowledge(lib, by, args.note.as_deref())?;
+        eprintln!(
+            "Recorded that {by} checked {} in the ledger. Every approval given before now must be asked for again (`heard quotes --status pending`).",
+            super::plural(n, "problem", "problems")
+        );
+    }
     let problems = crate::quotes::verify(lib, args.repair)?;
     let book = crate::quotes::QuoteBook::load(lib)?;
     for p in &problems {

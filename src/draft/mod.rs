@@ -25,7 +25,7 @@ use crate::Library;
 use crate::contributors::{ANONYMOUS_CREDIT, ContributorsFile};
 use crate::corpus::{Kind, id_slug};
 use crate::index::{DocType, Hit, LibraryIndex, SearchRequest};
-use crate::quotes::{QuoteBook, Scope, Sources, Status};
+use crate::quotes::{QuoteBook, Scope, Sources};
 
 /// How much a draft takes per question when the question has no word limit.
 const MAX_QUOTES: usize = 4;
@@ -221,22 +221,10 @@ impl Drafter<'_> {
             let Some(quote) = self.book.quotes.get(&hit.id).cloned() else {
                 continue;
             };
-            let reason = match quote.status() {
-                Status::Unknown => {
-                    Some("quote whose consent record was edited: run `heard verify`".into())
-                }
-                Status::Approved if quote.consented_for(self.scope) => None,
-                Status::Approved => Some(format!(
-                    "quote approved only for {} use",
-                    quote.scope.map_or("no", |s| s.as_str())
-                )),
-                Status::Pending => Some("quote with consent not yet given".into()),
-                Status::Declined => Some("quote with consent declined".into()),
-                Status::Withdrawn => Some("quote with consent withdrawn".into()),
-                Status::Expired => Some("quote with consent expired".into()),
-            };
-            if let Some(r) = reason {
-                self.skip(&quote.id, &r);
+            let today = crate::quotes::today();
+            let source = self.sources.get(&quote.source);
+            if let Err(r) = crate::consent::quote_may_leave(&quote, source, self.scope, &today) {
+                self.skip(&quote.id, &r.summary());
                 continue;
             }
             let loc = self.sources.locate(&quote);
@@ -340,12 +328,14 @@ impl Drafter<'_> {
             if out.len() == MAX_PASSAGES {
                 break;
             }
-            // Outside the organisation, cite only what a reader outside could see.
-            if self.scope > Scope::Internal && hit.sensitivity != "public" {
-                self.skip(
-                    &hit.id,
-                    "passage of a source not marked public (`sensitivity: public` in its front matter lets it be cited outside)",
-                );
+            // Outside the organisation, cite only what a reader outside could see; people's
+            // own words only ever leave as consented quotes.
+            let refusal = match self.sources.get(&hit.source) {
+                Some(source) => crate::consent::passage_may_leave(source, self.scope).err(),
+                None => continue,
+            };
+            if let Some(r) = refusal {
+                self.skip(&hit.id, &r.summary());
                 continue;
             }
             if count_words(&hit.text) < 8
@@ -404,6 +394,14 @@ impl Drafter<'_> {
                 break;
             }
             if self.used.contains(&hit.id) || !self.privacy.flags(&hit.text).is_empty() {
+                continue;
+            }
+            let refusal = match self.sources.get(&hit.source) {
+                Some(source) => crate::consent::passage_may_leave(source, self.scope).err(),
+                None => continue,
+            };
+            if let Some(r) = refusal {
+                self.skip(&hit.id, &r.summary());
                 continue;
             }
             self.used.insert(hit.id.clone());
@@ -508,10 +506,14 @@ pub fn internal_footnote(c: &Citation) -> String {
 /// Draft a response for the consultation in `dir`.
 pub fn draft(lib: &Library, index: &LibraryIndex, dir: &Path) -> anyhow::Result<DraftReport> {
     let consultation = consultation::load(&dir.join("consultation.toml"))?;
+    let book = QuoteBook::load(lib)?;
+    if let Some(e) = book.untrusted() {
+        return Err(e.context("not drafted"));
+    }
     let mut d = Drafter {
         lib,
         index,
-        book: QuoteBook::load(lib)?,
+        book,
         sources: Sources::new(lib)?,
         privacy: crate::check::Privacy::new(&crate::contributors::load(lib)?),
         people: crate::contributors::load(lib)?,

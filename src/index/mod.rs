@@ -816,7 +816,8 @@ fn refresh(
     if quotes_stale {
         let wr = writer(&mut w, index)?;
         wr.delete_term(Term::from_field_text(fields.doc_type, "quote"));
-        let book = QuoteBook::fold(crate::ledger::parse(&ledger_bytes, &lib.rel(&ledger_path)));
+        let rel = lib.rel(&ledger_path);
+        let book = QuoteBook::fold(crate::ledger::parse(&ledger_bytes, &rel), &rel);
         let mut sources = Sources::with_paths(lib, paths_of(manifest));
         let mut anchors = BTreeMap::new();
         for q in book.quotes.values() {

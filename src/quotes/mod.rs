@@ -7,7 +7,7 @@
 
 pub mod anchor;
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::path::PathBuf;
 
 use anyhow::{Context, bail};
@@ -143,9 +143,12 @@ pub struct Quote {
     pub created: String,
     /// Every event about it, oldest first.
     pub history: Vec<HistoryItem>,
-    /// An event about this quote was edited after it was written: its consent can no
-    /// longer be known, so the quote is not used until the ledger is put right.
+    /// The ledger is damaged (see [`QuoteBook::damage`]): nobody can vouch for this
+    /// quote's consent, so it is not used until the ledger is put right.
     pub tampered: bool,
+    /// Consent was given before damage to the ledger was acknowledged, so it must be
+    /// asked for again.
+    pub reconsent: bool,
 }
 
 impl Quote {
@@ -207,24 +210,76 @@ pub struct QuoteBook {
     pub ledger: Ledger,
     /// Events that name a quote the ledger never created.
     pub strays: Vec<(usize, String)>,
+    /// Damage to the ledger that nobody has acknowledged: while there is any, every
+    /// quote's consent is unknown, and `draft` and `export` refuse.
+    pub damage: Vec<ledger::Damage>,
 }
 
 impl QuoteBook {
-    /// Read the ledger and fold it.
+    /// Read the ledger and fold it, then look for events that records outside the ledger
+    /// (the quote files, the heads this machine wrote) know of but the ledger has lost.
     pub fn load(lib: &Library) -> anyhow::Result<QuoteBook> {
-        Ok(QuoteBook::fold(ledger::read(lib)?))
+        let rel = lib.rel(&ledger::path(lib));
+        let mut book = QuoteBook::fold(ledger::read(lib)?, &rel);
+        let acknowledged = book.ledger.acknowledged();
+        let ids: HashSet<String> = book.ledger.events.iter().map(|(_, e)| e.id.clone()).collect();
+        let mut more = Vec::new();
+        for head in ledger::missing_recorded_heads(lib, &book.ledger) {
+            more.push(ledger::Damage {
+                key: format!("head:{head}"),
+                problem: Problem::file(
+                    &rel,
+                    format!("event {head}, the newest this machine wrote, is missing: events were deleted from the end; restore corpus/ledger.jsonl from version control or a backup, or `heard verify --acknowledge --by NAME`"),
+                ),
+            });
+        }
+        for (file_rel, parsed) in read_quote_files(lib) {
+            let Ok(file) = parsed else { continue };
+            for r in file.quotes {
+                if let Some(e) = r.last_event.filter(|e| !ids.contains(e)) {
+                    more.push(ledger::Damage {
+                        key: format!("lost:{e}"),
+                        problem: Problem::file(
+                            &file_rel,
+                            format!("quote {}: its last event {e} is not in the ledger: events were deleted; restore corpus/ledger.jsonl from version control or a backup, or `heard verify --acknowledge --by NAME`", r.id),
+                        ),
+                    });
+                }
+            }
+        }
+        more.retain(|d| !acknowledged.contains(&d.key));
+        if !more.is_empty() {
+            book.damage.extend(more);
+            book.distrust();
+        }
+        Ok(book)
     }
 
-    /// Fold events, in file order, into quote states.
-    pub fn fold(ledger: Ledger) -> QuoteBook {
+    /// Fold events, in file order, into quote states. `rel` names the ledger in problems.
+    pub fn fold(ledger: Ledger, rel: &str) -> QuoteBook {
         let mut book = QuoteBook::default();
         for (line, e) in &ledger.events {
             if e.content_id() != e.id {
-                // An edited event is never trusted (`verify` reports it), and neither is the
-                // consent of the quote it names: skipping only the edit could bring back an
-                // approval that was later withdrawn.
-                if let Some(q) = book.quotes.get_mut(&e.target) {
-                    q.tampered = true;
+                // An edited event is never applied; it is damage (below), and while damage
+                // is unacknowledged no quote's consent is trusted.
+                continue;
+            }
+            if e.action == Action::LedgerAcknowledge {
+                // Consent given before damage was acknowledged cannot be vouched for.
+                for q in book.quotes.values_mut() {
+                    if matches!(q.status, Status::Approved | Status::Expired) {
+                        q.status = Status::Pending;
+                        q.scope = None;
+                        q.expires = None;
+                        q.reconsent = true;
+                        q.history.push(HistoryItem {
+                            time: e.time.clone(),
+                            actor: e.actor.clone(),
+                            action: e.action.as_str().into(),
+                            details: e.details.clone(),
+                            event: e.id.clone(),
+                        });
+                    }
                 }
                 continue;
             }
@@ -250,6 +305,9 @@ impl QuoteBook {
                 book.strays.push((*line, e.target.clone()));
                 continue;
             };
+            if q.history.iter().any(|h| h.event == e.id) {
+                continue; // the same event twice, as a union merge can leave
+            }
             q.history.push(HistoryItem {
                 time: e.time.clone(),
                 actor: e.actor.clone(),
@@ -257,13 +315,6 @@ impl QuoteBook {
                 details: e.details.clone(),
                 event: e.id.clone(),
             });
-            // A decision recorded after a damaged event settles the consent again.
-            if matches!(
-                e.action,
-                Action::QuoteApprove | Action::QuoteDecline | Action::QuoteWithdraw
-            ) {
-                q.tampered = false;
-            }
             match e.action {
                 Action::QuoteTag => {
                     for t in strings(&e.details, "add") {
@@ -275,6 +326,7 @@ impl QuoteBook {
                 }
                 Action::QuoteApprove => {
                     q.status = Status::Approved;
+                    q.reconsent = false;
                     q.scope = e
                         .detail("scope")
                         .and_then(|s| serde_json::from_value(json!(s)).ok());
@@ -294,11 +346,51 @@ impl QuoteBook {
                 Action::QuoteExpire => {
                     q.status = Status::Expired;
                 }
-                Action::QuoteCreate | Action::RecOutcome => {}
+                Action::QuoteCreate | Action::RecOutcome | Action::LedgerAcknowledge => {}
             }
         }
+        let acknowledged = ledger.acknowledged();
+        let mut damage = ledger.damage(rel);
+        for (line, target) in &book.strays {
+            let id = ledger
+                .events
+                .iter()
+                .find(|(n, e)| n == line && &e.target == target)
+                .map_or_else(String::new, |(_, e)| e.id.clone());
+            damage.push(ledger::Damage {
+                key: format!("stray:{id}"),
+                problem: Problem::at(
+                    rel,
+                    *line,
+                    format!("event for quote {target}, which was never created: its creation was deleted; restore corpus/ledger.jsonl from version control or a backup, or `heard verify --acknowledge --by NAME`"),
+                ),
+            });
+        }
+        damage.retain(|d| !acknowledged.contains(&d.key));
+        book.damage = damage;
         book.ledger = ledger;
+        if !book.damage.is_empty() {
+            book.distrust();
+        }
         book
+    }
+
+    /// Mark every quote's consent unknown.
+    fn distrust(&mut self) {
+        for q in self.quotes.values_mut() {
+            q.tampered = true;
+        }
+    }
+
+    /// An error that explains why nothing can be drafted or exported while the ledger is
+    /// damaged, and how to put it right; `None` when it is intact.
+    pub fn untrusted(&self) -> Option<anyhow::Error> {
+        let first = self.damage.first()?;
+        Some(anyhow::anyhow!(
+            "the consent ledger is damaged ({} found, the first: {}), so nobody's consent can be vouched for. Run `heard verify` to see it all; restore corpus/ledger.jsonl from version control or a backup, or once an officer has checked it, record that with `heard verify --acknowledge --by NAME` (every approval given before then must be asked for again)",
+            if self.damage.len() == 1 { "1 problem".to_string() } else { format!("{} problems", self.damage.len()) },
+            first.problem
+        ))
     }
 
     /// The quote with this id, or an error that says how to find ids.
@@ -358,6 +450,7 @@ fn created(e: &Event) -> Option<Quote> {
         created: e.time.clone(),
         history: Vec::new(),
         tampered: false,
+        reconsent: false,
     })
 }
 
@@ -393,6 +486,10 @@ pub struct QuoteRecord {
     pub expires: Option<String>,
     /// When the quote was made.
     pub created: String,
+    /// The id of the last ledger event about this quote: if the ledger ever loses it,
+    /// events were deleted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_event: Option<String>,
 }
 
 /// The layout of a quote file.
@@ -421,6 +518,7 @@ impl From<&Quote> for QuoteRecord {
             scope: q.scope,
             expires: q.expires.clone(),
             created: q.created.clone(),
+            last_event: q.history.last().map(|h| h.event.clone()),
         }
     }
 }
@@ -430,18 +528,54 @@ pub fn quotes_dir(lib: &Library) -> PathBuf {
     lib.corpus_dir().join("quotes")
 }
 
-/// The quote file of a source.
+/// The quote file of a source: `<id>.toml` when the id is already a plain slug, else the
+/// slug and a hash of the id (`a-b.toml`, `a-b--3f9c….toml` for `a/b`), so that two ids
+/// never share a file. A plain slug never holds `--`.
 pub fn quote_file_path(lib: &Library, source: &str) -> PathBuf {
-    quotes_dir(lib).join(format!("{}.toml", corpus::id_slug(source)))
+    let slug = corpus::id_slug(source);
+    let name = if slug == source && !slug.is_empty() {
+        slug
+    } else {
+        let hash = blake3::hash(source.as_bytes()).to_hex();
+        format!("{}--{}", if slug.is_empty() { "source" } else { &slug }, &hash[..12])
+    };
+    quotes_dir(lib).join(format!("{name}.toml"))
 }
 
 /// Write the quote file of `source` from the book. The caller holds the write lock.
+///
+/// A record on disk whose last event the ledger has lost is kept as it is: it is the
+/// evidence that events were deleted, until someone restores or acknowledges them.
 pub fn write_quote_file(lib: &Library, book: &QuoteBook, source: &str) -> anyhow::Result<()> {
+    let path = quote_file_path(lib, source);
+    let ids: HashSet<&str> = book.ledger.events.iter().map(|(_, e)| e.id.as_str()).collect();
+    let acknowledged = book.ledger.acknowledged();
+    let evidence: HashMap<String, QuoteRecord> = std::fs::read_to_string(&path)
+        .ok()
+        .and_then(|t| toml::from_str::<QuoteFile>(&t).ok())
+        .map(|f| f.quotes)
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|r| {
+            r.last_event.as_deref().is_some_and(|e| {
+                !ids.contains(e) && !acknowledged.contains(&format!("lost:{e}"))
+            })
+        })
+        .map(|r| (r.id.clone(), r))
+        .collect();
+    let mut quotes: Vec<QuoteRecord> = book
+        .of_source(source)
+        .map(|q| evidence.get(&q.id).cloned().unwrap_or_else(|| QuoteRecord::from(q)))
+        .collect();
+    for (id, r) in &evidence {
+        if !book.quotes.contains_key(id) {
+            quotes.push(r.clone());
+        }
+    }
     let file = QuoteFile {
         source: source.to_string(),
-        quotes: book.of_source(source).map(QuoteRecord::from).collect(),
+        quotes,
     };
-    let path = quote_file_path(lib, source);
     std::fs::create_dir_all(quotes_dir(lib))
         .with_context(|| format!("failed to create `{}`", quotes_dir(lib).display()))?;
     let mut text = String::from(
@@ -640,6 +774,7 @@ pub fn lock_and_load(lib: &Library) -> anyhow::Result<(std::fs::File, QuoteBook)
         crate::fsutil::remove_stale_temporaries(&dir);
     }
     let book = QuoteBook::load(lib)?;
+    heal_quote_files(lib, &book, false)?;
     let today = today();
     let lapsed: Vec<(&Quote, String)> = book
         .quotes
@@ -961,7 +1096,11 @@ pub fn decide(lib: &Library, c: Consent) -> anyhow::Result<Quote> {
             Action::QuoteDecline
         }
         Decision::Withdraw => {
-            if !matches!(status, Status::Approved | Status::Expired) {
+            // A withdrawal is never refused while the quote might be approved: with a
+            // damaged ledger (status unknown) it is recorded all the same.
+            if !matches!(status, Status::Approved | Status::Expired | Status::Unknown)
+                && !matches!(q.status, Status::Approved | Status::Expired)
+            {
                 return Err(input(format!(
                     "quote {} is {}, not approved, so there is nothing to withdraw; use `heard quote decline` to record a no",
                     q.id,
@@ -1040,117 +1179,196 @@ pub fn record_outcome(
     Ok(())
 }
 
-/// Everything `verify` finds wrong: the ledger's integrity, quote files that disagree with
-/// it, and events about quotes that were never created.
+/// Everything `verify` finds wrong: damage to the ledger, and quote files changed by hand.
+/// Quote files that are merely behind the ledger (a process killed between the two
+/// writes), missing, or under an old name are rewritten silently: they are derived.
+/// `repair` also rewrites files changed by hand.
 pub fn verify(lib: &Library, repair: bool) -> anyhow::Result<Vec<Problem>> {
-    // Reading only: verify records nothing, not even lapsed consent.
     let _lock = ledger::write_lock(lib)?;
+    crate::fsutil::remove_stale_temporaries(&quotes_dir(lib));
     let book = QuoteBook::load(lib)?;
-    let ledger_rel = lib.rel(&ledger::path(lib));
-    let mut problems = book.ledger.verify(&ledger_rel);
-    for head in ledger::missing_recorded_heads(lib, &book.ledger) {
-        problems.push(Problem::file(
-            &ledger_rel,
-            format!("event {head}, the newest this machine wrote, is missing: events were deleted from the end"),
-        ));
+    let mut problems: Vec<Problem> = book.damage.iter().map(|d| d.problem.clone()).collect();
+    problems.extend(heal_quote_files(lib, &book, repair)?);
+    Ok(problems)
+}
+
+/// Record that an officer has checked the ledger's damage: every piece `verify` reports
+/// now is named in a `ledger.acknowledge` event, after which it no longer stops drafting,
+/// and every approval given before it must be asked for again. Returns how many pieces.
+pub fn acknowledge(lib: &Library, by: &str, note: Option<&str>) -> anyhow::Result<usize> {
+    let (_lock, book) = lock_and_load(lib)?;
+    if book.damage.is_empty() {
+        return Err(input("the ledger has no damage to acknowledge: `heard verify` finds it intact"));
     }
-    for (line, target) in &book.strays {
-        problems.push(Problem::at(
-            &ledger_rel,
-            *line,
-            format!("event for quote {target}, which was never created"),
-        ));
+    if crate::contributors::load(lib)?.get(by).is_some() {
+        return Err(input(format!(
+            "{by} is a contributor; only an officer acknowledges damage to the ledger"
+        )));
     }
+    let keys: Vec<&str> = book.damage.iter().map(|d| d.key.as_str()).collect();
+    let mut details = serde_json::Map::new();
+    details.insert("damage".into(), json!(keys));
+    if let Some(n) = note {
+        details.insert("note".into(), json!(n));
+    }
+    ledger::append(
+        lib,
+        vec![(
+            by.to_string(),
+            Action::LedgerAcknowledge,
+            "ledger".into(),
+            Value::Object(details),
+        )],
+    )?;
+    let n = keys.len();
+    let book = QuoteBook::load(lib)?;
+    let sources: BTreeSet<String> = book.quotes.values().map(|q| q.source.clone()).collect();
+    for s in &sources {
+        write_quote_file(lib, &book, s)?;
+    }
+    Ok(n)
+}
+
+/// Bring the quote files in line with the ledger (the caller holds the write lock).
+/// Returns the changes made by hand, which are only undone when `repair` is set.
+fn heal_quote_files(lib: &Library, book: &QuoteBook, repair: bool) -> anyhow::Result<Vec<Problem>> {
+    let ids: HashSet<&str> = book.ledger.events.iter().map(|(_, e)| e.id.as_str()).collect();
+    let lost = |r: &QuoteRecord| r.last_event.as_deref().is_some_and(|e| !ids.contains(e));
+    let mut problems = Vec::new();
     let mut on_file: BTreeMap<String, (String, QuoteRecord)> = BTreeMap::new();
-    let mut sources_to_repair = BTreeSet::new();
+    let mut files: Vec<(PathBuf, bool)> = Vec::new(); // (path, holds evidence)
     for (rel, parsed) in read_quote_files(lib) {
+        let abs = lib.root().join(&rel);
         match parsed {
             Err(p) => problems.push(p),
             Ok(file) => {
+                let evidence = file.quotes.iter().any(|r| lost(r));
                 for r in file.quotes {
                     on_file.insert(r.id.clone(), (rel.clone(), r));
                 }
-                sources_to_repair.insert(file.source);
+                files.push((abs, evidence));
             }
         }
     }
+    let mut rewrite = BTreeSet::new();
+    let mut edited_sources = BTreeSet::new();
     for q in book.quotes.values() {
         let expected = QuoteRecord::from(q);
+        let right_rel = lib.rel(&quote_file_path(lib, &q.source));
         match on_file.remove(&q.id) {
             None => {
-                problems.push(Problem::file(
-                    lib.rel(&quote_file_path(lib, &q.source)),
-                    format!("quote {} is in the ledger but missing from this file", q.id),
-                ));
-                sources_to_repair.insert(q.source.clone());
+                rewrite.insert(q.source.clone());
             }
-            Some((rel, r)) if r != expected => {
-                let mut diffs = Vec::new();
-                if r.status != expected.status {
-                    diffs.push(format!(
-                        "status = \"{}\" but the ledger says \"{}\"",
-                        r.status.as_str(),
-                        expected.status.as_str()
-                    ));
+            Some((_, r)) if lost(&r) => {} // evidence of deleted events: reported as damage
+            Some((rel, r)) if r == expected => {
+                if rel != right_rel {
+                    rewrite.insert(q.source.clone());
                 }
-                if r.scope != expected.scope {
-                    diffs.push(format!(
-                        "scope = {} but the ledger says {}",
-                        shown(r.scope.map(Scope::as_str)),
-                        shown(expected.scope.map(Scope::as_str))
-                    ));
-                }
-                if r.expires != expected.expires {
-                    diffs.push(format!(
-                        "expires = {} but the ledger says {}",
-                        shown(r.expires.as_deref()),
-                        shown(expected.expires.as_deref())
-                    ));
-                }
-                if r.exact != expected.exact || r.start != expected.start || r.end != expected.end {
-                    diffs.push("its words or anchor differ from the ledger".into());
-                }
-                if r.tags != expected.tags {
-                    diffs.push(format!(
-                        "tags {:?} but the ledger says {:?}",
-                        r.tags, expected.tags
-                    ));
-                }
-                if r.speaker != expected.speaker {
-                    diffs.push(format!(
-                        "speaker = {} but the ledger says {}",
-                        shown(r.speaker.as_deref()),
-                        shown(expected.speaker.as_deref())
-                    ));
-                }
-                if diffs.is_empty() {
-                    diffs.push("it differs from the ledger".into());
-                }
+            }
+            Some((_, r))
+                if r.last_event != expected.last_event
+                    && r.last_event.as_ref().is_none_or(|e| q.history.iter().any(|h| &h.event == e)) =>
+            {
+                // Behind the ledger: written before the latest events about the quote.
+                rewrite.insert(q.source.clone());
+            }
+            Some((rel, r)) => {
                 problems.push(Problem::file(
                     rel,
                     format!(
                         "quote {}: {}; a change made by hand is not trusted (use `heard quote ...`, or `heard verify --repair` to rewrite the file from the ledger)",
                         q.id,
-                        diffs.join("; ")
+                        differences(&r, &expected)
                     ),
                 ));
-                sources_to_repair.insert(q.source.clone());
+                edited_sources.insert(q.source.clone());
             }
-            Some(_) => {}
         }
     }
-    for (id, (rel, _)) in on_file {
-        problems.push(Problem::file(
-            rel,
-            format!("quote {id} is not in the ledger: it was added by hand and is never used; add it with `heard quote add`"),
-        ));
+    for (id, (rel, r)) in &on_file {
+        if !lost(r) {
+            problems.push(Problem::file(
+                rel,
+                format!("quote {id} is not in the ledger: it was added by hand and is never used; add it with `heard quote add`"),
+            ));
+            if let Some(s) = toml_source_of(lib, rel) {
+                edited_sources.insert(s);
+            }
+        }
     }
     if repair {
-        for source in &sources_to_repair {
-            write_quote_file(lib, &book, source)?;
+        rewrite.extend(edited_sources.iter().cloned());
+    } else {
+        rewrite.retain(|s| !edited_sources.contains(s));
+    }
+    for s in &rewrite {
+        write_quote_file(lib, book, s)?;
+    }
+    // Files left under names no source uses now (an older naming, a renamed source).
+    let wanted: HashSet<PathBuf> = book
+        .quotes
+        .values()
+        .map(|q| quote_file_path(lib, &q.source))
+        .collect();
+    for (path, evidence) in files {
+        let rel = lib.rel(&path);
+        let touched = problems.iter().any(|p| p.path == rel);
+        if !wanted.contains(&path) && !evidence && (!touched || repair) {
+            let _ = std::fs::remove_file(&path);
         }
     }
     Ok(problems)
+}
+
+fn toml_source_of(lib: &Library, rel: &str) -> Option<String> {
+    let text = std::fs::read_to_string(lib.root().join(rel)).ok()?;
+    toml::from_str::<QuoteFile>(&text).ok().map(|f| f.source)
+}
+
+/// How a quote record on file differs from the ledger's, in words.
+fn differences(r: &QuoteRecord, expected: &QuoteRecord) -> String {
+    let mut diffs = Vec::new();
+    if r.status != expected.status {
+        diffs.push(format!(
+            "status = \"{}\" but the ledger says \"{}\"",
+            r.status.as_str(),
+            expected.status.as_str()
+        ));
+    }
+    if r.scope != expected.scope {
+        diffs.push(format!(
+            "scope = {} but the ledger says {}",
+            shown(r.scope.map(Scope::as_str)),
+            shown(expected.scope.map(Scope::as_str))
+        ));
+    }
+    if r.expires != expected.expires {
+        diffs.push(format!(
+            "expires = {} but the ledger says {}",
+            shown(r.expires.as_deref()),
+            shown(expected.expires.as_deref())
+        ));
+    }
+    if r.exact != expected.exact || r.start != expected.start || r.end != expected.end {
+        diffs.push("its words or anchor differ from the ledger".into());
+    }
+    if r.tags != expected.tags {
+        diffs.push(format!(
+            "tags {:?} but the ledger says {:?}",
+            r.tags, expected.tags
+        ));
+    }
+    if r.speaker != expected.speaker {
+        diffs.push(format!(
+            "speaker = {} but the ledger says {}",
+            shown(r.speaker.as_deref()),
+            shown(expected.speaker.as_deref())
+        ));
+    }
+    if diffs.is_empty() {
+        diffs.push("it differs from the ledger".into());
+    }
+    diffs.join("; ")
 }
 
 fn shown(v: Option<&str>) -> String {

@@ -14,8 +14,10 @@ use regex::Regex;
 use crate::contributors::Credit;
 use crate::corpus::markdown_options;
 use crate::draft::{self, CitationKind, Provenance, count_words};
-use crate::quotes::{AnchorState, QuoteBook, Scope, Sources, Status, anchor};
+use crate::quotes::{AnchorState, QuoteBook, Scope, Sources, anchor};
 use crate::{Library, Problem};
+
+pub mod words;
 
 /// A footnote reference in the draft with the text of its paragraph up to it.
 struct Reference {
@@ -274,9 +276,34 @@ fn without_comments(text: &str) -> String {
     out
 }
 
+/// What `check` finds in a response.
+#[derive(Debug, Default)]
+pub struct Checked {
+    /// Problems a person may choose to export despite (`--force`): word limits, missing
+    /// sources, misquotes, personal data.
+    pub problems: Vec<Problem>,
+    /// Words that may not leave (consent, restricted material) and damage to the consent
+    /// ledger: nothing is exported while there are any.
+    pub refused: Vec<Problem>,
+}
+
+impl Checked {
+    /// Every problem, in line order.
+    pub fn all(&self) -> Vec<Problem> {
+        let mut all: Vec<Problem> = self.refused.iter().chain(&self.problems).cloned().collect();
+        all.sort_by(|a, b| a.path.cmp(&b.path).then(a.line.cmp(&b.line)));
+        all
+    }
+}
+
 /// Check a response (a response folder, or a response file). Problems are one per line,
 /// naming the file and line.
 pub fn check(lib: &Library, target: &Path) -> anyhow::Result<Vec<Problem>> {
+    Ok(check_response(lib, target)?.all())
+}
+
+/// Check a response, keeping apart what may never be exported.
+pub fn check_response(lib: &Library, target: &Path) -> anyhow::Result<Checked> {
     let (file, prov_path) = draft::response_paths(target);
     let text = std::fs::read_to_string(&file).with_context(|| {
         format!(
@@ -309,10 +336,57 @@ pub fn check(lib: &Library, target: &Path) -> anyhow::Result<Vec<Problem>> {
     let parsed = parse(&text, &question_ids);
     let book = QuoteBook::load(lib)?;
     let mut sources = Sources::new(lib)?;
-    let people = crate::contributors::load(lib).unwrap_or_default();
+    // Names and contact details guard privacy: a file that cannot be read stops the check.
+    let people = crate::contributors::load(lib)?;
     let today = crate::quotes::today();
-    let mut problems = Vec::new();
+    // Problems of consent (and the ledger behind it) are kept apart: no --force exports them.
+    let mut refused: Vec<Problem> = book.damage.iter().map(|d| d.problem.clone()).collect();
+    let mut problems: Vec<Problem> = Vec::new();
     let at = |line: usize, msg: String| Problem::at(&rel, line, msg);
+
+    // People's words, found by their content wherever they are in the response.
+    let mut candidates = Vec::new();
+    for q in book.quotes.values() {
+        let loc = sources.locate(q);
+        let mut texts = vec![q.anchor.exact.clone()];
+        if loc.text != q.anchor.exact {
+            texts.push(loc.text.clone());
+        }
+        let refusal =
+            crate::consent::quote_may_leave(q, sources.get(&q.source), scope, &today).err();
+        candidates.push(words::Candidate {
+            what: q.id.clone(),
+            texts,
+            refusal,
+            is_quote: true,
+        });
+    }
+    let ids: Vec<String> = sources.ids().cloned().collect();
+    for id in ids {
+        let Some(source) = sources.get(&id) else {
+            continue;
+        };
+        if let Err(r) = crate::consent::passage_may_leave(source, scope) {
+            for p in &source.passages {
+                candidates.push(words::Candidate {
+                    what: format!("{}:{}", source.path, p.line_start),
+                    texts: vec![p.text.clone()],
+                    refusal: Some(r.clone()),
+                    is_quote: false,
+                });
+            }
+        }
+    }
+    let mut judged: HashSet<String> = HashSet::new();
+    for f in words::judge(&words::Reading::of_markdown(&text), &candidates) {
+        let msg = if f.is_quote {
+            judged.insert(f.what.clone());
+            format!("the words \"{}…\" of quote {} {}", f.opening, f.what, f.refusal.problem())
+        } else {
+            format!("the words \"{}…\" from {} {}", f.opening, f.what, f.refusal.problem())
+        };
+        refused.push(at(f.line, msg));
+    }
 
     // A reference without a definition is plain text to a Markdown reader, so it is found
     // in the text itself: it is a claim with no source, or a quote whose credit was lost.
@@ -347,18 +421,6 @@ pub fn check(lib: &Library, target: &Path) -> anyhow::Result<Vec<Problem>> {
                 continue;
             };
             let loc = sources.locate(q);
-            if sources
-                .get(&q.source)
-                .is_some_and(|s| s.sensitivity == crate::corpus::Sensitivity::Restricted)
-            {
-                problems.push(at(
-                    r.line,
-                    format!(
-                        "quote {} comes from a restricted source and may not be used",
-                        q.id
-                    ),
-                ));
-            }
             match loc.state {
                 AnchorState::Drifted => problems.push(at(
                     r.line,
@@ -389,34 +451,17 @@ pub fn check(lib: &Library, target: &Path) -> anyhow::Result<Vec<Problem>> {
                     }
                 },
             }
-            let status = q.status_on(&today);
-            let consent_problem = match status {
-                Status::Unknown => Some(
-                    "has an edited event in the consent ledger, so its consent is unknown: run `heard verify`"
-                        .to_string(),
-                ),
-                Status::Approved if q.consented_for(scope) => None,
-                Status::Approved => Some(format!(
-                    "is approved for {} use only, and this response needs {}",
-                    q.scope.map_or("no", |s| s.as_str()),
-                    scope.as_str()
-                )),
-                Status::Withdrawn => Some(format!(
-                    "was withdrawn by its speaker{}: remove it",
-                    q.history
-                        .last()
-                        .map(|h| format!(" on {}", h.time.get(..10).unwrap_or(&h.time)))
-                        .unwrap_or_default()
-                )),
-                Status::Declined => Some("was declined by its speaker: remove it".into()),
-                Status::Expired => Some(format!(
-                    "had consent until {}, which has passed: ask again or remove it",
-                    q.expires.as_deref().unwrap_or("?")
-                )),
-                Status::Pending => Some("has no consent yet: ask its speaker first".into()),
-            };
-            if let Some(p) = consent_problem {
-                problems.push(at(r.line, format!("quote {} {p}", q.id)));
+            // Consent is judged by the words above; a marker whose words were not found
+            // (paraphrased, too short) is judged here.
+            if !judged.contains(&q.id) {
+                if let Err(why) =
+                    crate::consent::quote_may_leave(q, sources.get(&q.source), scope, &today)
+                {
+                    refused.push(at(
+                        r.line,
+                        format!("quote {}: its words {}", q.id, why.problem()),
+                    ));
+                }
             }
             continue;
         }
@@ -493,7 +538,8 @@ pub fn check(lib: &Library, target: &Path) -> anyhow::Result<Vec<Problem>> {
         }
     }
     problems.sort_by_key(|p| p.line);
-    Ok(problems)
+    refused.sort_by_key(|p| p.line);
+    Ok(Checked { problems, refused })
 }
 
 fn contains_word(line: &str, needle: &str) -> bool {

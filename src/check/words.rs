@@ -1,0 +1,321 @@
+//! Finding quoted words by their content, wherever and however they appear in a response.
+//!
+//! A footnote marker can be deleted, a block quote turned into a paragraph or a heading,
+//! quotation marks and punctuation retyped. So `check` does not trust markers to find
+//! people's words: it reads the response as a reader would (the text of every block,
+//! without Markdown syntax or HTML comments), splits it into lower-case words, and looks for
+//! runs of words shared with every quote in the ledger and every passage whose words may not
+//! leave by themselves (testimonies and notes, restricted sources, and — outside the
+//! organisation — sources not marked public). Each run is judged by
+//! [`crate::consent`]: words covered by a quote that may leave are fine; anything else is
+//! a problem at the line where the run starts.
+
+use std::collections::{HashMap, HashSet};
+
+use pulldown_cmark::{Event, Parser, Tag, TagEnd};
+
+use crate::consent::Refusal;
+use crate::corpus::markdown_options;
+
+/// Runs of at least this many shared words count as quoted (shorter quotes: all their
+/// words, but never fewer than [`MIN_WORDS`]).
+pub const RUN: usize = 6;
+/// Quotes shorter than this many words are only found through their footnote.
+pub const MIN_WORDS: usize = 3;
+
+/// Lower-case words of `text`: maximal runs of letters and digits, so that punctuation,
+/// quotation marks, emphasis and spacing do not matter.
+pub fn words(text: &str) -> Vec<String> {
+    text.split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(str::to_lowercase)
+        .collect()
+}
+
+/// The words a reader of a response sees, each with its 1-based line in the Markdown.
+pub struct Reading {
+    words: Vec<String>,
+    lines: Vec<usize>,
+}
+
+impl Reading {
+    /// Read a Markdown response: every text, code and HTML block (tags and comments
+    /// removed), headings and footnotes included.
+    pub fn of_markdown(markdown: &str) -> Reading {
+        let mut line_starts = vec![0];
+        line_starts.extend(markdown.match_indices('\n').map(|(i, _)| i + 1));
+        let line = |b: usize| line_starts.partition_point(|&s| s <= b);
+        let mut r = Reading {
+            words: Vec::new(),
+            lines: Vec::new(),
+        };
+        let push = |r: &mut Reading, text: &str, at: usize| {
+            // Words keep the line of the event; a text spanning lines (code, HTML) counts
+            // lines within it.
+            let mut offset = 0;
+            for piece in text.split_inclusive('\n') {
+                let l = line(at + offset.min(text.len().saturating_sub(1)));
+                for w in words(piece) {
+                    r.words.push(w);
+                    r.lines.push(l);
+                }
+                offset += piece.len();
+            }
+        };
+        let mut in_image = 0usize;
+        for (event, range) in Parser::new_ext(markdown, markdown_options()).into_offset_iter() {
+            match event {
+                Event::Start(Tag::Image { .. }) => in_image += 1,
+                Event::End(TagEnd::Image) => in_image = in_image.saturating_sub(1),
+                Event::Text(t) | Event::Code(t) => {
+                    // Text of a source inside Markdown: find where it starts in the range
+                    // for its line (escapes make it differ from the raw bytes).
+                    let at = markdown[range.clone()]
+                        .find(t.split_whitespace().next().unwrap_or(""))
+                        .map_or(range.start, |i| range.start + i);
+                    push(&mut r, &t, at);
+                }
+                Event::Html(t) | Event::InlineHtml(t) => {
+                    push(&mut r, &strip_html(&t), range.start);
+                }
+                _ => {}
+            }
+        }
+        let _ = in_image;
+        r
+    }
+
+    /// Number of words.
+    pub fn len(&self) -> usize {
+        self.words.len()
+    }
+
+    /// Whether there are no words.
+    pub fn is_empty(&self) -> bool {
+        self.words.is_empty()
+    }
+
+    /// The line of the word at `i`.
+    pub fn line(&self, i: usize) -> usize {
+        self.lines.get(i).copied().unwrap_or(1)
+    }
+
+    /// Word positions where runs of `run` words start, by the run's words.
+    fn shingles(&self, run: usize) -> HashMap<&[String], Vec<usize>> {
+        let mut map: HashMap<&[String], Vec<usize>> = HashMap::new();
+        if self.words.len() >= run {
+            for i in 0..=self.words.len() - run {
+                map.entry(&self.words[i..i + run]).or_default().push(i);
+            }
+        }
+        map
+    }
+}
+
+/// HTML without its tags and comments, as text.
+fn strip_html(html: &str) -> String {
+    let mut out = String::with_capacity(html.len());
+    let mut rest = html;
+    loop {
+        if let Some(body) = rest.strip_prefix("<!--") {
+            rest = body.find("-->").map_or("", |j| &body[j + 3..]);
+            continue;
+        }
+        match rest.find('<') {
+            Some(0) => {
+                rest = rest.find('>').map_or("", |j| &rest[j + 1..]);
+                out.push(' ');
+            }
+            Some(i) => {
+                out.push_str(&rest[..i]);
+                rest = &rest[i..];
+            }
+            None => {
+                out.push_str(rest);
+                break;
+            }
+        }
+    }
+    out
+}
+
+/// Words that may or may not leave: a quote, or a passage of a source.
+pub struct Candidate {
+    /// Who or what, for messages: `quote q-…`, or `path:line`.
+    pub what: String,
+    /// The words as stored (several versions when a quote's source text has drifted).
+    pub texts: Vec<String>,
+    /// `None` when the words may leave; else why not.
+    pub refusal: Option<Refusal>,
+    /// Whether this is a quote (judged before passages, whose words it may share).
+    pub is_quote: bool,
+}
+
+/// Words of a response that may not leave: `(line, what, why)`, one per run.
+pub struct Finding {
+    /// Line of the first word of the run.
+    pub line: usize,
+    /// The quote or passage the words come from.
+    pub what: String,
+    /// The first few words, for the message.
+    pub opening: String,
+    /// Why they may not leave.
+    pub refusal: Refusal,
+    /// Whether the words are a quote's.
+    pub is_quote: bool,
+}
+
+/// Positions of the response's words that `candidate` shares, in runs long enough to count.
+fn shared(
+    reading: &Reading,
+    shingles: &HashMap<&[String], Vec<usize>>,
+    text: &str,
+) -> HashSet<usize> {
+    let w = words(text);
+    let mut out = HashSet::new();
+    if w.len() < MIN_WORDS {
+        return out;
+    }
+    if w.len() < RUN {
+        // Short: all of its words, in order.
+        if reading.words.len() >= w.len() {
+            for i in 0..=reading.words.len() - w.len() {
+                if reading.words[i..i + w.len()] == w[..] {
+                    out.extend(i..i + w.len());
+                }
+            }
+        }
+        return out;
+    }
+    for i in 0..=w.len() - RUN {
+        if let Some(starts) = shingles.get(&w[i..i + RUN]) {
+            for &s in starts {
+                out.extend(s..s + RUN);
+            }
+        }
+    }
+    out
+}
+
+/// Judge every word of `reading` shared with a candidate. Words covered by a candidate
+/// that may leave are fine; runs of others are findings.
+pub fn judge(reading: &Reading, candidates: &[Candidate]) -> Vec<Finding> {
+    let shingles = reading.shingles(RUN);
+    let mut allowed: HashSet<usize> = HashSet::new();
+    let mut refused: Vec<(&Candidate, HashSet<usize>)> = Vec::new();
+    for c in candidates {
+        let mut covered = HashSet::new();
+        for t in &c.texts {
+            covered.extend(shared(reading, &shingles, t));
+        }
+        if covered.is_empty() {
+            continue;
+        }
+        match c.refusal {
+            None => allowed.extend(covered),
+            Some(_) => refused.push((c, covered)),
+        }
+    }
+    // Quotes first: their findings are the more precise, and passage findings for the same
+    // words would only repeat them.
+    refused.sort_by_key(|(c, _)| !c.is_quote);
+    let mut reported: HashSet<usize> = HashSet::new();
+    let mut out = Vec::new();
+    for (c, covered) in refused {
+        let mut left: Vec<usize> = covered
+            .into_iter()
+            .filter(|i| !allowed.contains(i) && !reported.contains(i))
+            .collect();
+        left.sort_unstable();
+        let need = c
+            .texts
+            .iter()
+            .map(|t| words(t).len())
+            .max()
+            .unwrap_or(RUN)
+            .clamp(MIN_WORDS, RUN);
+        let mut i = 0;
+        while i < left.len() {
+            let mut j = i;
+            while j + 1 < left.len() && left[j + 1] == left[j] + 1 {
+                j += 1;
+            }
+            if j + 1 - i >= need {
+                let opening: Vec<&str> = left[i..=j.min(i + 5)]
+                    .iter()
+                    .map(|&k| reading.words[k].as_str())
+                    .collect();
+                out.push(Finding {
+                    line: reading.line(left[i]),
+                    what: c.what.clone(),
+                    opening: opening.join(" "),
+                    refusal: c.refusal.clone().expect("refused"),
+                    is_quote: c.is_quote,
+                });
+                reported.extend(left[i..=j].iter().copied());
+            }
+            i = j + 1;
+        }
+    }
+    out.sort_by_key(|f| f.line);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cand(what: &str, text: &str, refusal: Option<Refusal>, is_quote: bool) -> Candidate {
+        Candidate {
+            what: what.into(),
+            texts: vec![text.to_string()],
+            refusal,
+            is_quote,
+        }
+    }
+
+    #[test]
+    fn quoted_words_are_found_however_they_are_dressed() {
+        let quote = "I rang three times that week and each time I had to start from the beginning.";
+        let withdrawn = [cand("q-1", quote, Some(Refusal::Withdrawn(None)), true)];
+        for md in [
+            "> “I rang three times that week and each time I had to start from the beginning.”\n> — A volunteer[^q-1]\n",
+            "As one person told us, I rang three times that week and each time I had to\nstart from the beginning.\n",
+            "## I rang three times that week, and each time I had to start from the beginning\n",
+            "They said \"i RANG three times that week -- and each time I had to start\"\n",
+            "<p>I rang three <b>times</b> that week and each time</p>\n",
+        ] {
+            let found = judge(&Reading::of_markdown(md), &withdrawn);
+            assert_eq!(found.len(), 1, "not found in {md:?}");
+            assert_eq!(found[0].line, 1);
+        }
+        assert!(
+            judge(&Reading::of_markdown("<!-- I rang three times that week and each time I had -->\n"), &withdrawn).is_empty(),
+            "comments never leave"
+        );
+    }
+
+    #[test]
+    fn words_covered_by_an_approved_quote_may_leave() {
+        let passage = "We sat in the waiting room for hours. Nobody told us anything at all, and then the doors closed.";
+        let cands = [
+            cand("q-ok", "Nobody told us anything at all", None, true),
+            cand("t/x:3", passage, Some(Refusal::PeoplesWords), false),
+        ];
+        let ok = Reading::of_markdown("> “Nobody told us anything at all.”[^q-ok]\n");
+        assert!(judge(&ok, &cands).is_empty());
+        let leak = Reading::of_markdown("Text.\n\nWe sat in the waiting room for hours, they said.\n");
+        let found = judge(&leak, &cands);
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].line, 3);
+        assert_eq!(found[0].refusal, Refusal::PeoplesWords);
+    }
+
+    #[test]
+    fn a_short_quote_is_found_anywhere_but_two_words_are_not_a_quote() {
+        let cands = [cand("q-1", "it was hard", Some(Refusal::Declined), true)];
+        assert_eq!(judge(&Reading::of_markdown("It was hard to find data.\n"), &cands).len(), 1);
+        let two = [cand("q-2", "so hard", Some(Refusal::Declined), true)];
+        assert!(judge(&Reading::of_markdown("It was so hard.\n"), &two).is_empty());
+    }
+}
