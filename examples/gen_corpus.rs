@@ -1587,7 +1587,10 @@ fn main() -> anyhow::Result<()> {
     write(&root.join("corpus/ledger.jsonl"), &ledger.text)?;
 
     // Quote files, from the folded ledger (as heard writes them).
-    let book = QuoteBook::fold(heard::ledger::parse(ledger.text.as_bytes(), "ledger"));
+    let book = QuoteBook::fold(
+        heard::ledger::parse(ledger.text.as_bytes(), "ledger"),
+        "ledger",
+    );
     let mut by_source: BTreeMap<&str, Vec<QuoteRecord>> = BTreeMap::new();
     for q in book.quotes.values() {
         by_source

@@ -279,7 +279,10 @@ impl Ledger {
                         problem: Problem::at(
                             rel,
                             *n,
-                            format!("event {} repeats line {first} with other content; {fix}", e.id),
+                            format!(
+                                "event {} repeats line {first} with other content; {fix}",
+                                e.id
+                            ),
                         ),
                     });
                 }

@@ -366,24 +366,49 @@ pub fn check_response(lib: &Library, target: &Path) -> anyhow::Result<Checked> {
         let Some(source) = sources.get(&id) else {
             continue;
         };
-        if let Err(r) = crate::consent::passage_may_leave(source, scope) {
-            for p in &source.passages {
-                candidates.push(words::Candidate {
-                    what: format!("{}:{}", source.path, p.line_start),
-                    texts: vec![p.text.clone()],
-                    refusal: Some(r.clone()),
-                    is_quote: false,
-                });
-            }
+        let refusal = crate::consent::passage_may_leave(source, scope).err();
+        // Words that may leave anyway (a public report, a title) cover the same words
+        // wherever else they appear.
+        if refusal != Some(crate::consent::Refusal::Restricted) {
+            let mut names = vec![source.title.clone()];
+            names.extend(source.meta.consultation.clone());
+            candidates.push(words::Candidate {
+                what: source.path.clone(),
+                texts: names,
+                refusal: None,
+                is_quote: false,
+            });
+        }
+        for p in &source.passages {
+            candidates.push(words::Candidate {
+                what: format!("{}:{}", source.path, p.line_start),
+                texts: vec![p.text.clone()],
+                refusal: refusal.clone(),
+                is_quote: false,
+            });
         }
     }
     let mut judged: HashSet<String> = HashSet::new();
-    for f in words::judge(&words::Reading::of_markdown(&text), &candidates) {
+    // heard's own footnotes are replaced by public citations on export, so their words
+    // (source titles, paths) are not read as the response's.
+    let ours: HashSet<String> = cited.keys().map(|l| l.to_string()).collect();
+    let reading = words::Reading::of_markdown(&text, &ours);
+    for f in words::judge(&reading, &candidates) {
         let msg = if f.is_quote {
             judged.insert(f.what.clone());
-            format!("the words \"{}…\" of quote {} {}", f.opening, f.what, f.refusal.problem())
+            format!(
+                "the words \"{}…\" of quote {} {}",
+                f.opening,
+                f.what,
+                f.refusal.problem()
+            )
         } else {
-            format!("the words \"{}…\" from {} {}", f.opening, f.what, f.refusal.problem())
+            format!(
+                "the words \"{}…\" from {} {}",
+                f.opening,
+                f.what,
+                f.refusal.problem()
+            )
         };
         refused.push(at(f.line, msg));
     }

@@ -40,8 +40,9 @@ pub struct Reading {
 
 impl Reading {
     /// Read a Markdown response: every text, code and HTML block (tags and comments
-    /// removed), headings and footnotes included.
-    pub fn of_markdown(markdown: &str) -> Reading {
+    /// removed), headings and footnotes included, except the definitions of footnotes
+    /// labelled in `skip` (heard's own, replaced on export).
+    pub fn of_markdown(markdown: &str, skip: &HashSet<String>) -> Reading {
         let mut line_starts = vec![0];
         line_starts.extend(markdown.match_indices('\n').map(|(i, _)| i + 1));
         let line = |b: usize| line_starts.partition_point(|&s| s <= b);
@@ -62,11 +63,16 @@ impl Reading {
                 offset += piece.len();
             }
         };
-        let mut in_image = 0usize;
+        let mut skipping = 0usize;
         for (event, range) in Parser::new_ext(markdown, markdown_options()).into_offset_iter() {
             match event {
-                Event::Start(Tag::Image { .. }) => in_image += 1,
-                Event::End(TagEnd::Image) => in_image = in_image.saturating_sub(1),
+                Event::Start(Tag::FootnoteDefinition(label)) => {
+                    if skipping > 0 || skip.contains(label.as_ref()) {
+                        skipping += 1;
+                    }
+                }
+                Event::End(TagEnd::FootnoteDefinition) => skipping = skipping.saturating_sub(1),
+                _ if skipping > 0 => {}
                 Event::Text(t) | Event::Code(t) => {
                     // Text of a source inside Markdown: find where it starts in the range
                     // for its line (escapes make it differ from the raw bytes).
@@ -81,7 +87,6 @@ impl Reading {
                 _ => {}
             }
         }
-        let _ = in_image;
         r
     }
 
@@ -197,11 +202,14 @@ fn shared(
     out
 }
 
-/// Judge every word of `reading` shared with a candidate. Words covered by a candidate
-/// that may leave are fine; runs of others are findings.
+/// Judge every word of `reading` shared with a candidate. A quote's words are fine when a
+/// quote that may leave covers them (the same words published elsewhere do not bring back
+/// a withdrawn quote); a passage's words are fine when anything that may leave covers them.
+/// Runs of other shared words are findings.
 pub fn judge(reading: &Reading, candidates: &[Candidate]) -> Vec<Finding> {
     let shingles = reading.shingles(RUN);
     let mut allowed: HashSet<usize> = HashSet::new();
+    let mut allowed_quotes: HashSet<usize> = HashSet::new();
     let mut refused: Vec<(&Candidate, HashSet<usize>)> = Vec::new();
     for c in candidates {
         let mut covered = HashSet::new();
@@ -212,6 +220,10 @@ pub fn judge(reading: &Reading, candidates: &[Candidate]) -> Vec<Finding> {
             continue;
         }
         match c.refusal {
+            None if c.is_quote => {
+                allowed_quotes.extend(covered.iter().copied());
+                allowed.extend(covered);
+            }
             None => allowed.extend(covered),
             Some(_) => refused.push((c, covered)),
         }
@@ -222,9 +234,14 @@ pub fn judge(reading: &Reading, candidates: &[Candidate]) -> Vec<Finding> {
     let mut reported: HashSet<usize> = HashSet::new();
     let mut out = Vec::new();
     for (c, covered) in refused {
+        let fine = if c.is_quote {
+            &allowed_quotes
+        } else {
+            &allowed
+        };
         let mut left: Vec<usize> = covered
             .into_iter()
-            .filter(|i| !allowed.contains(i) && !reported.contains(i))
+            .filter(|i| !fine.contains(i) && !reported.contains(i))
             .collect();
         left.sort_unstable();
         let need = c
@@ -265,6 +282,10 @@ pub fn judge(reading: &Reading, candidates: &[Candidate]) -> Vec<Finding> {
 mod tests {
     use super::*;
 
+    fn read(md: &str) -> Reading {
+        Reading::of_markdown(md, &HashSet::new())
+    }
+
     fn cand(what: &str, text: &str, refusal: Option<Refusal>, is_quote: bool) -> Candidate {
         Candidate {
             what: what.into(),
@@ -285,12 +306,16 @@ mod tests {
             "They said \"i RANG three times that week -- and each time I had to start\"\n",
             "<p>I rang three <b>times</b> that week and each time</p>\n",
         ] {
-            let found = judge(&Reading::of_markdown(md), &withdrawn);
+            let found = judge(&read(md), &withdrawn);
             assert_eq!(found.len(), 1, "not found in {md:?}");
             assert_eq!(found[0].line, 1);
         }
         assert!(
-            judge(&Reading::of_markdown("<!-- I rang three times that week and each time I had -->\n"), &withdrawn).is_empty(),
+            judge(
+                &read("<!-- I rang three times that week and each time I had -->\n"),
+                &withdrawn
+            )
+            .is_empty(),
             "comments never leave"
         );
     }
@@ -302,9 +327,9 @@ mod tests {
             cand("q-ok", "Nobody told us anything at all", None, true),
             cand("t/x:3", passage, Some(Refusal::PeoplesWords), false),
         ];
-        let ok = Reading::of_markdown("> “Nobody told us anything at all.”[^q-ok]\n");
+        let ok = read("> “Nobody told us anything at all.”[^q-ok]\n");
         assert!(judge(&ok, &cands).is_empty());
-        let leak = Reading::of_markdown("Text.\n\nWe sat in the waiting room for hours, they said.\n");
+        let leak = read("Text.\n\nWe sat in the waiting room for hours, they said.\n");
         let found = judge(&leak, &cands);
         assert_eq!(found.len(), 1);
         assert_eq!(found[0].line, 3);
@@ -314,8 +339,8 @@ mod tests {
     #[test]
     fn a_short_quote_is_found_anywhere_but_two_words_are_not_a_quote() {
         let cands = [cand("q-1", "it was hard", Some(Refusal::Declined), true)];
-        assert_eq!(judge(&Reading::of_markdown("It was hard to find data.\n"), &cands).len(), 1);
+        assert_eq!(judge(&read("It was hard to find data.\n"), &cands).len(), 1);
         let two = [cand("q-2", "so hard", Some(Refusal::Declined), true)];
-        assert!(judge(&Reading::of_markdown("It was so hard.\n"), &two).is_empty());
+        assert!(judge(&read("It was so hard.\n"), &two).is_empty());
     }
 }

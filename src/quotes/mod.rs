@@ -222,7 +222,12 @@ impl QuoteBook {
         let rel = lib.rel(&ledger::path(lib));
         let mut book = QuoteBook::fold(ledger::read(lib)?, &rel);
         let acknowledged = book.ledger.acknowledged();
-        let ids: HashSet<String> = book.ledger.events.iter().map(|(_, e)| e.id.clone()).collect();
+        let ids: HashSet<String> = book
+            .ledger
+            .events
+            .iter()
+            .map(|(_, e)| e.id.clone())
+            .collect();
         let mut more = Vec::new();
         for head in ledger::missing_recorded_heads(lib, &book.ledger) {
             more.push(ledger::Damage {
@@ -388,7 +393,11 @@ impl QuoteBook {
         let first = self.damage.first()?;
         Some(anyhow::anyhow!(
             "the consent ledger is damaged ({} found, the first: {}), so nobody's consent can be vouched for. Run `heard verify` to see it all; restore corpus/ledger.jsonl from version control or a backup, or once an officer has checked it, record that with `heard verify --acknowledge --by NAME` (every approval given before then must be asked for again)",
-            if self.damage.len() == 1 { "1 problem".to_string() } else { format!("{} problems", self.damage.len()) },
+            if self.damage.len() == 1 {
+                "1 problem".to_string()
+            } else {
+                format!("{} problems", self.damage.len())
+            },
             first.problem
         ))
     }
@@ -537,7 +546,11 @@ pub fn quote_file_path(lib: &Library, source: &str) -> PathBuf {
         slug
     } else {
         let hash = blake3::hash(source.as_bytes()).to_hex();
-        format!("{}--{}", if slug.is_empty() { "source" } else { &slug }, &hash[..12])
+        format!(
+            "{}--{}",
+            if slug.is_empty() { "source" } else { &slug },
+            &hash[..12]
+        )
     };
     quotes_dir(lib).join(format!("{name}.toml"))
 }
@@ -548,7 +561,12 @@ pub fn quote_file_path(lib: &Library, source: &str) -> PathBuf {
 /// evidence that events were deleted, until someone restores or acknowledges them.
 pub fn write_quote_file(lib: &Library, book: &QuoteBook, source: &str) -> anyhow::Result<()> {
     let path = quote_file_path(lib, source);
-    let ids: HashSet<&str> = book.ledger.events.iter().map(|(_, e)| e.id.as_str()).collect();
+    let ids: HashSet<&str> = book
+        .ledger
+        .events
+        .iter()
+        .map(|(_, e)| e.id.as_str())
+        .collect();
     let acknowledged = book.ledger.acknowledged();
     let evidence: HashMap<String, QuoteRecord> = std::fs::read_to_string(&path)
         .ok()
@@ -557,15 +575,20 @@ pub fn write_quote_file(lib: &Library, book: &QuoteBook, source: &str) -> anyhow
         .unwrap_or_default()
         .into_iter()
         .filter(|r| {
-            r.last_event.as_deref().is_some_and(|e| {
-                !ids.contains(e) && !acknowledged.contains(&format!("lost:{e}"))
-            })
+            r.last_event
+                .as_deref()
+                .is_some_and(|e| !ids.contains(e) && !acknowledged.contains(&format!("lost:{e}")))
         })
         .map(|r| (r.id.clone(), r))
         .collect();
     let mut quotes: Vec<QuoteRecord> = book
         .of_source(source)
-        .map(|q| evidence.get(&q.id).cloned().unwrap_or_else(|| QuoteRecord::from(q)))
+        .map(|q| {
+            evidence
+                .get(&q.id)
+                .cloned()
+                .unwrap_or_else(|| QuoteRecord::from(q))
+        })
         .collect();
     for (id, r) in &evidence {
         if !book.quotes.contains_key(id) {
@@ -1198,7 +1221,9 @@ pub fn verify(lib: &Library, repair: bool) -> anyhow::Result<Vec<Problem>> {
 pub fn acknowledge(lib: &Library, by: &str, note: Option<&str>) -> anyhow::Result<usize> {
     let (_lock, book) = lock_and_load(lib)?;
     if book.damage.is_empty() {
-        return Err(input("the ledger has no damage to acknowledge: `heard verify` finds it intact"));
+        return Err(input(
+            "the ledger has no damage to acknowledge: `heard verify` finds it intact",
+        ));
     }
     if crate::contributors::load(lib)?.get(by).is_some() {
         return Err(input(format!(
@@ -1232,7 +1257,12 @@ pub fn acknowledge(lib: &Library, by: &str, note: Option<&str>) -> anyhow::Resul
 /// Bring the quote files in line with the ledger (the caller holds the write lock).
 /// Returns the changes made by hand, which are only undone when `repair` is set.
 fn heal_quote_files(lib: &Library, book: &QuoteBook, repair: bool) -> anyhow::Result<Vec<Problem>> {
-    let ids: HashSet<&str> = book.ledger.events.iter().map(|(_, e)| e.id.as_str()).collect();
+    let ids: HashSet<&str> = book
+        .ledger
+        .events
+        .iter()
+        .map(|(_, e)| e.id.as_str())
+        .collect();
     let lost = |r: &QuoteRecord| r.last_event.as_deref().is_some_and(|e| !ids.contains(e));
     let mut problems = Vec::new();
     let mut on_file: BTreeMap<String, (String, QuoteRecord)> = BTreeMap::new();
@@ -1267,7 +1297,9 @@ fn heal_quote_files(lib: &Library, book: &QuoteBook, repair: bool) -> anyhow::Re
             }
             Some((_, r))
                 if r.last_event != expected.last_event
-                    && r.last_event.as_ref().is_none_or(|e| q.history.iter().any(|h| &h.event == e)) =>
+                    && r.last_event
+                        .as_ref()
+                        .is_none_or(|e| q.history.iter().any(|h| &h.event == e)) =>
             {
                 // Behind the ledger: written before the latest events about the quote.
                 rewrite.insert(q.source.clone());

@@ -131,11 +131,8 @@ fn a_quote_withdrawn_after_drafting_is_named() {
         "withdrawing lists the drafts that use it: {}",
         run.stderr
     );
-    finds(
-        &ev,
-        line_with(&text, &format!("[^{id}]")),
-        &[id, "withdrawn"],
-    );
+    // Found by the words themselves, on the line where they start.
+    finds(&ev, line_with(&text, MORNING), &[id, "withdrawn"]);
 }
 
 #[test]
@@ -154,22 +151,26 @@ fn quotes_without_consent_for_outside_use_are_named() {
         );
     }
     ev.write_response(&text);
+    let words = |name: &str| {
+        let q = ev.lib.quote(ev.id(name));
+        format!("> “{}", q["exact"].as_str().unwrap())
+    };
     let peer = ev.id("bo-peer");
     finds(
         &ev,
-        line_with(&text, &format!("[^{peer}]")),
+        line_with(&text, &words("bo-peer")),
         &[peer, "internal"],
     );
     let car = ev.id("ash-car-park");
     finds(
         &ev,
-        line_with(&text, &format!("[^{car}]")),
+        line_with(&text, &words("ash-car-park")),
         &[car, "no consent"],
     );
     let nurse = ev.id("ash-nurse");
     finds(
         &ev,
-        line_with(&text, &format!("[^{nurse}]")),
+        line_with(&text, &words("ash-nurse")),
         &[nurse, "declined"],
     );
 }
@@ -188,7 +189,7 @@ fn a_quote_from_a_restricted_source_is_named() {
     ev.write_response(&text);
     finds(
         &ev,
-        line_with(&text, &format!("[^{id}]")),
+        line_with(&text, &format!("> “{exact}")),
         &[id, "restricted"],
     );
 }
@@ -337,9 +338,5 @@ fn a_quote_whose_approval_expired_after_drafting_is_named() {
     // An approval until June 2020 arrives from a colleague's clone (heard itself refuses
     // an expiry date in the past).
     ev.lib.append_expired_approval(id, "c-bo");
-    finds(
-        &ev,
-        line_with(&text, &format!("[^{id}]")),
-        &[id, "2020-06-30"],
-    );
+    finds(&ev, line_with(&text, MORNING), &[id, "2020-06-30"]);
 }
