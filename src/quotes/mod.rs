@@ -1272,7 +1272,7 @@ fn heal_quote_files(lib: &Library, book: &QuoteBook, repair: bool) -> anyhow::Re
         match parsed {
             Err(p) => problems.push(p),
             Ok(file) => {
-                let evidence = file.quotes.iter().any(|r| lost(r));
+                let evidence = file.quotes.iter().any(&lost);
                 for r in file.quotes {
                     on_file.insert(r.id.clone(), (rel.clone(), r));
                 }
