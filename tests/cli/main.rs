@@ -10,6 +10,7 @@ mod demo;
 mod draft;
 mod evidence;
 mod export;
+mod export_safety;
 mod index;
 mod ledger;
 mod library;
