@@ -16,6 +16,7 @@ mod ledger;
 mod library;
 mod outcomes;
 mod passages;
+mod privacy;
 mod quotes;
 mod recs;
 mod schemas;
