@@ -342,13 +342,13 @@ impl Private {
         })
     }
 
-    /// Whether it is in `text` as a word of its own. Written as in contributors.toml it may
+    /// Where it is in `text` as a word of its own. Written as in contributors.toml it may
     /// touch punctuation ("Amber-led"); in another case or spelling it must not be part of
     /// an id or a file name (`c-amber`, `amber-leaving-the-ward.md`), which are not names.
-    fn is_in(&self, text: &str) -> Option<usize> {
+    fn found_in<'t>(&'t self, text: &'t str) -> impl Iterator<Item = usize> + 't {
         let joins = |c: Option<char>| c.is_some_and(|c| c.is_alphanumeric() || is_combining(c));
         let glue = |c: Option<char>| c.is_some_and(|c| matches!(c, '-' | '_' | '.' | '/' | '@'));
-        self.pattern.find_iter(text).find_map(|m| {
+        self.pattern.find_iter(text).filter_map(move |m| {
             let mut before = text[..m.start()].chars().rev();
             let mut after = text[m.end()..].chars();
             let (b1, a1) = (before.next(), after.next());
@@ -415,7 +415,7 @@ impl Privacy {
                 .map(|(at, what)| (at, format!("looks like {what}; remove personal data")))
                 .collect();
             for private in &self.private {
-                if let Some(at) = private.is_in(&p.text) {
+                for at in private.found_in(&p.text) {
                     found.push((at, format!("contains {}", private.what)));
                 }
             }
@@ -733,6 +733,54 @@ mod tests {
         assert_eq!(at("National Insurance"), vec![10], "{found:?}");
         assert_eq!(at("who asked not to be named"), vec![6], "{found:?}");
         assert_eq!(found.len(), 6, "{found:?}");
+    }
+
+    #[test]
+    fn every_line_with_personal_data_is_named_once() {
+        let p = Privacy::new(&ContributorsFile {
+            contributors: vec![
+                person("c-ash", Credit::Role, "Ashleigh", "ashleigh.k@example.org"),
+                person("c-bo", Credit::FirstName, "Bo", "via the Kelmouth drop-in"),
+                person(
+                    "c-cy",
+                    Credit::Anonymous,
+                    "Cyrus",
+                    "via the Quayside hostel key worker",
+                ),
+            ],
+        });
+        let doc = "Response from our organisation.\n\n\
+                   Write to jo.bloggs@example.org for a copy.\n\
+                   Or ring 07700 900123 after six.\n\
+                   One patient, NHS number 943 476 5919, waited nine days.\n\
+                   The form showed 943 476 5918, which is not a valid NHS number.\n\
+                   The hostel is at KM1 4AB.\n\
+                   Bo and the rest of the panel agreed. Thanks to Cyrus for his help.\n\
+                   Ashleigh led the peer research; Cyrus helped.\n\
+                   Reach our panel via the Quayside hostel key worker.\n\
+                   Questions to ashleigh.k@example.org please.\n\
+                   [^q-1]: Quote from corpus/testimonies/ash.md line 3; speaker c-ash.\n";
+        let found: Vec<String> = p
+            .scan(doc)
+            .into_iter()
+            .map(|(line, what)| format!("{line}: {what}"))
+            .collect();
+        let expected = [
+            "3: looks like an email address",
+            "4: looks like a UK phone number",
+            "5: looks like an NHS number",
+            "7: looks like a postcode",
+            "8: contains the name of contributor c-cy",
+            "9: contains the name of contributor c-ash",
+            "9: contains the name of contributor c-cy",
+            "10: contains contact details of contributor c-cy",
+            "11: looks like an email address",
+            "11: contains contact details of contributor c-ash",
+        ];
+        assert_eq!(found.len(), expected.len(), "{found:#?}");
+        for (f, e) in found.iter().zip(expected) {
+            assert!(f.starts_with(e), "{f} is not {e}: {found:#?}");
+        }
     }
 
     #[test]
