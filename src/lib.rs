@@ -23,6 +23,7 @@ pub mod fsutil;
 pub mod index;
 pub mod ledger;
 pub mod library;
+pub mod privacy;
 pub mod problem;
 pub mod quotes;
 pub mod schema;

@@ -173,7 +173,7 @@ struct Drafter<'a> {
     used: HashSet<String>,
     skipped: BTreeMap<String, usize>,
     skipped_seen: HashSet<String>,
-    privacy: crate::check::Privacy,
+    privacy: crate::privacy::Privacy,
 }
 
 impl Drafter<'_> {
@@ -515,7 +515,7 @@ pub fn draft(lib: &Library, index: &LibraryIndex, dir: &Path) -> anyhow::Result<
         index,
         book,
         sources: Sources::new(lib)?,
-        privacy: crate::check::Privacy::new(&crate::contributors::load(lib)?),
+        privacy: crate::privacy::Privacy::new(&crate::contributors::load(lib)?),
         people: crate::contributors::load(lib)?,
         scope: consultation.scope,
         used: HashSet::new(),

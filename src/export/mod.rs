@@ -314,13 +314,39 @@ pub fn plain(inlines: &[Inline]) -> String {
         .collect()
 }
 
-/// Render a prepared draft.
+/// Text as every export format can carry it. Text pasted from PDFs brings control
+/// characters that XML forbids (a Word document with one will not open) and that a reader
+/// never meant: form feeds and vertical tabs become spaces, a lone carriage return a line
+/// break, and the other C0 and C1 controls, DEL and the noncharacters U+FFFE and U+FFFF are
+/// dropped. Tabs and line breaks stay.
+pub fn sanitize(text: &str) -> std::borrow::Cow<'_, str> {
+    let unwanted =
+        |c: char| (c.is_control() && c != '\t' && c != '\n') || c == '\u{FFFE}' || c == '\u{FFFF}';
+    if !text.contains(unwanted) {
+        return text.into();
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\r' if chars.peek() == Some(&'\n') => {}
+            '\r' => out.push('\n'),
+            '\x0b' | '\x0c' => out.push(' '),
+            c if unwanted(c) => {}
+            c => out.push(c),
+        }
+    }
+    out.into()
+}
+
+/// Render a prepared draft, its text made safe for the format first.
 pub fn render(
     format: Format,
     markdown: &str,
     title: &str,
     internal: bool,
 ) -> anyhow::Result<Vec<u8>> {
+    let (markdown, title) = (&*sanitize(markdown), &*sanitize(title));
     Ok(match format {
         Format::Html => html::render(markdown, title, internal).into_bytes(),
         Format::Txt => txt::render(&blocks(markdown), internal).into_bytes(),
@@ -330,7 +356,7 @@ pub fn render(
 
 /// The HTML of a prepared draft, for showing inside another page.
 pub fn html_body(markdown: &str) -> String {
-    html::body(markdown)
+    html::body(&sanitize(markdown))
 }
 
 /// The default output path: beside the response, named for the format and audience.
@@ -342,4 +368,21 @@ pub fn default_out(file: &Path, format: Format, internal: bool) -> std::path::Pa
     let dir = file.parent().unwrap_or(Path::new("."));
     let audience = if internal { "-internal" } else { "" };
     dir.join(format!("{stem}{audience}.{}", format.extension()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn control_characters_are_dropped_or_become_spaces() {
+        assert_eq!(
+            sanitize("page\x0cbreak\x0bhere\x1b[0m\x08 \x00ok\u{85}\u{FFFE}\tand\r\nnew\rline"),
+            "page break here[0m ok\tand\nnew\nline"
+        );
+        assert!(matches!(
+            sanitize("Zoë said “fine”.\n"),
+            std::borrow::Cow::Borrowed(_)
+        ));
+    }
 }
