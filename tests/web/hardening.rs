@@ -349,6 +349,36 @@ async fn script_links_and_remote_images_in_a_draft_are_never_live() {
 }
 
 #[tokio::test]
+async fn a_question_id_cannot_make_a_live_link_in_the_draft() {
+    let site = Site::build();
+    site.write(
+        "responses/qid/consultation.toml",
+        "title = \"Q\"\nbody = \"Nobody\"\n\n[[question]]\nid = \"[q](javascript:alert(1))\"\ntext = \"What <img src=x onerror=alert(2)>?\"\n",
+    );
+    site.heard_ok(&["draft", "responses/qid"]);
+    let out = site.root().join("qid.html");
+    let (code, _, err) = site.heard(&[
+        "export",
+        "responses/qid",
+        "--to",
+        "html",
+        "--force",
+        "--out",
+        out.to_str().expect("path"),
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let html = std::fs::read_to_string(&out).expect("the export");
+    assert!(!html.contains("href=\"javascript"), "{html}");
+    assert!(!html.contains("<img"), "{html}");
+    let mut jo = Client::new(&site);
+    jo.sign_in(&site.token("jo", "officer")).await;
+    let page = jo.get("/responses/qid").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(!page.body.contains("href=\"javascript"), "{}", page.body);
+    assert!(!page.body.contains("<img"), "{}", page.body);
+}
+
+#[tokio::test]
 async fn pages_carry_a_content_security_policy_and_are_not_cached() {
     let site = Site::build();
     let mut jo = Client::new(&site);
