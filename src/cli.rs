@@ -181,6 +181,22 @@ pub enum QuoteCommand {
     Decline(ConsentArgs),
     /// Record that the speaker takes back an agreement. Drafts that use it are listed.
     Withdraw(ConsentArgs),
+    /// Name whose words a quote holds (officers only): words in notes with several
+    /// contributors wait for this before anyone can consent. Refused once approved.
+    Speaker(QuoteSpeakerArgs),
+}
+
+/// Arguments of `heard quote speaker`.
+#[derive(Debug, Args)]
+pub struct QuoteSpeakerArgs {
+    /// The quote.
+    pub id: String,
+    /// Contributor id of the person whose words these are: one of the source's contributors.
+    #[arg(long = "set", value_name = "C")]
+    pub set: String,
+    /// Who is naming them (default: $HEARD_USER, else your login name).
+    #[arg(long, value_name = "NAME")]
+    pub by: Option<String>,
 }
 
 /// Arguments of `heard quote add`.

@@ -81,6 +81,11 @@ pub enum Action {
     /// An approval reached its expiry date. Details: `expired` (the date).
     #[serde(rename = "quote.expire")]
     QuoteExpire,
+    /// An officer named whose words the quote holds (words in notes with several
+    /// contributors wait for this before anyone can consent). Details: `speaker`,
+    /// `previous` (null when there was none).
+    #[serde(rename = "quote.speaker")]
+    QuoteSpeaker,
     /// What happened to a recommendation. Details: `outcome`, `note`, `evidence`.
     #[serde(rename = "rec.outcome")]
     RecOutcome,
@@ -101,6 +106,7 @@ impl Action {
             Action::QuoteDecline => "quote.decline",
             Action::QuoteWithdraw => "quote.withdraw",
             Action::QuoteExpire => "quote.expire",
+            Action::QuoteSpeaker => "quote.speaker",
             Action::RecOutcome => "rec.outcome",
             Action::LedgerAcknowledge => "ledger.acknowledge",
         }

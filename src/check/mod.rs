@@ -11,7 +11,6 @@ use anyhow::Context;
 use pulldown_cmark::{Event, Parser, Tag, TagEnd};
 use regex::Regex;
 
-use crate::contributors::Credit;
 use crate::corpus::markdown_options;
 use crate::draft::{self, CitationKind, Provenance, count_words};
 use crate::quotes::{AnchorState, QuoteBook, Scope, Sources, anchor};
@@ -151,111 +150,6 @@ pub fn misquoted(quoted: &str, source: &str) -> Option<String> {
         }
     }
     None
-}
-
-static EMAIL: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}").expect("email")
-});
-static PHONE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?:\+44\s?\(?0?\)?\s?|\b0)(?:\d[\s-]?){8,9}\d\b").expect("phone")
-});
-static NHS: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"\b\d{3}[\s-]?\d{3}[\s-]?\d{4}\b").expect("nhs"));
-static POSTCODE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"\b(?:[A-Z]{1,2}\d[A-Z\d]?|GIR)\s?\d[ABD-HJLNP-UW-Z]{2}\b").expect("postcode")
-});
-
-/// Whether ten digits are a valid NHS number (modulus 11 check digit).
-pub fn is_nhs_number(digits: &str) -> bool {
-    let d: Vec<u32> = digits.chars().filter_map(|c| c.to_digit(10)).collect();
-    if d.len() != 10 {
-        return false;
-    }
-    let sum: u32 = d[..9]
-        .iter()
-        .enumerate()
-        .map(|(i, x)| x * (10 - i as u32))
-        .sum();
-    let check = 11 - sum % 11;
-    let check = if check == 11 { 0 } else { check };
-    check != 10 && check == d[9]
-}
-
-/// Personal data found in one line of prose.
-pub fn personal_data(line: &str) -> Vec<String> {
-    let mut found = Vec::new();
-    for m in EMAIL.find_iter(line) {
-        found.push(format!("an email address: \"{}\"", m.as_str()));
-    }
-    let mut nhs_spans = Vec::new();
-    for m in NHS.find_iter(line) {
-        if is_nhs_number(m.as_str()) {
-            found.push(format!("an NHS number: \"{}\"", m.as_str()));
-            nhs_spans.push(m.range());
-        }
-    }
-    for m in PHONE.find_iter(line) {
-        if nhs_spans
-            .iter()
-            .any(|r| r.start <= m.start() && m.end() <= r.end + 1)
-        {
-            continue;
-        }
-        let shown: String = m.as_str().chars().take(8).collect();
-        found.push(format!("a UK phone number: \"{shown}…\""));
-    }
-    for m in POSTCODE.find_iter(line) {
-        found.push(format!("a postcode: \"{}\"", m.as_str()));
-    }
-    found
-}
-
-/// What must not appear in a response: personal data, contributors' contact details, and
-/// the names of contributors who asked not to be named.
-#[derive(Debug, Default)]
-pub struct Privacy {
-    private: Vec<(String, String)>,
-}
-
-impl Privacy {
-    /// The private words of the library's contributors.
-    pub fn new(people: &crate::contributors::ContributorsFile) -> Privacy {
-        let mut private = Vec::new();
-        for c in &people.contributors {
-            if let Some(contact) = c.contact.as_ref().filter(|s| s.trim().len() >= 4) {
-                private.push((
-                    contact.trim().to_string(),
-                    format!("contact details of contributor {}", c.id),
-                ));
-            }
-            if c.credit != Credit::FirstName {
-                if let Some(name) = c.first_name.as_ref().filter(|s| s.trim().len() >= 2) {
-                    private.push((
-                        name.trim().to_string(),
-                        format!(
-                            "the name of contributor {}, who asked not to be named",
-                            c.id
-                        ),
-                    ));
-                }
-            }
-        }
-        Privacy { private }
-    }
-
-    /// Everything private in one line of text, described.
-    pub fn flags(&self, line: &str) -> Vec<String> {
-        let mut found: Vec<String> = personal_data(line)
-            .into_iter()
-            .map(|what| format!("looks like {what}; remove personal data"))
-            .collect();
-        for (needle, what) in &self.private {
-            if contains_word(line, needle) {
-                found.push(format!("contains {what}"));
-            }
-        }
-        found
-    }
 }
 
 /// Lines of `text` with HTML comments blanked out (line numbers kept).
@@ -548,7 +442,6 @@ pub fn check_response(lib: &Library, target: &Path) -> anyhow::Result<Checked> {
 
     // Placeholders a person must fill in, and personal data.
     let prose = without_comments(&text);
-    let privacy = Privacy::new(&people);
     for (i, line) in prose.lines().enumerate() {
         let n = i + 1;
         if line.contains(draft::POSITION_PLACEHOLDER) {
@@ -558,21 +451,14 @@ pub fn check_response(lib: &Library, target: &Path) -> anyhow::Result<Checked> {
                     .into(),
             ));
         }
-        for what in privacy.flags(line) {
-            problems.push(at(n, what));
-        }
+    }
+    // Personal data, also where a line break splits it (export joins the lines).
+    for (n, what) in crate::privacy::Privacy::new(&people).scan(&prose) {
+        problems.push(at(n, what));
     }
     problems.sort_by_key(|p| p.line);
     refused.sort_by_key(|p| p.line);
     Ok(Checked { problems, refused })
-}
-
-fn contains_word(line: &str, needle: &str) -> bool {
-    line.match_indices(needle).any(|(i, m)| {
-        let before = line[..i].chars().next_back();
-        let after = line[i + m.len()..].chars().next();
-        !before.is_some_and(char::is_alphanumeric) && !after.is_some_and(char::is_alphanumeric)
-    })
 }
 
 /// Words of each question's answer: from its heading to the next heading of the same or a
@@ -626,24 +512,6 @@ mod tests {
             misquoted("from the beginning … I rang", src).is_some(),
             "order matters"
         );
-    }
-
-    #[test]
-    fn nhs_numbers_need_their_check_digit() {
-        assert!(is_nhs_number("943 476 5919"));
-        assert!(!is_nhs_number("943 476 5918"));
-    }
-
-    #[test]
-    fn personal_data_is_found() {
-        assert_eq!(
-            personal_data("write to jo.bloggs@example.org today").len(),
-            1
-        );
-        assert_eq!(personal_data("call 07700 900123 now").len(), 1);
-        assert_eq!(personal_data("NHS no. 943 476 5919").len(), 1);
-        assert_eq!(personal_data("lives near AB12 3DE").len(), 1);
-        assert!(personal_data("In 2024, 31 of the 48 people (65%) said so.").is_empty());
     }
 
     #[test]

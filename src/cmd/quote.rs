@@ -1,4 +1,5 @@
-//! `heard quote add|tag|approve|decline|withdraw`: make quotes and record consent.
+//! `heard quote add|tag|approve|decline|withdraw|speaker`: make quotes, record consent, and
+//! name whose words a quote holds.
 
 use std::io::Write;
 use std::process::ExitCode;
@@ -80,6 +81,21 @@ pub fn run(cmd: QuoteCommand, lib: &Library) -> anyhow::Result<ExitCode> {
                         .join(", ")
                 );
             }
+        }
+        QuoteCommand::Speaker(a) => {
+            let (_, report) = super::open_index(lib)?;
+            super::note_refresh(&report);
+            let actor = a.by.unwrap_or_else(quotes::default_actor);
+            let previous = quotes::set_speaker(lib, &a.id, &a.set, &actor)?;
+            eprintln!(
+                "Quote {} is {}'s words{}. It is pending: it is not used until {} approves it.",
+                a.id,
+                a.set,
+                previous
+                    .map(|p| format!(" (was {p}'s)"))
+                    .unwrap_or_default(),
+                a.set
+            );
         }
         QuoteCommand::Approve(a) => consent(lib, a, Decision::Approve)?,
         QuoteCommand::Decline(a) => consent(lib, a, Decision::Decline)?,

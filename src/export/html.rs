@@ -1,8 +1,11 @@
 //! A standalone, accessible HTML page: semantic headings, quotes as `blockquote`, footnotes
 //! with links both ways, readable at any width, good contrast. Library text is always
-//! escaped: raw HTML in a draft is shown as text.
+//! escaped: raw HTML in a draft is shown as text, a link is live only to a web page, an
+//! email address or a place in the document (never `javascript:` or `data:`), and images
+//! are shown as their alternative text (nothing is fetched from elsewhere). The page
+//! carries a Content-Security-Policy that allows nothing but its own styles.
 
-use pulldown_cmark::{Event, Parser};
+use pulldown_cmark::{Event, Parser, Tag, TagEnd};
 
 use crate::corpus::markdown_options;
 
@@ -17,11 +20,42 @@ a{color:#1d4f91}a:focus{outline:3px solid #fd0;background:#fd0;color:#0b0c0c}\
 .internal{border:3px solid #d4351c;padding:.5rem 1rem;font-weight:bold}\
 @media print{a{color:#000}}";
 
-/// The HTML of prepared Markdown, raw HTML shown as text.
+/// What a standalone page may load and run: nothing but its own inline styles.
+pub const CSP: &str = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'";
+
+/// Whether a link target is safe to make live: `http`, `https` and `mailto` addresses, and
+/// relative or in-page (`#…`) links. Anything with another scheme (`javascript:`,
+/// `data:`, `vbscript:`…) or a control character (which browsers drop, so that
+/// `java\tscript:` would run) is not.
+pub fn safe_link(dest: &str) -> bool {
+    if dest.chars().any(char::is_control) {
+        return false;
+    }
+    match dest.find([':', '/', '?', '#']) {
+        Some(i) if dest[i..].starts_with(':') => {
+            let scheme = dest[..i].to_ascii_lowercase();
+            matches!(scheme.as_str(), "http" | "https" | "mailto")
+        }
+        _ => true,
+    }
+}
+
+/// The HTML of prepared Markdown: raw HTML shown as text, unsafe links shown as their
+/// text only, images as their alternative text.
 pub fn body(markdown: &str) -> String {
-    let events = Parser::new_ext(markdown, markdown_options()).map(|e| match e {
-        Event::Html(t) | Event::InlineHtml(t) => Event::Text(t),
-        e => e,
+    // Links do not nest, but keep a stack so that every end matches its start.
+    let mut live_links: Vec<bool> = Vec::new();
+    let events = Parser::new_ext(markdown, markdown_options()).filter_map(|e| match e {
+        Event::Html(t) | Event::InlineHtml(t) => Some(Event::Text(t)),
+        Event::Start(Tag::Link { ref dest_url, .. }) => {
+            let live = safe_link(dest_url);
+            live_links.push(live);
+            live.then_some(e)
+        }
+        Event::End(TagEnd::Link) => live_links.pop().unwrap_or(false).then_some(e),
+        // The alternative text, between these two, is kept as text.
+        Event::Start(Tag::Image { .. }) | Event::End(TagEnd::Image) => None,
+        e => Some(e),
     });
     let mut body = String::new();
     pulldown_cmark::html::push_html(&mut body, events);
@@ -37,7 +71,7 @@ pub fn render(markdown: &str, title: &str, internal: bool) -> String {
         ""
     };
     format!(
-        "<!DOCTYPE html>\n<html lang=\"en-GB\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>{}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n<main>\n{banner}{body}</main>\n</body>\n</html>\n",
+        "<!DOCTYPE html>\n<html lang=\"en-GB\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<meta http-equiv=\"Content-Security-Policy\" content=\"{CSP}\">\n<title>{}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n<main>\n{banner}{body}</main>\n</body>\n</html>\n",
         escape_html(title)
     )
 }
@@ -56,4 +90,49 @@ pub fn escape_html(s: &str) -> String {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_web_mail_and_relative_links_are_live() {
+        for ok in [
+            "https://example.org/a",
+            "HTTP://example.org",
+            "mailto:a@example.org",
+            "#fn-1",
+            "report.html",
+            "../a/b?c=d:e",
+            "/x:y",
+        ] {
+            assert!(safe_link(ok), "{ok}");
+        }
+        for bad in [
+            "javascript:alert(1)",
+            "JavaScript:alert(1)",
+            " javascript:alert(1)",
+            "java\tscript:alert(1)",
+            "java\nscript:alert(1)",
+            "data:text/html,<script>",
+            "vbscript:x",
+            "file:///etc/passwd",
+        ] {
+            assert!(!safe_link(bad), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn images_become_their_alternative_text() {
+        let html =
+            body("![a *pixel*](https://evil.example/x.png) [![logo](y.png)](https://ok.example)");
+        assert!(!html.contains("<img"), "{html}");
+        assert!(!html.contains("evil.example"), "{html}");
+        assert!(html.contains("a <em>pixel</em>"), "{html}");
+        assert!(
+            html.contains("<a href=\"https://ok.example\">logo</a>"),
+            "{html}"
+        );
+    }
 }

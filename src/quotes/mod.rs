@@ -351,6 +351,15 @@ impl QuoteBook {
                 Action::QuoteExpire => {
                     q.status = Status::Expired;
                 }
+                Action::QuoteSpeaker => {
+                    // Consent is the speaker's: a newly named speaker has given none yet.
+                    q.speaker = e.detail("speaker").map(String::from);
+                    q.status = Status::Pending;
+                    q.scope = None;
+                    q.expires = None;
+                    q.consented = None;
+                    q.reconsent = false;
+                }
                 Action::QuoteCreate | Action::RecOutcome | Action::LedgerAcknowledge => {}
             }
         }
@@ -915,6 +924,7 @@ pub fn add(lib: &Library, req: NewQuote) -> anyhow::Result<Added> {
         }
     };
     let anchor = anchor::anchor_at(&source.text, range.0, range.1);
+    check_speaker_named_by(lib, &req, &source)?;
     let speaker = req
         .speaker
         .clone()
@@ -1009,6 +1019,89 @@ pub fn add(lib: &Library, req: NewQuote) -> anyhow::Result<Added> {
     })
 }
 
+/// Who the speaker is, is not a contributor's to say: a contributor proposing words may
+/// name no speaker (the source's only contributor is the speaker; in notes with several
+/// contributors an officer names one with [`set_speaker`]), except themselves in a source
+/// that is theirs alone.
+fn check_speaker_named_by(lib: &Library, req: &NewQuote, source: &Source) -> anyhow::Result<()> {
+    let Some(speaker) = &req.speaker else {
+        return Ok(());
+    };
+    let own_source = *speaker == req.actor && source.meta.contributors == [speaker.clone()];
+    if own_source || crate::contributors::load(lib)?.get(&req.actor).is_none() {
+        return Ok(());
+    }
+    Err(input(format!(
+        "{} is a contributor, and contributors do not say whose words a quote holds: leave out --speaker, and an officer names the speaker with `heard quote speaker ID --set C`",
+        req.actor
+    )))
+}
+
+/// Name whose words a quote holds, as an officer: records `quote.speaker` and returns the
+/// previous speaker. The index must be fresh (so the source resolves). Refused for a
+/// contributor, for someone who is not among the source's contributors, and for an approved
+/// quote (its yes was the previous speaker's and cannot pass to someone else).
+pub fn set_speaker(
+    lib: &Library,
+    id: &str,
+    speaker: &str,
+    actor: &str,
+) -> anyhow::Result<Option<String>> {
+    let people = crate::contributors::load(lib)?;
+    if people.get(actor).is_some() {
+        return Err(input(format!(
+            "{actor} is a contributor; only an officer names whose words a quote holds"
+        )));
+    }
+    let (_lock, book) = lock_and_load(lib)?;
+    let q = book.get(id).map_err(|e| input(e.to_string()))?;
+    let mut sources = Sources::new(lib)?;
+    let listed = sources
+        .get(&q.source)
+        .map(|s| s.meta.contributors.clone())
+        .unwrap_or_default();
+    if !listed.is_empty() && !listed.iter().any(|c| c == speaker) {
+        return Err(input(format!(
+            "{speaker} is not among the contributors of `{}` ({}); name one of them, or add them to its `contributors:` first",
+            q.source,
+            listed.join(", ")
+        )));
+    }
+    if people.get(speaker).is_none() {
+        return Err(input(format!(
+            "{speaker} is not in corpus/contributors.toml; add them there first"
+        )));
+    }
+    if q.speaker.as_deref() == Some(speaker) {
+        return Err(input(format!("quote {id} is already {speaker}'s words")));
+    }
+    if q.tampered {
+        return Err(input(format!(
+            "the ledger's record of quote {id} was edited, so its consent is unknown; `heard verify` shows where"
+        )));
+    }
+    if q.status == Status::Approved {
+        let was = q.speaker.as_deref().unwrap_or("its speaker");
+        return Err(input(format!(
+            "quote {id} is approved by {was}, and a yes is only ever its speaker's: it cannot pass to someone else. If these are not {was}'s words, record a withdrawal first (`heard quote withdraw {id} --by YOU --on-behalf-of {was} --note ...`), then name the speaker"
+        )));
+    }
+    let previous = q.speaker.clone();
+    let source = q.source.clone();
+    ledger::append(
+        lib,
+        vec![(
+            actor.to_string(),
+            Action::QuoteSpeaker,
+            id.to_string(),
+            json!({"speaker": speaker, "previous": previous}),
+        )],
+    )?;
+    let book = QuoteBook::load(lib)?;
+    write_quote_file(lib, &book, &source)?;
+    Ok(previous)
+}
+
 /// Add and remove tags of a quote. Returns the quote's tags after.
 pub fn tag(
     lib: &Library,
@@ -1098,8 +1191,8 @@ pub fn decide(lib: &Library, c: Consent) -> anyhow::Result<Quote> {
         }
         None => {
             return Err(input(format!(
-                "quote {} has no speaker, so nobody can consent to it; set one first (heard quote add ... --speaker C)",
-                q.id
+                "quote {} has no speaker, so nobody can consent to it; an officer names one first (heard quote speaker {} --set C)",
+                q.id, q.id
             )));
         }
     }

@@ -3,11 +3,14 @@
 //! `heard access grant C` makes a random token, prints it once inside a sign-in link and
 //! keeps only its hash. Opening the link starts a session (a second random token, in an
 //! HttpOnly, SameSite=Strict cookie, also kept only as a hash) with its own CSRF token for
-//! forms. Grants and sessions expire; `heard access revoke C` ends both at once. Everything
-//! is in `.heard/access.json`, written atomically under the library's write lock.
+//! forms; the link then stops working (it is single-use), and the session lasts as long as
+//! the link would have. `heard access revoke C` ends both at once. Everything is in
+//! `.heard/access.json`, written atomically under the library's write lock.
+//!
+//! Bad links are counted per token prefix and overall ([`Throttle`]); past a bound, further
+//! bad links are refused for a while. A good link is always checked first and never waits.
 
-use std::collections::HashMap;
-use std::net::IpAddr;
+use std::collections::{HashMap, VecDeque};
 use std::path::PathBuf;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
@@ -34,6 +37,9 @@ struct Grant {
     token_hash: String,
     created: String,
     expires: i64,
+    /// When the link was used to sign in: it works once.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    used: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -64,8 +70,8 @@ pub struct User {
     pub csrf: String,
 }
 
-/// How long a new session lasts.
-pub const SESSION_HOURS: i64 = 12;
+/// How many days a sign-in link may last.
+pub const GRANT_DAYS: std::ops::RangeInclusive<i64> = 1..=366;
 
 fn path(lib: &Library) -> PathBuf {
     lib.state_dir().join("access.json")
@@ -111,6 +117,14 @@ fn save(lib: &Library, store: &Store) -> anyhow::Result<()> {
 
 /// Give someone a sign-in token valid for `days`; returns the token (shown once).
 pub fn grant(lib: &Library, who: &str, role: Role, days: i64) -> anyhow::Result<String> {
+    if !GRANT_DAYS.contains(&days) {
+        return Err(crate::quotes::InputError(format!(
+            "--days {days} is out of range: a sign-in link lasts from {} to {} days",
+            GRANT_DAYS.start(),
+            GRANT_DAYS.end()
+        ))
+        .into());
+    }
     if role == Role::Volunteer {
         let people = crate::contributors::load(lib)?;
         if people.get(who).is_none() {
@@ -128,6 +142,7 @@ pub fn grant(lib: &Library, who: &str, role: Role, days: i64) -> anyhow::Result<
         token_hash: hash(&token),
         created: crate::ledger::now(),
         expires: now() + days * 86_400,
+        used: None,
     });
     save(lib, &store)?;
     Ok(token)
@@ -145,39 +160,88 @@ pub fn revoke(lib: &Library, who: &str) -> anyhow::Result<usize> {
     Ok(ended)
 }
 
-/// Exchange a sign-in token for a session: `(session id for the cookie, user)`.
-pub fn sign_in(lib: &Library, token: &str) -> anyhow::Result<Option<(String, User)>> {
+/// What a sign-in token gave.
+#[derive(Debug)]
+pub enum SignIn {
+    /// A new session.
+    Session {
+        /// The session id, for the cookie.
+        id: String,
+        /// Who signed in.
+        user: User,
+        /// Seconds the session lasts.
+        max_age: i64,
+    },
+    /// A good link that was already used once.
+    Used,
+    /// A good link, not used yet (from [`check`] only).
+    Unused,
+    /// No such link, or it has expired or was revoked.
+    Invalid,
+}
+
+fn matching<'a>(store: &'a mut Store, h: &str, t: i64) -> Option<&'a mut Grant> {
+    // Compare with every grant, in constant time each, whichever matches.
+    let mut found = None;
+    for (i, g) in store.grants.iter().enumerate() {
+        if same(&g.token_hash, h) && g.expires > t {
+            found = Some(i);
+        }
+    }
+    found.map(|i| &mut store.grants[i])
+}
+
+/// Whether a sign-in token would sign in now, without using it (opening a link only shows a
+/// button, so that a mail scanner's or chat preview's visit does not use it up).
+pub fn check(lib: &Library, token: &str) -> anyhow::Result<SignIn> {
+    let mut store = load(lib)?;
+    Ok(match matching(&mut store, &hash(token), now()) {
+        None => SignIn::Invalid,
+        Some(g) if g.used.is_some() => SignIn::Used,
+        Some(_) => SignIn::Unused,
+    })
+}
+
+/// Exchange a sign-in token for a session. A link works once: two uses at the same time
+/// make exactly one session (the check and the write happen under the write lock).
+pub fn sign_in(lib: &Library, token: &str) -> anyhow::Result<SignIn> {
+    let h = hash(token);
+    // A bad token is answered without waiting for the write lock.
+    if matching(&mut load(lib)?, &h, now()).is_none() {
+        return Ok(SignIn::Invalid);
+    }
     let _lock = crate::ledger::write_lock(lib)?;
     let mut store = load(lib)?;
     let t = now();
-    let h = hash(token);
-    let Some(g) = store
-        .grants
-        .iter()
-        .find(|g| same(&g.token_hash, &h) && g.expires > t)
-        .cloned()
-    else {
-        return Ok(None);
+    let Some(g) = matching(&mut store, &h, t) else {
+        return Ok(SignIn::Invalid);
     };
+    if g.used.is_some() {
+        return Ok(SignIn::Used);
+    }
+    g.used = Some(crate::ledger::now());
+    let g = g.clone();
     let id = random_token()?;
     let csrf = random_token()?;
     store.sessions.retain(|s| s.expires > t);
+    store.grants.retain(|g| g.expires > t);
     store.sessions.push(Session {
         who: g.who.clone(),
         role: g.role,
         id_hash: hash(&id),
         csrf: csrf.clone(),
-        expires: t + SESSION_HOURS * 3600,
+        expires: g.expires,
     });
     save(lib, &store)?;
-    Ok(Some((
+    Ok(SignIn::Session {
         id,
-        User {
+        user: User {
             who: g.who,
             role: g.role,
             csrf,
         },
-    )))
+        max_age: g.expires - t,
+    })
 }
 
 /// The user of a session cookie, if it is current.
@@ -205,35 +269,80 @@ pub fn sign_out(lib: &Library, session: &str) -> anyhow::Result<()> {
     save(lib, &store)
 }
 
-/// Slows down repeated bad sign-in tokens from one address.
-#[derive(Default)]
+/// Bounds bad sign-in tokens: a few per token prefix and a fixed number overall in any
+/// window of time. It only ever refuses bad tokens: a good one is checked before it.
 pub struct Throttle {
-    failures: Mutex<HashMap<IpAddr, (u32, Instant)>>,
+    window: Duration,
+    per_prefix: usize,
+    overall: usize,
+    failures: Mutex<Failures>,
+}
+
+#[derive(Default)]
+struct Failures {
+    all: VecDeque<Instant>,
+    by_prefix: HashMap<String, VecDeque<Instant>>,
+}
+
+/// Characters of a token that count as its prefix.
+const PREFIX: usize = 8;
+
+fn prefix(token: &str) -> String {
+    token.chars().take(PREFIX).collect()
+}
+
+impl Default for Throttle {
+    fn default() -> Self {
+        Throttle::new(Duration::from_secs(600), 5, 100)
+    }
 }
 
 impl Throttle {
-    /// How long to wait before answering this address, given its recent failures.
-    pub fn delay(&self, ip: IpAddr) -> Duration {
-        let map = self.failures.lock().expect("throttle lock");
-        match map.get(&ip) {
-            Some((n, at)) if *n > 3 && at.elapsed() < Duration::from_secs(900) => {
-                Duration::from_millis((250u64 << (n - 3).min(7)).min(30_000))
-            }
-            _ => Duration::ZERO,
+    /// At most `per_prefix` bad tokens starting alike, and `overall` in all, per `window`.
+    pub fn new(window: Duration, per_prefix: usize, overall: usize) -> Throttle {
+        Throttle {
+            window,
+            per_prefix,
+            overall,
+            failures: Mutex::new(Failures::default()),
         }
     }
 
-    /// Record a bad token.
-    pub fn fail(&self, ip: IpAddr) {
-        let mut map = self.failures.lock().expect("throttle lock");
-        let e = map.entry(ip).or_insert((0, Instant::now()));
-        e.0 += 1;
-        e.1 = Instant::now();
+    fn forget_old(&self, f: &mut Failures, at: Instant) {
+        let old = |q: &mut VecDeque<Instant>| {
+            while q
+                .front()
+                .is_some_and(|t| at.duration_since(*t) >= self.window)
+            {
+                q.pop_front();
+            }
+        };
+        old(&mut f.all);
+        f.by_prefix.retain(|_, q| {
+            old(q);
+            !q.is_empty()
+        });
     }
 
-    /// Forget failures after a good sign-in.
-    pub fn succeed(&self, ip: IpAddr) {
-        self.failures.lock().expect("throttle lock").remove(&ip);
+    /// Record a bad token, if the bounds allow another; `false` means too many bad tokens
+    /// lately, and the answer should say so (and nothing else).
+    pub fn fail(&self, token: &str) -> bool {
+        let at = Instant::now();
+        let mut f = self.failures.lock().unwrap_or_else(|e| e.into_inner());
+        self.forget_old(&mut f, at);
+        let p = prefix(token);
+        let alike = f.by_prefix.get(&p).map_or(0, VecDeque::len);
+        if f.all.len() >= self.overall || alike >= self.per_prefix {
+            return false;
+        }
+        f.all.push_back(at);
+        f.by_prefix.entry(p).or_default().push_back(at);
+        true
+    }
+
+    /// Minutes until another bad token would be answered (at least 1).
+    pub fn minutes_to_wait(&self) -> u64 {
+        (self.window.as_secs() / 60).max(1)
     }
 }
 
@@ -242,26 +351,21 @@ mod tests {
     use super::*;
 
     #[test]
-    fn repeated_bad_tokens_are_slowed_down_and_a_good_one_resets() {
-        let t = Throttle::default();
-        let ip: IpAddr = [127, 0, 0, 1].into();
-        let other: IpAddr = [127, 0, 0, 2].into();
+    fn bad_tokens_are_bounded_per_prefix_and_overall_and_forgotten_after_the_window() {
+        let t = Throttle::new(Duration::from_millis(200), 3, 5);
         for _ in 0..3 {
-            t.fail(ip);
+            assert!(t.fail("aaaaaaaa-1"));
         }
-        assert_eq!(t.delay(ip), Duration::ZERO, "a few mistakes cost nothing");
-        t.fail(ip);
-        let first = t.delay(ip);
-        assert!(first > Duration::ZERO);
-        t.fail(ip);
-        assert!(t.delay(ip) > first, "each further bad token waits longer");
-        assert_eq!(
-            t.delay(other),
-            Duration::ZERO,
-            "other addresses are not slowed"
+        assert!(
+            !t.fail("aaaaaaaa-2"),
+            "a fourth guess at one prefix is refused"
         );
-        t.succeed(ip);
-        assert_eq!(t.delay(ip), Duration::ZERO);
+        assert!(t.fail("bbbbbbbb"));
+        assert!(t.fail("cccccccc"));
+        assert!(!t.fail("dddddddd"), "five bad tokens in all, then refused");
+        std::thread::sleep(Duration::from_millis(250));
+        assert!(t.fail("aaaaaaaa-3"), "after the window, allowed again");
+        assert!(t.failures.lock().expect("lock").by_prefix.len() <= 1);
     }
 
     #[test]

@@ -2,7 +2,8 @@
 //! propose new ones from their own words; officers search, review and read drafts.
 //!
 //! Server-rendered HTML (maud escapes everything from the library) that works without
-//! JavaScript. Every action goes through the same library functions, ledger events and
+//! JavaScript, sent with a Content-Security-Policy that runs no inline script and loads
+//! nothing from elsewhere. Every action goes through the same library functions, ledger events and
 //! write lock as the command line, so both can be used at once. Only this module is async:
 //! library work runs on `spawn_blocking`.
 
@@ -13,8 +14,9 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use axum::Router;
-use axum::extract::{ConnectInfo, FromRequestParts, Path, Query, State};
+use axum::extract::{FromRequestParts, Path, Query, Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header, request::Parts};
+use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use serde::Deserialize;
@@ -55,16 +57,58 @@ pub fn app(state: AppState) -> Router {
         .route("/me", get(my_quotes))
         .route("/me/quotes/{id}", post(decide))
         .route("/me/words", get(my_words))
-        .route("/me/words/{source}", get(my_source))
-        .route("/me/words/{source}/quote", post(propose))
+        // Source ids may hold `/` (sources in sub-folders): the rest of the path is the id.
+        .route("/me/words/{*source}", get(my_source).post(propose))
         .route("/search", get(search))
-        .route("/sources/{id}", get(source_page))
+        .route("/sources/{*id}", get(source_page))
         .route("/review", get(review))
+        .route("/review/quotes/{id}/speaker", post(name_speaker))
         .route("/responses", get(responses))
         .route("/responses/{slug}", get(response_page))
         .route("/responses/{slug}/export", get(export))
         .fallback(not_found)
+        .layer(axum::middleware::from_fn(security_headers))
         .with_state(state)
+}
+
+/// What pages may load and run: scripts, styles and images from this site only (no inline
+/// script), and they may not be framed.
+pub const CSP: &str = "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+
+/// Security headers on every answer; pages (not the stylesheet and script) are not cached,
+/// so a shared computer's back button shows nobody's words after sign-out.
+async fn security_headers(req: Request, next: Next) -> Response {
+    let asset = req.uri().path().starts_with("/static/");
+    let mut res = next.run(req).await;
+    let h = res.headers_mut();
+    h.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(CSP),
+    );
+    h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    h.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
+    if !asset {
+        h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    res
+}
+
+/// A redirect to an address made by [`pages::seg`] from ids; should one still not be a
+/// valid header, the answer is a 400, never a 500.
+fn redirect(to: &str) -> Response {
+    match HeaderValue::from_str(to) {
+        Ok(_) => Redirect::to(to).into_response(),
+        Err(_) => {
+            AppError(InputError("that address cannot be followed".into()).into()).into_response()
+        }
+    }
 }
 
 /// Serve the app until interrupted.
@@ -259,7 +303,6 @@ struct SigninForm {
 
 async fn signin_form(
     State(state): State<AppState>,
-    ConnectInfo(addr): ConnectInfo<SocketAddr>,
     axum::Form(f): axum::Form<SigninForm>,
 ) -> Response {
     let token = f
@@ -269,47 +312,68 @@ async fn signin_form(
         .next()
         .unwrap_or_default()
         .to_string();
-    do_sign_in(state, addr, token).await
+    do_sign_in(state, token).await
 }
 
-async fn signin_link(
-    State(state): State<AppState>,
-    ConnectInfo(addr): ConnectInfo<SocketAddr>,
-    Path(token): Path<String>,
-) -> Response {
-    do_sign_in(state, addr, token).await
-}
-
-async fn do_sign_in(state: AppState, addr: SocketAddr, token: String) -> Response {
-    let ip = addr.ip();
-    let delay = state.throttle.delay(ip);
-    if !delay.is_zero() {
-        tokio::time::sleep(delay).await;
-    }
+/// Opening a sign-in link shows a button that signs in: a visit alone (a mail scanner, a
+/// chat app's preview) does not use the link up.
+async fn signin_link(State(state): State<AppState>, Path(token): Path<String>) -> Response {
     let lib = state.lib.clone();
-    match blocking(move || access::sign_in(&lib, &token)).await {
-        Ok(Some((id, _))) => {
-            state.throttle.succeed(ip);
-            let cookie = format!(
-                "{COOKIE}={id}; HttpOnly; SameSite=Strict; Path=/; Max-Age={}",
-                access::SESSION_HOURS * 3600
-            );
+    let t = token.clone();
+    match blocking(move || access::check(&lib, &t)).await {
+        Ok(access::SignIn::Unused) => pages::signin_confirm(&token).into_response(),
+        Ok(other) => refused(&state, &token, &other),
+        Err(e) => e.into_response(),
+    }
+}
+
+/// Sign in with a link's token. The token is checked first, so a good link always works at
+/// once, whatever others are trying; only bad ones count against the [`access::Throttle`].
+async fn do_sign_in(state: AppState, token: String) -> Response {
+    let lib = state.lib.clone();
+    let t = token.clone();
+    match blocking(move || access::sign_in(&lib, &t)).await {
+        Ok(access::SignIn::Session { id, max_age, .. }) => {
+            let cookie =
+                format!("{COOKIE}={id}; HttpOnly; SameSite=Strict; Path=/; Max-Age={max_age}");
             let mut r = Redirect::to("/").into_response();
             if let Ok(v) = HeaderValue::from_str(&cookie) {
                 r.headers_mut().insert(header::SET_COOKIE, v);
             }
             r
         }
-        Ok(None) => {
-            state.throttle.fail(ip);
-            (
-                StatusCode::FORBIDDEN,
-                pages::signin(Some("That sign-in link is not valid, or it has expired. Ask the team for a new one.")),
-            )
-                .into_response()
-        }
+        Ok(other) => refused(&state, &token, &other),
         Err(e) => e.into_response(),
     }
+}
+
+/// The answer to a link that does not sign in: already used, or bad (counted, and past the
+/// throttle's bounds refused with 429).
+fn refused(state: &AppState, token: &str, outcome: &access::SignIn) -> Response {
+    if matches!(outcome, access::SignIn::Used) {
+        return (
+            StatusCode::FORBIDDEN,
+            pages::signin(Some("That sign-in link has already been used: each link works once. If you are not signed in, ask the team for a new one.")),
+        )
+            .into_response();
+    }
+    if !state.throttle.fail(token) {
+        return (
+            StatusCode::TOO_MANY_REQUESTS,
+            pages::signin(Some(&format!(
+                "Too many sign-in links that do not work were tried lately. Wait {} minutes and try again, or ask the team for a new link.",
+                state.throttle.minutes_to_wait()
+            ))),
+        )
+            .into_response();
+    }
+    (
+        StatusCode::FORBIDDEN,
+        pages::signin(Some(
+            "That sign-in link is not valid, or it has expired. Ask the team for a new one.",
+        )),
+    )
+        .into_response()
 }
 
 #[derive(Deserialize)]
@@ -439,7 +503,8 @@ async fn decide(
     };
     let lib = state.lib.clone();
     blocking(move || quotes::decide(&lib, consent)).await?;
-    Ok(Redirect::to(&format!("/me?done={id}#{id}")).into_response())
+    let id = pages::seg(&id);
+    Ok(redirect(&format!("/me?done={id}#{id}")))
 }
 
 async fn my_words(State(state): State<AppState>, user: User) -> Result<Response> {
@@ -451,53 +516,52 @@ async fn my_words(State(state): State<AppState>, user: User) -> Result<Response>
     Ok(page.into_response())
 }
 
+#[derive(Deserialize, Default)]
+struct Suggested {
+    suggested: Option<String>,
+}
+
 async fn my_source(
     State(state): State<AppState>,
     user: User,
     Path(source): Path<String>,
+    Query(q): Query<Suggested>,
 ) -> Result<Response> {
     if user.role == Role::Officer {
-        return Ok(Redirect::to(&format!("/sources/{source}")).into_response());
+        return Ok(redirect(&format!("/sources/{}", pages::seg(&source))));
     }
     let lib = state.lib.clone();
     let u = user.clone();
-    match blocking(move || pages::my_source(&lib, &u, &source)).await? {
+    match blocking(move || pages::my_source(&lib, &u, &source, q.suggested.as_deref())).await? {
         Some(page) => Ok(page.into_response()),
         None => Ok(not_found(Some(user)).await),
     }
 }
 
-#[derive(Deserialize)]
-struct ProposeForm {
-    #[serde(default)]
-    csrf: String,
-    exact: String,
-    #[serde(default)]
-    line: Option<usize>,
-    #[serde(default)]
-    tags: Option<String>,
-}
-
+/// A volunteer suggests a quote from their words (`POST /me/words/{source}/quote`). The
+/// speaker is never theirs to choose: it is the source's only contributor, or, in notes with
+/// several contributors, nobody until an officer names one. In such notes they may only
+/// quote the passages they are shown.
 async fn propose(
     State(state): State<AppState>,
     user: User,
-    Path(source): Path<String>,
+    Path(rest): Path<String>,
     body: String,
 ) -> Result<Response> {
+    let Some(source) = rest.strip_suffix("/quote").map(String::from) else {
+        return Ok(not_found(Some(user)).await);
+    };
     // Tags come as repeated `tags=` fields, which a plain struct cannot hold.
     let pairs: Vec<(String, String)> = serde_urlencoded_pairs(&body);
-    let f = ProposeForm {
-        csrf: field(&pairs, "csrf").unwrap_or_default(),
-        exact: field(&pairs, "exact").unwrap_or_default(),
-        line: field(&pairs, "line").and_then(|l| l.parse().ok()),
-        tags: None,
-    };
+    let csrf = field(&pairs, "csrf").unwrap_or_default();
+    let exact = field(&pairs, "exact").unwrap_or_default();
+    let line = field(&pairs, "line").and_then(|l| l.parse().ok());
     let tags: Vec<String> = pairs
         .iter()
         .filter(|(k, _)| k == "tags")
         .map(|(_, v)| v.clone())
         .collect();
-    if let Some(r) = csrf_refusal(&user, &f.csrf) {
+    if let Some(r) = csrf_refusal(&user, &csrf) {
         return Ok(r);
     }
     if user.role != Role::Volunteer {
@@ -506,29 +570,43 @@ async fn propose(
     let lib = state.lib.clone();
     let u = user.clone();
     let src = source.clone();
-    let allowed = blocking(move || pages::own_source(&lib, &u, &src).map(|s| s.is_some())).await?;
-    if !allowed {
+    let Some(view) = blocking(move || pages::own_source(&lib, &u, &src)).await? else {
         return Ok(not_found(Some(user)).await);
-    }
+    };
     let lib = state.lib.clone();
     let who = user.who.clone();
-    let _ = f.tags;
     let added = blocking(move || {
+        let taxonomy = crate::taxonomy::load(&lib)?;
+        if let Some(t) = tags.iter().find(|t| taxonomy.theme_of(t).is_none()) {
+            return Err(InputError(format!(
+                "`{t}` is not one of the themes in corpus/taxonomy.toml; choose among the themes on the page"
+            ))
+            .into());
+        }
+        let line = view.line_of(&exact, line)?;
         crate::index::LibraryIndex::refresh_and_open(&lib, &crate::index::Quiet)?;
         quotes::add(
             &lib,
             NewQuote {
-                source,
-                exact: f.exact,
+                source: view.source.id.clone(),
+                exact,
                 tags,
-                speaker: Some(who.clone()),
-                line: f.line,
+                speaker: None,
+                line,
                 actor: who,
             },
         )
     })
     .await?;
-    Ok(Redirect::to(&format!("/me?done={}#{}", added.id, added.id)).into_response())
+    let id = pages::seg(&added.id);
+    if added.speaker.is_some() {
+        Ok(redirect(&format!("/me?done={id}#{id}")))
+    } else {
+        Ok(redirect(&format!(
+            "/me/words/{}?suggested={id}",
+            pages::seg(&source)
+        )))
+    }
 }
 
 fn serde_urlencoded_pairs(body: &str) -> Vec<(String, String)> {
@@ -537,6 +615,37 @@ fn serde_urlencoded_pairs(body: &str) -> Vec<(String, String)> {
 
 fn field(pairs: &[(String, String)], key: &str) -> Option<String> {
     pairs.iter().find(|(k, _)| k == key).map(|(_, v)| v.clone())
+}
+
+#[derive(Deserialize)]
+struct SpeakerForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    speaker: String,
+}
+
+/// An officer names whose words a quote holds, from the review page: the same
+/// `quote.speaker` event as `heard quote speaker`.
+async fn name_speaker(
+    State(state): State<AppState>,
+    Officer(user): Officer,
+    Path(id): Path<String>,
+    axum::Form(f): axum::Form<SpeakerForm>,
+) -> Result<Response> {
+    if let Some(r) = csrf_refusal(&user, &f.csrf) {
+        return Ok(r);
+    }
+    let lib = state.lib.clone();
+    let who = user.who.clone();
+    let q = id.clone();
+    blocking(move || {
+        crate::index::LibraryIndex::refresh_and_open(&lib, &crate::index::Quiet)?;
+        quotes::set_speaker(&lib, &q, f.speaker.trim(), &who)
+    })
+    .await?;
+    let id = pages::seg(&id);
+    Ok(redirect(&format!("/review?named={id}#whose")))
 }
 
 /// Search form fields.
@@ -586,11 +695,22 @@ async fn source_page(
     }
 }
 
-async fn review(State(state): State<AppState>, Officer(user): Officer) -> Result<Response> {
+#[derive(Deserialize, Default)]
+struct Named {
+    named: Option<String>,
+}
+
+async fn review(
+    State(state): State<AppState>,
+    Officer(user): Officer,
+    Query(n): Query<Named>,
+) -> Result<Response> {
     let lib = state.lib.clone();
-    Ok(blocking(move || pages::review(&lib, &user))
-        .await?
-        .into_response())
+    Ok(
+        blocking(move || pages::review(&lib, &user, n.named.as_deref()))
+            .await?
+            .into_response(),
+    )
 }
 
 async fn responses(State(state): State<AppState>, Officer(user): Officer) -> Result<Response> {

@@ -129,6 +129,22 @@ pub fn signin(error: Option<&str>) -> Markup {
     )
 }
 
+/// The page a sign-in link opens: one button that signs in (and uses the link up).
+pub fn signin_confirm(token: &str) -> Markup {
+    layout(
+        None,
+        "Sign in",
+        html! {
+            h1 { "Sign in" }
+            p { "Press the button to sign in. Your link works once: after that you stay signed in on this device, so keep it to yourself." }
+            form method="post" action="/signin" {
+                input type="hidden" name="token" value=(token);
+                div.buttons { button type="submit" id="signin-go" { "Sign in" } }
+            }
+        },
+    )
+}
+
 /// Text with byte ranges marked, escaped.
 fn marked(text: &str, ranges: &[(usize, usize, String)]) -> Markup {
     let mut pieces: Vec<(bool, &str, &str)> = Vec::new();
@@ -156,6 +172,21 @@ fn marked(text: &str, ranges: &[(usize, usize, String)]) -> Markup {
     }
 }
 
+/// A library id (a source, a quote, a response folder) as one segment of an address: all
+/// but unreserved characters percent-encoded, `/` and control characters too, so that every
+/// id opens its page, comes back whole, and never breaks a header.
+pub fn seg(id: &str) -> String {
+    let mut out = String::with_capacity(id.len());
+    for b in id.bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
 fn fresh_index(lib: &Library) -> anyhow::Result<LibraryIndex> {
     Ok(LibraryIndex::refresh_and_open(lib, &Quiet)?.0)
 }
@@ -179,6 +210,7 @@ fn action_words(action: &str) -> &'static str {
         "quote.decline" => "said no",
         "quote.withdraw" => "withdrew agreement",
         "quote.expire" => "agreement expired",
+        "quote.speaker" => "the team recorded whose words these are",
         _ => "changed",
     }
 }
@@ -307,17 +339,119 @@ pub fn my_quotes(lib: &Library, user: &User, done: Option<&str>) -> anyhow::Resu
     ))
 }
 
-/// A volunteer's own source, if it is theirs and not restricted.
-pub fn own_source(lib: &Library, user: &User, id: &str) -> anyhow::Result<Option<Source>> {
+/// A volunteer's own source, and which of its passages they may see.
+pub struct OwnSource {
+    /// The source.
+    pub source: Source,
+    /// Per passage: whether it is shown to them.
+    pub visible: Vec<bool>,
+    /// Whether it holds several people's words (so some passages may be hidden).
+    pub shared: bool,
+}
+
+impl OwnSource {
+    /// The line to anchor a suggestion at: in shared notes, the words must be in a passage
+    /// the volunteer is shown (else an input error that shows nothing hidden).
+    pub fn line_of(&self, exact: &str, line: Option<usize>) -> anyhow::Result<Option<usize>> {
+        if !self.shared {
+            return Ok(line);
+        }
+        let s = &self.source;
+        let shown: Vec<(usize, usize)> = crate::quotes::anchor::find_exact(&s.text, exact)
+            .into_iter()
+            .filter(|r| {
+                s.passages
+                    .iter()
+                    .zip(&self.visible)
+                    .any(|(p, v)| *v && p.start <= r.0 && r.1 <= p.end)
+            })
+            .collect();
+        let on_line = |r: &&(usize, usize)| {
+            line.is_some_and(|l| s.line_at(r.0) <= l && l <= s.line_at(r.1.saturating_sub(1)))
+        };
+        match shown.iter().find(on_line).or(shown.first()) {
+            Some(r) => Ok(Some(s.line_at(r.0))),
+            None => Err(quotes::InputError(
+                "those words are not in the paragraphs shown to you; copy them exactly from one of them".into(),
+            )
+            .into()),
+        }
+    }
+}
+
+/// Whether `text` mentions `name` as a whole word, in any case.
+fn mentions(text: &str, name: &str) -> bool {
+    let name = name.trim().to_lowercase();
+    if name.is_empty() {
+        return false;
+    }
+    let text = text.to_lowercase();
+    let word = |c: Option<char>| c.is_some_and(|c| c.is_alphanumeric() || c == '_');
+    text.match_indices(&name).any(|(i, m)| {
+        !word(text[..i].chars().next_back()) && !word(text[i + m.len()..].chars().next())
+    })
+}
+
+/// A volunteer's own source, if it is theirs and not restricted. In notes with several
+/// contributors they are shown only the passages that mention them (their id or first name)
+/// or hold one of their quotes: other people's words are not theirs to read.
+pub fn own_source(lib: &Library, user: &User, id: &str) -> anyhow::Result<Option<OwnSource>> {
     fresh_index(lib)?;
     let mut sources = Sources::new(lib)?;
-    Ok(sources
+    let Some(source) = sources
         .get(id)
         .filter(|s| {
             s.sensitivity != Sensitivity::Restricted
                 && s.meta.contributors.iter().any(|c| c == &user.who)
         })
-        .cloned())
+        .cloned()
+    else {
+        return Ok(None);
+    };
+    let shared = source.meta.contributors.len() > 1;
+    if !shared {
+        let visible = vec![true; source.passages.len()];
+        return Ok(Some(OwnSource {
+            source,
+            visible,
+            shared,
+        }));
+    }
+    let mut names = vec![user.who.clone()];
+    if let Some(first) = crate::contributors::load(lib)?
+        .get(&user.who)
+        .and_then(|c| c.first_name.clone())
+    {
+        names.push(first);
+    }
+    let book = QuoteBook::load(lib)?;
+    let mut theirs = Vec::new();
+    for q in book
+        .of_source(&source.id)
+        .filter(|q| q.speaker.as_deref() == Some(user.who.as_str()))
+    {
+        let loc = sources.locate(q);
+        if loc.state.is_valid() {
+            theirs.extend(
+                crate::quotes::anchor::find_exact(&source.text, &loc.text)
+                    .into_iter()
+                    .next(),
+            );
+        }
+    }
+    let visible = source
+        .passages
+        .iter()
+        .map(|p| {
+            names.iter().any(|n| mentions(&p.text, n))
+                || theirs.iter().any(|r| r.0 < p.end && p.start < r.1)
+        })
+        .collect();
+    Ok(Some(OwnSource {
+        source,
+        visible,
+        shared,
+    }))
 }
 
 /// "My words": the volunteer's own testimonies and notes.
@@ -343,17 +477,30 @@ pub fn my_words(lib: &Library, user: &User) -> anyhow::Result<Markup> {
             p { "These are the testimonies and notes your words are in. Open one to read it, and to suggest words the team could quote." }
             @if hits.is_empty() { p { "There is nothing here yet." } }
             ul { @for h in &hits {
-                li { a href={ "/me/words/" (h.source) } { (h.title) } " " span.meta { "(" (h.kind) @if let Some(d) = &h.date { ", " (d) } ")" } }
+                li { a href={ "/me/words/" (seg(&h.source)) } { (h.title) } " " span.meta { "(" (h.kind) @if let Some(d) = &h.date { ", " (d) } ")" } }
             } }
         },
     ))
 }
 
-/// One of the volunteer's sources, paragraph by paragraph, with a form to suggest a quote.
-pub fn my_source(lib: &Library, user: &User, id: &str) -> anyhow::Result<Option<Markup>> {
-    let Some(source) = own_source(lib, user, id)? else {
+/// One of the volunteer's sources, paragraph by paragraph (only their own passages of shared
+/// notes), with a form to suggest a quote. `suggested`: a suggestion just made that waits for
+/// the team to say whose words it is.
+pub fn my_source(
+    lib: &Library,
+    user: &User,
+    id: &str,
+    suggested: Option<&str>,
+) -> anyhow::Result<Option<Markup>> {
+    let Some(OwnSource {
+        source,
+        visible,
+        shared,
+    }) = own_source(lib, user, id)?
+    else {
         return Ok(None);
     };
+    let hidden = visible.iter().filter(|v| !**v).count();
     let taxonomy = crate::taxonomy::load(lib).unwrap_or_default();
     let book = QuoteBook::load(lib)?;
     let mut sources = Sources::new(lib)?;
@@ -378,15 +525,22 @@ pub fn my_source(lib: &Library, user: &User, id: &str) -> anyhow::Result<Option<
         html! {
             h1 { (source.title) }
             p.meta { (source.kind.as_str()) @if let Some(d) = &source.date { ", " (d) } }
+            @if let Some(q) = suggested {
+                div.done role="status" { p { "Thank you. Your suggestion " (q) " is saved. These notes hold several people's words, so someone in the team will check whose words these are before anyone is asked to agree. If they are yours, they will then be under My quotes." } }
+            }
+            @if shared {
+                p { "These notes hold several people's words. You see only the parts that mention you or hold your quotes: other people's words are hidden"
+                    @if hidden > 0 { " (" (hidden) " " (if hidden == 1 { "paragraph" } else { "paragraphs" }) ")" } "." }
+            }
             p { "To suggest words the team could quote, select them in a paragraph (or copy them) and use the form under it. Highlighted words are already quotes." }
-            @for (n, p) in source.passages.iter().enumerate() {
+            @for (n, p) in source.passages.iter().enumerate().filter(|(n, _)| visible[*n]) {
                 @let local: Vec<(usize, usize, String)> = ranges.iter().filter(|r| r.0 >= p.start && r.1 <= p.end).map(|r| (r.0 - p.start, r.1 - p.start, r.2.clone())).collect();
                 div data-para=(n) {
                     p { (marked(&p.text, &local)) }
                 }
                 details {
                     summary { "Suggest a quote from this paragraph" }
-                    form id={ "propose-" (n) } method="post" action={ "/me/words/" (source.id) "/quote" } {
+                    form id={ "propose-" (n) } method="post" action={ "/me/words/" (seg(&source.id)) "/quote" } {
                         input type="hidden" name="csrf" value=(user.csrf);
                         input type="hidden" name="line" value=(p.line_start);
                         label for={ "exact-" (n) } { "The words to quote" }
@@ -499,7 +653,7 @@ pub fn search(lib: &Library, user: &User, p: &SearchParams) -> anyhow::Result<Ma
                 h2 { (r.total) " results" @if !r.synonyms.is_empty() { " (also searched: " (r.synonyms.join(", ")) ")" } }
                 ol.results { @for h in &r.hits {
                     li {
-                        a href={ "/sources/" (h.source) "#L" (h.line_start) } { strong { (h.title) } }
+                        a href={ "/sources/" (seg(&h.source)) "#L" (h.line_start) } { strong { (h.title) } }
                         p.meta { (h.doc_type) " · " (h.kind) @if let Some(d) = &h.date { " · " (d) } " · " (h.path) ":" (h.line_start) "–" (h.line_end)
                             @if h.sensitivity == "restricted" { " · " strong { "restricted" } }
                             @if let Some(s) = &h.status { " · consent: " (s) } }
@@ -566,15 +720,32 @@ pub fn source(lib: &Library, user: &User, id: &str) -> anyhow::Result<Option<Mar
     )))
 }
 
-/// Review: quotes waiting for consent, quotes to fix, tags to tidy.
-pub fn review(lib: &Library, user: &User) -> anyhow::Result<Markup> {
+/// Review: quotes waiting for someone to say whose words they are, quotes waiting for
+/// consent, quotes to fix, tags to tidy. `named`: a quote whose speaker was just named.
+pub fn review(lib: &Library, user: &User, named: Option<&str>) -> anyhow::Result<Markup> {
     let index = fresh_index(lib)?;
     let book = QuoteBook::load(lib)?;
     let mut sources = Sources::new(lib)?;
     let taxonomy = crate::taxonomy::load(lib).unwrap_or_default();
+    let people = crate::contributors::load(lib).unwrap_or_default();
     let mut pending: BTreeMap<String, Vec<&Quote>> = BTreeMap::new();
     let mut broken = Vec::new();
+    // Suggestions with no speaker, each with the people who could be its speaker.
+    let mut whose: Vec<(&Quote, Vec<String>)> = Vec::new();
     for q in book.quotes.values() {
+        if q.speaker.is_none() && q.status() == Status::Pending {
+            let listed = sources
+                .get(&q.source)
+                .map(|s| s.meta.contributors.clone())
+                .unwrap_or_default();
+            let choices = if listed.is_empty() {
+                people.contributors.iter().map(|c| c.id.clone()).collect()
+            } else {
+                listed
+            };
+            whose.push((q, choices));
+            continue;
+        }
         if q.status() == Status::Pending {
             pending
                 .entry(q.speaker.clone().unwrap_or_else(|| "(no speaker)".into()))
@@ -615,11 +786,31 @@ pub fn review(lib: &Library, user: &User) -> anyhow::Result<Markup> {
         "Review",
         html! {
             h1 { "Review" }
+            @if let Some(id) = named {
+                div.done role="status" { p { "Saved: quote " (id) " now waits for its speaker's answer." } }
+            }
+            h2 id="whose" { "Whose words?" }
+            p.hint { "Suggestions from notes with several people's words. Nobody can agree to them until you say whose words they are." }
+            @if whose.is_empty() { p { "None." } }
+            @for (q, choices) in &whose {
+                div.card {
+                    p { a href={ "/sources/" (seg(&q.source)) } { (q.id) } ": “" (q.anchor.exact) "”" }
+                    @if let Some(h) = q.history.first() { p.meta { "Suggested by " (h.actor) " on " (h.time.get(..10).unwrap_or(&h.time)) } }
+                    form method="post" action={ "/review/quotes/" (seg(&q.id)) "/speaker" } {
+                        input type="hidden" name="csrf" value=(user.csrf);
+                        label for={ "speaker-" (q.id) } { "Whose words are these?" }
+                        select id={ "speaker-" (q.id) } name="speaker" {
+                            @for c in choices { option value=(c) { (c) } }
+                        }
+                        div.buttons { button type="submit" { "Name the speaker" } }
+                    }
+                }
+            }
             h2 { "Waiting for consent" }
             @if pending.is_empty() { p { "No quote is waiting for an answer." } }
             @for (who, qs) in &pending {
                 h3 { (who) " (" (qs.len()) ")" }
-                ul { @for q in qs { li { a href={ "/sources/" (q.source) } { (q.id) } ": “" (q.anchor.exact) "”" } } }
+                ul { @for q in qs { li { a href={ "/sources/" (seg(&q.source)) } { (q.id) } ": “" (q.anchor.exact) "”" } } }
             }
             h2 { "Quotes to fix" }
             p.hint { "Their words changed (drifted) or disappeared (orphaned) in the source. They are not used until someone fixes them." }
@@ -680,7 +871,7 @@ pub fn responses(lib: &Library, user: &User) -> anyhow::Result<Markup> {
             h1 { "Responses" }
             @if dirs.is_empty() { p { "No responses yet. Start one with " code { "heard consultation new" } "." } }
             ul { @for (slug, c, drafted) in &dirs {
-                li { a href={ "/responses/" (slug) } { (c.as_ref().map_or(slug.as_str(), |c| c.title.as_str())) }
+                li { a href={ "/responses/" (seg(slug)) } { (c.as_ref().map_or(slug.as_str(), |c| c.title.as_str())) }
                     " " span.meta { @if *drafted { "drafted" } @else { "not drafted yet: run heard draft responses/" (slug) } } }
             } }
         },
@@ -703,10 +894,10 @@ pub fn response(lib: &Library, user: &User, slug: &str) -> anyhow::Result<Option
             @if problems.is_empty() {
                 div.done role="status" { p { "heard check finds no problems: every quote matches its source and has consent." } }
                 p { "Download: "
-                    a href={ "/responses/" (slug) "/export?to=docx" } { "Word" } ", "
-                    a href={ "/responses/" (slug) "/export?to=html" } { "web page" } ", "
-                    a href={ "/responses/" (slug) "/export?to=txt" } { "text for online forms" } "; the team's copy with sources and consent: "
-                    a href={ "/responses/" (slug) "/export?to=docx&internal=1" } { "Word" } }
+                    a href={ "/responses/" (seg(slug)) "/export?to=docx" } { "Word" } ", "
+                    a href={ "/responses/" (seg(slug)) "/export?to=html" } { "web page" } ", "
+                    a href={ "/responses/" (seg(slug)) "/export?to=txt" } { "text for online forms" } "; the team's copy with sources and consent: "
+                    a href={ "/responses/" (seg(slug)) "/export?to=docx&internal=1" } { "Word" } }
             } @else {
                 div.problems role="alert" {
                     h2 { (problems.len()) " problems to fix before export" }

@@ -22,5 +22,6 @@ mod recs;
 mod schemas;
 mod search;
 mod sources;
+mod speaker;
 mod taxonomy;
 mod util;

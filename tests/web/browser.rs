@@ -212,6 +212,7 @@ fn a_volunteer_signs_in_approves_a_quote_and_the_command_line_sees_it() {
         "{url}/signin/{}",
         site.token("c-ana", "volunteer")
     ));
+    b.click("#signin-go");
     let page = b.wait_text("My quotes");
     assert!(page.contains("My quotes"), "{page}");
     b.click(&format!("#ext-{}", site.ana_quote));
@@ -271,6 +272,17 @@ fn every_page_passes_axe_without_serious_violations() {
         "--scope",
         "external",
     ]);
+    // Shared notes (a volunteer sees part of them) and a suggestion waiting for a speaker
+    // (the review page's form to name one).
+    let notes = site.shared_notes();
+    site.heard_ok(&[
+        "quote",
+        "add",
+        "--source",
+        notes,
+        "--exact",
+        "nobody should leave hospital without an address",
+    ]);
     let (_server, url) = serve(&site);
     let mut failures = Vec::new();
     b.go(&format!("{url}/signin"));
@@ -279,11 +291,25 @@ fn every_page_passes_axe_without_serious_violations() {
         "{url}/signin/{}",
         site.token("c-ana", "volunteer")
     ));
-    for page in ["/me", "/me/words", "/me/words/t-ana"] {
+    failures.extend(
+        b.axe(&axe)
+            .into_iter()
+            .map(|v| format!("/signin/TOKEN: {v}")),
+    );
+    b.click("#signin-go");
+    b.wait_text("My quotes");
+    for page in [
+        "/me",
+        "/me/words",
+        "/me/words/t-ana",
+        "/me/words/notes%2Ftuesday%20group",
+    ] {
         b.go(&format!("{url}{page}"));
         failures.extend(b.axe(&axe).into_iter().map(|v| format!("{page}: {v}")));
     }
     b.go(&format!("{url}/signin/{}", site.token("jo", "officer")));
+    b.click("#signin-go");
+    b.wait_text("Review");
     for page in [
         "/review",
         "/search?q=hospital",
@@ -297,5 +323,35 @@ fn every_page_passes_axe_without_serious_violations() {
         failures.is_empty(),
         "axe-core found serious problems:\n{}",
         failures.join("\n")
+    );
+}
+
+#[test]
+fn selecting_words_fills_the_suggestion_form_under_the_content_security_policy() {
+    let Some(b) = Browser::start() else { return };
+    let site = Site::build();
+    let (_server, url) = serve(&site);
+    b.go(&format!(
+        "{url}/signin/{}",
+        site.token("c-ana", "volunteer")
+    ));
+    b.click("#signin-go");
+    b.wait_text("My quotes");
+    b.go(&format!("{url}/me/words/t-ana"));
+    b.wait_text("Suggest a quote");
+    // Select a few words of the second paragraph, as a person would with the mouse.
+    let value = b.script(
+        "const p = document.querySelector('[data-para=\"1\"] p');\
+         const text = p.firstChild; const at = text.data.indexOf('the counsellor was kind');\
+         const r = document.createRange(); r.setStart(text, at); r.setEnd(text, at + 23);\
+         const sel = window.getSelection(); sel.removeAllRanges(); sel.addRange(r);\
+         document.dispatchEvent(new MouseEvent('mouseup', {bubbles: true}));\
+         return [document.getElementById('exact-1').value, document.getElementById('propose-1').closest('details').open];",
+        json!([]),
+    );
+    assert_eq!(
+        value,
+        json!(["the counsellor was kind", true]),
+        "/static/select.js did not run under the page's Content-Security-Policy"
     );
 }

@@ -10,20 +10,22 @@ use tower::ServiceExt;
 
 use crate::Site;
 
-struct Client {
+#[derive(Clone)]
+pub(crate) struct Client {
     app: axum::Router,
-    cookie: Option<String>,
+    pub(crate) cookie: Option<String>,
 }
 
-struct Reply {
-    status: StatusCode,
-    location: Option<String>,
-    set_cookie: Option<String>,
-    body: String,
+pub(crate) struct Reply {
+    pub(crate) status: StatusCode,
+    pub(crate) location: Option<String>,
+    pub(crate) set_cookie: Option<String>,
+    pub(crate) headers: axum::http::HeaderMap,
+    pub(crate) body: String,
 }
 
 impl Client {
-    fn new(site: &Site) -> Client {
+    pub(crate) fn new(site: &Site) -> Client {
         let lib = heard::Library::open(site.root()).expect("library");
         Client {
             app: heard::web::app(heard::web::AppState::new(lib)),
@@ -31,7 +33,7 @@ impl Client {
         }
     }
 
-    async fn send(&mut self, method: &str, uri: &str, form: Option<&str>) -> Reply {
+    pub(crate) async fn send(&mut self, method: &str, uri: &str, form: Option<&str>) -> Reply {
         let mut req = Request::builder().method(method).uri(uri);
         if let Some(c) = &self.cookie {
             req = req.header(header::COOKIE, c);
@@ -56,26 +58,36 @@ impl Client {
             .headers()
             .get(header::SET_COOKIE)
             .map(|v| v.to_str().unwrap_or_default().to_string());
+        let headers = res.headers().clone();
         let bytes = res.into_body().collect().await.expect("body").to_bytes();
         Reply {
             status,
             location,
             set_cookie,
+            headers,
             body: String::from_utf8_lossy(&bytes).into_owned(),
         }
     }
 
-    async fn get(&mut self, uri: &str) -> Reply {
+    pub(crate) async fn get(&mut self, uri: &str) -> Reply {
         self.send("GET", uri, None).await
     }
 
-    async fn post(&mut self, uri: &str, form: &str) -> Reply {
+    pub(crate) async fn post(&mut self, uri: &str, form: &str) -> Reply {
         self.send("POST", uri, Some(form)).await
     }
 
     /// Sign in with a token and keep the session cookie.
-    async fn sign_in(&mut self, token: &str) -> Reply {
-        let r = self.get(&format!("/signin/{token}")).await;
+    pub(crate) async fn sign_in(&mut self, token: &str) -> Reply {
+        // Opening the link shows a button; pressing it posts the token.
+        let page = self.get(&format!("/signin/{token}")).await;
+        let r = if page.status == StatusCode::OK {
+            assert!(page.set_cookie.is_none(), "opening a link signed in");
+            assert!(page.body.contains("name=\"token\""), "{}", page.body);
+            self.post("/signin", &format!("token={token}")).await
+        } else {
+            page
+        };
         if let Some(c) = &r.set_cookie {
             self.cookie = Some(c.split(';').next().unwrap_or_default().to_string());
         }
@@ -83,7 +95,7 @@ impl Client {
     }
 
     /// The CSRF token in the last page's forms.
-    async fn csrf(&mut self, page: &str) -> String {
+    pub(crate) async fn csrf(&mut self, page: &str) -> String {
         let body = self.get(page).await.body;
         let at = body
             .find("name=\"csrf\" value=\"")

@@ -6,6 +6,7 @@
 
 mod browser;
 mod handlers;
+mod hardening;
 
 use std::path::{Path, PathBuf};
 
@@ -69,6 +70,24 @@ impl Site {
         link.trim().rsplit('/').next().expect("token").to_string()
     }
 
+    /// Write a file into the library.
+    pub fn write(&self, rel: &str, text: &str) {
+        let p = self.root().join(rel);
+        std::fs::create_dir_all(p.parent().expect("parent")).expect("mkdir");
+        std::fs::write(p, text).expect("write");
+    }
+
+    /// Notes of a group session with both volunteers' words, in a sub-folder and without
+    /// an `id:`, so that their id is `notes/tuesday group` (a slash and a space). Returns
+    /// the id.
+    pub fn shared_notes(&self) -> &'static str {
+        self.write(
+            "corpus/notes/tuesday group.md",
+            "---\ntitle: Tuesday group notes\nkind: notes\ndate: 2025-04-01\ncontributors: [c-ana, c-bo]\nsensitivity: internal\n---\n\nANA said the wait for counselling felt like being forgotten by everyone.\n\nc-bo said the night discharge left him sleeping in a bus shelter.\n\nThe group agreed that nobody should leave hospital without an address.\n\nAnalysis of the waiting times is for the team, not the group.\n",
+        );
+        "notes/tuesday group"
+    }
+
     pub fn build() -> Site {
         let dir = tempfile::tempdir().expect("tempdir");
         let root = dir.path();
@@ -91,7 +110,7 @@ impl Site {
         );
         write(
             "corpus/contributors.toml",
-            "[[contributor]]\nid = \"c-ana\"\ncredit = \"role\"\nrole = \"Peer volunteer\"\n\n[[contributor]]\nid = \"c-bo\"\ncredit = \"anonymous\"\ncontact = \"via the Tuesday group\"\n",
+            "[[contributor]]\nid = \"c-ana\"\ncredit = \"role\"\nrole = \"Peer volunteer\"\nfirst_name = \"Ana\"\n\n[[contributor]]\nid = \"c-bo\"\ncredit = \"anonymous\"\ncontact = \"via the Tuesday group\"\n",
         );
         write(
             "corpus/taxonomy.toml",
