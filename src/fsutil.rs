@@ -9,14 +9,34 @@ use anyhow::Context;
 /// Name prefix of the temporary files of [`write_atomic`].
 pub const TEMP_PREFIX: &str = ".heard-tmp-";
 
-/// Remove temporary files left in `dir` by a killed writer. Call only while holding the
-/// lock that every writer of `dir` holds.
+/// Remove temporary files left in `dir` by killed writers. Each temporary file names the
+/// process writing it (`.heard-tmp-<pid>-…`), so any process may call this at any time: a
+/// file is removed only when its writer is gone (or, where processes cannot be looked up,
+/// when it is an hour old).
 pub fn remove_stale_temporaries(dir: &Path) {
     let Ok(entries) = std::fs::read_dir(dir) else {
         return;
     };
+    let procs = Path::new("/proc/self").exists();
     for e in entries.filter_map(Result::ok) {
-        if e.file_name().to_string_lossy().starts_with(TEMP_PREFIX) && e.path().is_file() {
+        let name = e.file_name().to_string_lossy().into_owned();
+        let Some(rest) = name.strip_prefix(TEMP_PREFIX) else {
+            continue;
+        };
+        if !e.path().is_file() {
+            continue;
+        }
+        let pid = rest.split('-').next().and_then(|p| p.parse::<u32>().ok());
+        let gone = match pid {
+            Some(pid) if procs => !Path::new(&format!("/proc/{pid}")).exists(),
+            _ => e
+                .metadata()
+                .and_then(|m| m.modified())
+                .ok()
+                .and_then(|t| t.elapsed().ok())
+                .is_some_and(|age| age.as_secs() > 3600),
+        };
+        if gone {
             let _ = std::fs::remove_file(e.path());
         }
     }
@@ -28,8 +48,9 @@ pub fn write_atomic(path: &Path, contents: &[u8]) -> anyhow::Result<()> {
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
         .unwrap_or_else(|| Path::new("."));
+    let prefix = format!("{TEMP_PREFIX}{}-", std::process::id());
     let mut tmp = tempfile::Builder::new()
-        .prefix(TEMP_PREFIX)
+        .prefix(&prefix)
         .tempfile_in(dir)
         .with_context(|| format!("failed to create a temporary file in `{}`", dir.display()))?;
     // Keep the file's permissions; a new file gets the usual rw-r--r-- rather than the

@@ -800,9 +800,9 @@ fn input(msg: impl Into<String>) -> anyhow::Error {
 /// expiry date as a `quote.expire` event, so the ledger shows when consent lapsed.
 pub fn lock_and_load(lib: &Library) -> anyhow::Result<(std::fs::File, QuoteBook)> {
     let lock = ledger::write_lock(lib)?;
-    // Every writer of these folders holds this lock, so a temporary file found now was left
-    // by a process that was killed mid-write: its target was never replaced, so remove it.
-    for dir in [lib.corpus_dir(), quotes_dir(lib)] {
+    // Temporary files of writers that were killed mid-write: their targets were never
+    // replaced, so they are only litter.
+    for dir in [lib.corpus_dir(), quotes_dir(lib), lib.state_dir()] {
         crate::fsutil::remove_stale_temporaries(&dir);
     }
     let book = QuoteBook::load(lib)?;
@@ -1301,7 +1301,9 @@ pub fn record_outcome(
 /// `repair` also rewrites files changed by hand.
 pub fn verify(lib: &Library, repair: bool) -> anyhow::Result<Vec<Problem>> {
     let _lock = ledger::write_lock(lib)?;
-    crate::fsutil::remove_stale_temporaries(&quotes_dir(lib));
+    for dir in [lib.corpus_dir(), quotes_dir(lib), lib.state_dir()] {
+        crate::fsutil::remove_stale_temporaries(&dir);
+    }
     let book = QuoteBook::load(lib)?;
     let mut problems: Vec<Problem> = book.damage.iter().map(|d| d.problem.clone()).collect();
     problems.extend(heal_quote_files(lib, &book, repair)?);

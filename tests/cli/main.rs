@@ -24,4 +24,5 @@ mod search;
 mod sources;
 mod speaker;
 mod taxonomy;
+mod trust;
 mod util;
