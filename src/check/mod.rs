@@ -285,7 +285,10 @@ pub fn check_response(lib: &Library, target: &Path) -> anyhow::Result<Checked> {
     let mut judged: HashSet<String> = HashSet::new();
     // heard's own footnotes are replaced by public citations on export, so their words
     // (source titles, paths) are not read as the response's.
-    let ours: HashSet<String> = cited.keys().map(|l| l.to_string()).collect();
+    let ours: HashMap<String, String> = cited
+        .iter()
+        .map(|(l, c)| (l.to_string(), draft::internal_footnote(c)))
+        .collect();
     let reading = words::Reading::of_markdown(&text, &ours);
     for f in words::judge(&reading, &candidates) {
         let msg = if f.is_quote {

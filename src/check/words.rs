@@ -40,9 +40,10 @@ pub struct Reading {
 
 impl Reading {
     /// Read a Markdown response: every text, code and HTML block (tags and comments
-    /// removed), headings and footnotes included, except the definitions of footnotes
-    /// labelled in `skip` (heard's own, replaced on export).
-    pub fn of_markdown(markdown: &str, skip: &HashSet<String>) -> Reading {
+    /// removed), headings and footnotes included — except a footnote definition that
+    /// holds exactly what heard wrote for its label (`ours`: label → heard's text), which
+    /// export replaces by a citation.
+    pub fn of_markdown(markdown: &str, ours: &HashMap<String, String>) -> Reading {
         let mut line_starts = vec![0];
         line_starts.extend(markdown.match_indices('\n').map(|(i, _)| i + 1));
         let line = |b: usize| line_starts.partition_point(|&s| s <= b);
@@ -50,9 +51,9 @@ impl Reading {
             words: Vec::new(),
             lines: Vec::new(),
         };
+        // Words keep the line of the event; a text spanning lines (code, HTML) counts
+        // lines within it.
         let push = |r: &mut Reading, text: &str, at: usize| {
-            // Words keep the line of the event; a text spanning lines (code, HTML) counts
-            // lines within it.
             let mut offset = 0;
             for piece in text.split_inclusive('\n') {
                 let l = line(at + offset.min(text.len().saturating_sub(1)));
@@ -63,29 +64,48 @@ impl Reading {
                 offset += piece.len();
             }
         };
-        let mut skipping = 0usize;
+        // A definition of one of heard's labels is read aside, then kept unless it is
+        // heard's own text.
+        let mut aside: Option<(Reading, Vec<String>)> = None;
         for (event, range) in Parser::new_ext(markdown, markdown_options()).into_offset_iter() {
+            let into = match aside.as_mut() {
+                Some((a, _)) => a,
+                None => &mut r,
+            };
             match event {
                 Event::Start(Tag::FootnoteDefinition(label)) => {
-                    if skipping > 0 || skip.contains(label.as_ref()) {
-                        skipping += 1;
+                    if let Some(text) = ours.get(label.as_ref()) {
+                        let empty = Reading {
+                            words: Vec::new(),
+                            lines: Vec::new(),
+                        };
+                        aside = Some((empty, words(text)));
                     }
                 }
-                Event::End(TagEnd::FootnoteDefinition) => skipping = skipping.saturating_sub(1),
-                _ if skipping > 0 => {}
+                Event::End(TagEnd::FootnoteDefinition) => {
+                    if let Some((a, expected)) = aside.take() {
+                        if a.words != expected {
+                            r.words.extend(a.words);
+                            r.lines.extend(a.lines);
+                        }
+                    }
+                }
                 Event::Text(t) | Event::Code(t) => {
-                    // Text of a source inside Markdown: find where it starts in the range
-                    // for its line (escapes make it differ from the raw bytes).
+                    // Find where the text starts in its range (escapes make the two differ).
                     let at = markdown[range.clone()]
                         .find(t.split_whitespace().next().unwrap_or(""))
                         .map_or(range.start, |i| range.start + i);
-                    push(&mut r, &t, at);
+                    push(into, &t, at);
                 }
                 Event::Html(t) | Event::InlineHtml(t) => {
-                    push(&mut r, &strip_html(&t), range.start);
+                    push(into, &strip_html(&t), range.start);
                 }
                 _ => {}
             }
+        }
+        if let Some((a, _)) = aside {
+            r.words.extend(a.words);
+            r.lines.extend(a.lines);
         }
         r
     }
@@ -283,7 +303,7 @@ mod tests {
     use super::*;
 
     fn read(md: &str) -> Reading {
-        Reading::of_markdown(md, &HashSet::new())
+        Reading::of_markdown(md, &HashMap::new())
     }
 
     fn cand(what: &str, text: &str, refusal: Option<Refusal>, is_quote: bool) -> Candidate {
@@ -334,6 +354,28 @@ mod tests {
         assert_eq!(found.len(), 1);
         assert_eq!(found[0].line, 3);
         assert_eq!(found[0].refusal, Refusal::PeoplesWords);
+    }
+
+    #[test]
+    fn words_slipped_into_one_of_heards_footnotes_are_read() {
+        let cands = [cand(
+            "q-1",
+            "I rang three times that week and each time",
+            Some(Refusal::Withdrawn(None)),
+            true,
+        )];
+        let ours: HashMap<String, String> = [(
+            "p-1".to_string(),
+            "“Report” (report), corpus/r.md line 3.".to_string(),
+        )]
+        .into();
+        let heards = "Text.[^p-1]\n\n[^p-1]: “Report” (report), corpus/r.md line 3.\n";
+        assert!(Reading::of_markdown(heards, &ours).words.len() == 1);
+        let slipped = "Text.[^p-1]\n\n[^p-1]: I rang three times that week and each time.\n";
+        assert_eq!(
+            judge(&Reading::of_markdown(slipped, &ours), &cands).len(),
+            1
+        );
     }
 
     #[test]
