@@ -385,4 +385,34 @@ mod tests {
         let two = [cand("q-2", "so hard", Some(Refusal::Declined), true)];
         assert!(judge(&read("It was so hard.\n"), &two).is_empty());
     }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(300))]
+
+        /// Any text reads without panicking, and withdrawn words dropped into it with any
+        /// punctuation between them are found.
+        #[test]
+        fn withdrawn_words_are_found_in_any_surroundings(
+            before in "[ -~\n“”’#>*_\\[\\]()<!-]{0,80}",
+            after in "[ -~\n“”’#>*_\\[\\]()<!-]{0,80}",
+            seps in proptest::collection::vec("[ ,;:“”\"'*_-]{1,3}", 11),
+        ) {
+            let quote = ["i", "rang", "three", "times", "that", "week", "and", "each", "time", "i", "had", "to"];
+            let mut inserted = String::new();
+            for (w, sep) in quote.iter().zip(&seps) {
+                inserted.push_str(w);
+                inserted.push_str(sep);
+            }
+            inserted.push_str(quote[quote.len() - 1]);
+            let cands = [cand("q-1", &quote.join(" "), Some(Refusal::Withdrawn(None)), true)];
+            let _ = judge(&read(&before), &cands);
+            // A blank line on each side keeps the words out of an HTML block or code span
+            // that `before` may have opened.
+            let md = format!("{before}\n\n{inserted}\n\n{after}");
+            let opens_comment_or_code = before.contains("<!") || before.contains("```") || before.contains("    ");
+            if !opens_comment_or_code {
+                proptest::prop_assert!(!judge(&read(&md), &cands).is_empty(), "{md:?}");
+            }
+        }
+    }
 }

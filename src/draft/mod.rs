@@ -649,7 +649,12 @@ pub fn draft(lib: &Library, index: &LibraryIndex, dir: &Path) -> anyhow::Result<
             Some(l) => format!("{answer_words} of {l} words"),
             None => format!("{answer_words} words, no limit"),
         };
-        writeln!(md, "{hashes} {}. {}\n", q.id, md_escape(&q.text))?;
+        writeln!(
+            md,
+            "{hashes} {}. {}\n",
+            md_escape(&q.id),
+            md_escape(&q.text)
+        )?;
         writeln!(md, "<!-- heard: {limit_note}. -->\n")?;
         md.push_str(&body);
         for (_, p) in &chosen {
