@@ -26,6 +26,7 @@ pub mod library;
 pub mod privacy;
 pub mod problem;
 pub mod quotes;
+pub mod response;
 pub mod schema;
 pub mod taxonomy;
 pub mod web;

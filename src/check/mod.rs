@@ -152,24 +152,6 @@ pub fn misquoted(quoted: &str, source: &str) -> Option<String> {
     None
 }
 
-/// Lines of `text` with HTML comments blanked out (line numbers kept).
-fn without_comments(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut rest = text;
-    while let Some(i) = rest.find("<!--") {
-        out.push_str(&rest[..i]);
-        let end = rest[i..].find("-->").map_or(rest.len(), |j| i + j + 3);
-        out.extend(
-            rest[i..end]
-                .chars()
-                .map(|c| if c == '\n' { '\n' } else { ' ' }),
-        );
-        rest = &rest[end..];
-    }
-    out.push_str(rest);
-    out
-}
-
 /// What `check` finds in a response.
 #[derive(Debug, Default)]
 pub struct Checked {
@@ -312,7 +294,7 @@ pub fn check_response(lib: &Library, target: &Path) -> anyhow::Result<Checked> {
 
     // A reference without a definition is plain text to a Markdown reader, so it is found
     // in the text itself: it is a claim with no source, or a quote whose credit was lost.
-    let prose_for_refs = without_comments(&text);
+    let prose_for_refs = crate::response::without_comments(&text);
     for (i, line) in prose_for_refs.lines().enumerate() {
         for m in draft::FOOTNOTE_REF.captures_iter(line) {
             let whole = m.get(0).expect("match");
@@ -444,7 +426,7 @@ pub fn check_response(lib: &Library, target: &Path) -> anyhow::Result<Checked> {
     }
 
     // Placeholders a person must fill in, and personal data.
-    let prose = without_comments(&text);
+    let prose = crate::response::without_comments(&text);
     for (i, line) in prose.lines().enumerate() {
         let n = i + 1;
         if line.contains(draft::POSITION_PLACEHOLDER) {

@@ -26,6 +26,7 @@ use crate::contributors::{ANONYMOUS_CREDIT, ContributorsFile};
 use crate::corpus::{Kind, id_slug};
 use crate::index::{DocType, Hit, LibraryIndex, SearchRequest};
 use crate::quotes::{QuoteBook, Scope, Sources};
+use crate::response::md_escape;
 
 /// How much a draft takes per question when the question has no word limit.
 const MAX_QUOTES: usize = 4;
@@ -89,18 +90,6 @@ pub fn count_words(text: &str) -> usize {
     text.split_whitespace()
         .filter(|w| w.chars().any(char::is_alphanumeric))
         .count()
-}
-
-/// Escape text so Markdown shows it as written.
-fn md_escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        if matches!(c, '\\' | '*' | '_' | '[' | ']' | '<' | '>' | '`' | '#') {
-            out.push('\\');
-        }
-        out.push(c);
-    }
-    out
 }
 
 const STOPWORDS: &[&str] = &[
@@ -760,13 +749,7 @@ static FOOTNOTE_MARKER: std::sync::LazyLock<regex::Regex> =
 
 /// Markdown prose without HTML comments and footnote markers, for counting words.
 pub fn strip_for_count(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut rest = text;
-    while let Some(i) = rest.find("<!--") {
-        out.push_str(&rest[..i]);
-        rest = rest[i..].find("-->").map_or("", |j| &rest[i + j + 3..]);
-    }
-    out.push_str(rest);
+    let out = crate::response::without_comments(text);
     // Footnote definitions first (whole lines), then the markers left in the prose.
     let prose = out
         .lines()

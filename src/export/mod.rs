@@ -78,13 +78,7 @@ pub fn public_citation(c: &Citation, organisation: &str) -> String {
 /// The Markdown to export: comments removed, scaffolding labels removed, and for the
 /// submission version every heard footnote replaced by its public citation.
 pub fn prepare(markdown: &str, provenance: Option<&Provenance>, internal: bool) -> String {
-    let mut text = String::with_capacity(markdown.len());
-    let mut rest = markdown;
-    while let Some(i) = rest.find("<!--") {
-        text.push_str(&rest[..i]);
-        rest = rest[i..].find("-->").map_or("", |j| &rest[i + j + 3..]);
-    }
-    text.push_str(rest);
+    let text = crate::response::without_comments(markdown);
     let cited: HashMap<&str, &Citation> = provenance
         .iter()
         .flat_map(|p| p.citations.iter())
@@ -109,7 +103,7 @@ pub fn prepare(markdown: &str, provenance: Option<&Provenance>, internal: bool) 
                     if let Some(c) = cited.get(label) {
                         out.push_str(&format!(
                             "[^{label}]: {}\n",
-                            escape(&public_citation(c, organisation))
+                            crate::response::md_escape(&public_citation(c, organisation))
                         ));
                         continue;
                     }
@@ -157,17 +151,6 @@ fn renumber_footnotes(text: &str) -> String {
         });
         out.push_str(&renamed);
         out.push('\n');
-    }
-    out
-}
-
-fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        if matches!(c, '\\' | '*' | '_' | '[' | ']' | '<' | '>' | '`') {
-            out.push('\\');
-        }
-        out.push(c);
     }
     out
 }
