@@ -20,6 +20,7 @@ pub mod corpus;
 pub mod draft;
 pub mod export;
 pub mod fsutil;
+pub mod import;
 pub mod index;
 pub mod ledger;
 pub mod library;

@@ -1,0 +1,1 @@
+//! Documents: DOCX, ODT, PDF, HTML and plain text, converted to Markdown.
