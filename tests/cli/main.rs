@@ -10,6 +10,8 @@ mod demo;
 mod draft;
 mod evidence;
 mod export;
+mod frontmatter;
+mod hostile_input;
 mod index;
 mod ledger;
 mod library;
