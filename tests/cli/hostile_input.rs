@@ -85,3 +85,94 @@ fn draft_names_the_question_whose_query_is_nested_too_deep() {
         run.stderr
     );
 }
+
+const CALL: &str = "responses/call/consultation.toml";
+
+/// `heard draft responses/call` with this consultation.toml.
+fn draft_with(lib: &TestLibrary, consultation: &str) -> Run {
+    lib.write(CALL, consultation);
+    lib.heard(&["draft", "responses/call"])
+}
+
+#[test]
+fn a_consultation_deadline_may_be_a_toml_date_or_datetime() {
+    let lib = TestLibrary::with_fixture("small");
+    for (deadline, shown) in [
+        ("2021-06-13", "2021-06-13"),
+        ("2021-06-13T17:00:00Z", "2021-06-13"),
+        ("\"2021-06-13\"", "2021-06-13"),
+    ] {
+        let run = draft_with(
+            &lib,
+            &format!(
+                "title = \"Call\"\ndeadline = {deadline}\n\n[[question]]\nid = \"Q1\"\ntext = \"What about breakfast?\"\n"
+            ),
+        );
+        run.assert_ok();
+        let response = lib.read("responses/call/response.md");
+        assert!(response.contains(shown), "{deadline}: {response}");
+        std::fs::remove_dir_all(lib.path("responses/call")).unwrap();
+    }
+}
+
+#[test]
+fn holes_in_a_consultation_are_refused_with_the_file_line_and_fix() {
+    let lib = TestLibrary::with_fixture("small");
+    let q = |id: &str, text: &str| format!("[[question]]\nid = \"{id}\"\ntext = \"{text}\"\n\n");
+    let head = "title = \"Call\"\n\n";
+    for (consultation, line, words) in [
+        (
+            format!("{head}{}{}", q("Q1", "What helps?"), q("", "What else?")),
+            8,
+            &["`id`", "empty"][..],
+        ),
+        (
+            format!("{head}{}{}", q("Q1", "What helps?"), q("Q2", "  ")),
+            9,
+            &["`text`", "Q2"][..],
+        ),
+        (
+            format!("{head}{}{}", q("Q1", "What helps?"), q("Q1", "What else?")),
+            8,
+            &["Q1", "line 4", "own"][..],
+        ),
+        (
+            format!(
+                "title = \"Call\"\ndeadline = \"soon-ish\"\n\n{}",
+                q("Q1", "What helps?")
+            ),
+            2,
+            &["soon-ish", "YYYY-MM-DD"][..],
+        ),
+        (
+            format!(
+                "title = \"Call\"\ndeadline = \"2021-02-30\"\n\n{}",
+                q("Q1", "What helps?")
+            ),
+            2,
+            &["2021-02-30", "YYYY-MM-DD"][..],
+        ),
+    ] {
+        let run = draft_with(&lib, &consultation);
+        run.assert_code(2);
+        let prefix = format!("error: {}:{line}: ", lib.path(CALL).display());
+        let first = run
+            .stderr_lines()
+            .into_iter()
+            .find(|l| l.starts_with("error: "))
+            .unwrap_or_default()
+            .to_string();
+        assert!(
+            first.starts_with(&prefix),
+            "expected `{prefix}…` for\n{consultation}\ngot: {}",
+            run.stderr
+        );
+        for w in words {
+            assert!(first.contains(w), "`{w}` not in `{first}`");
+        }
+        assert!(
+            !lib.path("responses/call/response.md").exists(),
+            "a draft was written from a broken consultation"
+        );
+    }
+}
