@@ -194,11 +194,13 @@ pub fn init(dir: &Path) -> anyhow::Result<InitReport> {
                 config_path.display()
             )
         })?;
-        let config = Config::parse(&text, &config_path)
-            .context("fix heard.toml (or remove it to start again), then run `heard init` again")?;
-        config
-            .check_folders(&config_path)
-            .context("fix heard.toml, then run `heard init` again")?;
+        let fix = |e: anyhow::Error| {
+            anyhow::anyhow!(
+                "{e:#}; fix it (or remove heard.toml to start again), then run `heard init` again"
+            )
+        };
+        let config = Config::parse(&text, &config_path).map_err(fix)?;
+        config.check_folders(&config_path).map_err(fix)?;
         Some(config)
     } else {
         None
