@@ -370,8 +370,12 @@ fn parse_yaml(block: &str, first_line: usize) -> Result<Value, SyntaxError> {
     if block.trim().is_empty() {
         return Ok(Value::Null);
     }
-    // YAML 1.1's `yes`/`no`/`on`/`off` are text, as in YAML 1.2.
-    let options = serde_saphyr::options! { strict_booleans: true };
+    // YAML 1.1's `yes`/`no`/`on`/`off` are text, as in YAML 1.2; `.inf` and `.nan` are
+    // not a reason to refuse the whole block.
+    let options = serde_saphyr::options! {
+        strict_booleans: true,
+        non_finite_float_policy: serde_saphyr::NonFiniteFloatPolicy::AsString,
+    };
     serde_saphyr::from_str_with_options::<Value>(block, options).map_err(|e| {
         let line = e.location().map_or(first_line, |l| first_line + l.line() as usize - 1);
         let text = e.to_string();
@@ -682,6 +686,14 @@ mod tests {
         assert!(err.line >= 3, "{err:?}");
         let err = parse(Syntax::Toml, "title = \"ok\"\ntags = [a]\n", 2).unwrap_err();
         assert_eq!(err.line, 3, "{err:?}");
+    }
+
+    #[test]
+    fn yaml_infinity_and_nan_are_text_not_a_broken_block() {
+        let (fm, errors) = parse(Syntax::Yaml, "title: .inf\nid: .NaN\n", 2).expect("parses");
+        assert!(errors.is_empty(), "{errors:?}");
+        assert_eq!(fm.title.as_deref(), Some(".inf"));
+        assert_eq!(fm.id.as_deref(), Some(".NaN"));
     }
 
     #[test]

@@ -142,7 +142,7 @@ pub enum SearchError {
 }
 
 static EXISTS: std::sync::LazyLock<regex::Regex> =
-    std::sync::LazyLock::new(|| regex::Regex::new(r"\b\w+:\*").expect("exists regex"));
+    std::sync::LazyLock::new(|| regex::Regex::new(r"\b\w+:\s*\*").expect("exists regex"));
 
 /// Field names a query may use as `name:`.
 pub const QUERY_FIELDS: &[&str] = &[

@@ -47,6 +47,15 @@ fn a_query_nested_thousands_deep_is_refused_with_exit_2() {
 }
 
 #[test]
+fn a_field_exists_query_with_a_space_is_a_query_error_not_an_index_failure() {
+    let lib = TestLibrary::with_fixture("small");
+    let run = lib.heard(&["search", "title: *"]);
+    did_not_crash(&run);
+    run.assert_code(2);
+    assert!(run.stderr.contains("not supported"), "{}", run.stderr);
+}
+
+#[test]
 fn a_query_too_long_to_be_typed_is_refused_with_exit_2() {
     let lib = TestLibrary::with_fixture("small");
     let query = "breakfast OR ".repeat(5_000) + "breakfast";
