@@ -44,10 +44,13 @@ fn hit_for(lib: &TestLibrary, word: &str) -> serde_json::Value {
     found[0].clone()
 }
 
+/// A change to a source's text: its line endings, or what comes before the fence.
+type Layout = fn(String) -> String;
+
 #[test]
 fn restricted_stays_restricted_whatever_the_line_endings_or_what_comes_before_the_fence() {
     let lib = TestLibrary::new();
-    let layouts: [(&str, fn(String) -> String); 7] = [
+    let layouts: [(&str, Layout); 7] = [
         ("cr-only", |t| t.replace('\n', "\r")),
         ("crlf", |t| t.replace('\n', "\r\n")),
         ("blank-line-first", |t| format!("\n{t}")),
