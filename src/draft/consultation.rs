@@ -20,7 +20,8 @@ pub struct Consultation {
     /// Who is consulting (a department, a body).
     #[serde(default)]
     pub body: String,
-    /// Closing date, YYYY-MM-DD (in TOML, quoted or as a date).
+    /// Closing date, YYYY-MM-DD.
+    // Quoted, or a TOML date or date-time; kept as written.
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
