@@ -175,12 +175,35 @@ pub fn path(lib: &Library) -> PathBuf {
 /// Read the ledger (a missing file is an empty ledger).
 pub fn read(lib: &Library) -> anyhow::Result<Ledger> {
     let path = path(lib);
-    let bytes = match std::fs::read(&path) {
+    let mut bytes = match std::fs::read(&path) {
         Ok(b) => b,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Ledger::default()),
         Err(e) => return Err(e).with_context(|| format!("failed to read `{}`", path.display())),
     };
+    if let Some(start) = unfinished_append(lib, &bytes) {
+        // This machine's own append, cut short (killed, or still being written): it was
+        // never finished, so it is not part of the ledger yet.
+        bytes.truncate(start);
+    }
     Ok(parse(&bytes, &lib.rel(&path)))
+}
+
+fn pending_path(lib: &Library) -> PathBuf {
+    lib.state_dir().join("ledger-pending")
+}
+
+/// Where an append this machine started, and has not finished, begins in `bytes`: the
+/// ledger holds the file as it was before it plus only part of what it was writing. A
+/// whole line the ledger does not end with is never dropped this way, only an exact
+/// unfinished prefix of heard's own write.
+fn unfinished_append(lib: &Library, bytes: &[u8]) -> Option<usize> {
+    let pending = std::fs::read(pending_path(lib)).ok()?;
+    let nl = pending.iter().position(|&b| b == b'\n')?;
+    let start: usize = std::str::from_utf8(&pending[..nl]).ok()?.parse().ok()?;
+    let text = &pending[nl + 1..];
+    let written = bytes.get(start..)?;
+    (written.len() < text.len() && text.starts_with(written) && bytes.len() > start)
+        .then_some(start)
 }
 
 /// Parse ledger bytes; `rel` names the file in problems.
@@ -358,11 +381,30 @@ pub fn append(
     items: Vec<(String, Action, String, Value)>,
 ) -> anyhow::Result<Vec<Event>> {
     let path = path(lib);
-    let bytes = match std::fs::read(&path) {
+    let mut bytes = match std::fs::read(&path) {
         Ok(b) => b,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Vec::new(),
         Err(e) => return Err(e).with_context(|| format!("failed to read `{}`", path.display())),
     };
+    if let Some(start) = unfinished_append(lib, &bytes) {
+        // Our own write, cut short by a kill: take it back before writing again.
+        let f = File::options()
+            .write(true)
+            .open(&path)
+            .with_context(|| format!("failed to open `{}`", path.display()))?;
+        f.set_len(start as u64)
+            .and_then(|()| f.sync_all())
+            .with_context(|| {
+                format!(
+                    "failed to take back an unfinished append to `{}`",
+                    path.display()
+                )
+            })?;
+        bytes.truncate(start);
+    } else {
+        // A finished append whose note was left behind by a kill: it is stale.
+        let _ = std::fs::remove_file(pending_path(lib));
+    }
     let ledger = parse(&bytes, &lib.rel(&path));
     let mut text = String::new();
     if ledger.unterminated {
@@ -390,7 +432,13 @@ pub fn append(
         text.push('\n');
         events.push(e);
     }
+    // Say what is about to be written first, so that a write cut short can be told from
+    // damage (see `unfinished_append`).
+    let mut pending = format!("{}\n", bytes.len()).into_bytes();
+    pending.extend_from_slice(text.as_bytes());
+    crate::fsutil::write_atomic(&pending_path(lib), &pending)?;
     write_line(&path, text.as_bytes())?;
+    let _ = std::fs::remove_file(pending_path(lib));
     record_heads(lib, &heads);
     Ok(events)
 }
@@ -401,7 +449,8 @@ fn write_line(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
         .append(true)
         .open(path)
         .with_context(|| format!("failed to open `{}`", path.display()))?;
-    // One write of whole lines: a killed process leaves all of it or none.
+    // One write of whole lines. A kill can still cut a write that crosses a page short;
+    // `unfinished_append` recognises that.
     f.write_all(bytes)
         .and_then(|()| f.sync_data())
         .with_context(|| format!("failed to append to `{}`", path.display()))

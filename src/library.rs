@@ -83,6 +83,21 @@ impl Config {
     }
 }
 
+impl Config {
+    /// `corpus` and `responses` must name folders inside the library.
+    fn check_folders(&self, config_path: &Path) -> anyhow::Result<()> {
+        for (name, value) in [("corpus", &self.corpus), ("responses", &self.responses)] {
+            if Path::new(value).is_absolute() || value.split(['/', '\\']).any(|c| c == "..") {
+                bail!(
+                    "{}: `{name} = \"{value}\"` must be a folder inside the library, such as \"{name}\"",
+                    config_path.display()
+                );
+            }
+        }
+        Ok(())
+    }
+}
+
 /// An open library: its root folder and settings.
 #[derive(Debug, Clone)]
 pub struct Library {
@@ -104,14 +119,7 @@ impl Library {
             )
         })?;
         let config = Config::parse(&text, &config_path)?;
-        for (name, value) in [("corpus", &config.corpus), ("responses", &config.responses)] {
-            if Path::new(value).is_absolute() || value.split(['/', '\\']).any(|c| c == "..") {
-                bail!(
-                    "{}: `{name} = \"{value}\"` must be a folder inside the library, such as \"{name}\"",
-                    config_path.display()
-                );
-            }
-        }
+        config.check_folders(&config_path)?;
         let root = root
             .canonicalize()
             .with_context(|| format!("failed to resolve `{}`", root.display()))?;
@@ -176,28 +184,60 @@ pub struct InitReport {
 /// Make `dir` a library, adding only what is missing. Nothing is overwritten or moved.
 pub fn init(dir: &Path) -> anyhow::Result<InitReport> {
     let mut report = InitReport::default();
-    std::fs::create_dir_all(dir)
-        .with_context(|| format!("failed to create `{}`", dir.display()))?;
     let config_path = dir.join(CONFIG_FILE);
-    let corpus_exists = dir.join("corpus").is_dir();
-    if config_path.exists() {
-        report.kept.push(CONFIG_FILE.into());
+    // Check everything before touching anything: an existing heard.toml must be valid, and
+    // the folders it names (or the defaults) must be folders, not files.
+    let existing = if config_path.exists() {
+        let text = std::fs::read_to_string(&config_path).with_context(|| {
+            format!(
+                "failed to read `{}`; fix or remove it, then run `heard init` again",
+                config_path.display()
+            )
+        })?;
+        let fix = |e: anyhow::Error| {
+            anyhow::anyhow!(
+                "{e:#}; fix it (or remove heard.toml to start again), then run `heard init` again"
+            )
+        };
+        let config = Config::parse(&text, &config_path).map_err(fix)?;
+        config.check_folders(&config_path).map_err(fix)?;
+        Some(config)
     } else {
+        None
+    };
+    let corpus_exists = dir.join("corpus").is_dir();
+    if existing.is_none() && !corpus_exists {
         // An existing folder of notes (a shared drive, an Obsidian vault) stays where it is:
         // the library indexes it in place rather than asking anyone to move files.
-        if !corpus_exists {
-            report.existing_markdown = count_markdown(dir);
+        report.existing_markdown = count_markdown(dir);
+    }
+    let corpus = match &existing {
+        Some(c) => c.corpus.clone(),
+        None if report.existing_markdown > 0 => ".".into(),
+        None => "corpus".into(),
+    };
+    let responses = existing
+        .as_ref()
+        .map_or_else(|| "responses".to_string(), |c| c.responses.clone());
+    for (name, folder) in [("corpus", &corpus), ("responses", &responses)] {
+        let path = dir.join(folder);
+        if folder != "." && !folder.is_empty() && path.exists() && !path.is_dir() {
+            bail!(
+                "`{folder}` in `{}` is a file, not a folder, so it cannot hold the library's {name}; rename or move the file (or choose another folder with `{name} = \"…\"` in heard.toml), then run `heard init` again",
+                dir.display()
+            );
         }
+    }
+    std::fs::create_dir_all(dir)
+        .with_context(|| format!("failed to create `{}`", dir.display()))?;
+    if existing.is_some() {
+        report.kept.push(CONFIG_FILE.into());
+    } else {
         let name = dir
             .canonicalize()
             .ok()
             .and_then(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
             .unwrap_or_else(|| "evidence library".into());
-        let corpus = if report.existing_markdown > 0 {
-            "."
-        } else {
-            "corpus"
-        };
         let text = format!(
             "# heard library settings. Schema: schema/heard.toml.schema.json\n\
              name = {name:?}\n\

@@ -13,7 +13,7 @@ pub fn run(args: CheckArgs, lib: &Library) -> anyhow::Result<ExitCode> {
     super::note_refresh(&report);
     let problems = crate::check::check(lib, &target)?;
     for p in &problems {
-        println!("{p}");
+        println!("{}", super::problem_line(p));
     }
     if problems.is_empty() {
         eprintln!(

@@ -2,7 +2,7 @@
 
 use std::process::ExitCode;
 
-use super::{paint, plural, style};
+use super::{paint, plural, shown, style};
 use crate::Library;
 use crate::cli::DraftArgs;
 
@@ -10,7 +10,7 @@ use crate::cli::DraftArgs;
 pub fn run(args: DraftArgs, lib: &Library) -> anyhow::Result<ExitCode> {
     let dir = super::resolve(lib, &args.dir);
     let (index, report) = super::open_index(lib)?;
-    eprintln!(
+    anstream::eprintln!(
         "Indexed {} ({} new, {} changed, {} removed) in {:.1} s",
         plural(report.sources, "source", "sources"),
         report.added,
@@ -19,18 +19,18 @@ pub fn run(args: DraftArgs, lib: &Library) -> anyhow::Result<ExitCode> {
         report.elapsed.as_secs_f64()
     );
     if !report.problems.is_empty() {
-        eprintln!(
+        anstream::eprintln!(
             "note: {} in the library; those files are left out (run `heard index` to see them)",
             plural(report.problems.len(), "problem", "problems")
         );
     }
     let d = crate::draft::draft(lib, &index, &dir)?;
-    eprintln!(
+    anstream::eprintln!(
         "Drafting {}",
         plural(d.questions.len(), "question", "questions")
     );
     for q in &d.questions {
-        let mut text = q.text.clone();
+        let mut text = shown(&q.text).into_owned();
         if text.chars().count() > 48 {
             text = text.chars().take(47).collect::<String>() + "…";
         }
@@ -42,18 +42,22 @@ pub fn run(args: DraftArgs, lib: &Library) -> anyhow::Result<ExitCode> {
             Some(l) => format!("({}/{l} words)", q.words),
             None => format!("({} words)", q.words),
         };
-        eprintln!(
+        anstream::eprintln!(
             "  {:<4} {:<48}  {} · {} · {}  {words}",
-            q.id,
+            shown(&q.id),
             text,
             plural(q.quotes, "quote", "quotes"),
             plural(q.passages, "passage", "passages"),
             plural(q.recommendations, "recommendation", "recommendations"),
         );
     }
-    eprintln!("Wrote {} and {}", lib.rel(&d.file), lib.rel(&d.provenance));
+    anstream::eprintln!(
+        "Wrote {} and {}",
+        shown(&lib.rel(&d.file)),
+        shown(&lib.rel(&d.provenance))
+    );
     if d.kept_edited {
-        eprintln!(
+        anstream::eprintln!(
             "  response.md was edited since it was drafted, so it was left as it is and the new draft is beside it."
         );
     }
@@ -62,13 +66,13 @@ pub fn run(args: DraftArgs, lib: &Library) -> anyhow::Result<ExitCode> {
         plural(d.quotes, "quote", "quotes"),
         plural(d.contributors, "contributor", "contributors")
     );
-    eprintln!("{line}");
+    anstream::eprintln!("{line}");
     for (reason, n) in &d.skipped {
-        eprintln!("  {n} skipped: {reason}");
+        anstream::eprintln!("  {n} skipped: {}", shown(reason));
     }
-    eprintln!(
+    anstream::eprintln!(
         "Next: write our position in each answer, edit, then `heard check {}`.",
-        lib.rel(&dir)
+        shown(&lib.rel(&dir))
     );
     Ok(ExitCode::SUCCESS)
 }

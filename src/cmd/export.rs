@@ -28,7 +28,7 @@ pub fn run(args: ExportArgs, lib: &Library) -> anyhow::Result<ExitCode> {
     let problems = checked.problems;
     if !problems.is_empty() {
         for p in &problems {
-            eprintln!("{p}");
+            eprintln!("{}", super::problem_line(p));
         }
         if !args.force {
             eprintln!(

@@ -17,7 +17,7 @@ pub fn run(args: IndexArgs, lib: &Library) -> anyhow::Result<ExitCode> {
         writeln!(out)?;
     } else {
         for p in &report.problems {
-            eprintln!("{p}");
+            eprintln!("{}", super::problem_line(p));
         }
         eprintln!(
             "{}{} in {:.2} s: {} added, {} changed, {} removed, {} unchanged, {}",

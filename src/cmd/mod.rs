@@ -148,7 +148,50 @@ pub mod style {
     pub const WARN: Style = AnsiColor::Red.on_default().bold();
 }
 
-/// `text` with the byte ranges `highlights` styled as matches.
+/// Text from the library or its user (titles, tags, ids, file names, messages that quote
+/// them) made safe to print on a terminal: escape sequences and other control characters
+/// (C0, DEL, C1) and bidi overrides are shown as `\u{1b}` rather than obeyed, so a file
+/// cannot clear the screen, retitle the window or reverse the text around it. Every human
+/// output of heard goes through here (directly, or through [`paint`] and [`highlight`]);
+/// JSON output does its own escaping.
+pub fn shown(text: &str) -> std::borrow::Cow<'_, str> {
+    escape(text, false)
+}
+
+/// [`shown`] for text of several lines, such as an error with its causes: line breaks
+/// stay line breaks.
+pub fn shown_lines(text: &str) -> std::borrow::Cow<'_, str> {
+    escape(text, true)
+}
+
+fn escape(text: &str, keep_newlines: bool) -> std::borrow::Cow<'_, str> {
+    let unsafe_char = |c: char| {
+        (c.is_control() && c != '\t' && !(keep_newlines && c == '\n'))
+            || matches!(
+                c,
+                '\u{061c}' | '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}'
+            )
+    };
+    if !text.chars().any(unsafe_char) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 16);
+    for c in text.chars() {
+        if unsafe_char(c) {
+            out.push_str(&format!("\\u{{{:x}}}", c as u32));
+        } else {
+            out.push(c);
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
+/// A problem line, `path:line: message`, safe to print.
+pub fn problem_line(p: &crate::Problem) -> String {
+    shown(&p.to_string()).into_owned()
+}
+
+/// `text` with the byte ranges `highlights` styled as matches (and the text [`shown`]).
 pub fn highlight(text: &str, highlights: &[[usize; 2]]) -> String {
     let mut out = String::with_capacity(text.len() + highlights.len() * 8);
     let mut pos = 0;
@@ -160,22 +203,22 @@ pub fn highlight(text: &str, highlights: &[[usize; 2]]) -> String {
         {
             continue;
         }
-        out.push_str(&text[pos..start]);
+        out.push_str(&shown(&text[pos..start]));
         out.push_str(&format!(
             "{}{}{}",
             style::MATCH.render(),
-            &text[start..end],
+            shown(&text[start..end]),
             style::MATCH.render_reset()
         ));
         pos = end;
     }
-    out.push_str(&text[pos..]);
+    out.push_str(&shown(&text[pos..]));
     out
 }
 
-/// Render `s` in `style`.
+/// Render `s` ([`shown`]) in `style`.
 pub fn paint(s: &str, style: Style) -> String {
-    format!("{}{s}{}", style.render(), style.render_reset())
+    format!("{}{}{}", style.render(), shown(s), style.render_reset())
 }
 
 /// "1 source" / "2 sources".
@@ -189,5 +232,27 @@ pub fn lines(a: u64, b: u64) -> String {
         a.to_string()
     } else {
         format!("{a}-{b}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shown_escapes_controls_and_bidi_overrides_and_nothing_else() {
+        assert_eq!(shown("plain – text “ok”\t"), "plain – text “ok”\t");
+        assert_eq!(shown("a\u{1b}[2Jb\u{7}"), "a\\u{1b}[2Jb\\u{7}");
+        assert_eq!(
+            shown("x\u{9b}31m\u{202e}y\nz"),
+            "x\\u{9b}31m\\u{202e}y\\u{a}z"
+        );
+        assert_eq!(shown_lines("one\ntwo\u{1b}"), "one\ntwo\\u{1b}");
+        let painted = paint("\u{1b}]0;title\u{7}", style::TITLE);
+        assert_eq!(
+            painted.matches('\u{1b}').count(),
+            2,
+            "only our own style codes: {painted:?}"
+        );
     }
 }

@@ -4,7 +4,7 @@
 use std::io::Write;
 use std::process::ExitCode;
 
-use super::{lines, plural};
+use super::{lines, plural, shown};
 use crate::Library;
 use crate::cli::{ConsentArgs, QuoteCommand};
 use crate::quotes::{self, Consent, Decision, NewQuote, Scope};
@@ -28,12 +28,13 @@ pub fn run(cmd: QuoteCommand, lib: &Library) -> anyhow::Result<ExitCode> {
                 },
             )?;
             if let Some((speaker, true)) = &added.speaker {
+                let speaker = shown(speaker);
                 eprintln!(
                     "Added {speaker} to corpus/contributors.toml as a new contributor, credited anonymously; edit it to change how they are credited."
                 );
             }
             for w in &added.warnings {
-                eprintln!("note: {w}");
+                eprintln!("note: {}", shown(w));
             }
             if a.json {
                 let mut out = std::io::stdout().lock();
@@ -45,13 +46,15 @@ pub fn run(cmd: QuoteCommand, lib: &Library) -> anyhow::Result<ExitCode> {
             eprintln!(
                 "Quote {} made from {}:{}, speaker {}. It is pending: it is not used until {} approves it.",
                 added.id,
-                added.path,
+                shown(&added.path),
                 lines(added.lines.0 as u64, added.lines.1 as u64),
-                added.speaker.as_ref().map_or("not set", |s| s.0.as_str()),
-                added
-                    .speaker
-                    .as_ref()
-                    .map_or("its speaker", |s| s.0.as_str()),
+                shown(added.speaker.as_ref().map_or("not set", |s| s.0.as_str())),
+                shown(
+                    added
+                        .speaker
+                        .as_ref()
+                        .map_or("its speaker", |s| s.0.as_str())
+                ),
             );
         }
         QuoteCommand::Tag(a) => {
@@ -64,11 +67,11 @@ pub fn run(cmd: QuoteCommand, lib: &Library) -> anyhow::Result<ExitCode> {
                 .collect();
             eprintln!(
                 "Quote {} is tagged: {}",
-                a.id,
+                shown(&a.id),
                 if tags.is_empty() {
                     "(none)".into()
                 } else {
-                    tags.join(", ")
+                    shown(&tags.join(", ")).into_owned()
                 }
             );
             if !unknown.is_empty() && !taxonomy.themes.is_empty() {
@@ -76,7 +79,7 @@ pub fn run(cmd: QuoteCommand, lib: &Library) -> anyhow::Result<ExitCode> {
                     "note: {} not in corpus/taxonomy.toml; `heard tags` lists tags to tidy",
                     unknown
                         .iter()
-                        .map(|t| format!("`{t}`"))
+                        .map(|t| format!("`{}`", shown(t)))
                         .collect::<Vec<_>>()
                         .join(", ")
                 );
@@ -152,7 +155,7 @@ fn consent(lib: &Library, a: ConsentArgs, decision: Decision) -> anyhow::Result<
                     plural(used.len(), "file uses", "files use")
                 );
                 for u in used {
-                    eprintln!("  {u}");
+                    eprintln!("  {}", shown(&u.to_string()));
                 }
             }
         }

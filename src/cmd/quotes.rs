@@ -32,8 +32,9 @@ struct Row<'a> {
 
 /// Words in quotation marks, unless they already open with one.
 fn quoted(text: &str) -> String {
+    let text = super::shown(text);
     if text.starts_with(['“', '"', '‘', '\'']) {
-        text.to_string()
+        text.into_owned()
     } else {
         format!("“{text}”")
     }
@@ -114,8 +115,8 @@ pub fn run(args: QuotesArgs, lib: &Library) -> anyhow::Result<ExitCode> {
             out,
             "{}  {}  {}  anchor {}  {}",
             paint(r.id, style::TITLE),
-            state.join(" "),
-            r.speaker.unwrap_or("(no speaker)"),
+            super::shown(&state.join(" ")),
+            super::shown(r.speaker.unwrap_or("(no speaker)")),
             anchor,
             paint(&place, style::PATH)
         )?;

@@ -53,7 +53,7 @@ fn outcome(o: OutcomeArgs, lib: &Library) -> anyhow::Result<ExitCode> {
     let Some(hit) = found.hits.first() else {
         eprintln!(
             "error: no recommendation with id `{}`; `heard recs` lists them",
-            o.id
+            super::shown(&o.id)
         );
         return Ok(ExitCode::from(super::EXIT_USAGE));
     };
@@ -66,7 +66,11 @@ fn outcome(o: OutcomeArgs, lib: &Library) -> anyhow::Result<ExitCode> {
         o.evidence.as_deref(),
         &by,
     )?;
-    eprintln!("Recorded: {} is {}.", hit.id, o.outcome.replace('-', " "));
+    eprintln!(
+        "Recorded: {} is {}.",
+        super::shown(&hit.id),
+        o.outcome.replace('-', " ")
+    );
     Ok(ExitCode::SUCCESS)
 }
 
@@ -118,7 +122,7 @@ pub fn run(args: RecsArgs, lib: &Library) -> anyhow::Result<ExitCode> {
     let mut results = match index.search(&req) {
         Ok(r) => r,
         Err(SearchError::Query(msg)) => {
-            eprintln!("error: {msg}");
+            eprintln!("error: {}", super::shown(&msg));
             return Ok(ExitCode::from(2));
         }
         Err(e) => return Err(e).context("search failed"),
@@ -185,11 +189,11 @@ pub fn run(args: RecsArgs, lib: &Library) -> anyhow::Result<ExitCode> {
             out,
             "{}  {}  {}  {}",
             paint(&format!("{:<28}", hit.id), style::TITLE),
-            year,
-            context,
+            super::shown(year),
+            super::shown(context),
             paint(&outcome, style::DIM)
         )?;
-        writeln!(out, "    {}", truncate_words(&hit.text, 300))?;
+        writeln!(out, "    {}", super::shown(&truncate_words(&hit.text, 300)))?;
         writeln!(
             out,
             "    {}",

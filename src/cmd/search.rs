@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 
-use super::{highlight, lines, paint, style};
+use super::{highlight, lines, paint, shown, style};
 use crate::Library;
 use crate::cli::SearchArgs;
 use crate::index::{SearchError, SearchRequest};
@@ -31,7 +31,7 @@ pub fn run(args: SearchArgs, lib: &Library) -> anyhow::Result<ExitCode> {
     let results = match index.search(&req) {
         Ok(r) => r,
         Err(SearchError::Query(msg)) => {
-            eprintln!("error: {msg}");
+            eprintln!("error: {}", shown(&msg));
             return Ok(ExitCode::from(EXIT_USAGE));
         }
         Err(e) => return Err(e).context("search failed"),
@@ -43,8 +43,8 @@ pub fn run(args: SearchArgs, lib: &Library) -> anyhow::Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
     for (i, hit) in results.hits.iter().enumerate() {
-        let mut about = vec![hit.kind.clone()];
-        about.extend(hit.date.clone());
+        let mut about = vec![shown(&hit.kind).into_owned()];
+        about.extend(hit.date.as_deref().map(|d| shown(d).into_owned()));
         if hit.sensitivity == "restricted" {
             about.push(paint("restricted", style::WARN));
         }

@@ -77,11 +77,11 @@ pub fn run(args: TagsArgs, lib: &Library) -> anyhow::Result<ExitCode> {
         writeln!(
             out,
             "{:<24} {:>4} sources {:>4} quotes  {}",
-            c.tag,
+            super::shown(&c.tag),
             c.sources,
             c.quotes,
             if c.in_taxonomy {
-                c.label.clone().unwrap_or_default()
+                super::shown(c.label.as_deref().unwrap_or_default()).into_owned()
             } else {
                 "NOT IN TAXONOMY".into()
             }

@@ -19,7 +19,7 @@ pub fn run(args: VerifyArgs, lib: &Library) -> anyhow::Result<ExitCode> {
     let problems = crate::quotes::verify(lib, args.repair)?;
     let book = crate::quotes::QuoteBook::load(lib)?;
     for p in &problems {
-        println!("{p}");
+        println!("{}", super::problem_line(p));
     }
     if problems.is_empty() {
         eprintln!(

@@ -92,32 +92,47 @@ pub struct SyntaxError {
     pub message: String,
 }
 
-/// Split a file into front matter and body. `text` must not start with a byte order mark.
+/// Split a file into front matter and body. Lines end with `\n` (a `\r` before it is
+/// ignored; [`normalise_line_endings`] turns old Mac `\r` endings into `\n` first). Blank
+/// lines, and byte order marks left by editors, may come before the opening fence: a
+/// restricted source must not lose its front matter to an invisible character.
 pub fn split(text: &str) -> Result<Split<'_>, SyntaxError> {
-    let first_end = text.find('\n').map_or(text.len(), |i| i + 1);
-    let first = text[..first_end].trim_end();
-    let syntax = match first {
-        "---" => Syntax::Yaml,
-        "+++" => Syntax::Toml,
-        _ => {
-            return Ok(Split {
-                front: None,
-                front_line: 0,
-                body: text,
-                body_line_offset: 0,
-            });
+    let no_front = Split {
+        front: None,
+        front_line: 0,
+        body: text,
+        body_line_offset: 0,
+    };
+    fn fence_text(l: &str) -> &str {
+        l.trim_matches(|c: char| c.is_whitespace() || c == '\u{feff}')
+    }
+    let line_end = |pos: usize| text[pos..].find('\n').map_or(text.len(), |i| pos + i + 1);
+    let (mut pos, mut line) = (0, 1);
+    let (syntax, fence, fence_line) = loop {
+        if pos >= text.len() {
+            return Ok(no_front);
+        }
+        let end = line_end(pos);
+        match fence_text(&text[pos..end]) {
+            "---" => break (Syntax::Yaml, "---", line),
+            "+++" => break (Syntax::Toml, "+++", line),
+            "" => {
+                pos = end;
+                line += 1;
+            }
+            _ => return Ok(no_front),
         }
     };
-    let fence = first;
+    let first_end = line_end(pos);
     let mut pos = first_end;
-    let mut line = 2;
+    let mut line = fence_line + 1;
     while pos < text.len() {
-        let end = text[pos..].find('\n').map_or(text.len(), |i| pos + i + 1);
-        let l = text[pos..end].trim_end();
+        let end = line_end(pos);
+        let l = fence_text(&text[pos..end]);
         if l == fence || (syntax == Syntax::Yaml && l == "...") {
             return Ok(Split {
                 front: Some((syntax, &text[first_end..pos])),
-                front_line: 2,
+                front_line: fence_line + 1,
                 body: &text[end..],
                 body_line_offset: line,
             });
@@ -126,11 +141,32 @@ pub fn split(text: &str) -> Result<Split<'_>, SyntaxError> {
         line += 1;
     }
     Err(SyntaxError {
-        line: 1,
+        line: fence_line,
         message: format!(
-            "front matter opened with `{fence}` on line 1 is never closed; add a line with `{fence}` after the last field"
+            "front matter opened with `{fence}` on line {fence_line} is never closed; add a line with `{fence}` after the last field"
         ),
     })
+}
+
+/// Text with old Mac line endings (a lone `\r`) given `\n` endings instead, so that
+/// lines are counted the way an editor shows them. Each `\r` becomes one `\n`, so byte
+/// offsets do not move.
+pub fn normalise_line_endings(text: &str) -> std::borrow::Cow<'_, str> {
+    let bytes = text.as_bytes();
+    let lone_cr = |i: usize| bytes[i] == b'\r' && bytes.get(i + 1) != Some(&b'\n');
+    if !(0..bytes.len()).any(lone_cr) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == '\r' && chars.peek() != Some(&'\n') {
+            out.push('\n');
+        } else {
+            out.push(c);
+        }
+    }
+    std::borrow::Cow::Owned(out)
 }
 
 /// A field whose value could not be used; the rest of the front matter still applies.
@@ -142,15 +178,89 @@ pub struct FieldError {
     pub message: String,
 }
 
+/// The fields heard reads, with the other spellings it accepts for them.
+const KNOWN_FIELDS: &[(&str, &str)] = &[
+    ("id", "id"),
+    ("title", "title"),
+    ("kind", "kind"),
+    ("date", "date"),
+    ("organisation", "organisation"),
+    ("organization", "organisation"),
+    ("authors", "authors"),
+    ("author", "authors"),
+    ("contributors", "contributors"),
+    ("tags", "tags"),
+    ("url", "url"),
+    ("sensitivity", "sensitivity"),
+    ("consultation", "consultation"),
+];
+
+/// The field a key names: known names in any case, with their other spellings.
+fn known_field(key: &str) -> Option<&'static str> {
+    let lower = key.trim().to_lowercase();
+    KNOWN_FIELDS
+        .iter()
+        .find(|(name, _)| *name == lower)
+        .map(|(_, field)| *field)
+}
+
+/// The known field an unknown key was probably meant to be: at most two letters added,
+/// dropped, changed or swapped (fewer than the known name's length), or the same letters
+/// in another order.
+pub fn near_miss(key: &str) -> Option<&'static str> {
+    let lower: Vec<char> = key.trim().to_lowercase().chars().collect();
+    if lower.len() > 40 {
+        return None;
+    }
+    let mut sorted = lower.clone();
+    sorted.sort_unstable();
+    KNOWN_FIELDS
+        .iter()
+        .filter(|(name, _)| {
+            let name: Vec<char> = name.chars().collect();
+            let mut letters = name.clone();
+            letters.sort_unstable();
+            let d = edit_distance(&lower, &name);
+            letters == sorted || (d <= 2 && d < name.len())
+        })
+        .min_by_key(|(name, _)| edit_distance(&lower, &name.chars().collect::<Vec<_>>()))
+        .map(|(name, _)| *name)
+}
+
+/// Edits (insert, delete, substitute, swap two neighbours) that turn `a` into `b`.
+fn edit_distance(a: &[char], b: &[char]) -> usize {
+    let (n, m) = (a.len(), b.len());
+    let mut d = vec![vec![0usize; m + 1]; n + 1];
+    for (i, row) in d.iter_mut().enumerate() {
+        row[0] = i;
+    }
+    for (j, cell) in d[0].iter_mut().enumerate() {
+        *cell = j;
+    }
+    for i in 1..=n {
+        for j in 1..=m {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            let mut v = (d[i - 1][j] + 1)
+                .min(d[i][j - 1] + 1)
+                .min(d[i - 1][j - 1] + cost);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                v = v.min(d[i - 2][j - 2] + 1);
+            }
+            d[i][j] = v;
+        }
+    }
+    d[n][m]
+}
+
 /// Parse a front matter block. `first_line` is the file line of the block's first line.
 pub fn parse(
     syntax: Syntax,
     block: &str,
     first_line: usize,
 ) -> Result<(FrontMatter, Vec<FieldError>), SyntaxError> {
-    let value = match syntax {
-        Syntax::Yaml => parse_yaml(block, first_line)?,
-        Syntax::Toml => parse_toml(block, first_line)?,
+    let (value, raw) = match syntax {
+        Syntax::Yaml => (parse_yaml(block, first_line)?, raw_yaml(block)),
+        Syntax::Toml => (parse_toml(block, first_line)?, BTreeMap::new()),
     };
     let map = match value {
         Value::Object(map) => map,
@@ -167,14 +277,34 @@ pub fn parse(
     };
     let mut fm = FrontMatter::default();
     let mut errors = Vec::new();
+    let mut sensitivity_misspelt = false;
     let line_of = |key: &str| field_line(block, key).map_or(first_line, |l| first_line + l);
     for (key, value) in map {
-        let canonical = match key.as_str() {
-            "organization" => "organisation",
-            "author" => "authors",
-            k => k,
+        let Some(field) = known_field(&key) else {
+            if let Some(meant) = near_miss(&key) {
+                let mut message = format!(
+                    "front matter field `{key}` is not one heard knows; did you mean `{meant}`?"
+                );
+                if meant == "sensitivity" {
+                    // A misspelt sensitivity must never make a source more visible.
+                    sensitivity_misspelt = true;
+                    message.push_str(
+                        " Until it is spelt `sensitivity`, the source is treated as restricted",
+                    );
+                } else {
+                    message.push_str(&format!(" Rename it to `{meant}` (or to a name further from it, if it is a field of your own)"));
+                }
+                errors.push(FieldError {
+                    line: line_of(&key),
+                    message,
+                });
+            }
+            fm.extra.insert(key, value);
+            continue;
         };
-        let result: Result<(), String> = match canonical {
+        // Text fields are read as written: YAML would make `title: No` false and `0x1F` 31.
+        let value = raw.get(&key).and_then(Raw::as_text).unwrap_or(value);
+        let result: Result<(), String> = match field {
             "id" => scalar(&value).map(|v| fm.id = v),
             "title" => scalar(&value).map(|v| fm.title = v),
             "organisation" => scalar(&value).map(|v| fm.organisation = v),
@@ -204,10 +334,7 @@ pub fn parse(
                 Ok(None) => Ok(()),
                 Err(e) => Err(e),
             },
-            _ => {
-                fm.extra.insert(key.clone(), value);
-                Ok(())
-            }
+            _ => unreachable!("every known field is handled"),
         };
         if let Err(message) = result {
             errors.push(FieldError {
@@ -216,6 +343,10 @@ pub fn parse(
             });
         }
     }
+    if sensitivity_misspelt {
+        fm.sensitivity = Some(Sensitivity::Restricted);
+    }
+    errors.sort_by_key(|e| e.line);
     Ok((fm, errors))
 }
 
@@ -239,7 +370,13 @@ fn parse_yaml(block: &str, first_line: usize) -> Result<Value, SyntaxError> {
     if block.trim().is_empty() {
         return Ok(Value::Null);
     }
-    serde_saphyr::from_str::<Value>(block).map_err(|e| {
+    // YAML 1.1's `yes`/`no`/`on`/`off` are text, as in YAML 1.2; `.inf` and `.nan` are
+    // not a reason to refuse the whole block.
+    let options = serde_saphyr::options! {
+        strict_booleans: true,
+        non_finite_float_policy: serde_saphyr::NonFiniteFloatPolicy::AsString,
+    };
+    serde_saphyr::from_str_with_options::<Value>(block, options).map_err(|e| {
         let line = e.location().map_or(first_line, |l| first_line + l.line() as usize - 1);
         let text = e.to_string();
         let text = text.lines().next().unwrap_or_default();
@@ -272,6 +409,136 @@ fn parse_toml(block: &str, first_line: usize) -> Result<Value, SyntaxError> {
                 ),
             })
         }
+    }
+}
+
+/// A YAML value as written: scalars keep their text, whatever type YAML would give them.
+#[derive(Debug)]
+enum Raw {
+    /// A scalar's text.
+    Text(String),
+    /// An empty plain scalar, `~` or `null`.
+    Null,
+    /// A list of scalars (or of other things).
+    List(Vec<Raw>),
+    /// A mapping, an alias or a deeper structure: read as YAML types it.
+    Other,
+}
+
+impl Raw {
+    fn scalar(text: &str, style: serde_saphyr::granit_parser::ScalarStyle) -> Raw {
+        let plain = style == serde_saphyr::granit_parser::ScalarStyle::Plain;
+        if plain && matches!(text, "" | "~" | "null" | "Null" | "NULL") {
+            Raw::Null
+        } else {
+            Raw::Text(text.to_string())
+        }
+    }
+
+    /// The value with its text as written, when it is text or a list of text.
+    fn as_text(&self) -> Option<Value> {
+        match self {
+            Raw::Text(s) => Some(Value::String(s.clone())),
+            Raw::Null => Some(Value::Null),
+            Raw::List(items) => items
+                .iter()
+                .map(Raw::as_text)
+                .collect::<Option<Vec<_>>>()
+                .map(Value::Array),
+            Raw::Other => None,
+        }
+    }
+}
+
+/// The top-level fields of a YAML block with their values as written. Anything it cannot
+/// read is left out (the typed parse reports syntax errors); it never recurses, so no
+/// nesting can exhaust the stack.
+fn raw_yaml(block: &str) -> BTreeMap<String, Raw> {
+    use serde_saphyr::granit_parser::{Event, Parser};
+    let mut out = BTreeMap::new();
+    let mut events = Vec::new();
+    for e in Parser::new_from_str(block) {
+        match e {
+            Ok((event, _)) => events.push(event),
+            Err(_) => return out,
+        }
+    }
+    // Step over one node (a scalar, or a whole list or mapping) starting at `i`.
+    let skip = |i: &mut usize| {
+        let mut depth = 0usize;
+        while let Some(e) = events.get(*i) {
+            *i += 1;
+            match e {
+                Event::SequenceStart(..) | Event::MappingStart(..) => depth += 1,
+                Event::SequenceEnd | Event::MappingEnd => depth = depth.saturating_sub(1),
+                _ => {}
+            }
+            if depth == 0 {
+                return;
+            }
+        }
+    };
+    let Some(start) = events
+        .iter()
+        .position(|e| matches!(e, Event::MappingStart(..)))
+    else {
+        return out;
+    };
+    if events[..start]
+        .iter()
+        .any(|e| matches!(e, Event::Scalar(..) | Event::SequenceStart(..)))
+    {
+        return out;
+    }
+    let mut i = start + 1;
+    loop {
+        let key = match events.get(i) {
+            Some(Event::Scalar(k, ..)) => {
+                i += 1;
+                k.to_string()
+            }
+            Some(Event::MappingEnd) | None => return out,
+            Some(_) => {
+                // A key that is a list or a mapping: step over it and its value.
+                skip(&mut i);
+                skip(&mut i);
+                continue;
+            }
+        };
+        let node = match events.get(i) {
+            Some(Event::Scalar(v, style, ..)) => {
+                i += 1;
+                Raw::scalar(v, *style)
+            }
+            Some(Event::SequenceStart(..)) => {
+                i += 1;
+                let mut items = Vec::new();
+                loop {
+                    match events.get(i) {
+                        Some(Event::SequenceEnd) => {
+                            i += 1;
+                            break;
+                        }
+                        Some(Event::Scalar(v, style, ..)) => {
+                            items.push(Raw::scalar(v, *style));
+                            i += 1;
+                        }
+                        Some(_) => {
+                            items.push(Raw::Other);
+                            skip(&mut i);
+                        }
+                        None => return out,
+                    }
+                }
+                Raw::List(items)
+            }
+            Some(_) => {
+                skip(&mut i);
+                Raw::Other
+            }
+            None => return out,
+        };
+        out.insert(key, node);
     }
 }
 
@@ -419,5 +686,48 @@ mod tests {
         assert!(err.line >= 3, "{err:?}");
         let err = parse(Syntax::Toml, "title = \"ok\"\ntags = [a]\n", 2).unwrap_err();
         assert_eq!(err.line, 3, "{err:?}");
+    }
+
+    #[test]
+    fn yaml_infinity_and_nan_are_text_not_a_broken_block() {
+        let (fm, errors) = parse(Syntax::Yaml, "title: .inf\nid: .NaN\n", 2).expect("parses");
+        assert!(errors.is_empty(), "{errors:?}");
+        assert_eq!(fm.title.as_deref(), Some(".inf"));
+        assert_eq!(fm.id.as_deref(), Some(".NaN"));
+    }
+
+    #[test]
+    fn near_misses_of_known_fields_and_what_is_left_alone() {
+        for (key, meant) in [
+            ("sensitivty", "sensitivity"),
+            ("Sensitvity", "sensitivity"),
+            ("titel", "title"),
+            ("tag", "tags"),
+            ("contibutors", "contributors"),
+            ("dtae", "date"),
+            ("kidn", "kind"),
+        ] {
+            assert_eq!(near_miss(key), Some(meant), "{key}");
+        }
+        for key in [
+            "summary", "xy", "status", "location", "layout", "slug", "year",
+        ] {
+            assert_eq!(near_miss(key), None, "{key}");
+        }
+    }
+
+    #[test]
+    fn the_fence_may_follow_blank_lines_and_a_byte_order_mark() {
+        let s = split("\n \n\u{feff}---\ntitle: x\n---\nbody\n").unwrap();
+        assert_eq!(s.front, Some((Syntax::Yaml, "title: x\n")));
+        assert_eq!(s.front_line, 4);
+        assert_eq!(s.body, "body\n");
+        assert_eq!(s.body_line_offset, 5);
+        let text = "+++\rtitle = \"x\"\r+++\rbody\r\n";
+        let normal = normalise_line_endings(text);
+        assert_eq!(normal, "+++\ntitle = \"x\"\n+++\nbody\r\n");
+        assert_eq!(normal.len(), text.len());
+        let s = split(&normal).unwrap();
+        assert_eq!(s.front, Some((Syntax::Toml, "title = \"x\"\n")));
     }
 }

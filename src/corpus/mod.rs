@@ -332,6 +332,8 @@ pub fn load_bytes(bytes: &[u8], rel: &str, id_default: &str, opts: LoadOptions) 
         }
     };
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    // Old Mac files end lines with `\r` alone; read them as lines, not as one long line.
+    let text = &*frontmatter::normalise_line_endings(text);
     if text.trim().is_empty() {
         return fail(Problem::file(
             rel,

@@ -60,6 +60,23 @@ pub fn mtime_ns(meta: &std::fs::Metadata) -> u128 {
         .map_or(0, |d| d.as_nanos())
 }
 
+/// Whether `entry` is a link to a folder that holds the link itself (its own folder or
+/// one above it, inside the corpus or outside): following it would walk the same files
+/// again, or the whole library from its root. The walker catches loops among the folders
+/// it has entered; this catches links above where the walk began.
+fn links_above_itself(entry: &walkdir::DirEntry) -> bool {
+    if !entry.path_is_symlink() || !entry.file_type().is_dir() {
+        return false;
+    }
+    let (Ok(target), Some(Ok(parent))) = (
+        entry.path().canonicalize(),
+        entry.path().parent().map(Path::canonicalize),
+    ) else {
+        return false;
+    };
+    parent.starts_with(&target)
+}
+
 /// List the Markdown files under `corpus`. `root` is the library root; `skip` are folders
 /// not to enter. With `quick`, files in folders that have not changed since the earlier walk
 /// are not stat-ed (see [`Known`]); a symbolic link anywhere makes it a full walk.
@@ -67,6 +84,8 @@ pub fn walk(root: &Path, corpus: &Path, skip: &[PathBuf], quick: Option<&Known>)
     let mut out = Walk::default();
     let mut found: Vec<(PathBuf, Option<(u64, u64)>)> = Vec::new();
     let mut unchanged: HashSet<PathBuf> = HashSet::new();
+    // Links back to a folder at or above themselves, found as the walk meets them.
+    let mut loops: Vec<Problem> = Vec::new();
     // No sorting during the walk (it re-parses paths for every comparison); the files are
     // sorted once at the end, by their relative path.
     let walker = walkdir::WalkDir::new(corpus)
@@ -75,6 +94,13 @@ pub fn walk(root: &Path, corpus: &Path, skip: &[PathBuf], quick: Option<&Known>)
         .filter_entry(|e| {
             let hidden = e.file_name().as_encoded_bytes().starts_with(b".");
             let skipped = e.file_type().is_dir() && skip.iter().any(|s| s == e.path());
+            if e.depth() > 0 && !hidden && !skipped && links_above_itself(e) {
+                loops.push(Problem::file(
+                    rel_path(root, e.path()),
+                    "a link back to a folder above it; skipped",
+                ));
+                return false;
+            }
             e.depth() == 0 || !(hidden || skipped)
         });
     for entry in walker {
@@ -87,7 +113,7 @@ pub fn walk(root: &Path, corpus: &Path, skip: &[PathBuf], quick: Option<&Known>)
                     .unwrap_or_else(|| rel_path(root, corpus));
                 let message = if let Some(ancestor) = e.loop_ancestor() {
                     format!(
-                        "symbolic link loop: it leads back to `{}`; remove the link or point it elsewhere",
+                        "a link back to a folder above it (`{}`); skipped",
                         rel_path(root, ancestor)
                     )
                 } else if let Some(io) = e.io_error() {
@@ -129,6 +155,7 @@ pub fn walk(root: &Path, corpus: &Path, skip: &[PathBuf], quick: Option<&Known>)
             found.push((entry.into_path(), trusted));
         }
     }
+    out.problems.append(&mut loops);
     // Stat the files in parallel: on a large library this is most of a refresh.
     let stats: Vec<Result<CorpusFile, Problem>> = found
         .par_iter()

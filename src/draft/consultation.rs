@@ -21,7 +21,12 @@ pub struct Consultation {
     #[serde(default)]
     pub body: String,
     /// Closing date, YYYY-MM-DD.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    // Quoted, or a TOML date or date-time; kept as written.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "text_or_date"
+    )]
     pub deadline: Option<String>,
     /// Where it is published.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -44,6 +49,20 @@ impl Default for Consultation {
             scope: Scope::External,
             questions: Vec::new(),
         }
+    }
+}
+
+/// A date written as text (`"2027-03-01"`) or as a TOML date or date-time
+/// (`2027-03-01`, `2027-03-01T17:00:00Z`), kept as written.
+fn text_or_date<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    use serde::de::Error;
+    match toml::Value::deserialize(d)? {
+        toml::Value::String(s) => Ok(Some(s)),
+        toml::Value::Datetime(dt) => Ok(Some(dt.to_string())),
+        other => Err(D::Error::custom(format!(
+            "expected a date such as 2027-03-01, found {}",
+            other.type_str()
+        ))),
     }
 }
 
@@ -77,7 +96,7 @@ pub struct Question {
     pub query: Option<String>,
 }
 
-/// Read a consultation.toml; errors name the line.
+/// Read a consultation.toml; errors name the file and line and say the fix.
 pub fn load(path: &Path) -> anyhow::Result<Consultation> {
     let text = std::fs::read_to_string(path).with_context(|| {
         format!(
@@ -85,29 +104,97 @@ pub fn load(path: &Path) -> anyhow::Result<Consultation> {
             path.display()
         )
     })?;
-    let c: Consultation = toml::from_str(&text).map_err(|e| {
-        let line = e.span().map_or(1, |s| {
-            text[..s.start.min(text.len())].lines().count().max(1)
-        });
-        anyhow::anyhow!("{}:{line}: {}", path.display(), e.message())
+    parse(&text).map_err(|(line, message)| anyhow::anyhow!("{}:{line}: {message}", path.display()))
+}
+
+/// Parse and check the text of a consultation.toml. An error is its line and message.
+pub fn parse(text: &str) -> Result<Consultation, (usize, String)> {
+    let line_at = |offset: usize| text[..offset.min(text.len())].matches('\n').count() + 1;
+    let c: Consultation = toml::from_str(text).map_err(|e| {
+        let line = e.span().map_or(1, |s| line_at(s.start));
+        (line, e.message().trim_end_matches('.').to_string())
     })?;
-    if c.questions.is_empty() {
-        anyhow::bail!(
-            "{}: has no [[question]] entries; add the consultation's questions",
-            path.display()
-        );
+    if let Some(deadline) = &c.deadline {
+        let day = crate::corpus::PartialDate::parse(deadline).filter(|d| d.day.is_some());
+        if day.is_none() {
+            return Err((
+                key_line(text, None, "deadline"),
+                format!(
+                    "`deadline = \"{deadline}\"` is not a date; write the closing day as YYYY-MM-DD, e.g. `deadline = 2027-03-01`"
+                ),
+            ));
+        }
     }
-    let mut seen = std::collections::HashSet::new();
-    for q in &c.questions {
-        if !seen.insert(q.id.as_str()) {
-            anyhow::bail!(
-                "{}: two questions have the id `{}`; give each its own",
-                path.display(),
-                q.id
-            );
+    if c.questions.is_empty() {
+        return Err((
+            1,
+            "has no [[question]] entries; add the consultation's questions".into(),
+        ));
+    }
+    let mut seen: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+    for (n, q) in c.questions.iter().enumerate() {
+        let id_line = key_line(text, Some(n), "id");
+        if q.id.trim().is_empty() {
+            return Err((
+                id_line,
+                format!(
+                    "question {} has an empty `id`; give it a short id such as `id = \"Q{}\"`",
+                    n + 1,
+                    n + 1
+                ),
+            ));
+        }
+        if q.text.trim().is_empty() {
+            return Err((
+                key_line(text, Some(n), "text"),
+                format!(
+                    "question `{}` has an empty `text`; paste in the question as the consultation asks it",
+                    q.id
+                ),
+            ));
+        }
+        if let Some(first) = seen.insert(q.id.trim().to_lowercase(), id_line) {
+            return Err((
+                id_line,
+                format!(
+                    "two questions have the id `{}` (the other is on line {first}); give each its own, e.g. `{}b`",
+                    q.id, q.id
+                ),
+            ));
         }
     }
     Ok(c)
+}
+
+/// The 1-based line where `key` is set: at the top of the file (`question: None`) or in
+/// the `n`th `[[question]]` table. Falls back to that table's header line (or line 1).
+fn key_line(text: &str, question: Option<usize>, key: &str) -> usize {
+    let mut current: Option<usize> = None;
+    let mut tables = 0;
+    let mut header = 1;
+    for (i, line) in text.lines().enumerate() {
+        let l = line.trim();
+        if l.starts_with('[') {
+            let name: String = l.chars().filter(|c| !c.is_whitespace()).collect();
+            if name.starts_with("[[question]]") {
+                current = Some(tables);
+                tables += 1;
+                if question == current {
+                    header = i + 1;
+                }
+            } else {
+                current = None;
+            }
+            continue;
+        }
+        if current == question {
+            let rest = l.strip_prefix(key).map(str::trim_start);
+            if rest.is_some_and(|r| r.starts_with('=')) {
+                return i + 1;
+            }
+        }
+    }
+    header
 }
 
 static QUESTION: LazyLock<Regex> = LazyLock::new(|| {

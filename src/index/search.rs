@@ -142,7 +142,7 @@ pub enum SearchError {
 }
 
 static EXISTS: std::sync::LazyLock<regex::Regex> =
-    std::sync::LazyLock::new(|| regex::Regex::new(r"\b\w+:\*").expect("exists regex"));
+    std::sync::LazyLock::new(|| regex::Regex::new(r"\b\w+:\s*\*").expect("exists regex"));
 
 /// Field names a query may use as `name:`.
 pub const QUERY_FIELDS: &[&str] = &[
@@ -160,6 +160,101 @@ pub const QUERY_FIELDS: &[&str] = &[
     "source",
 ];
 
+/// Most brackets (and `NOT`s) a query may nest: far more than a person writes, far fewer
+/// than it takes to exhaust the stack of the recursive query parser.
+pub const MAX_QUERY_DEPTH: usize = 32;
+
+/// Longest query, in characters: a long consultation question with its hints fits easily.
+pub const MAX_QUERY_CHARS: usize = 10_000;
+
+/// Refuse a query that is too long or nested too deep before it reaches the query parser,
+/// which recurses once per bracket and would overflow the stack (killing the process, or
+/// the web server with it) on a query nested a few thousand deep.
+pub fn check_query_shape(q: &str) -> Result<(), SearchError> {
+    let depth = query_depth(q);
+    if depth > MAX_QUERY_DEPTH {
+        return Err(SearchError::Query(format!(
+            "the query `{}` is nested {depth} deep in brackets or NOTs (the most is {MAX_QUERY_DEPTH}); remove brackets that are not needed",
+            shorten(q)
+        )));
+    }
+    let chars = q.chars().count();
+    if chars > MAX_QUERY_CHARS {
+        return Err(SearchError::Query(format!(
+            "the query is too long ({chars} characters; the most is {MAX_QUERY_CHARS}); search with fewer words"
+        )));
+    }
+    Ok(())
+}
+
+/// How deep the query parser would recurse: brackets outside quotes, with each `NOT`
+/// counting as a level of its own (the parser handles `NOT x` by recursing into `x`).
+fn query_depth(q: &str) -> usize {
+    let (mut depth, mut max, mut nots) = (0usize, 0usize, 0usize);
+    // How much each open bracket added, to take it off again at its `)`.
+    let mut open: Vec<usize> = Vec::new();
+    let mut chars = q.char_indices().peekable();
+    let mut in_quote = false;
+    while let Some((i, c)) = chars.next() {
+        if in_quote {
+            match c {
+                '\\' => {
+                    chars.next();
+                }
+                '"' => in_quote = false,
+                _ => {}
+            }
+            continue;
+        }
+        match c {
+            '\\' => {
+                chars.next();
+            }
+            '"' => {
+                in_quote = true;
+                max = max.max(depth + nots);
+                nots = 0;
+            }
+            '(' => {
+                let added = 1 + nots;
+                nots = 0;
+                depth += added;
+                open.push(added);
+                max = max.max(depth);
+            }
+            ')' => depth -= open.pop().unwrap_or(0),
+            c if c.is_whitespace() => {}
+            _ => {
+                let word_start =
+                    i == 0 || q[..i].ends_with(|p: char| p.is_whitespace() || p == '(');
+                let rest = &q[i..];
+                if word_start
+                    && rest.starts_with("NOT")
+                    && rest[3..].starts_with(char::is_whitespace)
+                {
+                    nots += 1;
+                    chars.next();
+                    chars.next();
+                } else {
+                    max = max.max(depth + nots);
+                    nots = 0;
+                }
+            }
+        }
+    }
+    max.max(depth + nots)
+}
+
+/// The start of a long query, for messages.
+fn shorten(q: &str) -> String {
+    const MAX: usize = 60;
+    if q.chars().count() <= MAX {
+        q.to_string()
+    } else {
+        format!("{}…", q.chars().take(MAX).collect::<String>())
+    }
+}
+
 impl LibraryIndex {
     /// Run a search.
     pub fn search(&self, req: &SearchRequest) -> Result<SearchResults, SearchError> {
@@ -169,6 +264,7 @@ impl LibraryIndex {
         let mut synonyms = Vec::new();
         let text_query = match req.query.as_deref().map(str::trim) {
             Some(q) if !q.is_empty() && q != "*" => {
+                check_query_shape(q)?;
                 let (expanded, used) = self.taxonomy.expand_query(q);
                 synonyms = used;
                 // Errors are explained in terms of what the user typed.
@@ -260,6 +356,14 @@ impl LibraryIndex {
     }
 
     fn parse_query(&self, q: &str, any: bool) -> Result<Box<dyn Query>, SearchError> {
+        // Synonyms add one level of brackets to a query whose shape was checked; nothing
+        // deeper reaches the parser.
+        if query_depth(q) > MAX_QUERY_DEPTH + 1 {
+            return Err(SearchError::Query(format!(
+                "the query `{}` is nested too deep in brackets or NOTs; remove brackets that are not needed",
+                shorten(q)
+            )));
+        }
         // `field:*` asks tantivy for "has a value", which only works on some fields.
         if let Some(m) = EXISTS.find(q) {
             return Err(SearchError::Query(format!(
@@ -376,6 +480,7 @@ pub fn truncate_words(text: &str, max: usize) -> String {
 
 fn explain(q: &str, e: tantivy::query::QueryParserError) -> String {
     use tantivy::query::QueryParserError as E;
+    let q = &shorten(q);
     match e {
         E::FieldDoesNotExist(field) => format!(
             "the query `{q}` uses `{field}:`, which is not a field; use one of {}: (or put the words in double quotes)",
@@ -388,5 +493,74 @@ fn explain(q: &str, e: tantivy::query::QueryParserError) -> String {
             "the query `{q}` only excludes words; add a word to search for, e.g. `housing NOT hospital`"
         ),
         other => format!("cannot read the query `{q}`: {other}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn depth_counts_brackets_and_nots_outside_quotes() {
+        assert_eq!(query_depth("housing"), 0);
+        assert_eq!(query_depth("(a OR b) (c OR d)"), 1);
+        assert_eq!(query_depth("((a)) NOT b"), 2);
+        assert_eq!(query_depth("NOT NOT NOT a"), 3);
+        assert_eq!(query_depth("a NOT (NOT (b))"), 4);
+        assert_eq!(query_depth("\"((((\" a"), 0);
+        assert_eq!(query_depth("NOTE NOTHING"), 0);
+        assert_eq!(query_depth("\\(\\(\\( a"), 0);
+    }
+
+    #[test]
+    fn deep_or_long_queries_are_query_errors() {
+        let deep = format!("{}a{}", "(".repeat(5_000), ")".repeat(5_000));
+        assert!(
+            matches!(check_query_shape(&deep), Err(SearchError::Query(m)) if m.contains("nested"))
+        );
+        let nots = "NOT ".repeat(100) + "a";
+        assert!(matches!(
+            check_query_shape(&nots),
+            Err(SearchError::Query(_))
+        ));
+        let long = "a ".repeat(MAX_QUERY_CHARS);
+        assert!(
+            matches!(check_query_shape(&long), Err(SearchError::Query(m)) if m.contains("too long"))
+        );
+        let fine = format!(
+            "{}a{}",
+            "(".repeat(MAX_QUERY_DEPTH),
+            ")".repeat(MAX_QUERY_DEPTH)
+        );
+        assert!(check_query_shape(&fine).is_ok());
+    }
+
+    /// The web runs searches on blocking threads with 2 MiB stacks: every query the shape
+    /// check lets through must parse in half of that, even in a debug build.
+    #[test]
+    fn the_deepest_query_allowed_parses_on_a_small_stack() {
+        use tantivy::schema::{Schema, TEXT};
+        let mut schema = Schema::builder();
+        let body = schema.add_text_field("body", TEXT);
+        let index = tantivy::Index::create_in_ram(schema.build());
+        let d = MAX_QUERY_DEPTH;
+        let queries = [
+            format!("{}a b{}", "(".repeat(d), ")".repeat(d)),
+            "NOT ".repeat(d) + "a",
+            format!("a {}b{}", "NOT (".repeat(d / 2), ")".repeat(d / 2)),
+        ];
+        for q in queries {
+            check_query_shape(&q).expect("allowed");
+            let index = index.clone();
+            std::thread::Builder::new()
+                .stack_size(1024 * 1024)
+                .spawn(move || {
+                    let parser = QueryParser::for_index(&index, vec![body]);
+                    let _ = parser.parse_query(&q);
+                })
+                .expect("thread")
+                .join()
+                .expect("parsed without overflowing");
+        }
     }
 }

@@ -11,6 +11,8 @@ mod draft;
 mod evidence;
 mod export;
 mod export_safety;
+mod frontmatter;
+mod hostile_input;
 mod index;
 mod ledger;
 mod library;

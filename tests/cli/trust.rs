@@ -244,6 +244,30 @@ fn two_source_ids_that_slug_alike_keep_their_own_quote_files() {
 }
 
 #[test]
+fn an_append_cut_short_by_a_kill_is_taken_back_but_a_cut_line_is_not() {
+    let (lib, a) = withdrawn();
+    let before = lib.read(LEDGER);
+    let line = format!(
+        "{{\"id\":\"e-00000000000000000000000000000000\",\"parents\":[],\"time\":\"2026-01-01T00:00:00Z\",\"actor\":\"x\",\"action\":\"quote.tag\",\"target\":\"{a}\",\"details\":{{}}}}\n"
+    );
+    // heard noted what it was about to write, then was killed halfway through writing it.
+    lib.write(
+        ".heard/ledger-pending",
+        &format!("{}\n{line}", before.len()),
+    );
+    lib.write(LEDGER, &format!("{before}{}", &line[..40]));
+    lib.verify().assert_ok();
+    assert_eq!(lib.quote(&a)["status"], "withdrawn");
+    lib.heard(&["quote", "tag", &a, "--add", "mcn"]).assert_ok();
+    assert!(lib.read(LEDGER).starts_with(&before));
+    assert!(!lib.read(LEDGER).contains(&line[..40]));
+    // Without that note, the same half line is damage, never dropped.
+    lib.write(LEDGER, &format!("{}{}", lib.read(LEDGER), &line[..40]));
+    lib.verify().assert_code(1);
+    assert_eq!(lib.quote(&a)["status"], "unknown");
+}
+
+#[test]
 fn a_quote_file_behind_the_ledger_is_rewritten_silently() {
     // What a kill between the ledger append and the quote-file write leaves: an event the
     // quote file does not reflect yet.
