@@ -786,6 +786,15 @@ pub fn review(lib: &Library, user: &User, named: Option<&str>) -> anyhow::Result
         "Review",
         html! {
             h1 { "Review" }
+            @if let Some(d) = book.damage.first() {
+                div.problems role="alert" {
+                    h2 { "The consent ledger is damaged" }
+                    p { "Nobody's consent can be vouched for until it is put right, so nothing can be drafted or exported. "
+                        "Run " code { "heard verify" } " to see where; restore corpus/ledger.jsonl from version control or a backup, or have an officer record that it was checked with "
+                        code { "heard verify --acknowledge --by NAME" } " (every approval given before then must be asked for again)." }
+                    p.meta { (d.problem.to_string()) }
+                }
+            }
             @if let Some(id) = named {
                 div.done role="status" { p { "Saved: quote " (id) " now waits for its speaker's answer." } }
             }

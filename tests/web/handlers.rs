@@ -302,3 +302,17 @@ async fn officers_search_review_and_revoked_sessions_end() {
         "a revoked session is signed out"
     );
 }
+
+#[tokio::test]
+async fn a_damaged_ledger_is_shown_to_officers_and_consent_shows_as_unknown() {
+    let site = Site::build();
+    let ledger = site.root().join("corpus/ledger.jsonl");
+    let mut text = std::fs::read_to_string(&ledger).unwrap();
+    text.push_str("{\"id\": \"edited by hand\"}\n");
+    std::fs::write(&ledger, text).unwrap();
+    let mut c = Client::new(&site);
+    c.sign_in(&site.token("jo", "officer")).await;
+    let review = c.get("/review").await.body;
+    assert!(review.contains("The consent ledger is damaged"), "{review}");
+    assert_eq!(site.quote(&site.ana_quote)["status"], "unknown");
+}
