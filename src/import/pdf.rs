@@ -306,7 +306,7 @@ fn layout(pages: &HashMap<u32, f64>, lines: Vec<Line>) -> Converted {
     for l in kept {
         let mut text = l.text.trim().to_string();
         let mut kind = Kind::Para;
-        for b in ["• ", "▪ ", "◦ ", "● ", "■ ", "➢ ", " "] {
+        for b in ["• ", "▪ ", "◦ ", "● ", "■ ", "➢ ", "\u{f0b7} ", "- ", "– "] {
             if let Some(rest) = text.strip_prefix(b) {
                 text = rest.trim().to_string();
                 kind = Kind::Item;
