@@ -120,6 +120,18 @@ pub fn run(cmd: ConsultationCommand, lib: &Library) -> anyhow::Result<ExitCode> 
     if !limits.is_empty() {
         eprintln!("  Word limits found: {}.", limits.join(", "));
     }
+    let choices: Vec<String> = c
+        .questions
+        .iter()
+        .filter(|q| !q.options.is_empty())
+        .map(|q| format!("{} ({} options)", q.id, q.options.len()))
+        .collect();
+    if !choices.is_empty() {
+        eprintln!("  Choice questions: {}.", choices.join(", "));
+    }
+    if let Some(d) = &c.deadline {
+        eprintln!("  Closing date: {d}.");
+    }
     eprintln!(
         "  Edit the file to add a body, deadline, tags or hints, then run `heard draft {}`.",
         lib.rel(&dir)

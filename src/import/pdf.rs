@@ -188,7 +188,8 @@ fn furniture(pages: &HashMap<u32, f64>, lines: &[Line]) -> HashSet<usize> {
         l.top < 0.1 * h || l.bottom > 0.9 * h
     };
     // Blocks by page: their text, whether they touch the band, and their lines.
-    let mut blocks: Vec<((u32, (u32, u32)), String, bool, Vec<usize>)> = Vec::new();
+    type Block = ((u32, (u32, u32)), String, bool, Vec<usize>);
+    let mut blocks: Vec<Block> = Vec::new();
     for (i, l) in lines.iter().enumerate() {
         match blocks.last_mut() {
             Some((k, text, b, idx)) if *k == (l.page, l.block) => {
