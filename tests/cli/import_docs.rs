@@ -778,3 +778,64 @@ fn a_call_in_a_format_heard_cannot_read_is_a_clear_error() {
     assert!(!run.stderr.contains("panicked"), "{}", run.stderr);
     assert!(!Path::new(&lib.path("responses/x/consultation.toml")).exists());
 }
+
+// ---------------------------------------------------------------- OpenDocument
+
+/// An OpenDocument text with a heading, a list, a note, a comment and a tracked deletion.
+fn minutes_odt() -> Vec<u8> {
+    use std::io::Write;
+    let content = r#"<?xml version="1.0" encoding="UTF-8"?>
+<office:document-content xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" xmlns:dc="http://purl.org/dc/elements/1.1/" office:version="1.3">
+<office:body><office:text>
+<text:tracked-changes><text:changed-region text:id="ct1"><text:deletion><text:p>words taken out</text:p></text:deletion></text:changed-region></text:tracked-changes>
+<text:h text:outline-level="2">Minutes of the March panel</text:h>
+<text:p>The panel<text:change text:change-id="ct1"/> agreed two asks<text:note text:note-class="footnote"><text:note-citation>1</text:note-citation><text:note-body><text:p>Agreed by all seven members.</text:p></text:note-body></text:note>.<office:annotation><dc:creator>Jo</dc:creator><text:p>tidy this</text:p></office:annotation></text:p>
+<text:list><text:list-item><text:p>Discharge letters on the day</text:p></text:list-item><text:list-item><text:p>A housing adviser on the ward</text:p></text:list-item></text:list>
+</office:text></office:body></office:document-content>"#;
+    let meta = r#"<?xml version="1.0" encoding="UTF-8"?>
+<office:document-meta xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:meta="urn:oasis:names:tc:opendocument:xmlns:meta:1.0"><office:meta><dc:title>March panel minutes</dc:title><meta:creation-date>2024-03-18T10:00:00</meta:creation-date></office:meta></office:document-meta>"#;
+    let mut buf = std::io::Cursor::new(Vec::new());
+    let mut zip = zip::ZipWriter::new(&mut buf);
+    let opts = zip::write::SimpleFileOptions::default();
+    for (name, text) in [
+        ("mimetype", "application/vnd.oasis.opendocument.text"),
+        ("content.xml", content),
+        ("meta.xml", meta),
+    ] {
+        zip.start_file(name, opts).unwrap();
+        zip.write_all(text.as_bytes()).unwrap();
+    }
+    zip.finish().unwrap();
+    buf.into_inner()
+}
+
+#[test]
+fn opendocument_text_keeps_headings_lists_and_notes() {
+    let lib = TestLibrary::new();
+    lib.write_bytes("inbox/minutes.odt", &minutes_odt());
+    let (doc, code, stderr) = import_json(&lib, &["inbox/minutes.odt", "--kind", "notes"]);
+    assert_eq!(code, 0, "{stderr}");
+    let md = lib.read(&written(&doc, "minutes.odt"));
+    let text = body(&md);
+    assert!(text.contains("## Minutes of the March panel"), "{md}");
+    assert!(text.contains("The panel agreed two asks[^1]."), "{md}");
+    assert!(text.contains("[^1]: Agreed by all seven members."), "{md}");
+    assert!(
+        text.contains("- Discharge letters on the day\n- A housing adviser on the ward"),
+        "{md}"
+    );
+    assert!(
+        !text.contains("words taken out") && !text.contains("tidy this"),
+        "{md}"
+    );
+    assert!(
+        md.contains("title: \"March panel minutes\"") && md.contains("date: 2024-03-18"),
+        "{md}"
+    );
+    let notes = file_outcome(&doc, "minutes.odt")["notes"].to_string();
+    assert!(
+        notes.contains("1 tracked change taken as accepted"),
+        "{notes}"
+    );
+    assert!(notes.contains("1 comment dropped"), "{notes}");
+}
