@@ -277,13 +277,16 @@ fn article(doc: &Handle) -> Handle {
         }
         _ => {}
     });
-    // The largest article is the story; smaller ones are teasers of related posts.
+    // The largest article is the story; smaller ones are teasers of other posts. An
+    // article much shorter than the main part of the page is a teaser too.
+    let container = main.or(body).unwrap_or_else(|| doc.clone());
+    let whole = text_of(&container).len();
     articles
         .into_iter()
-        .max_by_key(|a| text_of(a).len())
-        .or(main)
-        .or(body)
-        .unwrap_or_else(|| doc.clone())
+        .map(|a| (text_of(&a).len(), a))
+        .max_by_key(|(len, _)| *len)
+        .filter(|(len, _)| *len * 2 >= whole)
+        .map_or(container, |(_, a)| a)
 }
 
 fn decode(bytes: &[u8]) -> String {
@@ -310,8 +313,10 @@ pub fn read(bytes: &[u8]) -> Result<Converted, String> {
         .html_to_tree(&html)
         .map_err(|e| format!("cannot be read as a web page: {e}"))?;
     let meta = read_meta(&tree);
+    // Furniture goes first, so that teasers of related posts (often `<article>`s of their
+    // own) are gone before the article is chosen.
+    prune(&tree);
     let root = article(&tree);
-    prune(&root);
     let body = converter.tree_to_markdown(&root);
     let mut doc = Converted {
         body: tidy(&body),

@@ -221,8 +221,27 @@ impl Manifest {
 
 /// The files to import: each path as given, and every readable file in a folder (hidden
 /// files and folders skipped, and never heard's own copies of originals).
-pub fn files_to_import(lib: &Library, paths: &[PathBuf]) -> Vec<(PathBuf, Option<Format>)> {
-    let originals = originals_dir(lib);
+pub fn files_to_import(
+    lib: &Library,
+    paths: &[PathBuf],
+    into: &Path,
+) -> Vec<(PathBuf, Option<Format>)> {
+    // A folder walk never takes the library's own files: the corpus (unless the corpus is
+    // the whole library folder, then the imported Markdown and the originals), the
+    // responses and heard's state.
+    let mut own = vec![
+        originals_dir(lib),
+        into.to_path_buf(),
+        lib.responses_dir(),
+        lib.state_dir(),
+    ];
+    if lib.corpus_dir() != lib.root() {
+        own.push(lib.corpus_dir());
+    }
+    let own: Vec<PathBuf> = own
+        .iter()
+        .filter_map(|p| std::fs::canonicalize(p).ok())
+        .collect();
     let mut out = Vec::new();
     for p in paths {
         if p.is_dir() {
@@ -232,7 +251,8 @@ pub fn files_to_import(lib: &Library, paths: &[PathBuf]) -> Vec<(PathBuf, Option
                 .filter_entry(|e| {
                     e.depth() == 0
                         || !(e.file_name().to_string_lossy().starts_with('.')
-                            || e.path() == originals)
+                            || (e.file_type().is_dir()
+                                && std::fs::canonicalize(e.path()).is_ok_and(|c| own.contains(&c))))
                 })
                 .filter_map(Result::ok)
                 .filter(|e| e.file_type().is_file() && Format::of(e.path()).is_some())
@@ -297,7 +317,7 @@ pub fn import(
     progress: &dyn Progress,
 ) -> anyhow::Result<Vec<FileOutcome>> {
     let into = target_dir(lib, opts)?;
-    let files = files_to_import(lib, paths);
+    let files = files_to_import(lib, paths, &into);
     // One import at a time, so two never claim the same file name.
     let _lock = crate::fsutil::lock_file(&lib.state_dir(), "import.lock")?;
     let mut manifest = Manifest::load(lib)?;
@@ -317,6 +337,7 @@ pub fn import(
             problem: None,
         };
         let result = match format {
+            _ if !path.exists() => Err("not found; check the path".to_string()),
             None => Err(
                 "is not a format heard imports; save it as .docx, .odt, .pdf, .html, .txt, .csv, .xlsx or .ods"
                     .to_string(),

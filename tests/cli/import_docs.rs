@@ -839,3 +839,57 @@ fn opendocument_text_keeps_headings_lists_and_notes() {
     );
     assert!(notes.contains("1 comment dropped"), "{notes}");
 }
+
+#[test]
+fn importing_the_library_folder_never_takes_its_own_files() {
+    let lib = TestLibrary::new();
+    lib.write("corpus/notes/own.md", "# Own\n\nAlready a source.\n");
+    lib.write("inbox/new.txt", "A new note.\n");
+    let run = lib.heard(&["import", lib.root().to_str().unwrap()]);
+    run.assert_ok();
+    assert!(
+        lib.path("corpus/imported/new.md").is_file(),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        !lib.path("corpus/imported/own.md").exists(),
+        "{}",
+        run.stderr
+    );
+    // Again: the imported Markdown is not imported a second time.
+    let run = lib.heard(&["import", lib.root().to_str().unwrap()]);
+    run.assert_ok();
+    assert!(
+        run.stderr.contains("Imported 0, updated 0, unchanged 1"),
+        "{}",
+        run.stderr
+    );
+    let missing = lib.heard(&["import", "no-such-file"]);
+    missing.assert_code(1);
+    assert!(
+        missing.stderr.contains("no-such-file: not found"),
+        "{}",
+        missing.stderr
+    );
+}
+
+#[test]
+fn a_page_whose_story_is_not_an_article_is_not_replaced_by_a_teaser() {
+    let lib = TestLibrary::new();
+    lib.write(
+        "inbox/story.html",
+        "<html><head><title>Night shelter | Ashworth</title></head><body><main><h1>Night shelter</h1>\
+         <p>The night shelter opened in January with twelve beds and a kitchen run by volunteers.</p>\
+         <p>Guests stayed for an average of nine nights before moving on.</p>\
+         <div class=\"more\"><article><h3>Other news</h3><p>Quiz night.</p></article></div></main></body></html>",
+    );
+    let (doc, code, stderr) = import_json(&lib, &["inbox/story.html"]);
+    assert_eq!(code, 0, "{stderr}");
+    let md = lib.read(&written(&doc, "story.html"));
+    assert!(
+        md.contains("twelve beds") && md.contains("nine nights"),
+        "{md}"
+    );
+    assert!(md.contains("title: \"Night shelter\""), "{md}");
+}
