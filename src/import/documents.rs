@@ -17,6 +17,10 @@ pub fn convert(path: &Path, format: Format, bytes: &[u8]) -> Result<Converted, S
         || path.display().to_string(),
         |n| n.to_string_lossy().into(),
     );
+    // A reader that trips over something unusual must not end the batch, nor print a
+    // panic message in the middle of the summary: the file gets one line like any other.
+    let hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(|_| {}));
     let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| match format {
         Format::Docx => super::docx::read(bytes),
         Format::Odt => super::odt::read(bytes),
@@ -27,6 +31,7 @@ pub fn convert(path: &Path, format: Format, bytes: &[u8]) -> Result<Converted, S
             Err("is a survey export; it is read by the survey importer".into())
         }
     }));
+    std::panic::set_hook(hook);
     let mut doc = match result {
         Ok(r) => r?,
         Err(_) => {
