@@ -48,6 +48,17 @@ pub enum Command {
     Quotes(QuotesArgs),
     /// List the tags in use, with counts, and those not in taxonomy.toml.
     Tags(TagsArgs),
+    /// Bring in documents and survey exports: Word (.docx), OpenDocument (.odt), PDF, saved
+    /// web pages (.html), plain text, and CSV/XLSX/ODS survey exports. A folder imports
+    /// everything in it that heard can read.
+    ///
+    /// Each document becomes a Markdown source under corpus/imported/ (or --into), with
+    /// front matter from the document and a record of the original, a copy of which is
+    /// kept in corpus/originals/. Importing again skips unchanged originals, updates
+    /// changed ones, and never overwrites Markdown edited since it was imported (the new
+    /// version is written beside it as NAME.md.new). Exits 1 when any file has a problem
+    /// (the rest are imported).
+    Import(ImportArgs),
     /// Start a response: turn a call's question list into responses/SLUG/consultation.toml.
     #[command(subcommand)]
     Consultation(ConsultationCommand),
@@ -69,6 +80,41 @@ pub enum Command {
     Verify(VerifyArgs),
 }
 
+/// Arguments of `heard import`.
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    /// Files and folders to import.
+    #[arg(value_name = "PATH", required = true)]
+    pub paths: Vec<PathBuf>,
+    /// Kind of the new sources: testimony, report, submission, notes, other.
+    #[arg(long, value_name = "KIND", value_parser = parse_kind)]
+    pub kind: Option<Kind>,
+    /// A tag for every new source (repeat for several).
+    #[arg(long = "tag", value_name = "TAG")]
+    pub tags: Vec<String>,
+    /// Who may see the new sources: public, internal or restricted (default: the
+    /// library's default).
+    #[arg(long, value_name = "S", value_parser = parse_sensitivity)]
+    pub sensitivity: Option<crate::corpus::Sensitivity>,
+    /// Folder for the Markdown, inside the corpus (default: corpus/imported).
+    #[arg(long, value_name = "DIR")]
+    pub into: Option<PathBuf>,
+    /// Survey exports: the header of the "may we quote you?" column. heard never guesses
+    /// it; without this flag it points out a column that looks like one.
+    #[arg(long, value_name = "HEADER")]
+    pub consent_column: Option<String>,
+    /// Survey exports: where a "yes" in the consent column lets quotes be used.
+    #[arg(long, value_enum, default_value = "external", value_name = "S")]
+    pub consent_scope: crate::quotes::Scope,
+    /// Who is importing, recorded with survey consent (default: $HEARD_USER, else your
+    /// login name).
+    #[arg(long, value_name = "NAME")]
+    pub by: Option<String>,
+    /// Print one JSON document on stdout instead of the summary.
+    #[arg(long)]
+    pub json: bool,
+}
+
 /// `heard consultation ...`.
 #[derive(Debug, Subcommand)]
 pub enum ConsultationCommand {
@@ -82,7 +128,8 @@ pub enum ConsultationCommand {
 pub struct ConsultationNewArgs {
     /// Short name for the response folder, e.g. crisis-care-2026.
     pub slug: String,
-    /// The file with the questions.
+    /// The file with the questions: Markdown or plain text, a saved GOV.UK-style web page
+    /// (.html), a PDF or a Word file (.docx).
     #[arg(long, value_name = "FILE")]
     pub from: PathBuf,
     /// Title of the consultation (default: the file's first `#` heading, else the slug).
@@ -416,6 +463,11 @@ pub struct RecsArgs {
 fn parse_date(s: &str) -> Result<PartialDate, String> {
     PartialDate::parse(s)
         .ok_or_else(|| format!("`{s}` is not a date; write YYYY-MM-DD, YYYY-MM or YYYY"))
+}
+
+fn parse_sensitivity(s: &str) -> Result<crate::corpus::Sensitivity, String> {
+    crate::corpus::Sensitivity::parse(s)
+        .ok_or_else(|| format!("`{s}` is not a sensitivity; use public, internal or restricted"))
 }
 
 fn parse_kind(s: &str) -> Result<Kind, String> {

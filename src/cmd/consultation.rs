@@ -8,6 +8,45 @@ use crate::Library;
 use crate::cli::ConsultationCommand;
 use crate::draft::consultation;
 
+/// The text of a call for evidence and what its file says about it.
+struct Call {
+    text: String,
+    title: Option<String>,
+    body: Option<String>,
+    url: Option<String>,
+}
+
+/// Read a call: Markdown or text as it is; a web page, PDF or Word file converted to
+/// Markdown the way `heard import` converts it.
+fn read_call(path: &std::path::Path) -> anyhow::Result<Call> {
+    use crate::import::{Format, documents};
+    let bytes =
+        std::fs::read(path).with_context(|| format!("failed to read `{}`", path.display()))?;
+    match Format::of(path) {
+        Some(f @ (Format::Html | Format::Pdf | Format::Docx | Format::Odt)) => {
+            let doc = documents::convert(path, f, &bytes)
+                .map_err(|p| anyhow::anyhow!("`{}` {p}", path.display()))?;
+            Ok(Call {
+                text: doc.body,
+                title: doc.title,
+                body: doc.organisation,
+                url: doc.url,
+            })
+        }
+        _ => Ok(Call {
+            text: String::from_utf8(bytes).map_err(|_| {
+                anyhow::anyhow!(
+                    "`{}` is not text (UTF-8); give a .md, .txt, .html, .pdf or .docx file",
+                    path.display()
+                )
+            })?,
+            title: None,
+            body: None,
+            url: None,
+        }),
+    }
+}
+
 /// Run `heard consultation ...`.
 pub fn run(cmd: ConsultationCommand, lib: &Library) -> anyhow::Result<ExitCode> {
     let ConsultationCommand::New(a) = cmd;
@@ -22,12 +61,16 @@ pub fn run(cmd: ConsultationCommand, lib: &Library) -> anyhow::Result<ExitCode> 
             a.slug
         );
     }
-    let text = std::fs::read_to_string(&a.from)
-        .with_context(|| format!("failed to read `{}`", a.from.display()))?;
-    let mut c = consultation::from_text(a.title.as_deref().unwrap_or(""), &text);
+    let call = read_call(&super::resolve(lib, &a.from))?;
+    let title = a.title.clone().or(call.title).unwrap_or_default();
+    let mut c = consultation::from_text(&title, &call.text);
     if c.title.is_empty() {
         c.title = a.slug.clone();
     }
+    if c.body.is_empty() {
+        c.body = call.body.unwrap_or_default();
+    }
+    c.url = c.url.or(call.url);
     if c.questions.is_empty() {
         bail!(
             "found no numbered questions in `{}`; questions should start with a number, such as `1.`, `Q1.` or `Question 1:`",
@@ -76,6 +119,18 @@ pub fn run(cmd: ConsultationCommand, lib: &Library) -> anyhow::Result<ExitCode> 
         .collect();
     if !limits.is_empty() {
         eprintln!("  Word limits found: {}.", limits.join(", "));
+    }
+    let choices: Vec<String> = c
+        .questions
+        .iter()
+        .filter(|q| !q.options.is_empty())
+        .map(|q| format!("{} ({} options)", q.id, q.options.len()))
+        .collect();
+    if !choices.is_empty() {
+        eprintln!("  Choice questions: {}.", choices.join(", "));
+    }
+    if let Some(d) = &c.deadline {
+        eprintln!("  Closing date: {d}.");
     }
     eprintln!(
         "  Edit the file to add a body, deadline, tags or hints, then run `heard draft {}`.",

@@ -6,6 +6,7 @@ pub mod check;
 pub mod consultation;
 pub mod draft;
 pub mod export;
+pub mod import;
 pub mod index;
 pub mod init;
 pub mod quote;
@@ -46,6 +47,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Quotes(args) => quotes::run(args, &lib),
         Command::Tags(args) => tags::run(args, &lib),
         Command::Verify(args) => verify::run(args, &lib),
+        Command::Import(args) => import::run(args, &lib),
         Command::Consultation(c) => consultation::run(c, &lib),
         Command::Draft(args) => draft::run(args, &lib),
         Command::Check(args) => check::run(args, &lib),
@@ -71,14 +73,16 @@ pub(crate) struct Bar(ProgressBar);
 
 impl Bar {
     pub(crate) fn new() -> Bar {
+        Bar::with("Indexing {bar:30} {pos}/{len} files {eta}")
+    }
+
+    /// A bar with its own template (e.g. "Importing …").
+    pub(crate) fn with(template: &str) -> Bar {
         let bar = ProgressBar::with_draw_target(Some(0), ProgressDrawTarget::stderr());
         if !std::io::stderr().is_terminal() {
             bar.set_draw_target(ProgressDrawTarget::hidden());
         }
-        bar.set_style(
-            ProgressStyle::with_template("Indexing {bar:30} {pos}/{len} files {eta}")
-                .expect("progress template"),
-        );
+        bar.set_style(ProgressStyle::with_template(template).expect("progress template"));
         Bar(bar)
     }
 }

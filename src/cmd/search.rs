@@ -56,6 +56,9 @@ pub fn run(args: SearchArgs, lib: &Library) -> anyhow::Result<ExitCode> {
             about.join(", ")
         )?;
         let mut place = format!("{}:{}", hit.path, lines(hit.line_start, hit.line_end));
+        if let Some(page) = hit.page {
+            place.push_str(&format!(" (p. {page})"));
+        }
         place = paint(&place, style::PATH);
         let mut detail = vec![hit.doc_type.clone()];
         if hit.doc_type == "recommendation" {

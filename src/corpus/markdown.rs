@@ -115,11 +115,19 @@ struct State<'a> {
     quote_depth: usize,
     last_paragraph: Option<String>,
     body: &'a str,
+    /// `(byte offset, page)` of every `<!-- page N -->` marker line, in order.
+    pages: Vec<(usize, u32)>,
 }
 
 impl State<'_> {
     fn line(&self, byte: usize) -> usize {
         self.line_starts.partition_point(|&s| s <= byte) + self.line_offset
+    }
+
+    /// The page of the last page marker before `byte`, if the body has markers.
+    fn page(&self, byte: usize) -> Option<u32> {
+        let i = self.pages.partition_point(|&(o, _)| o <= byte);
+        (i > 0).then(|| self.pages[i - 1].1)
     }
 
     fn collecting_nested(&self) -> bool {
@@ -164,6 +172,7 @@ impl State<'_> {
             section,
             block: b.block,
             recommendation: None,
+            page: self.page(first),
         });
         Some(self.doc.passages.len() - 1)
     }
@@ -185,6 +194,7 @@ pub fn parse(body: &str, line_offset: usize) -> Doc {
         quote_depth: 0,
         last_paragraph: None,
         body,
+        pages: page_markers(body),
     };
     for (event, range) in Parser::new_ext(body, markdown_options()).into_offset_iter() {
         match event {
@@ -368,6 +378,22 @@ impl State<'_> {
     }
 }
 
+/// The line that marks where a page of a paged original (an imported PDF) starts.
+static PAGE_MARKER: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?m)^[ ]{0,3}<!--\s*page\s+(\d{1,6})\s*-->[ \t]*\r?$").expect("page marker regex")
+});
+
+/// `(byte offset, page)` of each `<!-- page N -->` line of a body.
+fn page_markers(body: &str) -> Vec<(usize, u32)> {
+    PAGE_MARKER
+        .captures_iter(body)
+        .filter_map(|c| {
+            let m = c.get(0)?;
+            Some((m.start(), c[1].parse().ok()?))
+        })
+        .collect()
+}
+
 static HEADING_SIGNAL: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
         r"(?ix)^
@@ -468,6 +494,26 @@ mod tests {
         );
         assert_eq!(doc.first_heading.as_deref(), Some("Title"));
         assert_eq!(doc.passages[0].section, "Title");
+    }
+
+    #[test]
+    fn passages_know_the_page_marked_before_them() {
+        let md = "Before any page.\n\n<!-- page 1 -->\n\nOn the first page.\n\n<!-- page 2 -->\n\n- an item on page two\n\nStill page two.\n";
+        let doc = parse(md, 0);
+        let pages: Vec<_> = doc
+            .passages
+            .iter()
+            .map(|p| (p.text.as_str(), p.page))
+            .collect();
+        assert_eq!(
+            pages,
+            vec![
+                ("Before any page.", None),
+                ("On the first page.", Some(1)),
+                ("an item on page two", Some(2)),
+                ("Still page two.", Some(2)),
+            ]
+        );
     }
 
     #[test]

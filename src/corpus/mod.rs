@@ -210,6 +210,10 @@ pub struct Passage {
     pub block: BlockKind,
     /// Index into [`Source::recommendations`] when the passage is a recommendation.
     pub recommendation: Option<usize>,
+    /// Page of a paged original (an imported PDF): the `<!-- page N -->` marker before
+    /// the passage. `None` for sources without page markers.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub page: Option<u32>,
 }
 
 /// A recommendation: an item of a list that a report or submission signals as its asks.
@@ -264,6 +268,13 @@ impl Source {
         } else {
             self.line_map[i - 1].1
         }
+    }
+
+    /// The page of the passage that holds Markdown line `line` (the last passage starting
+    /// at or before it), for sources imported from paged originals.
+    pub fn page_at_line(&self, line: usize) -> Option<u32> {
+        let i = self.passages.partition_point(|p| p.line_start <= line);
+        i.checked_sub(1).and_then(|i| self.passages[i].page)
     }
 
     /// The date, parsed.

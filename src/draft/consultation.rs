@@ -94,6 +94,9 @@ pub struct Question {
     /// Extra search words, in `heard search` syntax.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub query: Option<String>,
+    /// The answers to choose from, for a choice or profile question.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub options: Vec<String>,
 }
 
 /// Read a consultation.toml; errors name the file and line and say the fix.
@@ -212,66 +215,151 @@ static WORD_LIMIT: LazyLock<Regex> = LazyLock::new(|| {
         .expect("word limit regex")
 });
 
+static BULLET: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^\s*(?:[-*+•▪◦●○☐□■]|\(\s?\))\s+(.+)$").expect("bullet regex"));
+
+/// A question that asks to pick among answers: its bullet list is the options.
+static CHOICE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)\b(?:which\b|do you agree|agree or disagree|yes or no|to what extent|how (?:likely|satisfied|important|often|much)|select|tick|choose|indicate|rate|are you\b|do you\b|is your\b)")
+        .expect("choice regex")
+});
+
+/// Sub-headings that only announce the questions, not a chapter of their own.
+static QUESTIONS_HEADING: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)^(?:the\s+|our\s+|consultation\s+|your\s+)?(?:questions?|questions for you|how to respond)$")
+        .expect("questions heading regex")
+});
+
+static DEADLINE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)\b(?:closes?|closing\s+date|deadline|responses?\s+(?:by|before|must)|respond\s+by|ends?\s+on|open\s+until)\b")
+        .expect("deadline regex")
+});
+
+static ESCAPE: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"\\([\\`*_{}\[\]()#+\-.!<>|])").expect("escape regex"));
+
+/// Plain text of a line of Markdown: escapes and emphasis markers removed.
+fn plain(s: &str) -> String {
+    let t = crate::corpus::plain_text(s);
+    if t.is_empty() {
+        s.trim().to_string()
+    } else {
+        t
+    }
+}
+
 /// Turn a pasted question list (Markdown or plain text: numbered questions, often under
-/// chapter headings, sometimes with word limits) into a consultation.
+/// chapter headings, sometimes with word limits, closing dates and answer options) into a
+/// consultation.
 pub fn from_text(title: &str, text: &str) -> Consultation {
     let mut c = Consultation {
         title: title.to_string(),
         scope: Scope::External,
         ..Consultation::default()
     };
-    let mut chapter: Option<String> = None;
+    // Headings above the questions, by level: the chapter is the outermost below the
+    // title, with its sub-headings.
+    let mut headings: Vec<(usize, String)> = Vec::new();
+    let chapter = |h: &[(usize, String)]| {
+        let names: Vec<&str> = h.iter().map(|(_, n)| n.as_str()).collect();
+        (!names.is_empty()).then(|| names.join(" › "))
+    };
     let mut current: Option<Question> = None;
+    // Whether a list now would be the options of the last question.
+    let mut options_open = false;
     let finish = |q: Option<Question>, c: &mut Consultation| {
         if let Some(mut q) = q {
             let (text, limit) = take_word_limit(&q.text);
-            q.text = text;
+            q.text = plain(&text);
             q.word_limit = q.word_limit.or(limit);
             c.questions.push(q);
         }
     };
+    let mut in_comment = false;
     for line in text.lines() {
-        let trimmed = line.trim();
+        let unescaped = ESCAPE.replace_all(line, "$1");
+        let trimmed = unescaped.trim();
+        // HTML comments (page markers of imported PDFs) are not text.
+        if in_comment || trimmed.starts_with("<!--") {
+            in_comment = !trimmed.contains("-->");
+            continue;
+        }
         if trimmed.is_empty() {
+            if current.is_some() {
+                options_open = true;
+            }
             finish(current.take(), &mut c);
             continue;
         }
+        if c.deadline.is_none() && DEADLINE.is_match(trimmed) {
+            c.deadline = crate::import::documents::dates_in(trimmed)
+                .into_iter()
+                .next()
+                .map(|(_, d)| d);
+        }
         if let Some(m) = QUESTION.captures(trimmed) {
             finish(current.take(), &mut c);
+            options_open = false;
             current = Some(Question {
                 id: format!("Q{}", m[1].to_uppercase()),
                 text: m[2].trim().trim_matches('*').trim().to_string(),
-                chapter: chapter.clone(),
+                chapter: chapter(&headings),
                 ..Question::default()
             });
             continue;
         }
-        if let Some(m) = CHAPTER.captures(trimmed) {
-            finish(current.take(), &mut c);
-            let name = m
-                .get(1)
-                .or(m.get(2))
-                .map_or("", |m| m.as_str())
-                .trim()
-                .to_string();
-            if c.questions.is_empty() && trimmed.starts_with("# ") && c.title.is_empty() {
-                c.title = name;
-            } else {
-                chapter = Some(name);
+        if let Some(m) = BULLET.captures(trimmed) {
+            let item = plain(&m[1]);
+            let last_is_choice = c
+                .questions
+                .last()
+                .is_some_and(|q| q.text.ends_with('?') || CHOICE.is_match(&q.text));
+            match current.as_mut() {
+                Some(q) if CHOICE.is_match(&q.text) || q.text.ends_with('?') => {
+                    finish(current.take(), &mut c);
+                    options_open = true;
+                    if let Some(q) = c.questions.last_mut() {
+                        q.options.push(item);
+                    }
+                }
+                // Prompts under a question ("Please tell us about: - housing").
+                Some(q) => {
+                    q.text.push(' ');
+                    q.text.push_str(&item);
+                }
+                None if options_open && last_is_choice => {
+                    if let Some(q) = c.questions.last_mut() {
+                        q.options.push(item);
+                    }
+                }
+                None => options_open = false,
             }
             continue;
         }
-        match current.as_mut() {
+        if let Some(m) = CHAPTER.captures(trimmed) {
+            finish(current.take(), &mut c);
+            options_open = false;
+            let name = plain(m.get(1).or(m.get(2)).map_or("", |m| m.as_str()));
+            let level = if m.get(1).is_some() {
+                trimmed.chars().take_while(|&ch| ch == '#').count()
+            } else {
+                2
+            };
+            if c.questions.is_empty() && level == 1 && c.title.is_empty() {
+                c.title = name;
+            } else if name == c.title {
+                // The title again (a document's own first heading).
+            } else if !QUESTIONS_HEADING.is_match(&name) {
+                headings.retain(|(l, _)| *l < level);
+                headings.push((level, name));
+            }
+            continue;
+        }
+        options_open = false;
+        if let Some(q) = current.as_mut() {
             // A wrapped question, or a note under it such as "(max 300 words)".
-            Some(q) => {
-                q.text.push(' ');
-                q.text.push_str(trimmed);
-            }
-            None => {
-                if c.body.is_empty() && c.questions.is_empty() {
-                    // Text before the first question: usually who is asking and why.
-                }
-            }
+            q.text.push(' ');
+            q.text.push_str(trimmed);
         }
     }
     finish(current.take(), &mut c);

@@ -286,6 +286,7 @@ impl Drafter<'_> {
                     path: loc.path.clone(),
                     line_start: a,
                     line_end: b,
+                    page: loc.lines.and_then(|(a, _)| source.page_at_line(a)),
                     text_hash: blake3::hash(loc.text.as_bytes()).to_hex().to_string(),
                     text: loc.text.clone(),
                     speaker: quote.speaker.clone(),
@@ -432,6 +433,7 @@ impl Drafter<'_> {
             path: hit.path.clone(),
             line_start: hit.line_start as usize,
             line_end: hit.line_end as usize,
+            page: hit.page,
             text_hash: blake3::hash(hit.text.as_bytes()).to_hex().to_string(),
             text: hit.text.clone(),
             speaker: None,
@@ -444,11 +446,14 @@ impl Drafter<'_> {
 
 /// The internal footnote of a citation: file, lines, and for quotes the consent relied on.
 pub fn internal_footnote(c: &Citation) -> String {
-    let lines = if c.line_start == c.line_end {
+    let mut lines = if c.line_start == c.line_end {
         format!("line {}", c.line_start)
     } else {
         format!("lines {}–{}", c.line_start, c.line_end)
     };
+    if let Some(page) = c.page {
+        lines.push_str(&format!(" (p. {page} of the original)"));
+    }
     let about = match &c.date {
         Some(d) => format!("{}, {d}", c.source_kind),
         None => c.source_kind.clone(),

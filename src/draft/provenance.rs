@@ -70,6 +70,10 @@ pub struct Citation {
     pub line_start: usize,
     /// Last line cited.
     pub line_end: usize,
+    /// Page of the original where the cited words start, for sources imported from a
+    /// paged original (a PDF).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub page: Option<u32>,
     /// The words cited, as they were in the source when drafted.
     pub text: String,
     /// BLAKE3 hash of `text`.

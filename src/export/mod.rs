@@ -44,7 +44,10 @@ impl Format {
 pub fn public_citation(c: &Citation, organisation: &str) -> String {
     let org = c.organisation.as_deref().unwrap_or(organisation);
     let year = c.date.as_deref().and_then(|d| d.get(..4));
-    let when = year.map(|y| format!(", {y}")).unwrap_or_default();
+    let mut when = year.map(|y| format!(", {y}")).unwrap_or_default();
+    if let Some(page) = c.page {
+        when.push_str(&format!(", p. {page}"));
+    }
     let link = match (&c.url, c.sensitivity.as_str()) {
         (Some(u), "public") => format!(" {u}"),
         (_, "public") => String::new(),

@@ -13,11 +13,21 @@
 //!   dropped, consent recorded only from a column the user names.
 
 pub mod documents;
+mod docx;
+mod html;
+mod odt;
+mod pdf;
 pub mod survey;
+mod xml;
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use serde::Serialize;
+use anyhow::{Context, bail};
+use serde::{Deserialize, Serialize};
+
+use crate::Library;
+use crate::index::Progress;
 
 use crate::corpus::{Kind, Sensitivity};
 use crate::quotes::Scope;
@@ -144,4 +154,493 @@ pub struct FileOutcome {
     /// The problem, when the file could not be imported: what and how to fix it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub problem: Option<String>,
+}
+
+/// Where copies of imported originals and the import manifest are kept.
+pub fn originals_dir(lib: &Library) -> PathBuf {
+    lib.corpus_dir().join("originals")
+}
+
+fn manifest_path(lib: &Library) -> PathBuf {
+    originals_dir(lib).join("manifest.json")
+}
+
+/// What heard remembers of one imported original, to skip it when unchanged and to know
+/// whether its Markdown was edited since.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+struct Imported {
+    /// BLAKE3 of the original's bytes when last imported.
+    hash: String,
+    /// Format read.
+    format: String,
+    /// The copy under `corpus/originals/`, relative to the library root.
+    copy: String,
+    /// When it was last imported.
+    imported: String,
+    /// Markdown files written from it (relative to the library root) and the BLAKE3 of each
+    /// as heard wrote it.
+    markdown: BTreeMap<String, String>,
+}
+
+/// `corpus/originals/manifest.json`: imported originals by key (the folder the Markdown
+/// goes to, relative to the library root, then the original's file name).
+#[derive(Debug, Default, Serialize, Deserialize)]
+struct Manifest {
+    #[serde(default)]
+    originals: BTreeMap<String, Imported>,
+}
+
+impl Manifest {
+    fn load(lib: &Library) -> anyhow::Result<Manifest> {
+        let path = manifest_path(lib);
+        match std::fs::read(&path) {
+            Ok(b) => serde_json::from_slice(&b).with_context(|| {
+                format!(
+                    "`{}` is damaged; restore it from git or a backup (without it every original is imported again as new)",
+                    lib.rel(&path)
+                )
+            }),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Manifest::default()),
+            Err(e) => Err(e).with_context(|| format!("failed to read `{}`", lib.rel(&path))),
+        }
+    }
+
+    fn save(&self, lib: &Library) -> anyhow::Result<()> {
+        let json = serde_json::to_vec_pretty(self)?;
+        crate::fsutil::write_atomic(&manifest_path(lib), &json)
+    }
+
+    /// Whether `rel` (a Markdown path) is written by another original than `key`.
+    fn owner_of(&self, rel: &str) -> Option<&str> {
+        self.originals
+            .iter()
+            .find(|(_, e)| e.markdown.contains_key(rel))
+            .map(|(k, _)| k.as_str())
+    }
+}
+
+/// The files to import: each path as given, and every readable file in a folder (hidden
+/// files and folders skipped, and never heard's own copies of originals).
+pub fn files_to_import(
+    lib: &Library,
+    paths: &[PathBuf],
+    into: &Path,
+) -> Vec<(PathBuf, Option<Format>)> {
+    // A folder walk never takes the library's own files: the corpus (unless the corpus is
+    // the whole library folder, then the imported Markdown and the originals), the
+    // responses and heard's state.
+    let mut own = vec![
+        originals_dir(lib),
+        into.to_path_buf(),
+        lib.responses_dir(),
+        lib.state_dir(),
+    ];
+    if lib.corpus_dir() != lib.root() {
+        own.push(lib.corpus_dir());
+    }
+    let own: Vec<PathBuf> = own
+        .iter()
+        .filter_map(|p| std::fs::canonicalize(p).ok())
+        .collect();
+    let mut out = Vec::new();
+    for p in paths {
+        if p.is_dir() {
+            let mut found: Vec<PathBuf> = walkdir::WalkDir::new(p)
+                .follow_links(true)
+                .into_iter()
+                .filter_entry(|e| {
+                    e.depth() == 0
+                        || !(e.file_name().to_string_lossy().starts_with('.')
+                            || (e.file_type().is_dir()
+                                && std::fs::canonicalize(e.path()).is_ok_and(|c| own.contains(&c))))
+                })
+                .filter_map(Result::ok)
+                .filter(|e| e.file_type().is_file() && Format::of(e.path()).is_some())
+                .filter(|e| !e.file_name().to_string_lossy().starts_with("~$"))
+                .map(|e| e.into_path())
+                .collect();
+            found.sort();
+            out.extend(found.into_iter().map(|f| {
+                let fmt = Format::of(&f);
+                (f, fmt)
+            }));
+        } else {
+            out.push((p.clone(), Format::of(p)));
+        }
+    }
+    out
+}
+
+/// The folder the Markdown goes to, checked to be inside the corpus.
+fn target_dir(lib: &Library, opts: &ImportOptions) -> anyhow::Result<PathBuf> {
+    let corpus = lib.corpus_dir();
+    let dir = match &opts.into {
+        None => corpus.join("imported"),
+        Some(d) => {
+            let d = if d.is_absolute() {
+                d.clone()
+            } else {
+                lib.root().join(d)
+            };
+            let normal: PathBuf = d.components().collect();
+            if normal
+                .components()
+                .any(|c| matches!(c, std::path::Component::ParentDir))
+                || !normal.starts_with(&corpus)
+            {
+                bail!(
+                    "--into `{}` is not inside the corpus folder `{}`; give a folder under it, e.g. `{}/reports`",
+                    d.display(),
+                    lib.rel(&corpus),
+                    lib.rel(&corpus)
+                );
+            }
+            if normal.starts_with(originals_dir(lib)) {
+                bail!(
+                    "--into cannot be `{}`: heard keeps the originals there",
+                    lib.rel(&originals_dir(lib))
+                );
+            }
+            normal
+        }
+    };
+    Ok(dir)
+}
+
+/// Import `paths` (files and folders) into the library. One file's problem is recorded in
+/// its outcome and the rest are imported; the error is only for the library itself (the
+/// manifest, a bad `--into`).
+pub fn import(
+    lib: &Library,
+    paths: &[PathBuf],
+    opts: &ImportOptions,
+    progress: &dyn Progress,
+) -> anyhow::Result<Vec<FileOutcome>> {
+    let into = target_dir(lib, opts)?;
+    let files = files_to_import(lib, paths, &into);
+    // One import at a time, so two never claim the same file name.
+    let _lock = crate::fsutil::lock_file(&lib.state_dir(), "import.lock")?;
+    let mut manifest = Manifest::load(lib)?;
+    let now = jiff::Timestamp::now()
+        .round(jiff::Unit::Second)?
+        .to_string();
+    progress.start(files.len());
+    let mut outcomes = Vec::new();
+    let mut keys = std::collections::HashMap::new();
+    for (path, format) in files {
+        let shown = path.display().to_string();
+        let mut outcome = FileOutcome {
+            path: shown.clone(),
+            status: "problem".into(),
+            written: Vec::new(),
+            notes: Vec::new(),
+            problem: None,
+        };
+        let result = match format {
+            _ if !path.exists() => Err("not found; check the path".to_string()),
+            None => Err(
+                "is not a format heard imports; save it as .docx, .odt, .pdf, .html, .txt, .csv, .xlsx or .ods"
+                    .to_string(),
+            ),
+            Some(format) => {
+                let mut batch = Batch {
+                    lib,
+                    into: &into,
+                    opts,
+                    manifest: &mut manifest,
+                    now: &now,
+                    keys: &mut keys,
+                };
+                batch.import_one(&path, format, &mut outcome)
+            }
+        };
+        if let Err(problem) = result {
+            outcome.status = "problem".into();
+            outcome.problem = Some(format!("{shown}: {problem}"));
+        }
+        outcomes.push(outcome);
+        progress.tick();
+    }
+    progress.finish();
+    manifest.save(lib)?;
+    Ok(outcomes)
+}
+
+/// What one import run shares between its files.
+struct Batch<'a> {
+    lib: &'a Library,
+    into: &'a Path,
+    opts: &'a ImportOptions,
+    manifest: &'a mut Manifest,
+    now: &'a str,
+    /// Manifest keys imported in this run, and the file each came from.
+    keys: &'a mut std::collections::HashMap<String, PathBuf>,
+}
+
+impl Batch<'_> {
+    /// Import one file; the error is the problem to report (without the file name).
+    fn import_one(
+        &mut self,
+        path: &Path,
+        format: Format,
+        outcome: &mut FileOutcome,
+    ) -> Result<(), String> {
+        let (lib, into, opts, now) = (self.lib, self.into, self.opts, self.now);
+        let bytes = std::fs::read(path).map_err(|e| match e.kind() {
+            std::io::ErrorKind::NotFound => "not found; check the path".to_string(),
+            std::io::ErrorKind::IsADirectory => "is a folder".to_string(),
+            _ => format!("cannot be read: {e}"),
+        })?;
+        if bytes.is_empty() {
+            return Err("is empty (0 bytes); nothing to import".into());
+        }
+        let file_name = path
+            .file_name()
+            .map_or_else(|| "original".into(), |n| n.to_string_lossy().into_owned());
+        let key = format!("{}/{file_name}", lib.rel(into));
+        if let Some(other) = self.keys.get(&key) {
+            return Err(format!(
+                "has the same file name as `{}`, imported just before into the same folder; rename one of them, or import it with another --into",
+                other.display()
+            ));
+        }
+        self.keys.insert(key.clone(), path.to_path_buf());
+        let manifest = &mut *self.manifest;
+        let hash = blake3::hash(&bytes).to_hex().to_string();
+        if let Some(e) = manifest.originals.get(&key) {
+            if e.hash == hash && e.markdown.keys().all(|m| lib.root().join(m).exists()) {
+                outcome.status = "unchanged".into();
+                return Ok(());
+            }
+        }
+        let (docs, survey) = if format.is_survey() {
+            let read = survey::read(path, format, opts)?;
+            for c in &read.dropped_columns {
+                outcome.notes.push(format!(
+                    "column `{c}` holds contact details: left out of the corpus and the index"
+                ));
+            }
+            outcome.notes.extend(read.notes.iter().cloned());
+            (read.documents.clone(), Some(read))
+        } else {
+            (vec![documents::convert(path, format, &bytes)?], None)
+        };
+        if docs.is_empty() {
+            return Err("has nothing to import (no rows with free-text answers)".into());
+        }
+        // Keep a copy of the original beside the Markdown, so provenance survives moves.
+        let copy_dir = match into.strip_prefix(lib.corpus_dir()) {
+            Ok(under) => originals_dir(lib).join(under),
+            Err(_) => originals_dir(lib),
+        };
+        let copy = copy_dir.join(&file_name);
+        std::fs::create_dir_all(&copy_dir)
+            .and_then(|_| std::fs::create_dir_all(into))
+            .map_err(|e| format!("cannot create `{}`: {e}", lib.rel(&copy_dir)))?;
+        crate::fsutil::write_atomic(&copy, &bytes).map_err(|e| format!("{e:#}"))?;
+        let previous = manifest.originals.get(&key).cloned();
+        let mut entry = Imported {
+            hash: hash.clone(),
+            format: format.as_str().into(),
+            copy: lib.rel(&copy),
+            imported: now.to_string(),
+            markdown: BTreeMap::new(),
+        };
+        let mut status = if previous.is_some() {
+            "updated"
+        } else {
+            "imported"
+        };
+        let mut source_ids = Vec::new();
+        let mut taken: Vec<String> = Vec::new();
+        for doc in &docs {
+            outcome.notes.extend(doc.warnings.iter().cloned());
+            let rel = markdown_path(lib, into, doc, &key, manifest, previous.as_ref(), &taken);
+            taken.push(rel.clone());
+            let abs = lib.root().join(&rel);
+            let text = render(lib, doc, opts, format, &file_name, &hash, now, &entry.copy);
+            let written_hash = previous
+                .as_ref()
+                .and_then(|p| p.markdown.get(&rel))
+                .cloned();
+            let current = std::fs::read(&abs).ok();
+            let edited = match (&current, &written_hash) {
+                (Some(cur), Some(h)) => blake3::hash(cur).to_hex().as_str() != h,
+                (Some(_), None) => true,
+                _ => false,
+            };
+            if let Some(parent) = abs.parent() {
+                std::fs::create_dir_all(parent)
+                    .map_err(|e| format!("cannot create `{}`: {e}", parent.display()))?;
+            }
+            if edited {
+                let beside = format!("{rel}.new");
+                crate::fsutil::write_atomic(&lib.root().join(&beside), text.as_bytes())
+                    .map_err(|e| format!("{e:#}"))?;
+                outcome.notes.push(format!(
+                "`{rel}` was edited since it was imported, so it was left as it is; the new version is in `{beside}`: compare the two, copy what you want into `{rel}`, then delete `{beside}`"
+            ));
+                outcome.written.push(beside);
+                // Still the file as heard last wrote it: a later import compares with that.
+                if let Some(h) = written_hash {
+                    entry.markdown.insert(rel.clone(), h);
+                }
+                status = "kept-edit";
+            } else {
+                crate::fsutil::write_atomic(&abs, text.as_bytes()).map_err(|e| format!("{e:#}"))?;
+                entry.markdown.insert(
+                    rel.clone(),
+                    blake3::hash(text.as_bytes()).to_hex().to_string(),
+                );
+                outcome.written.push(rel.clone());
+            }
+            source_ids.push(source_id(lib, &rel));
+        }
+        manifest.originals.insert(key, entry);
+        if let Some(read) = survey {
+            survey::record(lib, &read, &source_ids, opts).map_err(|e| format!("{e:#}"))?;
+        }
+        outcome.status = status.into();
+        Ok(())
+    }
+}
+
+/// The default id of the source at `rel`: its path under the corpus without `.md`.
+fn source_id(lib: &Library, rel: &str) -> String {
+    let corpus = lib.rel(&lib.corpus_dir());
+    let under = if corpus.is_empty() || corpus == "." {
+        rel
+    } else {
+        rel.strip_prefix(&format!("{corpus}/")).unwrap_or(rel)
+    };
+    under.strip_suffix(".md").unwrap_or(under).to_string()
+}
+
+/// Where a converted document's Markdown goes: where it went last time, else a new name
+/// that no other original and no file of the user's has.
+fn markdown_path(
+    lib: &Library,
+    into: &Path,
+    doc: &Converted,
+    key: &str,
+    manifest: &Manifest,
+    previous: Option<&Imported>,
+    taken: &[String],
+) -> String {
+    let stem: Vec<String> = doc
+        .stem
+        .split('/')
+        .map(documents::slug)
+        .filter(|s| !s.is_empty())
+        .collect();
+    let stem = if stem.is_empty() {
+        "imported".to_string()
+    } else {
+        stem.join("/")
+    };
+    for n in 1.. {
+        let name = if n == 1 {
+            format!("{stem}.md")
+        } else {
+            format!("{stem}-{n}.md")
+        };
+        let rel = lib.rel(&into.join(&name));
+        if taken.contains(&rel) {
+            continue;
+        }
+        if previous.is_some_and(|p| p.markdown.contains_key(&rel)) {
+            return rel;
+        }
+        let owner = manifest.owner_of(&rel);
+        if owner.is_none_or(|o| o == key) && !lib.root().join(&rel).exists() {
+            return rel;
+        }
+    }
+    unreachable!("some name is free")
+}
+
+/// A string as a YAML double-quoted scalar (JSON strings are valid YAML).
+fn yaml(s: &str) -> String {
+    serde_json::to_string(s).unwrap_or_else(|_| "\"\"".into())
+}
+
+fn yaml_list(items: &[String]) -> String {
+    format!(
+        "[{}]",
+        items.iter().map(|i| yaml(i)).collect::<Vec<_>>().join(", ")
+    )
+}
+
+/// The Markdown source: front matter from the document and the options, then the body.
+#[allow(clippy::too_many_arguments)]
+fn render(
+    lib: &Library,
+    doc: &Converted,
+    opts: &ImportOptions,
+    format: Format,
+    file_name: &str,
+    hash: &str,
+    now: &str,
+    copy: &str,
+) -> String {
+    let _ = lib;
+    let mut fm = String::from("---\n");
+    let title = doc
+        .title
+        .clone()
+        .filter(|t| !t.trim().is_empty())
+        .unwrap_or_else(|| documents::stem_of(file_name).replace(['-', '_'], " "));
+    fm.push_str(&format!("title: {}\n", yaml(title.trim())));
+    let kind = opts.kind.or(doc.kind).unwrap_or(Kind::Other);
+    fm.push_str(&format!("kind: {}\n", kind.as_str()));
+    if let Some(d) = doc
+        .date
+        .as_deref()
+        .filter(|d| crate::corpus::PartialDate::parse(d).is_some())
+    {
+        fm.push_str(&format!("date: {d}\n"));
+    }
+    if let Some(o) = &doc.organisation {
+        fm.push_str(&format!("organisation: {}\n", yaml(o)));
+    }
+    if !doc.authors.is_empty() {
+        fm.push_str(&format!("authors: {}\n", yaml_list(&doc.authors)));
+    }
+    if !doc.contributors.is_empty() {
+        fm.push_str(&format!("contributors: {}\n", yaml_list(&doc.contributors)));
+    }
+    if let Some(u) = &doc.url {
+        fm.push_str(&format!("url: {}\n", yaml(u)));
+    }
+    if let Some(s) = opts.sensitivity {
+        fm.push_str(&format!("sensitivity: {}\n", s.as_str()));
+    }
+    let mut tags: Vec<String> = Vec::new();
+    for t in opts.tags.iter().chain(&doc.tags) {
+        if !tags.contains(t) {
+            tags.push(t.clone());
+        }
+    }
+    if !tags.is_empty() {
+        fm.push_str(&format!("tags: {}\n", yaml_list(&tags)));
+    }
+    for (k, v) in &doc.extra {
+        if k.chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+        {
+            fm.push_str(&format!("{k}: {}\n", yaml(v)));
+        }
+    }
+    fm.push_str("original:\n");
+    fm.push_str(&format!("  file: {}\n", yaml(file_name)));
+    fm.push_str(&format!("  format: {}\n", format.as_str()));
+    fm.push_str(&format!("  blake3: {hash}\n"));
+    fm.push_str(&format!("  imported: {}\n", yaml(now)));
+    fm.push_str(&format!("  copy: {}\n", yaml(copy)));
+    fm.push_str("---\n\n");
+    fm.push_str(doc.body.trim_start());
+    if !fm.ends_with('\n') {
+        fm.push('\n');
+    }
+    fm
 }

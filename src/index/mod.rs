@@ -34,8 +34,8 @@ use crate::{Library, Problem};
 
 /// Bump when the schema, the analyzers or the way sources are split change: the index is
 /// then rebuilt from the files. (5: front matter after blank lines, a BOM or with `\r` line
-/// endings, misspelt `sensitivity`, YAML text kept as written.)
-const FORMAT: u32 = 5;
+/// endings, misspelt `sensitivity`, YAML text kept as written. 6: passages know their page.)
+const FORMAT: u32 = 6;
 
 /// Memory the index writer may use, shared by its threads. Fixed, whatever the corpus size.
 const WRITER_HEAP: usize = 64 * 1024 * 1024;
@@ -74,6 +74,8 @@ pub struct Fields {
     pub line_start: tantivy::schema::Field,
     /// Last Markdown line, inclusive.
     pub line_end: tantivy::schema::Field,
+    /// Page of a paged original (imported PDF) where the passage starts.
+    pub page: tantivy::schema::Field,
     /// Sensitivity of the source.
     pub sensitivity: tantivy::schema::Field,
     /// Consultation a submission answered.
@@ -127,6 +129,7 @@ impl Fields {
             date_text: b.add_text_field("date_text", STORED),
             line_start: b.add_u64_field("line_start", STORED),
             line_end: b.add_u64_field("line_end", STORED),
+            page: b.add_u64_field("page", STORED),
             sensitivity: b.add_text_field("sensitivity", keyword.clone()),
             consultation: b.add_text_field("consultation", text(true)),
             organisation: b.add_text_field("organisation", text(true)),
@@ -189,6 +192,9 @@ impl Fields {
             self.line_end,
             s.passages.last().map_or(1, |p| p.line_end) as u64,
         );
+        if let Some(page) = s.passages.iter().find_map(|p| p.page) {
+            whole.add_u64(self.page, page.into());
+        }
         docs.push(whole);
         let mut seen: HashMap<usize, usize> = HashMap::new();
         for p in &s.passages {
@@ -214,6 +220,9 @@ impl Fields {
             d.add_text(self.section, &p.section);
             d.add_u64(self.line_start, p.line_start as u64);
             d.add_u64(self.line_end, p.line_end as u64);
+            if let Some(page) = p.page {
+                d.add_u64(self.page, page.into());
+            }
             docs.push(d);
         }
         docs
@@ -266,6 +275,9 @@ impl Fields {
         let (a, b) = loc.lines.unwrap_or((0, 0));
         d.add_u64(self.line_start, a as u64);
         d.add_u64(self.line_end, b as u64);
+        if let Some(page) = loc.lines.and_then(|(a, _)| s.page_at_line(a)) {
+            d.add_u64(self.page, page.into());
+        }
         d.add_text(self.status, q.status().as_str());
         if let Some(sp) = &q.speaker {
             d.add_text(self.speaker, sp);
@@ -670,7 +682,12 @@ fn refresh(
 ) -> anyhow::Result<RefreshReport> {
     let started = Instant::now();
     let corpus_dir = lib.corpus_dir();
-    let skip = vec![lib.responses_dir(), lib.state_dir()];
+    // Originals kept by `heard import` are not sources (an imported `.md` would be twice).
+    let skip = vec![
+        lib.responses_dir(),
+        lib.state_dir(),
+        crate::import::originals_dir(lib),
+    ];
     let known_file = |rel: &str| {
         manifest
             .files

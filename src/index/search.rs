@@ -78,6 +78,10 @@ pub struct Hit {
     pub line_start: u64,
     /// Last line in the file, inclusive.
     pub line_end: u64,
+    /// Page of the original where the hit starts, for sources imported from a paged
+    /// original (a PDF).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub page: Option<u32>,
     /// Relevance (higher is better); 0 when browsing without a query.
     pub score: f32,
     /// The text around the matched words.
@@ -426,6 +430,10 @@ impl LibraryIndex {
             path: text(f.path),
             line_start: num(f.line_start),
             line_end: num(f.line_end),
+            page: doc
+                .get_first(f.page)
+                .and_then(|v| v.as_u64())
+                .and_then(|p| u32::try_from(p).ok()),
             score,
             snippet,
             highlights,

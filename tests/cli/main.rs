@@ -13,6 +13,7 @@ mod export;
 mod export_safety;
 mod frontmatter;
 mod hostile_input;
+mod import_docs;
 mod index;
 mod ledger;
 mod library;
