@@ -89,6 +89,14 @@ pub enum Action {
     /// What happened to a recommendation. Details: `outcome`, `note`, `evidence`.
     #[serde(rename = "rec.outcome")]
     RecOutcome,
+    /// A respondent answered a "may we quote you?" question where their words were
+    /// collected (a survey's consent column). Target: the contributor. Details: `source`
+    /// (the id of the source holding their words), `file`, `row`, `column`, `answer` (as
+    /// written), `said` (yes, no, blank, unclear) and `scope` (null unless yes). A quote made
+    /// of their words in that source is approved by a yes at once (see
+    /// [`approval_from_source`]).
+    #[serde(rename = "consent.source")]
+    ConsentSource,
     /// An officer checked damage to the ledger that could not be repaired from a copy.
     /// Details: `damage` (the keys of [`Damage`]), `note`. Every approval recorded before
     /// it no longer counts.
@@ -109,6 +117,7 @@ impl Action {
             Action::QuoteSpeaker => "quote.speaker",
             Action::RecOutcome => "rec.outcome",
             Action::LedgerAcknowledge => "ledger.acknowledge",
+            Action::ConsentSource => "consent.source",
         }
     }
 }
@@ -320,6 +329,28 @@ impl Ledger {
         out
     }
 
+    /// The latest consent `contributor` gave at the source for their words in `source`
+    /// (a `consent.source` event whose hash holds), unless damage was acknowledged after
+    /// it: like any approval, consent recorded before then cannot be vouched for.
+    pub fn consent_at_source(&self, contributor: &str, source: &str) -> Option<&Event> {
+        let mut latest = None;
+        for (_, e) in &self.events {
+            if e.content_id() != e.id {
+                continue;
+            }
+            match e.action {
+                Action::LedgerAcknowledge => latest = None,
+                Action::ConsentSource
+                    if e.target == contributor && e.detail("source") == Some(source) =>
+                {
+                    latest = Some(e);
+                }
+                _ => {}
+            }
+        }
+        latest
+    }
+
     /// The keys of damage acknowledged by `ledger.acknowledge` events whose own hashes hold.
     pub fn acknowledged(&self) -> HashSet<String> {
         self.events
@@ -335,6 +366,25 @@ impl Ledger {
             })
             .collect()
     }
+}
+
+/// The details of the approval that consent given at the source makes, when it was a yes:
+/// its scope, and where it came from (`"from": "survey"`, the file, row, column, answer and
+/// the `consent.source` event).
+pub fn approval_from_source(e: &Event) -> Option<Value> {
+    if e.action != Action::ConsentSource || e.detail("said") != Some("yes") {
+        return None;
+    }
+    let scope = e.detail("scope")?;
+    Some(serde_json::json!({
+        "scope": scope,
+        "from": "survey",
+        "file": e.details.get("file"),
+        "row": e.details.get("row"),
+        "column": e.details.get("column"),
+        "answer": e.details.get("answer"),
+        "consent_event": e.id,
+    }))
 }
 
 /// Hold the library's write lock: quote files, the ledger and contributors.toml are only
