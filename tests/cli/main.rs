@@ -11,6 +11,7 @@ mod draft;
 mod evidence;
 mod export;
 mod export_safety;
+mod import_survey;
 mod index;
 mod ledger;
 mod library;

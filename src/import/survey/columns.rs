@@ -244,18 +244,33 @@ pub fn classify(header: &str, values: &[&str], consent_column: Option<&str>) -> 
 }
 
 /// Whether a choice column is a list of options separated by `, ` (Google Forms' check
-/// boxes) rather than one answer each.
+/// boxes) rather than one answer each: short options, and some answer of several options
+/// shares one with another answer ("Housing, Food bank" and "Housing"), which "Yes,
+/// anonymously" and "No thanks" do not.
 pub fn comma_lists(values: &[&str]) -> bool {
     let answered: Vec<&str> = values
         .iter()
         .map(|v| v.trim())
         .filter(|v| !v.is_empty())
         .collect();
-    !answered.iter().any(|v| v.contains(';'))
-        && answered.iter().any(|v| v.contains(", "))
-        && answered
+    if answered.iter().any(|v| v.contains(';'))
+        || !answered
             .iter()
-            .all(|v| short(v) || options(v, true).iter().all(|o| short(o)))
+            .all(|v| options(v, true).iter().all(|o| short(o)))
+    {
+        return false;
+    }
+    let sets: Vec<BTreeSet<String>> = answered
+        .iter()
+        .map(|v| options(v, true).iter().map(|o| o.to_lowercase()).collect())
+        .collect();
+    sets.iter().enumerate().any(|(i, a)| {
+        a.len() > 1
+            && sets
+                .iter()
+                .enumerate()
+                .any(|(j, b)| i != j && a.intersection(b).next().is_some())
+    })
 }
 
 #[cfg(test)]
