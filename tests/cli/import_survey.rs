@@ -481,7 +481,9 @@ fn merged_header_cells_are_named_by_both_rows_or_refused() {
 #[test]
 fn bad_exports_are_refused_in_one_line_naming_the_file() {
     let dir = tempfile::tempdir().unwrap();
-    let cases: Vec<(&str, Vec<u8>, Option<&str>, &[&str])> = vec![
+    // (file name, bytes, --consent-column, what the message must say)
+    type Case<'a> = (&'a str, Vec<u8>, Option<&'a str>, &'a [&'a str]);
+    let cases: Vec<Case> = vec![
         ("empty.csv", Vec::new(), None, &["empty export"]),
         (
             "blank.csv",

@@ -112,7 +112,8 @@ static CONSENTISH: LazyLock<Regex> = LazyLock::new(|| {
 /// name, a postal address, a postcode, an IP address).
 pub fn contact_header(h: &str) -> bool {
     let strong = CONTACT.is_match(h);
-    if !strong && !(h.chars().count() <= 30 && CONTACT_SHORT.is_match(h)) {
+    let short_header = h.chars().count() <= 30 && CONTACT_SHORT.is_match(h);
+    if !(strong || short_header) {
         return false;
     }
     // "Name of your organisation" is not a person's name.
