@@ -333,19 +333,22 @@ impl Ledger {
     /// (a `consent.source` event whose hash holds), unless damage was acknowledged after
     /// it: like any approval, consent recorded before then cannot be vouched for.
     pub fn consent_at_source(&self, contributor: &str, source: &str) -> Option<&Event> {
-        let mut latest = None;
+        self.source_consents().remove(&(contributor, source))
+    }
+
+    /// [`Ledger::consent_at_source`] for everyone at once, by `(contributor, source)`.
+    pub fn source_consents(&self) -> HashMap<(&str, &str), &Event> {
+        let mut latest = HashMap::new();
         for (_, e) in &self.events {
-            if e.content_id() != e.id {
+            if !matches!(e.action, Action::LedgerAcknowledge | Action::ConsentSource)
+                || e.content_id() != e.id
+            {
                 continue;
             }
-            match e.action {
-                Action::LedgerAcknowledge => latest = None,
-                Action::ConsentSource
-                    if e.target == contributor && e.detail("source") == Some(source) =>
-                {
-                    latest = Some(e);
-                }
-                _ => {}
+            if e.action == Action::LedgerAcknowledge {
+                latest.clear();
+            } else if let Some(source) = e.detail("source") {
+                latest.insert((e.target.as_str(), source), e);
             }
         }
         latest
@@ -533,6 +536,51 @@ mod tests {
         let mut b2 = b.clone();
         b2.details = serde_json::json!({"scope": "publication"});
         assert_eq!(ledger(&[a.clone(), b2]).damage("l").len(), 1);
+    }
+
+    fn given(parent: &Event, said: &str, scope: Option<&str>) -> Event {
+        let mut e = Event {
+            id: String::new(),
+            parents: vec![parent.id.clone()],
+            time: "2026-01-02T00:00:00Z".into(),
+            actor: "officer".into(),
+            action: Action::ConsentSource,
+            target: "r-0001".into(),
+            details: serde_json::json!({"source": "s/r-0001", "file": "s.csv", "row": 2,
+                "column": "May we quote you?", "answer": said, "said": said, "scope": scope}),
+        };
+        e.id = e.content_id();
+        e
+    }
+
+    #[test]
+    fn the_latest_consent_at_the_source_counts_and_not_across_an_acknowledgement() {
+        let a = event(vec![], "q-1");
+        let yes = given(&a, "yes", Some("external"));
+        let l = ledger(&[a.clone(), yes.clone()]);
+        let e = l.consent_at_source("r-0001", "s/r-0001").unwrap();
+        let approval = approval_from_source(e).unwrap();
+        assert_eq!(approval["from"], "survey");
+        assert_eq!(approval["scope"], "external");
+        assert_eq!(approval["row"], 2);
+        assert!(l.consent_at_source("r-0001", "other").is_none());
+        assert!(l.consent_at_source("r-0002", "s/r-0001").is_none());
+        // A later "no" replaces the yes: it approves nothing.
+        let no = given(&yes, "no", None);
+        let l = ledger(&[a.clone(), yes.clone(), no.clone()]);
+        assert!(approval_from_source(l.consent_at_source("r-0001", "s/r-0001").unwrap()).is_none());
+        // Consent recorded before damage was acknowledged cannot be vouched for.
+        let mut ack = event(vec![yes.id.clone()], "ledger");
+        ack.action = Action::LedgerAcknowledge;
+        ack.id = ack.content_id();
+        let l = ledger(&[a.clone(), yes.clone(), ack]);
+        assert!(l.consent_at_source("r-0001", "s/r-0001").is_none());
+        // An edited consent counts for nothing.
+        let mut forged = given(&a, "no", None);
+        forged.details["said"] = "yes".into();
+        forged.details["scope"] = "publication".into();
+        let l = ledger(&[a, forged]);
+        assert!(l.consent_at_source("r-0001", "s/r-0001").is_none());
     }
 
     #[test]

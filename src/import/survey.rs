@@ -594,13 +594,14 @@ pub fn record(
         .zip(sources)
         .filter_map(|(d, s)| Some((d.contributors.first()?.as_str(), s.as_str())))
         .collect();
+    let given = book.ledger.source_consents();
     let mut events = Vec::new();
     let mut approve: BTreeMap<String, &SurveyConsent> = BTreeMap::new();
     for c in &read.consents {
         let Some(source) = source_of.get(c.respondent.as_str()) else {
             continue;
         };
-        let last = book.ledger.consent_at_source(&c.respondent, source);
+        let last = given.get(&(c.respondent.as_str(), *source)).copied();
         let same = last.is_some_and(|e| {
             e.detail("said") == Some(c.said.as_str())
                 && e.detail("scope") == c.scope.map(Scope::as_str)
@@ -641,13 +642,14 @@ pub fn record(
         ledger::append(lib, events)?;
     }
     let book = crate::quotes::QuoteBook::load(lib)?;
+    let given = book.ledger.source_consents();
     let mut approvals = Vec::new();
     let mut touched = BTreeSet::new();
     for (id, c) in approve {
         let Some(q) = book.quotes.get(&id) else {
             continue;
         };
-        let Some(e) = book.ledger.consent_at_source(&c.respondent, &q.source) else {
+        let Some(e) = given.get(&(c.respondent.as_str(), q.source.as_str())) else {
             continue;
         };
         if let Some(details) = ledger::approval_from_source(e) {

@@ -323,6 +323,43 @@ fn consent_named_after_a_quote_was_made_approves_the_pending_quote() {
     assert_eq!(lib.ledger_lines().len(), before);
 }
 
+#[test]
+fn a_changed_answer_in_a_later_export_is_what_counts() {
+    let dir = tempfile::tempdir().unwrap();
+    let column = "Can we use your words in our consultation response?";
+    let lib = TestLibrary::new();
+    let path = export(&dir, "discharge.csv", MS_FORMS.as_bytes());
+    let sources = import(
+        &lib,
+        &read(&path, Some(column)).unwrap(),
+        &options(Some(column), Scope::External),
+    );
+    let before = lib.quote_add(&sources[0], "I slept in a bus shelter", &[]);
+    assert_eq!(lib.quote(&before)["status"], "approved");
+
+    // The respondent cleared their yes; the new export is imported again.
+    let changed = MS_FORMS.replace(
+        "I slept in a bus shelter.\",Yes",
+        "I slept in a bus shelter.\",",
+    );
+    assert_ne!(changed, MS_FORMS);
+    let path = export(&dir, "discharge.csv", changed.as_bytes());
+    let again = read(&path, Some(column)).unwrap();
+    assert_eq!(again.consents[0].said, Answer::Blank);
+    import(&lib, &again, &options(Some(column), Scope::External));
+    let events = lib.ledger_events();
+    let last = events
+        .iter()
+        .rfind(|e| e["action"] == "consent.source" && e["target"] == "r-0001")
+        .unwrap();
+    assert_eq!(last["details"]["said"], "blank");
+    // Words quoted from now on wait for consent; the yes already given stays in the
+    // history of the quote made under it.
+    let after = lib.quote_add(&sources[0], "They discharged me at night", &[]);
+    assert_eq!(lib.quote(&after)["status"], "pending");
+    assert_eq!(lib.quote(&before)["status"], "approved");
+}
+
 /// SmartSurvey: Response ID, Started, Ended, IP Address…, in Windows-1252 with `;`
 /// between fields, as Excel saves CSV where a comma is the decimal mark.
 #[test]
