@@ -188,7 +188,7 @@ pub fn read(path: &Path, format: Format, opts: &ImportOptions) -> Result<SurveyR
                 let comma = !multi && columns::comma_lists(&values);
                 if multi || comma {
                     let opts = columns::options(v, true);
-                    tags.extend(opts.iter().map(|o| tag_slug(o)).filter(|t| !t.is_empty()));
+                    tags.extend(opts.iter().map(|o| tag_slug(o)).filter(|t| theme_like(t)));
                     extra.push((key.clone(), opts.join("; ")));
                     continue;
                 }
@@ -304,6 +304,25 @@ pub fn read(path: &Path, format: Format, opts: &ImportOptions) -> Result<SurveyR
         rows: table.rows.iter().map(|(r, _)| *r).collect(),
         safe_copy: safe_copy(&table, &contacts),
     })
+}
+
+/// Whether an option makes a tag: not an option that says nothing of a theme ("Other",
+/// "None of these", "Prefer not to say").
+fn theme_like(tag: &str) -> bool {
+    !tag.is_empty()
+        && !matches!(
+            tag,
+            "other"
+                | "none"
+                | "none-of-these"
+                | "none-of-the-above"
+                | "n/a"
+                | "prefer-not-to-say"
+                | "don't-know"
+                | "dont-know"
+                | "not-sure"
+        )
+        && !tag.starts_with("other-")
 }
 
 fn plural<'a>(n: usize, one: &'a str, many: &'a str) -> &'a str {

@@ -90,7 +90,7 @@ fn corpus_text(read: &SurveyRead) -> String {
 const GOOGLE: &str = "Timestamp,Email address,What has made the biggest difference to you?,Is there anything else you want to tell us?,Are you a carer?,Which services have you used?,May we quote your words in our response?\n\
 2024/03/05 10:23:45 AM GMT,sam.jones@example.org,\"Having one worker who knew my story, so I did not have to repeat it every single time.\",The waiting list for counselling was eleven months long.,Yes,\"Housing, Food bank\",\"Yes, anonymously\"\n\
 2024/03/05 11:02:10 AM GMT,ali@example.net,The drop-in on Tuesdays where nobody rushed me out of the door.,,No,Housing,No thanks\n\
-2024/03/06 09:15:00 AM GMT,kim@example.com,\"Honestly, nothing yet: I am still waiting for someone to call me back.\",\"I had to ring 14 times, call me on 07700 900123 if you want.\",No,\"GP, Housing\",\n";
+2024/03/06 09:15:00 AM GMT,kim@example.com,\"Honestly, nothing yet: I am still waiting for someone to call me back.\",\"I had to ring 14 times, call me on 07700 900123 if you want.\",No,\"GP, Housing, Other\",\n";
 
 #[test]
 fn a_google_forms_export_becomes_pseudonymous_sources_without_contact_details() {
@@ -170,6 +170,8 @@ fn a_google_forms_export_becomes_pseudonymous_sources_without_contact_details() 
     assert!(!first.body.contains("Are you a carer?"));
     assert!(!first.body.contains("Which services"));
     assert_eq!(first.tags, ["food-bank", "housing"]);
+    // "Other" says nothing of a theme: not a tag.
+    assert_eq!(read.documents[2].tags, ["gp", "housing"]);
     // The second respondent left a question blank: only the answered one is a passage.
     assert!(!read.documents[1].body.contains("anything else"));
     // A phone number written in an answer is pointed out, not silently imported.
