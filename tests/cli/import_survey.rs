@@ -582,3 +582,128 @@ fn protected_workbook() -> Vec<u8> {
     file.flush().unwrap();
     file.into_inner().into_inner()
 }
+
+/// An OpenDocument spreadsheet with one sheet of these rows; `encrypted` marks it as
+/// protected with a password, as LibreOffice does in its manifest.
+fn ods(rows: &[&[&str]], encrypted: bool) -> Vec<u8> {
+    use std::io::Write;
+    let esc = |s: &str| {
+        s.replace('&', "&amp;")
+            .replace('<', "&lt;")
+            .replace('>', "&gt;")
+    };
+    let mut table = String::new();
+    for row in rows {
+        table.push_str("<table:table-row>");
+        for cell in row.iter() {
+            if cell.is_empty() {
+                table.push_str("<table:table-cell/>");
+            } else {
+                table.push_str(&format!(
+                    "<table:table-cell office:value-type=\"string\"><text:p>{}</text:p></table:table-cell>",
+                    esc(cell)
+                ));
+            }
+        }
+        table.push_str("</table:table-row>");
+    }
+    let content = format!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\
+<office:document-content xmlns:office=\"urn:oasis:names:tc:opendocument:xmlns:office:1.0\" \
+xmlns:table=\"urn:oasis:names:tc:opendocument:xmlns:table:1.0\" \
+xmlns:text=\"urn:oasis:names:tc:opendocument:xmlns:text:1.0\" office:version=\"1.2\">\
+<office:body><office:spreadsheet><table:table table:name=\"Responses\">{table}</table:table>\
+</office:spreadsheet></office:body></office:document-content>"
+    );
+    let encryption = if encrypted {
+        "<manifest:encryption-data manifest:checksum-type=\"SHA1/1K\" manifest:checksum=\"x\"/>"
+    } else {
+        ""
+    };
+    let manifest = format!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\
+<manifest:manifest xmlns:manifest=\"urn:oasis:names:tc:opendocument:xmlns:manifest:1.0\" manifest:version=\"1.2\">\
+<manifest:file-entry manifest:full-path=\"/\" manifest:media-type=\"application/vnd.oasis.opendocument.spreadsheet\"/>\
+<manifest:file-entry manifest:full-path=\"content.xml\" manifest:media-type=\"text/xml\">{encryption}</manifest:file-entry>\
+</manifest:manifest>"
+    );
+    let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    for (name, bytes) in [
+        (
+            "mimetype",
+            b"application/vnd.oasis.opendocument.spreadsheet".to_vec(),
+        ),
+        ("META-INF/manifest.xml", manifest.into_bytes()),
+        ("content.xml", content.into_bytes()),
+    ] {
+        zip.start_file(name, zip::write::SimpleFileOptions::default())
+            .unwrap();
+        zip.write_all(&bytes).unwrap();
+    }
+    zip.finish().unwrap().into_inner()
+}
+
+/// Citizen Space: Response ID like `ANON-…`, Response Type, then the questions, here
+/// saved as an OpenDocument spreadsheet.
+#[test]
+fn a_citizen_space_export_saved_as_ods_is_read_and_a_protected_one_refused() {
+    let rows: &[&[&str]] = &[
+        &[
+            "Response ID",
+            "Response Type",
+            "What is your postcode?",
+            "Question 1: What are the main barriers to accessing support?",
+            "Question 2: Do you agree with the proposal?",
+        ],
+        &[
+            "ANON-1QKE-8UX7-V",
+            "Web",
+            "LS1 4AP",
+            "Forms that assume you have a fixed address and a smartphone with data.",
+            "Agree",
+        ],
+        &[
+            "ANON-1QKE-8UX8-W",
+            "Web",
+            "",
+            "Opening hours that clash with the only shifts I can get.",
+            "Disagree",
+        ],
+        &[
+            "ANON-1QKE-8UX9-X",
+            "Email",
+            "B1 1BB",
+            "Being passed between three teams, none of which would take my case.",
+            "Agree",
+        ],
+    ];
+    let dir = tempfile::tempdir().unwrap();
+    let path = export(&dir, "consultation.ods", &ods(rows, false));
+    let read = read(&path, None).unwrap();
+    assert_eq!(
+        read.respondents,
+        [
+            "r-anon-1qke-8ux7-v",
+            "r-anon-1qke-8ux8-w",
+            "r-anon-1qke-8ux9-x"
+        ]
+    );
+    assert_eq!(read.dropped_columns, ["What is your postcode?"]);
+    assert_eq!(
+        read.questions,
+        ["Question 1: What are the main barriers to accessing support?"]
+    );
+    assert!(
+        read.documents[2]
+            .body
+            .contains("Being passed between three teams")
+    );
+    assert!(!corpus_text(&read).contains("LS1 4AP"));
+
+    let path = export(&dir, "locked.ods", &ods(rows, true));
+    let err = survey::read(&path, Format::Ods, &options(None, Scope::External)).unwrap_err();
+    assert!(
+        err.contains("locked.ods") && err.contains("password"),
+        "{err}"
+    );
+}
