@@ -104,11 +104,36 @@ impl ContributorsFile {
     }
 }
 
-/// Add a contributor credited anonymously, keeping the file's existing text and comments.
-/// The caller holds the write lock.
-pub fn add_anonymous(lib: &Library, id: &str) -> anyhow::Result<()> {
+/// Add pseudonymous contributors, such as a survey's respondents (`r-0001`…), credited
+/// anonymously, each with a private note (where they came from), keeping the file's
+/// existing text and comments. Ids already listed are left as they are. Returns how many
+/// were added. The caller holds the write lock.
+pub fn add_pseudonymous(lib: &Library, people: &[(String, String)]) -> anyhow::Result<usize> {
+    let known = load(lib)?;
+    let mut seen = std::collections::HashSet::new();
+    let new: Vec<&(String, String)> = people
+        .iter()
+        .filter(|(id, _)| known.get(id).is_none() && seen.insert(id.as_str()))
+        .collect();
+    if new.is_empty() {
+        return Ok(0);
+    }
     let path = path(lib);
-    let mut text = match std::fs::read_to_string(&path) {
+    let mut text = existing_or_new(&path)?;
+    for (id, note) in &new {
+        text.push_str(&format!(
+            "\n[[contributor]]\nid = {}\ncredit = \"anonymous\"\nnotes = {}\n",
+            toml::Value::String(id.clone()),
+            toml::Value::String(note.clone())
+        ));
+    }
+    crate::fsutil::write_atomic(&path, text.as_bytes())?;
+    Ok(new.len())
+}
+
+/// The text of contributors.toml, ending with a newline, or a new file's header comment.
+fn existing_or_new(path: &std::path::Path) -> anyhow::Result<String> {
+    let mut text = match std::fs::read_to_string(path) {
         Ok(t) => t,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
             "# Pseudonymous contributors and how each wants to be credited\n\
@@ -121,6 +146,14 @@ pub fn add_anonymous(lib: &Library, id: &str) -> anyhow::Result<()> {
     if !text.is_empty() && !text.ends_with('\n') {
         text.push('\n');
     }
+    Ok(text)
+}
+
+/// Add a contributor credited anonymously, keeping the file's existing text and comments.
+/// The caller holds the write lock.
+pub fn add_anonymous(lib: &Library, id: &str) -> anyhow::Result<()> {
+    let path = path(lib);
+    let mut text = existing_or_new(&path)?;
     text.push_str(&format!(
         "\n[[contributor]]\nid = {}\ncredit = \"anonymous\"\n",
         toml::Value::String(id.to_string())

@@ -89,6 +89,14 @@ pub enum Action {
     /// What happened to a recommendation. Details: `outcome`, `note`, `evidence`.
     #[serde(rename = "rec.outcome")]
     RecOutcome,
+    /// A respondent answered a "may we quote you?" question where their words were
+    /// collected (a survey's consent column). Target: the contributor. Details: `source`
+    /// (the id of the source holding their words), `file`, `row`, `column`, `answer` (as
+    /// written), `said` (yes, no, blank, unclear) and `scope` (null unless yes). A quote made
+    /// of their words in that source is approved by a yes at once (see
+    /// [`approval_from_source`]).
+    #[serde(rename = "consent.source")]
+    ConsentSource,
     /// An officer checked damage to the ledger that could not be repaired from a copy.
     /// Details: `damage` (the keys of [`Damage`]), `note`. Every approval recorded before
     /// it no longer counts.
@@ -109,6 +117,7 @@ impl Action {
             Action::QuoteSpeaker => "quote.speaker",
             Action::RecOutcome => "rec.outcome",
             Action::LedgerAcknowledge => "ledger.acknowledge",
+            Action::ConsentSource => "consent.source",
         }
     }
 }
@@ -343,6 +352,31 @@ impl Ledger {
         out
     }
 
+    /// The latest consent `contributor` gave at the source for their words in `source`
+    /// (a `consent.source` event whose hash holds), unless damage was acknowledged after
+    /// it: like any approval, consent recorded before then cannot be vouched for.
+    pub fn consent_at_source(&self, contributor: &str, source: &str) -> Option<&Event> {
+        self.source_consents().remove(&(contributor, source))
+    }
+
+    /// [`Ledger::consent_at_source`] for everyone at once, by `(contributor, source)`.
+    pub fn source_consents(&self) -> HashMap<(&str, &str), &Event> {
+        let mut latest = HashMap::new();
+        for (_, e) in &self.events {
+            if !matches!(e.action, Action::LedgerAcknowledge | Action::ConsentSource)
+                || e.content_id() != e.id
+            {
+                continue;
+            }
+            if e.action == Action::LedgerAcknowledge {
+                latest.clear();
+            } else if let Some(source) = e.detail("source") {
+                latest.insert((e.target.as_str(), source), e);
+            }
+        }
+        latest
+    }
+
     /// The keys of damage acknowledged by `ledger.acknowledge` events whose own hashes hold.
     pub fn acknowledged(&self) -> HashSet<String> {
         self.events
@@ -358,6 +392,25 @@ impl Ledger {
             })
             .collect()
     }
+}
+
+/// The details of the approval that consent given at the source makes, when it was a yes:
+/// its scope, and where it came from (`"from": "survey"`, the file, row, column, answer and
+/// the `consent.source` event).
+pub fn approval_from_source(e: &Event) -> Option<Value> {
+    if e.action != Action::ConsentSource || e.detail("said") != Some("yes") {
+        return None;
+    }
+    let scope = e.detail("scope")?;
+    Some(serde_json::json!({
+        "scope": scope,
+        "from": "survey",
+        "file": e.details.get("file"),
+        "row": e.details.get("row"),
+        "column": e.details.get("column"),
+        "answer": e.details.get("answer"),
+        "consent_event": e.id,
+    }))
 }
 
 /// Hold the library's write lock: quote files, the ledger and contributors.toml are only
@@ -532,6 +585,51 @@ mod tests {
         let mut b2 = b.clone();
         b2.details = serde_json::json!({"scope": "publication"});
         assert_eq!(ledger(&[a.clone(), b2]).damage("l").len(), 1);
+    }
+
+    fn given(parent: &Event, said: &str, scope: Option<&str>) -> Event {
+        let mut e = Event {
+            id: String::new(),
+            parents: vec![parent.id.clone()],
+            time: "2026-01-02T00:00:00Z".into(),
+            actor: "officer".into(),
+            action: Action::ConsentSource,
+            target: "r-0001".into(),
+            details: serde_json::json!({"source": "s/r-0001", "file": "s.csv", "row": 2,
+                "column": "May we quote you?", "answer": said, "said": said, "scope": scope}),
+        };
+        e.id = e.content_id();
+        e
+    }
+
+    #[test]
+    fn the_latest_consent_at_the_source_counts_and_not_across_an_acknowledgement() {
+        let a = event(vec![], "q-1");
+        let yes = given(&a, "yes", Some("external"));
+        let l = ledger(&[a.clone(), yes.clone()]);
+        let e = l.consent_at_source("r-0001", "s/r-0001").unwrap();
+        let approval = approval_from_source(e).unwrap();
+        assert_eq!(approval["from"], "survey");
+        assert_eq!(approval["scope"], "external");
+        assert_eq!(approval["row"], 2);
+        assert!(l.consent_at_source("r-0001", "other").is_none());
+        assert!(l.consent_at_source("r-0002", "s/r-0001").is_none());
+        // A later "no" replaces the yes: it approves nothing.
+        let no = given(&yes, "no", None);
+        let l = ledger(&[a.clone(), yes.clone(), no.clone()]);
+        assert!(approval_from_source(l.consent_at_source("r-0001", "s/r-0001").unwrap()).is_none());
+        // Consent recorded before damage was acknowledged cannot be vouched for.
+        let mut ack = event(vec![yes.id.clone()], "ledger");
+        ack.action = Action::LedgerAcknowledge;
+        ack.id = ack.content_id();
+        let l = ledger(&[a.clone(), yes.clone(), ack]);
+        assert!(l.consent_at_source("r-0001", "s/r-0001").is_none());
+        // An edited consent counts for nothing.
+        let mut forged = given(&a, "no", None);
+        forged.details["said"] = "yes".into();
+        forged.details["scope"] = "publication".into();
+        let l = ledger(&[a, forged]);
+        assert!(l.consent_at_source("r-0001", "s/r-0001").is_none());
     }
 
     #[test]

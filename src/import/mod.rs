@@ -406,7 +406,16 @@ impl Batch<'_> {
         }
         self.keys.insert(key.clone(), path.to_path_buf());
         let manifest = &mut *self.manifest;
-        let hash = blake3::hash(&bytes).to_hex().to_string();
+        let hash = if format.is_survey() {
+            // What a survey yields also depends on which column gives consent: naming it
+            // later must read the export again.
+            let mut h = blake3::Hasher::new();
+            h.update(&bytes);
+            h.update(format!("\0{:?}\0{:?}", opts.consent_column, opts.consent_scope).as_bytes());
+            h.finalize().to_hex().to_string()
+        } else {
+            blake3::hash(&bytes).to_hex().to_string()
+        };
         if let Some(e) = manifest.originals.get(&key) {
             if e.hash == hash && e.markdown.keys().all(|m| lib.root().join(m).exists()) {
                 outcome.status = "unchanged".into();
@@ -433,11 +442,23 @@ impl Batch<'_> {
             Ok(under) => originals_dir(lib).join(under),
             Err(_) => originals_dir(lib),
         };
-        let copy = copy_dir.join(&file_name);
+        // A survey export is kept without its contact columns: they never reach the corpus.
+        let (copy, kept): (PathBuf, &[u8]) = match &survey {
+            Some(read) => (
+                copy_dir.join(format!(
+                    "{}.without-contact-details.csv",
+                    Path::new(&file_name)
+                        .file_stem()
+                        .map_or("survey".into(), |s| s.to_string_lossy())
+                )),
+                read.safe_copy.as_bytes(),
+            ),
+            None => (copy_dir.join(&file_name), &bytes),
+        };
         std::fs::create_dir_all(&copy_dir)
             .and_then(|_| std::fs::create_dir_all(into))
             .map_err(|e| format!("cannot create `{}`: {e}", lib.rel(&copy_dir)))?;
-        crate::fsutil::write_atomic(&copy, &bytes).map_err(|e| format!("{e:#}"))?;
+        crate::fsutil::write_atomic(&copy, kept).map_err(|e| format!("{e:#}"))?;
         let previous = manifest.originals.get(&key).cloned();
         let mut entry = Imported {
             hash: hash.clone(),

@@ -288,6 +288,11 @@ impl QuoteBook {
                 }
                 continue;
             }
+            if e.action == Action::ConsentSource {
+                // Consent given at the source is about a contributor, not a quote: it
+                // approves their quotes when they are made (see `add`).
+                continue;
+            }
             if e.action == Action::RecOutcome {
                 book.outcomes.insert(
                     e.target.clone(),
@@ -360,7 +365,10 @@ impl QuoteBook {
                     q.consented = None;
                     q.reconsent = false;
                 }
-                Action::QuoteCreate | Action::RecOutcome | Action::LedgerAcknowledge => {}
+                Action::QuoteCreate
+                | Action::RecOutcome
+                | Action::LedgerAcknowledge
+                | Action::ConsentSource => {}
             }
         }
         let acknowledged = ledger.acknowledged();
@@ -1004,10 +1012,19 @@ pub fn add(lib: &Library, req: NewQuote) -> anyhow::Result<Added> {
         "tags": tags,
         "source_hash": blake3::hash(source.text.as_bytes()).to_hex().to_string(),
     });
-    ledger::append(
-        lib,
-        vec![(req.actor.clone(), Action::QuoteCreate, id.clone(), details)],
-    )?;
+    let mut events = vec![(req.actor.clone(), Action::QuoteCreate, id.clone(), details)];
+    // Words of someone who said yes where they gave them (a survey's consent column) are
+    // approved by that yes at once, in the same write; the history says where it came from.
+    if let Some(s) = &speaker {
+        if let Some(approval) = book
+            .ledger
+            .consent_at_source(s, &source.id)
+            .and_then(ledger::approval_from_source)
+        {
+            events.push((s.clone(), Action::QuoteApprove, id.clone(), approval));
+        }
+    }
+    ledger::append(lib, events)?;
     let book = QuoteBook::load(lib)?;
     write_quote_file(lib, &book, &source.id)?;
     Ok(Added {

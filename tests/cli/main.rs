@@ -14,6 +14,7 @@ mod export_safety;
 mod frontmatter;
 mod hostile_input;
 mod import_docs;
+mod import_survey;
 mod index;
 mod ledger;
 mod library;
