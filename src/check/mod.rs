@@ -136,10 +136,12 @@ static ELISION: LazyLock<Regex> =
 /// between elisions and bracketed insertions appears in the source, in order. Returns the
 /// first part that does not.
 pub fn misquoted(quoted: &str, source: &str) -> Option<String> {
-    let src = anchor::normalize(source).text;
+    // Marks inside a quote change with its nesting (“…‘…’…”), so any mark matches any.
+    let marks = |t: String| t.replace('"', "'");
+    let src = marks(anchor::normalize(source).text);
     let mut from = 0;
     for part in ELISION.split(quoted) {
-        let part = anchor::normalize_typed(part);
+        let part = marks(anchor::normalize_typed(part));
         let part = part.trim_matches(|c: char| c.is_whitespace());
         if part.is_empty() {
             continue;
@@ -429,6 +431,12 @@ pub fn check_response(lib: &Library, target: &Path) -> anyhow::Result<Checked> {
     let prose = crate::response::without_comments(&text);
     for (i, line) in prose.lines().enumerate() {
         let n = i + 1;
+        if line.contains(draft::CHOICE_PLACEHOLDER) {
+            problems.push(at(
+                n,
+                "our answer to a question about who is responding is still the placeholder: keep the option we choose".into(),
+            ));
+        }
         if line.contains(draft::POSITION_PLACEHOLDER) {
             problems.push(at(
                 n,
@@ -496,6 +504,21 @@ mod tests {
         assert!(
             misquoted("from the beginning … I rang", src).is_some(),
             "order matters"
+        );
+    }
+
+    #[test]
+    fn a_quote_within_a_quote_may_change_its_marks() {
+        let src = "The nurse said “come back tomorrow” and shut the door.";
+        let drafted = crate::draft::inner_quotes_single(src);
+        assert_eq!(
+            drafted,
+            "The nurse said ‘come back tomorrow’ and shut the door."
+        );
+        assert_eq!(misquoted(&drafted, src), None);
+        assert_eq!(
+            misquoted("The nurse said 'come back today' and", src).as_deref(),
+            Some("The nurse said 'come back today' and")
         );
     }
 

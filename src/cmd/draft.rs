@@ -42,14 +42,22 @@ pub fn run(args: DraftArgs, lib: &Library) -> anyhow::Result<ExitCode> {
             Some(l) => format!("({}/{l} words)", q.words),
             None => format!("({} words)", q.words),
         };
-        anstream::eprintln!(
-            "  {:<4} {:<48}  {} · {} · {}  {words}",
-            shown(&q.id),
-            text,
-            plural(q.quotes, "quote", "quotes"),
-            plural(q.passages, "passage", "passages"),
-            plural(q.recommendations, "recommendation", "recommendations"),
-        );
+        match &q.note {
+            Some(note) => anstream::eprintln!(
+                "  {:<4} {:<48}  {}",
+                shown(&q.id),
+                text,
+                paint(note, style::WARN)
+            ),
+            None => anstream::eprintln!(
+                "  {:<4} {:<48}  {} · {} · {}  {words}",
+                shown(&q.id),
+                text,
+                plural(q.quotes, "quote", "quotes"),
+                plural(q.passages, "passage", "passages"),
+                plural(q.recommendations, "recommendation", "recommendations"),
+            ),
+        }
     }
     anstream::eprintln!(
         "Wrote {} and {}",

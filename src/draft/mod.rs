@@ -11,6 +11,7 @@
 
 pub mod consultation;
 pub mod provenance;
+pub mod relevance;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fmt::Write as _;
@@ -33,6 +34,9 @@ const MAX_QUOTES: usize = 4;
 const MAX_PASSAGES: usize = 2;
 const MAX_RECS: usize = 3;
 
+/// What an item already used for an earlier question is worth, against a fresh one.
+const REUSE: f32 = 0.6;
+
 /// Hits scoring below this share of the best hit are not relevant enough to use.
 const RELEVANCE_FLOOR: f32 = 0.3;
 
@@ -40,6 +44,10 @@ const RELEVANCE_FLOOR: f32 = 0.3;
 /// is replaced.
 pub const POSITION_PLACEHOLDER: &str =
     "[Write our answer to this question in one or two sentences.]";
+
+/// The line a draft puts where the officer picks the answer to a question about who is
+/// responding; `check` reports it until it is replaced.
+pub const CHOICE_PLACEHOLDER: &str = "[Pick our answer from the options below.]";
 
 /// What drafting one question produced.
 #[derive(Debug, Clone)]
@@ -58,6 +66,8 @@ pub struct QuestionSummary {
     pub words: usize,
     /// The question's word limit.
     pub limit: Option<usize>,
+    /// Why the answer holds no evidence, when it holds none.
+    pub note: Option<String>,
 }
 
 /// What drafting produced.
@@ -83,6 +93,41 @@ struct Picked {
     citation: Citation,
     words: usize,
     block: String,
+    /// For recommendations: another organisation's, so not "we recommended".
+    theirs: bool,
+}
+
+/// Whose material a source is.
+enum Whose {
+    Ours,
+    Theirs(String),
+    Unknown,
+}
+
+/// Quotation marks inside a quote as British style has them inside double marks: single
+/// (“He said ‘come back’”). Apostrophes stay as they are.
+pub fn inner_quotes_single(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut open = true;
+    for c in text.chars() {
+        match c {
+            '“' => out.push('‘'),
+            '”' => out.push('’'),
+            '"' => {
+                out.push(if open { '‘' } else { '’' });
+                open = !open;
+            }
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// `, YYYY` of a date, or nothing.
+fn year_of(date: Option<&str>) -> String {
+    date.and_then(|d| d.get(..4))
+        .map(|y| format!(", {y}"))
+        .unwrap_or_default()
 }
 
 /// Words in a piece of Markdown prose, as a reader counts them.
@@ -92,23 +137,22 @@ pub fn count_words(text: &str) -> usize {
         .count()
 }
 
-const STOPWORDS: &[&str] = &[
-    "a", "about", "all", "also", "an", "and", "any", "are", "as", "at", "be", "been", "but", "by",
-    "can", "could", "do", "does", "for", "from", "has", "have", "how", "if", "in", "into", "is",
-    "it", "its", "more", "most", "of", "on", "or", "other", "our", "should", "so", "such", "than",
-    "that", "the", "their", "them", "there", "these", "they", "this", "those", "to", "under",
-    "was", "we", "were", "what", "when", "where", "which", "who", "whom", "why", "will", "with",
-    "would", "you", "your", "please", "give", "examples", "example", "views", "think", "describe",
-    "tell", "us", "any", "evidence", "extent", "agree", "disagree", "way", "ways",
-];
-
 /// The search for a question: its meaningful words (any may match), its hints, its tags.
 pub fn question_query(q: &Question) -> String {
-    let mut parts: Vec<String> = q
-        .text
-        .split(|c: char| !c.is_alphanumeric() && c != '-' && c != '\'')
-        .map(|w| w.trim_matches(['-', '\'']).to_lowercase())
-        .filter(|w| w.chars().count() > 2 && !STOPWORDS.contains(&w.as_str()))
+    question_query_in(q, &relevance::Call::default())
+}
+
+/// The search for a question of a call: words common to the whole call count for less.
+pub fn question_query_in(q: &Question, call: &relevance::Call) -> String {
+    let mut parts: Vec<String> = relevance::content_words(&q.text)
+        .into_iter()
+        .map(|w| {
+            if call.common.contains(&w) {
+                format!("{w}^0.2")
+            } else {
+                w
+            }
+        })
         .collect();
     if let Some(hint) = &q.query {
         parts.push(format!("({hint})"));
@@ -163,18 +207,23 @@ struct Drafter<'a> {
     skipped: BTreeMap<String, usize>,
     skipped_seen: HashSet<String>,
     privacy: crate::privacy::Privacy,
+    call: relevance::Call,
+    taxonomy: crate::taxonomy::Taxonomy,
+    /// Candidates that matched only words common to the call or nothing distinctive: the
+    /// nearest weak evidence, named when a question has no strong evidence.
+    weak: Vec<(String, String)>,
 }
 
 impl Drafter<'_> {
     fn search(
-        &self,
+        &mut self,
         q: &Question,
         doc_type: DocType,
         kinds: Vec<Kind>,
         limit: usize,
     ) -> anyhow::Result<Vec<Hit>> {
         let res = self.index.search(&SearchRequest {
-            query: Some(question_query(q)),
+            query: Some(question_query_in(q, &self.call)),
             types: vec![doc_type],
             kinds,
             limit,
@@ -189,11 +238,51 @@ impl Drafter<'_> {
             Err(e) => return Err(e.into()),
         };
         let top = res.hits.first().map_or(0.0, |h| h.score);
-        Ok(res
-            .hits
-            .into_iter()
-            .filter(|h| h.score >= top * RELEVANCE_FLOOR && h.sensitivity != "restricted")
-            .collect())
+        let about = relevance::About::of(q, &self.call, &self.taxonomy, self.index);
+        let mut out = Vec::new();
+        for h in res.hits {
+            if h.score < top * RELEVANCE_FLOOR || h.sensitivity == "restricted" {
+                continue;
+            }
+            // A quote tagged with one of the question's themes is about it; other evidence
+            // on one of its themes needs some distinctive word of the question; anything
+            // else must cover enough of what is distinctive of the question.
+            let quote_tagged = doc_type == DocType::Quote
+                && self
+                    .book
+                    .quotes
+                    .get(&h.id)
+                    .is_some_and(|x| q.tags.iter().any(|t| x.tags.contains(t)));
+            let on_theme = doc_type != DocType::Quote && q.tags.iter().any(|t| h.tags.contains(t));
+            let cover = about.coverage(&h.text);
+            if std::env::var_os("HEARD_DEBUG_RELEVANCE").is_some() {
+                eprintln!(
+                    "{} {:?} {} tagged={quote_tagged} theme={on_theme} cover={cover:.2}",
+                    q.id, doc_type, h.id
+                );
+            }
+            if quote_tagged || (on_theme && cover > 0.0) || cover >= relevance::FLOOR {
+                out.push(h);
+            } else if self.weak.len() < 3 && !self.weak.iter().any(|w| w.0 == h.id) {
+                self.weak
+                    .push((h.id.clone(), format!("{}:{}", h.path, h.line_start)));
+            }
+        }
+        Ok(out)
+    }
+
+    /// Hits ordered with those already used for an earlier question counting for less:
+    /// one item may serve several questions, but a fresh one is preferred.
+    fn fresh_first(&self, mut hits: Vec<Hit>) -> Vec<Hit> {
+        let worth = |h: &Hit| {
+            if self.used.contains(&h.id) {
+                h.score * REUSE
+            } else {
+                h.score
+            }
+        };
+        hits.sort_by(|a, b| worth(b).total_cmp(&worth(a)));
+        hits
     }
 
     fn skip(&mut self, id: &str, reason: &str) {
@@ -228,6 +317,8 @@ impl Drafter<'_> {
                 );
                 continue;
             }
+            // A person's words are quoted once in a response; passages and recommendations
+            // may serve several questions.
             if self.used.contains(&quote.id) {
                 continue;
             }
@@ -263,13 +354,14 @@ impl Drafter<'_> {
             let (a, b) = loc.lines.unwrap_or((0, 0));
             let block = format!(
                 "> “{}”\n> — {}[^{}]\n",
-                md_escape(&loc.text),
+                md_escape(&inner_quotes_single(&loc.text)),
                 md_escape(&attribution),
                 quote.id
             );
             out.push(Picked {
                 words: count_words(&loc.text) + count_words(&attribution),
                 block,
+                theirs: false,
                 citation: Citation {
                     label: quote.id.clone(),
                     kind: CitationKind::Quote,
@@ -312,6 +404,7 @@ impl Drafter<'_> {
             vec![Kind::Report, Kind::Submission],
             40,
         )?;
+        let hits = self.fresh_first(hits);
         let mut out = Vec::new();
         let mut sources = HashSet::new();
         for hit in hits {
@@ -329,7 +422,6 @@ impl Drafter<'_> {
                 continue;
             }
             if count_words(&hit.text) < 8
-                || self.used.contains(&hit.id)
                 || sources.contains(&hit.source)
                 || !self.privacy.flags(&hit.text).is_empty()
             {
@@ -354,9 +446,15 @@ impl Drafter<'_> {
             } else {
                 format!(" ({year})")
             };
-            let lead = match hit.kind.as_str() {
-                "submission" => format!("In our response to {named}{year} we said:"),
-                _ => format!("Our report {named}{year} found:"),
+            let lead = match (self.whose(&hit.source), hit.kind.as_str()) {
+                (Whose::Ours, "submission") => format!("In our response to {named}{year} we said:"),
+                (Whose::Ours, _) => format!("Our report {named}{year} found:"),
+                (Whose::Theirs(org), "submission") => {
+                    format!("{org}’s response to {named}{year} said:")
+                }
+                (Whose::Theirs(org), _) => format!("{org}’s report {named}{year} found:"),
+                (Whose::Unknown, "submission") => format!("The response to {named}{year} said:"),
+                (Whose::Unknown, _) => format!("The report {named}{year} found:"),
             };
             let block = format!("{} {}[^{label}]\n", md_escape(&lead), md_escape(&hit.text));
             self.used.insert(hit.id.clone());
@@ -364,6 +462,7 @@ impl Drafter<'_> {
                 words: count_words(&lead) + count_words(&hit.text),
                 block,
                 citation: self.citation_of(&hit, label, CitationKind::Passage, q),
+                theirs: false,
             });
         }
         Ok(out)
@@ -372,6 +471,7 @@ impl Drafter<'_> {
     /// Our past recommendations that bear on the question.
     fn recommendations(&mut self, q: &Question) -> anyhow::Result<Vec<Picked>> {
         let hits = self.search(q, DocType::Recommendation, Vec::new(), 30)?;
+        let hits = self.fresh_first(hits);
         // Prefer recommendations from different reports and submissions; take a second from
         // the same source only when there are not enough others.
         let mut seen_sources = HashSet::new();
@@ -383,7 +483,7 @@ impl Drafter<'_> {
             if out.len() == MAX_RECS {
                 break;
             }
-            if self.used.contains(&hit.id) || !self.privacy.flags(&hit.text).is_empty() {
+            if !self.privacy.flags(&hit.text).is_empty() {
                 continue;
             }
             let refusal = match self.sources.get(&hit.source) {
@@ -397,13 +497,41 @@ impl Drafter<'_> {
             self.used.insert(hit.id.clone());
             let mut c = self.citation_of(&hit, hit.id.clone(), CitationKind::Recommendation, q);
             c.outcome = self.book.outcomes.get(&hit.id).map(|o| o.outcome.clone());
+            let whose = self.whose(&hit.source);
+            let by = match &whose {
+                Whose::Ours => String::new(),
+                Whose::Theirs(org) => format!(" ({org}{})", year_of(hit.date.as_deref())),
+                Whose::Unknown => format!(" (“{}”{})", hit.title, year_of(hit.date.as_deref())),
+            };
             out.push(Picked {
-                words: count_words(&hit.text),
-                block: format!("- {}[^{}]\n", md_escape(&hit.text), hit.id),
+                words: count_words(&hit.text) + count_words(&by),
+                block: format!(
+                    "- {}{}[^{}]\n",
+                    md_escape(&hit.text),
+                    md_escape(&by),
+                    hit.id
+                ),
                 citation: c,
+                theirs: !matches!(whose, Whose::Ours),
             });
         }
         Ok(out)
+    }
+
+    /// Whose material a source is: ours (our organisation's, or our own file with no
+    /// organisation named), another organisation's, or an imported document that names
+    /// nobody (never presented as ours).
+    fn whose(&mut self, source: &str) -> Whose {
+        let ours = self.lib.config.organisation.trim().to_lowercase();
+        match self.sources.get(source) {
+            Some(s) => match s.meta.organisation.as_deref().map(str::trim) {
+                Some(o) if !ours.is_empty() && o.to_lowercase() == ours => Whose::Ours,
+                Some(o) if !o.is_empty() && !ours.is_empty() => Whose::Theirs(o.to_string()),
+                _ if s.meta.extra.contains_key("original") => Whose::Unknown,
+                _ => Whose::Ours,
+            },
+            None => Whose::Unknown,
+        }
     }
 
     fn citation_of(
@@ -515,6 +643,9 @@ pub fn draft(lib: &Library, index: &LibraryIndex, dir: &Path) -> anyhow::Result<
         used: HashSet::new(),
         skipped: BTreeMap::new(),
         skipped_seen: HashSet::new(),
+        call: relevance::Call::of(&consultation.questions),
+        taxonomy: crate::taxonomy::load(lib)?,
+        weak: Vec::new(),
     };
     let organisation = if lib.config.organisation.is_empty() {
         "our organisation".to_string()
@@ -556,6 +687,45 @@ pub fn draft(lib: &Library, index: &LibraryIndex, dir: &Path) -> anyhow::Result<
                 md_escape(chapter.unwrap_or("Other questions"))
             )?;
         }
+        if relevance::is_profile(q) {
+            // About the respondent: the officer picks an answer; evidence has no place.
+            writeln!(
+                md,
+                "{hashes} {}. {}\n",
+                md_escape(&q.id),
+                md_escape(&q.text)
+            )?;
+            writeln!(
+                md,
+                "<!-- heard: a question about who is responding: pick the answer; no evidence is used. -->\n"
+            )?;
+            writeln!(md, "**Our answer:** {CHOICE_PLACEHOLDER}\n")?;
+            for o in &q.options {
+                writeln!(md, "- {}", md_escape(o))?;
+            }
+            if !q.options.is_empty() {
+                md.push('\n');
+            }
+            summaries.push(QuestionSummary {
+                id: q.id.clone(),
+                text: q.text.clone(),
+                quotes: 0,
+                passages: 0,
+                recommendations: 0,
+                words: 0,
+                limit: q.word_limit,
+                note: Some(if q.options.is_empty() {
+                    "about who is responding: no evidence".into()
+                } else {
+                    format!(
+                        "about who is responding: {} options listed, no evidence",
+                        q.options.len()
+                    )
+                }),
+            });
+            continue;
+        }
+        d.weak.clear();
         let quotes = d.quotes(q)?;
         let passages = d.passages(q)?;
         let recs = d.recommendations(q)?;
@@ -605,6 +775,32 @@ pub fn draft(lib: &Library, index: &LibraryIndex, dir: &Path) -> anyhow::Result<
         chosen.sort_by_key(|c| c.0);
         let mut body = String::new();
         writeln!(body, "**Our position:** {POSITION_PLACEHOLDER}\n")?;
+        let gap = chosen.is_empty();
+        if gap {
+            let nearest = if d.weak.is_empty() {
+                "nothing in the library comes near it".to_string()
+            } else {
+                format!(
+                    "the nearest, weakly related: {}",
+                    d.weak
+                        .iter()
+                        .map(|w| w.1.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )
+            };
+            writeln!(
+                body,
+                "<!-- heard: no strong evidence in the library for this question ({nearest}). Write this answer from the team's own knowledge. -->\n"
+            )?;
+        }
+        if !q.options.is_empty() {
+            writeln!(body, "Options (keep the one we choose):\n")?;
+            for o in &q.options {
+                writeln!(body, "- {}", md_escape(o))?;
+            }
+            body.push('\n');
+        }
         if over_from.is_some() {
             writeln!(
                 body,
@@ -612,14 +808,15 @@ pub fn draft(lib: &Library, index: &LibraryIndex, dir: &Path) -> anyhow::Result<
             )?;
         }
         let groups = [
-            (0, "People we work with told us:"),
-            (1, ""),
-            (2, "We have recommended before, and recommend again:"),
+            (0, false, "People we work with told us:"),
+            (1, false, ""),
+            (2, false, "We have recommended before, and recommend again:"),
+            (2, true, "Others have called for this too:"),
         ];
-        for (kind, lead) in groups {
+        for (kind, theirs, lead) in groups {
             let items: Vec<&Picked> = chosen
                 .iter()
-                .filter(|c| c.0 == kind)
+                .filter(|c| c.0 == kind && (kind != 2 || c.1.theirs == theirs))
                 .map(|c| &c.1)
                 .collect();
             if items.is_empty() {
@@ -668,6 +865,16 @@ pub fn draft(lib: &Library, index: &LibraryIndex, dir: &Path) -> anyhow::Result<
             recommendations: chosen.iter().filter(|c| c.0 == 2).count().min(nr),
             words: answer_words,
             limit: q.word_limit,
+            note: gap.then(|| {
+                if d.weak.is_empty() {
+                    "no strong evidence in the library".to_string()
+                } else {
+                    format!(
+                        "no strong evidence in the library (nearest: {}, weakly related — see the note in the draft)",
+                        crate::cmd::plural(d.weak.len(), "item", "items")
+                    )
+                }
+            }),
         });
         citations.extend(chosen.into_iter().map(|(_, p)| p.citation));
     }

@@ -8,7 +8,7 @@
 //! whose content really changed. Files with problems are looked at again on every refresh,
 //! so fixing a file (or removing the file it clashed with) is noticed at once.
 
-mod analyzer;
+pub mod analyzer;
 pub mod search;
 
 use std::collections::{BTreeMap, HashMap};
@@ -491,6 +491,25 @@ impl LibraryIndex {
     /// The tantivy index.
     pub fn tantivy(&self) -> &Index {
         &self.index
+    }
+
+    /// How rare each stem is in the library's text: inverse document frequency,
+    /// `ln(1 + N / (1 + df))` over every indexed document.
+    pub fn idf(&self, stems: &std::collections::HashSet<String>) -> HashMap<String, f32> {
+        let Ok(reader) = self.index.reader() else {
+            return HashMap::new();
+        };
+        let searcher = reader.searcher();
+        let n = searcher.num_docs() as f32;
+        stems
+            .iter()
+            .map(|s| {
+                let df = searcher
+                    .doc_freq(&Term::from_field_text(self.fields.body, s))
+                    .unwrap_or(0) as f32;
+                (s.clone(), (1.0 + n / (1.0 + df)).ln())
+            })
+            .collect()
     }
 }
 

@@ -248,9 +248,17 @@ fn word_limits_are_respected_and_reported() {
     ev.lib.heard(&["draft", "responses/no-limit"]).assert_ok();
     let free = ev.lib.read("responses/no-limit/response.md");
     let free_words = reader_words(&section(&free, "Q1"));
+    let tighter = CONSULTATION.replace("word_limit = 150\n", "word_limit = 100\n");
+    ev.lib
+        .write("responses/limit-100/consultation.toml", &tighter);
+    ev.lib.heard(&["draft", "responses/limit-100"]).assert_ok();
+    let held = reader_words(&section(
+        &ev.lib.read("responses/limit-100/response.md"),
+        "Q1",
+    ));
     assert!(
-        free_words > 150,
-        "Q1 without a limit has {free_words} words; the test needs more than 150"
+        held <= 100 && free_words > 100,
+        "Q1 has {free_words} words without a limit and {held} with a limit of 100"
     );
 }
 

@@ -23,6 +23,7 @@ mod passages;
 mod privacy;
 mod quotes;
 mod recs;
+mod relevance;
 mod schemas;
 mod search;
 mod sources;

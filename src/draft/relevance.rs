@@ -1,0 +1,335 @@
+//! What a question is about, so that a draft uses evidence that fits it or says honestly
+//! that the library holds none.
+//!
+//! Search ranks by shared words, and ranks are relative: the best of poor matches still
+//! comes first. So a draft also asks of each candidate whether it shares at least one word
+//! that is *distinctive* of the question — one of its own words that is not common to the
+//! whole call ("women", "multiple disadvantage" when every question says so), or a word of
+//! its hints or of its themes and their synonyms. Words common to the call also count less
+//! in the search itself. A question nothing distinctive matches is flagged, not padded; a
+//! question about the respondent ("Which of the following best describes you?") gets its
+//! options and no evidence.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::LazyLock;
+
+use regex::Regex;
+
+use super::Question;
+use crate::taxonomy::Taxonomy;
+
+/// Words of no weight in a question.
+pub const STOPWORDS: &[&str] = &[
+    "a",
+    "about",
+    "all",
+    "also",
+    "an",
+    "and",
+    "any",
+    "are",
+    "as",
+    "at",
+    "be",
+    "been",
+    "but",
+    "by",
+    "can",
+    "could",
+    "do",
+    "does",
+    "for",
+    "from",
+    "has",
+    "have",
+    "how",
+    "if",
+    "in",
+    "into",
+    "is",
+    "it",
+    "its",
+    "more",
+    "most",
+    "of",
+    "on",
+    "or",
+    "other",
+    "our",
+    "should",
+    "so",
+    "such",
+    "than",
+    "that",
+    "the",
+    "their",
+    "them",
+    "there",
+    "these",
+    "they",
+    "this",
+    "those",
+    "to",
+    "under",
+    "was",
+    "we",
+    "were",
+    "what",
+    "when",
+    "where",
+    "which",
+    "who",
+    "whom",
+    "why",
+    "will",
+    "with",
+    "would",
+    "you",
+    "your",
+    "please",
+    "give",
+    "examples",
+    "example",
+    "views",
+    "think",
+    "describe",
+    "tell",
+    "us",
+    "any",
+    "evidence",
+    "extent",
+    "agree",
+    "disagree",
+    "way",
+    "ways",
+    "people",
+    "improve",
+    "improved",
+    "better",
+    "best",
+    "help",
+    "support",
+    "make",
+    "need",
+    "needs",
+    "work",
+    "works",
+    "well",
+    "change",
+    "changes",
+    "government",
+    "proposals",
+    "proposal",
+    "anything",
+    "else",
+    "like",
+    "want",
+    "know",
+    "say",
+    "response",
+    "responses",
+    "answer",
+];
+
+/// The words of a text that carry meaning: lower case, no stopwords, three letters or more.
+pub fn content_words(text: &str) -> Vec<String> {
+    text.split(|c: char| !c.is_alphanumeric() && c != '-' && c != '\'')
+        .map(|w| w.trim_matches(['-', '\'']).to_lowercase())
+        .filter(|w| w.chars().count() > 2 && !STOPWORDS.contains(&w.as_str()))
+        .collect()
+}
+
+/// The stems of a text, as the index makes them (case, accents, UK/US spelling folded).
+pub fn stems(text: &str) -> HashSet<String> {
+    let mut analyzer = crate::index::analyzer::text_analyzer();
+    let mut out = HashSet::new();
+    let mut stream = analyzer.token_stream(text);
+    while let Some(t) = stream.next() {
+        out.insert(t.text.clone());
+    }
+    out
+}
+
+/// What the questions of one call share.
+#[derive(Debug, Default)]
+pub struct Call {
+    /// Content words that half or more of the call's questions use (with three or more
+    /// questions): they say what the call is about, not what a question is about.
+    pub common: HashSet<String>,
+}
+
+impl Call {
+    /// The shared words of these questions.
+    pub fn of(questions: &[Question]) -> Call {
+        let asked: Vec<&Question> = questions.iter().filter(|q| !is_profile(q)).collect();
+        let n = asked.len();
+        let mut df: HashMap<String, usize> = HashMap::new();
+        for q in &asked {
+            let words: HashSet<String> = content_words(&q.text).into_iter().collect();
+            for w in words {
+                *df.entry(w).or_default() += 1;
+            }
+        }
+        let common = if n >= 3 {
+            df.into_iter()
+                .filter(|(_, c)| *c * 2 >= n && *c >= 2)
+                .map(|(w, _)| w)
+                .collect()
+        } else {
+            HashSet::new()
+        };
+        Call { common }
+    }
+}
+
+/// Least share of a question's distinctive weight a piece of evidence must cover to be
+/// used (calibrated on the demo library's calls and the evaluation set in
+/// `benches/relevance/`).
+pub const FLOOR: f32 = 0.3;
+
+/// What a question is about, weighed: its distinctive stems with how rare each is in the
+/// library, and the stems of its hints and themes, which count as matches but do not
+/// enlarge what must be covered.
+#[derive(Debug)]
+pub struct About {
+    /// Distinctive stems of the question's own words, with their weights.
+    own: HashMap<String, f32>,
+    /// Stems of hints, themes and synonyms, with their weights.
+    extra: HashMap<String, f32>,
+}
+
+impl About {
+    /// What `q` is about, within its call, weighed by the library's index.
+    pub fn of(
+        q: &Question,
+        call: &Call,
+        taxonomy: &Taxonomy,
+        index: &crate::index::LibraryIndex,
+    ) -> About {
+        let own_words: Vec<String> = content_words(&q.text)
+            .into_iter()
+            .filter(|w| !call.common.contains(w))
+            .collect();
+        let own = stems(&own_words.join(" "));
+        let all = distinctive(q, call, taxonomy);
+        let extra: HashSet<String> = all.difference(&own).cloned().collect();
+        let weights = index.idf(&all);
+        let weigh = |set: &HashSet<String>| -> HashMap<String, f32> {
+            set.iter()
+                .map(|s| (s.clone(), weights.get(s).copied().unwrap_or(1.0)))
+                .collect()
+        };
+        About {
+            own: weigh(&own),
+            extra: weigh(&extra),
+        }
+    }
+
+    /// The share of the question's distinctive weight that `text` covers (0 to 1). A
+    /// question with no distinctive words of its own is covered by its themes alone.
+    pub fn coverage(&self, text: &str) -> f32 {
+        let found = stems(text);
+        let total: f32 = self.own.values().sum();
+        let own: f32 = self
+            .own
+            .iter()
+            .filter(|(s, _)| found.contains(*s))
+            .map(|(_, w)| w)
+            .sum();
+        let extra: f32 = self
+            .extra
+            .iter()
+            .filter(|(s, _)| found.contains(*s))
+            .map(|(_, w)| w)
+            .sum();
+        if total <= f32::EPSILON {
+            return if extra > 0.0 { 1.0 } else { 0.0 };
+        }
+        ((own + 0.5 * extra) / total).min(1.0)
+    }
+}
+
+/// The stems that show a piece of evidence is about this question.
+pub fn distinctive(q: &Question, call: &Call, taxonomy: &Taxonomy) -> HashSet<String> {
+    let mut text: Vec<String> = content_words(&q.text)
+        .into_iter()
+        .filter(|w| !call.common.contains(w))
+        .collect();
+    if let Some(h) = &q.query {
+        text.extend(content_words(h));
+    }
+    for t in &q.tags {
+        text.push(t.replace('-', " "));
+        if let Some(theme) = taxonomy.theme_of(t) {
+            text.push(theme.label.clone());
+            text.extend(theme.synonyms.iter().cloned());
+        }
+    }
+    stems(&text.join(" "))
+}
+
+static PROFILE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?ix)
+        \b(?:which|what)\s+(?:one\s+)?of\s+the\s+following\s+(?:best\s+)?describes?\b
+      | \bare\s+you\s+(?:responding|replying|answering|completing)\b
+      | \bin\s+what\s+capacity\b
+      | \bon\s+behalf\s+of\s+an?\s+organi[sz]ation\b
+      | \bwhat\s+is\s+(?:your|the)\s+(?:name|e-?mail|organi[sz]ation(?:'s)?\s+name|postcode|job\s+title|role)\b
+      | \bwhere\s+(?:are\s+you|is\s+your\s+organi[sz]ation)\s+based\b
+      | \bmay\s+we\s+(?:contact|publish|quote)\s+you",
+    )
+    .expect("profile regex")
+});
+
+/// Whether a question asks about the respondent rather than the subject: it gets its
+/// options for the officer to pick, never evidence.
+pub fn is_profile(q: &Question) -> bool {
+    PROFILE.is_match(&q.text)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn q(text: &str) -> Question {
+        Question {
+            id: "Q1".into(),
+            text: text.into(),
+            ..Question::default()
+        }
+    }
+
+    #[test]
+    fn words_every_question_shares_are_not_what_a_question_is_about() {
+        let qs = [
+            q("How can primary care be more accessible to women facing multiple disadvantage?"),
+            q("What stops women facing multiple disadvantage from getting housing?"),
+            q("How should the justice system treat women facing multiple disadvantage?"),
+            q("What works in mental health crisis care for women?"),
+        ];
+        let call = Call::of(&qs);
+        assert!(call.common.contains("women") && call.common.contains("disadvantage"));
+        let d = distinctive(&qs[0], &call, &Taxonomy::default());
+        assert!(d.contains("primari") || d.contains("primary"), "{d:?}");
+        assert!(!d.contains("women"), "{d:?}");
+    }
+
+    #[test]
+    fn questions_about_the_respondent_are_profile_questions() {
+        for t in [
+            "Which of the following best describes how you are responding?",
+            "Are you responding as an individual or on behalf of an organisation?",
+            "What is your organisation's name?",
+            "Where is your organisation based?",
+        ] {
+            assert!(is_profile(&q(t)), "{t}");
+        }
+        for t in [
+            "What stops people getting help early?",
+            "Which services should be commissioned for women?",
+        ] {
+            assert!(!is_profile(&q(t)), "{t}");
+        }
+    }
+}
