@@ -399,7 +399,9 @@ static HEADING_SIGNAL: LazyLock<Regex> = LazyLock::new(|| {
         r"(?ix)^
         (?:(?:\d+(?:\.\d+)*|[a-z])[.):]?\s+)?          # optional numbering: 5. / 2.1 / a)
         (?:
-            (?:our\s+|key\s+|main\s+|summary\s+of\s+(?:our\s+)?)?recommendations?\b
+            (?:our\s+|key\s+|main\s+|summary\s+of\s+(?:our\s+)?)?
+            (?:(?:conclusions?|findings)\s+(?:and|&)\s+)?recommendations?\b
+          | (?:summary\s+of\s+)?recommendations?\s+(?:and|&)\s+(?:next\s+steps|conclusions?)\b
           | (?:our\s+)?asks\b
           | key\s+messages\b
           | calls?\s+to\s+action\b
@@ -419,7 +421,8 @@ static LEAD_IN_SIGNAL: LazyLock<Regex> = LazyLock::new(|| {
       | \brecommends?\b
       | \brecommendations?\b
       | \bkey\s+messages?\b
-      | \bour\s+asks\b",
+      | \bour\s+asks\b
+      | \b(?:should|must|needs?\s+to|ought\s+to)\s*(?:now\s*)?:\s*$",
     )
     .expect("lead-in signal regex")
 });
@@ -439,20 +442,84 @@ fn signal(last_paragraph: Option<&str>, headings: &[(HeadingLevel, String)]) -> 
         .map(|(_, h)| h.clone())
 }
 
-/// Turn the signalled lists of a report or submission into recommendations.
+/// A sentence that asks someone to do something: "We recommend that…", "we urge…",
+/// "The Government should…", "Recommendation 4: …".
+static PROSE_ASK: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?ix)
+        \b(?:we|i)\s+(?:would\s+|therefore\s+|also\s+|strongly\s+|further\s+|again\s+)*
+            (?:recommend|urge|call\s+(?:on|for|upon))\b
+      | \b(?:the\s+|all\s+|every\s+)?
+            (?:government|department|secretary\s+of\s+state|ministry|ministers?|home\s+office|treasury
+              |dhsc|dwp|moj|nhs(?:\s+england)?|icbs?|integrated\s+care\s+(?:boards?|systems?)
+              |local\s+authorities|councils?|commissioners|the\s+council|housing\s+authorities)
+            \s+(?:should|must|needs?\s+to|ought\s+to)\s+
+      | ^\s*recommendation\s+\d+\s*[:.–—-]",
+    )
+    .expect("prose ask regex")
+});
+
+/// Sentences of a paragraph (a full stop, question or exclamation mark, then a space and
+/// a capital letter or a quotation mark).
+fn sentences(text: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    for (i, c) in text.char_indices() {
+        if matches!(c, '.' | '?' | '!') {
+            let next = text[i + 1..].chars().next();
+            let after = text[i + 1..].trim_start().chars().next();
+            if next.is_some_and(char::is_whitespace)
+                && after.is_some_and(|a| a.is_uppercase() || matches!(a, '“' | '"' | '‘'))
+            {
+                out.push(text[start..=i].trim());
+                start = i + 1;
+            }
+        }
+    }
+    let rest = text[start..].trim();
+    if !rest.is_empty() {
+        out.push(rest);
+    }
+    out
+}
+
+/// Turn the signalled lists of a report or submission, and the asks in its prose, into
+/// recommendations. Each says why it was taken (`lead_in`).
 pub fn mark_recommendations(source: &mut Source, lists: &[SignalledList]) {
     let slug = id_slug(&source.id);
+    let in_lists: std::collections::HashSet<usize> =
+        lists.iter().flat_map(|l| l.items.iter().copied()).collect();
+    let mut found: Vec<(usize, String, String)> = Vec::new(); // (passage, text, why)
     for list in lists {
         for &i in &list.items {
-            let number = source.recommendations.len() + 1;
-            source.passages[i].recommendation = Some(source.recommendations.len());
-            source.recommendations.push(Recommendation {
-                id: format!("r-{slug}-{number}"),
-                number,
-                text: source.passages[i].text.clone(),
-                lead_in: list.lead_in.clone(),
-            });
+            found.push((i, source.passages[i].text.clone(), list.lead_in.clone()));
         }
+    }
+    for (i, p) in source.passages.iter().enumerate() {
+        if in_lists.contains(&i) || p.block != BlockKind::Paragraph {
+            continue;
+        }
+        let asks: Vec<&str> = sentences(&p.text)
+            .into_iter()
+            .filter(|s| !s.ends_with(':') && !s.ends_with('?') && PROSE_ASK.is_match(s))
+            .collect();
+        if !asks.is_empty() {
+            let cue = PROSE_ASK
+                .find(asks[0])
+                .map_or_else(String::new, |m| m.as_str().trim().to_string());
+            found.push((i, asks.join(" "), format!("an ask in the text (“{cue}”)")));
+        }
+    }
+    found.sort_by_key(|f| f.0);
+    for (i, text, why) in found {
+        let number = source.recommendations.len() + 1;
+        source.passages[i].recommendation = Some(source.recommendations.len());
+        source.recommendations.push(Recommendation {
+            id: format!("r-{slug}-{number}"),
+            number,
+            text,
+            lead_in: why,
+        });
     }
 }
 
@@ -556,6 +623,13 @@ mod tests {
             assert!(HEADING_SIGNAL.is_match(h), "{h}");
         }
         for h in [
+            "Conclusions and recommendations",
+            "Summary of conclusions and recommendations",
+            "Recommendations and next steps",
+        ] {
+            assert!(HEADING_SIGNAL.is_match(h), "{h}");
+        }
+        for h in [
             "Context",
             "Actions",
             "Our response and recommendations to note",
@@ -563,5 +637,34 @@ mod tests {
         ] {
             assert!(!HEADING_SIGNAL.is_match(h), "{h}");
         }
+    }
+
+    #[test]
+    fn asks_in_prose_are_recommendations_and_findings_are_not() {
+        for t in [
+            "We recommend a radical change in UK drugs policy.",
+            "We recommend that future services should be co-designed with the people who use them.",
+            "The Government should fund a named worker for every person leaving prison.",
+            "We therefore urge the Department to act.",
+            "Recommendation 4: councils should publish their discharge protocols.",
+            "Local authorities must ensure that nobody is discharged to the street.",
+        ] {
+            assert!(PROSE_ASK.is_match(t), "{t}");
+        }
+        for t in [
+            "We recommended this in 2021, and the council adopted it.",
+            "Twenty-nine of the 42 people were discharged without a bed.",
+            "The recommendations of the review were welcomed.",
+            "We asked people what would help.",
+        ] {
+            assert!(!PROSE_ASK.is_match(t), "{t}");
+        }
+    }
+
+    #[test]
+    fn lead_ins_that_say_who_should_act_signal_a_list() {
+        assert!(LEAD_IN_SIGNAL.is_match("They should:"));
+        assert!(LEAD_IN_SIGNAL.is_match("The Government and NHS England must now:"));
+        assert!(!LEAD_IN_SIGNAL.is_match("The people we spoke to included:"));
     }
 }

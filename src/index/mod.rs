@@ -34,8 +34,8 @@ use crate::{Library, Problem};
 
 /// Bump when the schema, the analyzers or the way sources are split change: the index is
 /// then rebuilt from the files. (5: front matter after blank lines, a BOM or with `\r` line
-/// endings, misspelt `sensitivity`, YAML text kept as written. 6: passages know their page.)
-const FORMAT: u32 = 6;
+/// endings, misspelt `sensitivity`, YAML text kept as written. 6: passages know their page. 7: asks in prose are recommendations.)
+const FORMAT: u32 = 7;
 
 /// Memory the index writer may use, shared by its threads. Fixed, whatever the corpus size.
 const WRITER_HEAP: usize = 64 * 1024 * 1024;
@@ -198,32 +198,48 @@ impl Fields {
         docs.push(whole);
         let mut seen: HashMap<usize, usize> = HashMap::new();
         for p in &s.passages {
-            let mut d = match p.recommendation {
-                Some(r) => {
-                    let rec = &s.recommendations[r];
-                    let mut d = base("recommendation", &rec.id);
-                    d.add_text(self.lead_in, &rec.lead_in);
-                    d
-                }
-                None => {
-                    let n = seen.entry(p.line_start).or_insert(0);
-                    *n += 1;
-                    let id = if *n == 1 {
-                        format!("{}#L{}", s.id, p.line_start)
-                    } else {
-                        format!("{}#L{}.{}", s.id, p.line_start, n)
-                    };
-                    base("passage", &id)
-                }
+            // An ask in a paragraph of prose is a recommendation of its own, and the
+            // paragraph stays a passage too.
+            let prose = p
+                .recommendation
+                .map(|r| &s.recommendations[r])
+                .filter(|rec| rec.text != p.text);
+            let kinds: Vec<Option<usize>> = match (p.recommendation, prose) {
+                (Some(r), Some(_)) => vec![None, Some(r)],
+                (r, _) => vec![r],
             };
-            d.add_text(self.body, &p.text);
-            d.add_text(self.section, &p.section);
-            d.add_u64(self.line_start, p.line_start as u64);
-            d.add_u64(self.line_end, p.line_end as u64);
-            if let Some(page) = p.page {
-                d.add_u64(self.page, page.into());
+            for kind in kinds {
+                let mut d = match kind {
+                    Some(r) => {
+                        let rec = &s.recommendations[r];
+                        let mut d = base("recommendation", &rec.id);
+                        d.add_text(self.lead_in, &rec.lead_in);
+                        d
+                    }
+                    None => {
+                        let n = seen.entry(p.line_start).or_insert(0);
+                        *n += 1;
+                        let id = if *n == 1 {
+                            format!("{}#L{}", s.id, p.line_start)
+                        } else {
+                            format!("{}#L{}.{}", s.id, p.line_start, n)
+                        };
+                        base("passage", &id)
+                    }
+                };
+                let body = match kind {
+                    Some(r) => &s.recommendations[r].text,
+                    None => &p.text,
+                };
+                d.add_text(self.body, body);
+                d.add_text(self.section, &p.section);
+                d.add_u64(self.line_start, p.line_start as u64);
+                d.add_u64(self.line_end, p.line_end as u64);
+                if let Some(page) = p.page {
+                    d.add_u64(self.page, page.into());
+                }
+                docs.push(d);
             }
-            docs.push(d);
         }
         docs
     }
