@@ -146,7 +146,9 @@ fn opts() -> anyhow::Result<Opts> {
         match a.as_str() {
             "--heard" => heard = Some(PathBuf::from(args.next().context("--heard needs a path")?)),
             "--samples" => {
-                samples = Some(PathBuf::from(args.next().context("--samples needs a folder")?))
+                samples = Some(PathBuf::from(
+                    args.next().context("--samples needs a folder")?,
+                ))
             }
             "--json" => json = true,
             "--keep" => keep = true,
@@ -167,7 +169,10 @@ fn opts() -> anyhow::Result<Opts> {
         None => {
             // target/<profile>/examples/relevance -> target/<profile>/heard
             let exe = std::env::current_exe()?;
-            let dir = exe.parent().and_then(Path::parent).context("no target folder")?;
+            let dir = exe
+                .parent()
+                .and_then(Path::parent)
+                .context("no target folder")?;
             dir.join(format!("heard{}", std::env::consts::EXE_SUFFIX))
         }
     };
@@ -180,12 +185,24 @@ fn opts() -> anyhow::Result<Opts> {
     let (samples, samples_note) = match samples
         .or_else(|| std::env::var_os("HEARD_SAMPLES").map(PathBuf::from))
     {
-        Some(s) if s.is_dir() => (Some(s.clone()), format!("samples read from {}", s.display())),
-        Some(s) => (None, format!("samples folder {} is missing: the samples are skipped", s.display())),
+        Some(s) if s.is_dir() => (
+            Some(s.clone()),
+            format!("samples read from {}", s.display()),
+        ),
+        Some(s) => (
+            None,
+            format!(
+                "samples folder {} is missing: the samples are skipped",
+                s.display()
+            ),
+        ),
         None => {
             let s = Path::new(REPO).join("../shared/samples");
             if s.is_dir() {
-                (Some(s.clone()), format!("samples read from {}", s.display()))
+                (
+                    Some(s.clone()),
+                    format!("samples read from {}", s.display()),
+                )
             } else {
                 (
                     None,
@@ -196,7 +213,14 @@ fn opts() -> anyhow::Result<Opts> {
             }
         }
     };
-    Ok(Opts { heard, samples, samples_note, json, keep, verbose })
+    Ok(Opts {
+        heard,
+        samples,
+        samples_note,
+        json,
+        keep,
+        verbose,
+    })
 }
 
 // ---------------------------------------------------------------- helpers
@@ -220,8 +244,13 @@ fn first_words(s: &str, n: usize) -> String {
 
 /// A library to run heard on: the repository's heard.toml and corpus/ copied to a temp dir.
 fn demo_library() -> anyhow::Result<tempfile::TempDir> {
-    let dir = tempfile::Builder::new().prefix("heard-relevance-").tempdir()?;
-    std::fs::copy(Path::new(REPO).join("heard.toml"), dir.path().join("heard.toml"))?;
+    let dir = tempfile::Builder::new()
+        .prefix("heard-relevance-")
+        .tempdir()?;
+    std::fs::copy(
+        Path::new(REPO).join("heard.toml"),
+        dir.path().join("heard.toml"),
+    )?;
     copy_tree(&Path::new(REPO).join("corpus"), &dir.path().join("corpus"))?;
     std::fs::create_dir_all(dir.path().join("responses"))?;
     Ok(dir)
@@ -284,7 +313,11 @@ impl Counts {
     }
     fn f1(&self) -> f64 {
         let (p, r) = (self.precision(), self.recall());
-        if p + r == 0.0 { 0.0 } else { 2.0 * p * r / (p + r) }
+        if p + r == 0.0 {
+            0.0
+        } else {
+            2.0 * p * r / (p + r)
+        }
     }
     fn json(&self) -> Value {
         json!({"tp": self.tp, "fp": self.fp, "fn": self.fn_,
@@ -330,9 +363,9 @@ struct Mistake {
 }
 
 fn extraction(o: &Opts) -> anyhow::Result<Value> {
-    let labels: RecLabels = toml::from_str(
-        &std::fs::read_to_string(Path::new(REPO).join("benches/relevance/recommendations.toml"))?,
-    )
+    let labels: RecLabels = toml::from_str(&std::fs::read_to_string(
+        Path::new(REPO).join("benches/relevance/recommendations.toml"),
+    )?)
     .context("benches/relevance/recommendations.toml")?;
     let lib = demo_library()?;
     // The labelled files, by their path in the library; skipped samples are left out.
@@ -375,14 +408,21 @@ fn extraction(o: &Opts) -> anyhow::Result<Value> {
             if !["rec", "not", "unsure"].contains(&it.label.as_str())
                 || !["list", "sub", "prose"].contains(&it.form.as_str())
             {
-                bail!("{}:{}: label must be rec|not|unsure and form list|sub|prose", f.path, it.line);
+                bail!(
+                    "{}:{}: label must be rec|not|unsure and form list|sub|prose",
+                    f.path,
+                    it.line
+                );
             }
         }
         files.insert(lib_path(&f.path), (f, lines));
     }
     let out = run_heard(o, lib.path(), &["recs", "--json", "--limit", "1000000"])?;
     if !out.status.success() {
-        bail!("heard recs failed: {}", String::from_utf8_lossy(&out.stderr));
+        bail!(
+            "heard recs failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
     }
     let recs: RecsOut = serde_json::from_slice(&out.stdout).context("reading heard recs --json")?;
 
@@ -408,15 +448,27 @@ fn extraction(o: &Opts) -> anyhow::Result<Value> {
         let pick = within
             .iter()
             .filter(|it| it.line == r.line_start && text.contains(&norm(&it.words)))
-            .chain(within.iter().filter(|it| text.contains(&norm(&it.words)) && it.label == "rec"))
+            .chain(
+                within
+                    .iter()
+                    .filter(|it| text.contains(&norm(&it.words)) && it.label == "rec"),
+            )
             .chain(within.iter().filter(|it| it.line == r.line_start))
             .chain(within.iter())
             .next()
             .copied();
         match pick {
             Some(it) => {
-                let line = if it.form == "sub" { it.part_of.unwrap_or(it.line) } else { it.line };
-                let parent = f.items.iter().find(|p| p.line == line && p.form != "sub").unwrap_or(it);
+                let line = if it.form == "sub" {
+                    it.part_of.unwrap_or(it.line)
+                } else {
+                    it.line
+                };
+                let parent = f
+                    .items
+                    .iter()
+                    .find(|p| p.line == line && p.form != "sub")
+                    .unwrap_or(it);
                 match parent.label.as_str() {
                     "rec" => {
                         let n = matched.entry((f.path.clone(), line)).or_default();
@@ -454,8 +506,15 @@ fn extraction(o: &Opts) -> anyhow::Result<Value> {
         let entry = per_file.entry(f.path.clone()).or_default();
         for it in &f.items {
             let c = labelled.entry(it.label.as_str()).or_default();
-            c[match it.form.as_str() { "list" => 0, "sub" => 1, _ => 2 }] += 1;
-            if it.label == "rec" && it.form != "sub" && !matched.contains_key(&(f.path.clone(), it.line)) {
+            c[match it.form.as_str() {
+                "list" => 0,
+                "sub" => 1,
+                _ => 2,
+            }] += 1;
+            if it.label == "rec"
+                && it.form != "sub"
+                && !matched.contains_key(&(f.path.clone(), it.line))
+            {
                 entry.fn_ += 1;
                 misses.push(Mistake {
                     file: f.path.clone(),
@@ -471,7 +530,11 @@ fn extraction(o: &Opts) -> anyhow::Result<Value> {
     let mut samples = Counts::default();
     for (path, c) in &per_file {
         all.add(*c);
-        if path.starts_with("samples/") { samples.add(*c) } else { demo.add(*c) }
+        if path.starts_with("samples/") {
+            samples.add(*c)
+        } else {
+            demo.add(*c)
+        }
     }
     let duplicates: usize = matched.values().map(|n| n - 1).sum();
     let mistakes = |m: &[Mistake]| -> Vec<Value> {
@@ -549,7 +612,10 @@ fn sections(md: &str, ids: &[&str]) -> HashMap<String, String> {
     let mut starts: Vec<(usize, &str)> = Vec::new();
     for id in ids {
         let re = regex::Regex::new(&format!(r"(^|[^\w-]){}([^\w-]|$)", regex::escape(id))).unwrap();
-        if let Some(i) = lines.iter().position(|l| l.trim_start().starts_with('#') && re.is_match(l)) {
+        if let Some(i) = lines
+            .iter()
+            .position(|l| l.trim_start().starts_with('#') && re.is_match(l))
+        {
             starts.push((i, id));
         }
     }
@@ -565,24 +631,42 @@ fn sections(md: &str, ids: &[&str]) -> HashMap<String, String> {
 fn gap_marker(section: &str) -> Option<String> {
     section.lines().find_map(|l| {
         let low = l.to_lowercase();
-        GAP_MARKERS.iter().find(|m| low.contains(*m)).map(|m| m.to_string())
+        GAP_MARKERS
+            .iter()
+            .find(|m| low.contains(*m))
+            .map(|m| m.to_string())
     })
 }
 
 /// Write the call's consultation.toml into the library, with the labelled options added to
 /// its questions when `with_options`.
-fn place_call(lib: &Path, call: &CallLabel, qs: &[&QuestionLabel], with_options: bool) -> anyhow::Result<()> {
+fn place_call(
+    lib: &Path,
+    call: &CallLabel,
+    qs: &[&QuestionLabel],
+    with_options: bool,
+) -> anyhow::Result<()> {
     let src = Path::new(REPO).join(&call.consultation);
-    let text = std::fs::read_to_string(&src).with_context(|| format!("reading {}", src.display()))?;
+    let text =
+        std::fs::read_to_string(&src).with_context(|| format!("reading {}", src.display()))?;
     let mut doc: toml::Table = toml::from_str(&text).with_context(|| src.display().to_string())?;
     if with_options {
         if let Some(toml::Value::Array(questions)) = doc.get_mut("question") {
             for q in questions.iter_mut().filter_map(|q| q.as_table_mut()) {
-                let id = q.get("id").and_then(|v| v.as_str()).unwrap_or_default().to_string();
+                let id = q
+                    .get("id")
+                    .and_then(|v| v.as_str())
+                    .unwrap_or_default()
+                    .to_string();
                 if let Some(l) = qs.iter().find(|l| l.id == id && !l.options.is_empty()) {
                     q.insert(
                         "options".into(),
-                        toml::Value::Array(l.options.iter().map(|s| toml::Value::String(s.clone())).collect()),
+                        toml::Value::Array(
+                            l.options
+                                .iter()
+                                .map(|s| toml::Value::String(s.clone()))
+                                .collect(),
+                        ),
                     );
                 }
             }
@@ -598,25 +682,31 @@ fn place_call(lib: &Path, call: &CallLabel, qs: &[&QuestionLabel], with_options:
 }
 
 fn drafting(o: &Opts) -> anyhow::Result<Value> {
-    let labels: DraftLabels = toml::from_str(
-        &std::fs::read_to_string(Path::new(REPO).join("benches/relevance/drafting.toml"))?,
-    )
+    let labels: DraftLabels = toml::from_str(&std::fs::read_to_string(
+        Path::new(REPO).join("benches/relevance/drafting.toml"),
+    )?)
     .context("benches/relevance/drafting.toml")?;
     let lib = demo_library()?;
     // Quotes that may be used in an external response, to check the labels name real ones.
-    let mut known_quotes = HashSet::new();
+    let mut known_quotes = HashMap::new();
     for e in std::fs::read_dir(Path::new(REPO).join("corpus/quotes"))? {
         let t: toml::Table = toml::from_str(&std::fs::read_to_string(e?.path())?)?;
-        for q in t.get("quote").and_then(|v| v.as_array()).into_iter().flatten() {
+        for q in t
+            .get("quote")
+            .and_then(|v| v.as_array())
+            .into_iter()
+            .flatten()
+        {
             if let Some(id) = q.get("id").and_then(|v| v.as_str()) {
-                known_quotes.insert(id.to_string());
+                let exact = q.get("exact").and_then(|v| v.as_str()).unwrap_or_default();
+                known_quotes.insert(id.to_string(), first_words(exact, 8));
             }
         }
     }
     for q in &labels.question {
         for e in &q.evidence {
             match (&e.quote, &e.path, e.lines) {
-                (Some(id), None, None) if known_quotes.contains(id) => {}
+                (Some(id), None, None) if known_quotes.contains_key(id) => {}
                 (None, Some(p), Some([a, b])) if a <= b && Path::new(REPO).join(p).is_file() => {}
                 _ => bail!(
                     "benches/relevance/drafting.toml: question {} {}: evidence {} names no quote or \
@@ -627,7 +717,12 @@ fn drafting(o: &Opts) -> anyhow::Result<Value> {
                 ),
             }
         }
-        if [q.profile, q.unanswerable, !q.evidence.is_empty()].iter().filter(|b| **b).count() != 1 {
+        if [q.profile, q.unanswerable, !q.evidence.is_empty()]
+            .iter()
+            .filter(|b| **b)
+            .count()
+            != 1
+        {
             bail!(
                 "benches/relevance/drafting.toml: question {} {} must have exactly one of \
                  evidence, unanswerable = true or profile = true",
@@ -644,29 +739,74 @@ fn drafting(o: &Opts) -> anyhow::Result<Value> {
     let (mut unans, mut unans_flagged, mut profile, mut profile_clean) = (0, 0, 0, 0);
     let mut answerable_flagged = 0;
     let mut markers_seen = HashSet::new();
+    let mut failures: Vec<Value> = Vec::new();
     for call in &labels.call {
-        let qs: Vec<&QuestionLabel> = labels.question.iter().filter(|q| q.call == call.slug).collect();
+        let qs: Vec<&QuestionLabel> = labels
+            .question
+            .iter()
+            .filter(|q| q.call == call.slug)
+            .collect();
         let has_options = qs.iter().any(|q| !q.options.is_empty());
+        let mut options_given = has_options;
         place_call(lib.path(), call, &qs, has_options)?;
         let dir = format!("responses/{}", call.slug);
         let mut out = run_heard(o, lib.path(), &["draft", &dir])?;
-        if has_options && !out.status.success() && String::from_utf8_lossy(&out.stderr).contains("options") {
-            options_note = "this heard refuses `options` in consultation.toml: the calls were drafted \
+        if has_options
+            && !out.status.success()
+            && String::from_utf8_lossy(&out.stderr).contains("options")
+        {
+            options_note =
+                "this heard refuses `options` in consultation.toml: the calls were drafted \
                             without them (profile questions' options are only in drafting.toml)"
-                .into();
+                    .into();
             place_call(lib.path(), call, &qs, false)?;
+            options_given = false;
             out = run_heard(o, lib.path(), &["draft", &dir])?;
         } else if has_options && out.status.success() && options_note.is_empty() {
             options_note = "options were given to heard in consultation.toml".into();
         }
         if !out.status.success() {
-            bail!("heard draft {dir} failed: {}", String::from_utf8_lossy(&out.stderr));
+            // A call heard cannot draft is a result: every question of it is counted as
+            // drafted with nothing (answerable ones score 0, gaps and profiles count as
+            // neither flagged nor clean), and the error is reported.
+            let err = String::from_utf8_lossy(&out.stderr);
+            let err = err
+                .lines()
+                .filter(|l| l.starts_with("error"))
+                .collect::<Vec<_>>()
+                .join(" ");
+            failures.push(json!({"call": call.slug, "error": err}));
+            for q in &qs {
+                let kind = if q.profile {
+                    "profile"
+                } else if q.unanswerable {
+                    "unanswerable"
+                } else {
+                    "answerable"
+                };
+                match kind {
+                    "profile" => profile += 1,
+                    "unanswerable" => unans += 1,
+                    _ => {
+                        recalls.push(0.0);
+                        recalls2.push(0.0);
+                        ndcgs.push(0.0);
+                    }
+                }
+                rows.push(
+                    json!({"call": call.slug, "question": q.id, "type": kind, "cited": 0,
+                                 "status": "draft failed", "citations": []}),
+                );
+            }
+            continue;
         }
         let folder = lib.path().join(&dir);
-        let prov: Provenance = serde_json::from_str(&std::fs::read_to_string(folder.join("provenance.json"))?)
-            .context("reading provenance.json")?;
+        let prov: Provenance =
+            serde_json::from_str(&std::fs::read_to_string(folder.join("provenance.json"))?)
+                .context("reading provenance.json")?;
         let md = std::fs::read_to_string(folder.join("response.md"))?;
-        let consultation: toml::Table = toml::from_str(&std::fs::read_to_string(folder.join("consultation.toml"))?)?;
+        let consultation: toml::Table =
+            toml::from_str(&std::fs::read_to_string(folder.join("consultation.toml"))?)?;
         let ids: Vec<&str> = consultation
             .get("question")
             .and_then(|v| v.as_array())
@@ -676,23 +816,36 @@ fn drafting(o: &Opts) -> anyhow::Result<Value> {
             .collect();
         for id in &ids {
             if !qs.iter().any(|q| q.id == *id) {
-                bail!("drafting.toml has no labels for question {id} of {}", call.slug);
+                bail!(
+                    "drafting.toml has no labels for question {id} of {}",
+                    call.slug
+                );
             }
         }
         let secs = sections(&md, &ids);
         for q in &qs {
-            let cites: Vec<&Citation> = prov.citations.iter().filter(|c| c.question == q.id).collect();
+            let cites: Vec<&Citation> = prov
+                .citations
+                .iter()
+                .filter(|c| c.question == q.id)
+                .collect();
             let section = secs.get(&q.id);
             let marker = section.and_then(|s| gap_marker(s));
-            let options_shown = !q.options.is_empty()
-                && section.is_some_and(|s| q.options.iter().all(|opt| s.contains(opt.as_str())));
+            // Whether the answer shows the options (only asked when heard was given them).
+            let options_shown = (options_given && !q.options.is_empty()).then(|| {
+                section.is_some_and(|s| q.options.iter().all(|opt| s.contains(opt.as_str())))
+            });
             let cited: Vec<Value> = cites
                 .iter()
                 .map(|c| {
                     let g = grade_of(c, &q.evidence);
                     json!({"kind": c.kind, "id": c.id, "path": c.path, "line": c.line_start,
-                           "grade": g.map_or(0, |(_, g)| g),
-                           "first_words": cited_words(c)})
+                    "grade": g.map_or(0, |(_, g)| g),
+                    "first_words": if c.kind == "quote" {
+                        known_quotes.get(&c.id).cloned().unwrap_or_default()
+                    } else {
+                        cited_words(c)
+                    }})
                 })
                 .collect();
             let mut row = json!({
@@ -704,7 +857,11 @@ fn drafting(o: &Opts) -> anyhow::Result<Value> {
                 let clean = cites.is_empty();
                 profile_clean += clean as usize;
                 row["type"] = json!("profile");
-                row["status"] = json!(if clean { "no evidence" } else { "given evidence" });
+                row["status"] = json!(if clean {
+                    "no evidence"
+                } else {
+                    "given evidence"
+                });
                 row["options_shown"] = json!(options_shown);
             } else if q.unanswerable {
                 unans += 1;
@@ -718,14 +875,23 @@ fn drafting(o: &Opts) -> anyhow::Result<Value> {
                     markers_seen.insert(h.clone());
                 }
                 row["type"] = json!("unanswerable");
-                row["status"] = json!(how.map_or_else(|| format!("padded with {}", cites.len()), |h| format!("flagged ({h})")));
+                row["status"] = json!(how.map_or_else(
+                    || format!("padded with {}", cites.len()),
+                    |h| format!("flagged ({h})")
+                ));
             } else {
-                let mut found: Vec<Option<(usize, u8)>> = cites.iter().map(|c| grade_of(c, &q.evidence)).collect();
+                let mut found: Vec<Option<(usize, u8)>> =
+                    cites.iter().map(|c| grade_of(c, &q.evidence)).collect();
                 let relevant = found.iter().filter(|f| f.is_some()).count();
                 let distinct: HashSet<usize> = found.iter().flatten().map(|(i, _)| *i).collect();
-                let central: Vec<usize> = (0..q.evidence.len()).filter(|i| q.evidence[*i].grade == 2).collect();
+                let central: Vec<usize> = (0..q.evidence.len())
+                    .filter(|i| q.evidence[*i].grade == 2)
+                    .collect();
                 let recall = ratio(distinct.len(), q.evidence.len());
-                let recall2 = ratio(central.iter().filter(|i| distinct.contains(i)).count(), central.len());
+                let recall2 = ratio(
+                    central.iter().filter(|i| distinct.contains(i)).count(),
+                    central.len(),
+                );
                 // nDCG@5 in the order cited; a second citation of the same labelled item gains nothing.
                 let mut seen = HashSet::new();
                 for f in found.iter_mut() {
@@ -739,7 +905,11 @@ fn drafting(o: &Opts) -> anyhow::Result<Value> {
                 let mut ideal: Vec<u8> = q.evidence.iter().map(|e| e.grade).collect();
                 ideal.sort_unstable_by(|a, b| b.cmp(a));
                 let ndcg = dcg_v / dcg(ideal.into_iter());
-                let precision = if cites.is_empty() { None } else { Some(ratio(relevant, cites.len())) };
+                let precision = if cites.is_empty() {
+                    None
+                } else {
+                    Some(ratio(relevant, cites.len()))
+                };
                 cited_all += cites.len();
                 relevant_all += relevant;
                 recalls.push(recall);
@@ -750,22 +920,32 @@ fn drafting(o: &Opts) -> anyhow::Result<Value> {
                 }
                 let flagged = cites.is_empty() || marker.is_some();
                 answerable_flagged += flagged as usize;
-                row["type"] = json!(if q.options.is_empty() { "answerable" } else { "answerable, with options" });
+                row["type"] = json!(if q.options.is_empty() {
+                    "answerable"
+                } else {
+                    "answerable, with options"
+                });
                 row["relevant"] = json!(relevant);
                 row["labelled"] = json!(q.evidence.len());
                 row["precision"] = json!(precision.map(round));
                 row["recall"] = json!(round(recall));
                 row["recall_central"] = json!(round(recall2));
                 row["ndcg5"] = json!(round(ndcg));
-                row["status"] = json!(if flagged { "flagged as a gap" } else { "answered" });
-                if !q.options.is_empty() {
+                row["status"] = json!(if flagged {
+                    "flagged as a gap"
+                } else {
+                    "answered"
+                });
+                if options_shown.is_some() {
                     row["options_shown"] = json!(options_shown);
                 }
-                row["missed_central"] = json!(central
-                    .iter()
-                    .filter(|i| !distinct.contains(i))
-                    .map(|i| q.evidence[*i].name())
-                    .collect::<Vec<_>>());
+                row["missed_central"] = json!(
+                    central
+                        .iter()
+                        .filter(|i| !distinct.contains(i))
+                        .map(|i| q.evidence[*i].name())
+                        .collect::<Vec<_>>()
+                );
             }
             rows.push(row);
         }
@@ -773,7 +953,13 @@ fn drafting(o: &Opts) -> anyhow::Result<Value> {
             std::fs::copy(folder.join("response.md"), folder.join("response.kept.md")).ok();
         }
     }
-    let mean = |v: &[f64]| if v.is_empty() { 0.0 } else { v.iter().sum::<f64>() / v.len() as f64 };
+    let mean = |v: &[f64]| {
+        if v.is_empty() {
+            0.0
+        } else {
+            v.iter().sum::<f64>() / v.len() as f64
+        }
+    };
     let result = json!({
         "questions": rows.len(),
         "answerable": recalls.len(),
@@ -791,6 +977,7 @@ fn drafting(o: &Opts) -> anyhow::Result<Value> {
         "profile": profile,
         "profile_without_evidence": profile_clean,
         "options_note": options_note,
+        "draft_failures": failures,
         "rows": rows,
     });
     keep_or_drop(o, lib, "drafting");
@@ -811,7 +998,8 @@ fn cited_words(c: &Citation) -> String {
 // ---------------------------------------------------------------- report
 
 fn pct(x: &Value) -> String {
-    x.as_f64().map_or("–".into(), |v| format!("{:.0}%", v * 100.0))
+    x.as_f64()
+        .map_or("–".into(), |v| format!("{:.0}%", v * 100.0))
 }
 
 fn num(x: &Value) -> String {
@@ -822,7 +1010,11 @@ fn print_report(o: &Opts, ex: &Value, dr: &Value) {
     println!("## Recommendation extraction (heard recs --json)\n");
     println!("| set | TP | FP | FN | precision | recall | F1 |");
     println!("|---|---:|---:|---:|---:|---:|---:|");
-    for (name, key) in [("all labelled documents", "all"), ("demo library (11)", "demo"), ("public samples (3)", "samples")] {
+    for (name, key) in [
+        ("all labelled documents", "all"),
+        ("demo library (11)", "demo"),
+        ("public samples (3)", "samples"),
+    ] {
         let c = &ex[key];
         if c.is_null() {
             println!("| {name} | skipped | | | | | |");
@@ -830,7 +1022,12 @@ fn print_report(o: &Opts, ex: &Value, dr: &Value) {
         }
         println!(
             "| {name} | {} | {} | {} | {} | {} | {} |",
-            c["tp"], c["fp"], c["fn"], num(&c["precision"]), num(&c["recall"]), num(&c["f1"])
+            c["tp"],
+            c["fp"],
+            c["fn"],
+            num(&c["precision"]),
+            num(&c["recall"]),
+            num(&c["f1"])
         );
     }
     println!(
@@ -846,7 +1043,13 @@ fn print_report(o: &Opts, ex: &Value, dr: &Value) {
     if o.verbose {
         println!("\nPer file:\n");
         for (f, c) in ex["per_file"].as_object().into_iter().flatten() {
-            println!("- {f}: TP {} FP {} FN {} (F1 {})", c["tp"], c["fp"], c["fn"], num(&c["f1"]));
+            println!(
+                "- {f}: TP {} FP {} FN {} (F1 {})",
+                c["tp"],
+                c["fp"],
+                c["fn"],
+                num(&c["f1"])
+            );
         }
     }
     for (title, key) in [("Missed", "misses"), ("Taken wrongly", "false_positives")] {
@@ -870,7 +1073,9 @@ fn print_report(o: &Opts, ex: &Value, dr: &Value) {
     }
 
     println!("\n## Evidence chosen by heard draft (provenance.json)\n");
-    println!("| call | q | type | cited | relevant | precision | recall | recall (central) | nDCG@5 | status |");
+    println!(
+        "| call | q | type | cited | relevant | precision | recall | recall (central) | nDCG@5 | status |"
+    );
     println!("|---|---|---|---:|---:|---:|---:|---:|---:|---|");
     for r in dr["rows"].as_array().into_iter().flatten() {
         println!(
@@ -902,21 +1107,40 @@ fn print_report(o: &Opts, ex: &Value, dr: &Value) {
          | unanswerable questions flagged rather than padded | {} of {} | ≥ 90% |\n\
          | profile questions given no evidence | {} of {} | all |\n\
          | answerable questions flagged as gaps | {} of {} | |",
-        pct(&dr["precision_micro"]), dr["relevant_cited"], dr["cited_in_answerable"],
+        pct(&dr["precision_micro"]),
+        dr["relevant_cited"],
+        dr["cited_in_answerable"],
         pct(&dr["precision_macro"]),
         pct(&dr["recall"]),
         pct(&dr["recall_central"]),
         num(&dr["ndcg5"]),
-        dr["unanswerable_flagged"], dr["unanswerable"],
-        dr["profile_without_evidence"], dr["profile"],
-        dr["answerable_flagged"], dr["answerable"],
+        dr["unanswerable_flagged"],
+        dr["unanswerable"],
+        dr["profile_without_evidence"],
+        dr["profile"],
+        dr["answerable_flagged"],
+        dr["answerable"],
     );
     let seen = dr["flag_seen_as"].as_array().cloned().unwrap_or_default();
     println!(
         "\nGaps were recognised by: {}. {}.",
-        if seen.is_empty() { "nothing (no question was flagged)".to_string() } else { seen.iter().filter_map(Value::as_str).collect::<Vec<_>>().join(", ") },
+        if seen.is_empty() {
+            "nothing (no question was flagged)".to_string()
+        } else {
+            seen.iter()
+                .filter_map(Value::as_str)
+                .collect::<Vec<_>>()
+                .join(", ")
+        },
         dr["options_note"].as_str().unwrap_or_default()
     );
+    for f in dr["draft_failures"].as_array().into_iter().flatten() {
+        println!(
+            "\n**heard draft failed for {}**: {}",
+            f["call"].as_str().unwrap_or_default(),
+            f["error"].as_str().unwrap_or_default()
+        );
+    }
     // The worst answered questions: what they cited that was not labelled relevant.
     let mut worst: Vec<&Value> = dr["rows"]
         .as_array()
@@ -925,7 +1149,13 @@ fn print_report(o: &Opts, ex: &Value, dr: &Value) {
         .filter(|r| r["cited"].as_u64().unwrap_or(0) > 0 && r["type"] != "profile")
         .collect();
     worst.sort_by(|a, b| {
-        let k = |r: &Value| if r["type"] == "unanswerable" { -1.0 } else { r["ndcg5"].as_f64().unwrap_or(0.0) };
+        let k = |r: &Value| {
+            if r["type"] == "unanswerable" {
+                -1.0
+            } else {
+                r["ndcg5"].as_f64().unwrap_or(0.0)
+            }
+        };
         k(a).partial_cmp(&k(b)).unwrap_or(std::cmp::Ordering::Equal)
     });
     println!("\nWorst questions (irrelevant citations, in the order cited):\n");
@@ -938,7 +1168,10 @@ fn print_report(o: &Opts, ex: &Value, dr: &Value) {
             .map(|c| {
                 format!(
                     "{} {}:{} “{}…”",
-                    c["kind"].as_str().unwrap_or_default(),
+                    match c["kind"].as_str().unwrap_or_default() {
+                        "quote" => format!("quote {}", c["id"].as_str().unwrap_or_default()),
+                        k => k.to_string(),
+                    },
                     short(c["path"].as_str().unwrap_or_default()),
                     c["line"],
                     c["first_words"].as_str().unwrap_or_default()
@@ -951,7 +1184,11 @@ fn print_report(o: &Opts, ex: &Value, dr: &Value) {
             r["question"].as_str().unwrap_or_default(),
             r["type"].as_str().unwrap_or_default(),
             num(&r["ndcg5"]),
-            if bad.is_empty() { "nothing irrelevant".into() } else { bad.join("; ") }
+            if bad.is_empty() {
+                "nothing irrelevant".into()
+            } else {
+                bad.join("; ")
+            }
         );
     }
 }
