@@ -320,8 +320,12 @@ impl Counts {
         }
     }
     fn json(&self) -> Value {
+        // Precision is undefined when nothing was extracted, recall when nothing is labelled.
+        let some = |n: usize, x: f64| if n == 0 { Value::Null } else { json!(round(x)) };
         json!({"tp": self.tp, "fp": self.fp, "fn": self.fn_,
-               "precision": round(self.precision()), "recall": round(self.recall()), "f1": round(self.f1())})
+               "precision": some(self.tp + self.fp, self.precision()),
+               "recall": some(self.tp + self.fn_, self.recall()),
+               "f1": round(self.f1())})
     }
 }
 
