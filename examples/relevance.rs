@@ -1042,7 +1042,22 @@ fn print_report(o: &Opts, ex: &Value, dr: &Value) {
         ex["extracted_outside_labelled_files"],
         ex["extracted_unsure_ignored"],
         ex["extracted_duplicates"],
-        ex["labels"]
+        ["rec", "not", "unsure"]
+            .iter()
+            .map(|k| {
+                let l = &ex["labels"][*k];
+                format!(
+                    "{} {k} ({} list items, {} nested, {} prose)",
+                    l["list"].as_u64().unwrap_or(0)
+                        + l["sub"].as_u64().unwrap_or(0)
+                        + l["prose"].as_u64().unwrap_or(0),
+                    l["list"],
+                    l["sub"],
+                    l["prose"]
+                )
+            })
+            .collect::<Vec<_>>()
+            .join(", ")
     );
     if o.verbose {
         println!("\nPer file:\n");
