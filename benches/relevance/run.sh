@@ -13,7 +13,7 @@
 # Environment: SKIP_BUILD=1 uses what is already built; CARGO_TARGET_DIR is honoured.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-TARGET=${CARGO_TARGET_DIR:-target}
+TARGET=$(realpath -m "${CARGO_TARGET_DIR:-target}")
 if [ "${SKIP_BUILD:-0}" != 1 ]; then
   cargo build --release --bin heard --example relevance >&2
 fi

@@ -422,7 +422,8 @@ static LEAD_IN_SIGNAL: LazyLock<Regex> = LazyLock::new(|| {
       | \brecommendations?\b
       | \bkey\s+messages?\b
       | \bour\s+asks\b
-      | \b(?:should|must|needs?\s+to|ought\s+to)\s*(?:now\s*)?:\s*$",
+      | \b(?:should|must|needs?\s+to|ought\s+to)\s*(?:now\s*)?:\s*$
+      | \basked\s+us\s+to\b",
     )
     .expect("lead-in signal regex")
 });
@@ -447,8 +448,9 @@ fn signal(last_paragraph: Option<&str>, headings: &[(HeadingLevel, String)]) -> 
 static PROSE_ASK: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
         r"(?ix)
-        \b(?:we|i)\s+(?:would\s+|therefore\s+|also\s+|strongly\s+|further\s+|again\s+)*
-            (?:recommend|urge|call\s+(?:on|for|upon))\b
+        \b(?:we|i)\s+(?:would\s+|therefore\s+|also\s+|strongly\s+|further\s+|again\s+|\w+ly\s+)*
+            (?:recommend|urge|call\s+(?:on|for|upon)|suggest|propose|would\s+like\s+(?:to\s+see|the|a|an|all|every)
+              |want\s+to\s+see|ask\s+(?:that|the|all|every|for|ministers|government|councils?|commissioners))\b
       | \b(?:the\s+|all\s+|every\s+)?
             (?:government|department|secretary\s+of\s+state|ministry|ministers?|home\s+office|treasury
               |dhsc|dwp|moj|nhs(?:\s+england)?|icbs?|integrated\s+care\s+(?:boards?|systems?)
@@ -457,6 +459,13 @@ static PROSE_ASK: LazyLock<Regex> = LazyLock::new(|| {
       | ^\s*recommendation\s+\d+\s*[:.–—-]",
     )
     .expect("prose ask regex")
+});
+
+/// In a submission, a sentence that says what something should be is an ask, whoever its
+/// subject ("The strategy should focus on…", "Advocacy should be offered…").
+static SUBMISSION_ASK: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)^[\p{Lu}][^“”\x22]*?\b(?:should(?:\s+not|n’t|n't)?|must(?:\s+not)?)\s+\w")
+        .expect("submission ask regex")
 });
 
 /// Sentences of a paragraph (a full stop, question or exclamation mark, then a space and
@@ -499,14 +508,24 @@ pub fn mark_recommendations(source: &mut Source, lists: &[SignalledList]) {
         if in_lists.contains(&i) || p.block != BlockKind::Paragraph {
             continue;
         }
+        let submission = source.kind == crate::corpus::Kind::Submission;
         let asks: Vec<&str> = sentences(&p.text)
             .into_iter()
-            .filter(|s| !s.ends_with(':') && !s.ends_with('?') && PROSE_ASK.is_match(s))
+            .filter(|s| !s.ends_with(':') && !s.ends_with('?'))
+            .filter(|s| PROSE_ASK.is_match(s) || (submission && SUBMISSION_ASK.is_match(s)))
             .collect();
         if !asks.is_empty() {
-            let cue = PROSE_ASK
-                .find(asks[0])
-                .map_or_else(String::new, |m| m.as_str().trim().to_string());
+            let cue = PROSE_ASK.find(asks[0]).map_or_else(
+                || {
+                    asks[0]
+                        .split_whitespace()
+                        .take(6)
+                        .collect::<Vec<_>>()
+                        .join(" ")
+                        + "…"
+                },
+                |m| m.as_str().trim().to_string(),
+            );
             found.push((i, asks.join(" "), format!("an ask in the text (“{cue}”)")));
         }
     }

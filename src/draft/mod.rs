@@ -212,6 +212,8 @@ struct Drafter<'a> {
     /// Candidates that matched only words common to the call or nothing distinctive: the
     /// nearest weak evidence, named when a question has no strong evidence.
     weak: Vec<(String, String)>,
+    /// Whether anything found for the current question is strong evidence for it.
+    strong: bool,
 }
 
 impl Drafter<'_> {
@@ -244,24 +246,31 @@ impl Drafter<'_> {
             if h.score < top * RELEVANCE_FLOOR || h.sensitivity == "restricted" {
                 continue;
             }
-            // A quote tagged with one of the question's themes is about it; other evidence
-            // on one of its themes needs some distinctive word of the question; anything
-            // else must cover enough of what is distinctive of the question.
-            let quote_tagged = doc_type == DocType::Quote
+            // Evidence must cover enough of what is distinctive of the question, or be a quote
+            // an officer tagged with one of the question's themes (people say things in their
+            // own words, not the question's). A source's themes describe the whole source and
+            // let in too much (measured in EVALUATION.md).
+            let tagged = doc_type == DocType::Quote
                 && self
                     .book
                     .quotes
                     .get(&h.id)
                     .is_some_and(|x| q.tags.iter().any(|t| x.tags.contains(t)));
-            let on_theme = doc_type != DocType::Quote && q.tags.iter().any(|t| h.tags.contains(t));
             let cover = about.coverage(&h.text);
+            let on_theme = doc_type != DocType::Quote && q.tags.iter().any(|t| h.tags.contains(t));
             if std::env::var_os("HEARD_DEBUG_RELEVANCE").is_some() {
                 eprintln!(
-                    "{} {:?} {} tagged={quote_tagged} theme={on_theme} cover={cover:.2}",
+                    "{} {:?} {} tagged={tagged} theme={on_theme} cover={cover:.2}",
                     q.id, doc_type, h.id
                 );
             }
-            if quote_tagged || (on_theme && cover > 0.0) || cover >= relevance::FLOOR {
+            let strong = cover >= relevance::FLOOR;
+            self.strong |= strong;
+            // Once something strong shows the library can answer the question, weaker
+            // evidence on its theme may support it.
+            let supporting =
+                tagged || cover >= relevance::SUPPORT_FLOOR || (on_theme && cover > 0.0);
+            if strong || supporting {
                 out.push(h);
             } else if self.weak.len() < 3 && !self.weak.iter().any(|w| w.0 == h.id) {
                 self.weak
@@ -646,6 +655,7 @@ pub fn draft(lib: &Library, index: &LibraryIndex, dir: &Path) -> anyhow::Result<
         call: relevance::Call::of(&consultation.questions),
         taxonomy: crate::taxonomy::load(lib)?,
         weak: Vec::new(),
+        strong: false,
     };
     let organisation = if lib.config.organisation.is_empty() {
         "our organisation".to_string()
@@ -726,9 +736,25 @@ pub fn draft(lib: &Library, index: &LibraryIndex, dir: &Path) -> anyhow::Result<
             continue;
         }
         d.weak.clear();
-        let quotes = d.quotes(q)?;
-        let passages = d.passages(q)?;
-        let recs = d.recommendations(q)?;
+        d.strong = false;
+        let mut quotes = d.quotes(q)?;
+        let mut passages = d.passages(q)?;
+        let mut recs = d.recommendations(q)?;
+        if !d.strong {
+            // Only weak matches: an honest gap, not padding.
+            for p in quotes.iter().chain(&passages).chain(&recs) {
+                if d.weak.len() < 3 {
+                    d.weak.push((
+                        p.citation.id.clone(),
+                        format!("{}:{}", p.citation.path, p.citation.line_start),
+                    ));
+                }
+                d.used.remove(&p.citation.id);
+            }
+            quotes.clear();
+            passages.clear();
+            recs.clear();
+        }
         let (nq, np, nr) = (quotes.len(), passages.len(), recs.len());
         // Order of value: a voice, our evidence, our ask, then more of each.
         let mut queue: Vec<(usize, Picked)> = Vec::new();
