@@ -214,6 +214,8 @@ struct Drafter<'a> {
     weak: Vec<(String, String)>,
     /// Whether anything found for the current question is strong evidence for it.
     strong: bool,
+    /// What the current question is about (weighed once per question, not per search).
+    about: relevance::About,
 }
 
 impl Drafter<'_> {
@@ -240,7 +242,7 @@ impl Drafter<'_> {
             Err(e) => return Err(e.into()),
         };
         let top = res.hits.first().map_or(0.0, |h| h.score);
-        let about = relevance::About::of(q, &self.call, &self.taxonomy, self.index);
+        let about = &self.about;
         let mut out = Vec::new();
         for h in res.hits {
             if h.score < top * RELEVANCE_FLOOR || h.sensitivity == "restricted" {
@@ -292,6 +294,21 @@ impl Drafter<'_> {
         };
         hits.sort_by(|a, b| worth(b).total_cmp(&worth(a)));
         hits
+    }
+
+    /// Whether a passage or recommendation may leave in this response: outside the
+    /// organisation only what a reader outside could see, and people's own words only ever
+    /// as consented quotes. A refusal is tallied; a source that cannot be read is skipped.
+    fn may_leave(&mut self, hit: &Hit) -> bool {
+        let refusal = match self.sources.get(&hit.source) {
+            Some(source) => crate::consent::passage_may_leave(source, self.scope).err(),
+            None => return false,
+        };
+        if let Some(r) = refusal {
+            self.skip(&hit.id, &r.summary());
+            return false;
+        }
+        true
     }
 
     fn skip(&mut self, id: &str, reason: &str) {
@@ -420,14 +437,7 @@ impl Drafter<'_> {
             if out.len() == MAX_PASSAGES {
                 break;
             }
-            // Outside the organisation, cite only what a reader outside could see; people's
-            // own words only ever leave as consented quotes.
-            let refusal = match self.sources.get(&hit.source) {
-                Some(source) => crate::consent::passage_may_leave(source, self.scope).err(),
-                None => continue,
-            };
-            if let Some(r) = refusal {
-                self.skip(&hit.id, &r.summary());
+            if !self.may_leave(&hit) {
                 continue;
             }
             if count_words(&hit.text) < 8
@@ -495,12 +505,7 @@ impl Drafter<'_> {
             if !self.privacy.flags(&hit.text).is_empty() {
                 continue;
             }
-            let refusal = match self.sources.get(&hit.source) {
-                Some(source) => crate::consent::passage_may_leave(source, self.scope).err(),
-                None => continue,
-            };
-            if let Some(r) = refusal {
-                self.skip(&hit.id, &r.summary());
+            if !self.may_leave(&hit) {
                 continue;
             }
             self.used.insert(hit.id.clone());
@@ -656,6 +661,7 @@ pub fn draft(lib: &Library, index: &LibraryIndex, dir: &Path) -> anyhow::Result<
         taxonomy: crate::taxonomy::load(lib)?,
         weak: Vec::new(),
         strong: false,
+        about: relevance::About::default(),
     };
     let organisation = if lib.config.organisation.is_empty() {
         "our organisation".to_string()
@@ -737,6 +743,7 @@ pub fn draft(lib: &Library, index: &LibraryIndex, dir: &Path) -> anyhow::Result<
         }
         d.weak.clear();
         d.strong = false;
+        d.about = relevance::About::of(q, &d.call, &d.taxonomy, index);
         let mut quotes = d.quotes(q)?;
         let mut passages = d.passages(q)?;
         let mut recs = d.recommendations(q)?;

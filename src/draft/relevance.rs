@@ -196,7 +196,7 @@ pub const SUPPORT_FLOOR: f32 = 0.25;
 /// What a question is about, weighed: its distinctive stems with how rare each is in the
 /// library, and the stems of its hints and themes, which count as matches but do not
 /// enlarge what must be covered.
-#[derive(Debug)]
+#[derive(Debug, Default)]
 pub struct About {
     /// Distinctive stems of the question's own words, with their weights.
     own: HashMap<String, f32>,
