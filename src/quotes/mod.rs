@@ -837,12 +837,23 @@ pub fn lock_and_load(lib: &Library) -> anyhow::Result<(std::fs::File, QuoteBook)
             )
         })
         .collect();
+    let book = record(lib, events, &sources)?;
+    Ok((lock, book))
+}
+
+/// Append events to the ledger (the caller holds the write lock), then rewrite the quote
+/// files of `sources` from the state that follows, which is returned.
+fn record<'a>(
+    lib: &Library,
+    events: Vec<(String, Action, String, Value)>,
+    sources: impl IntoIterator<Item = &'a String>,
+) -> anyhow::Result<QuoteBook> {
     ledger::append(lib, events)?;
     let book = QuoteBook::load(lib)?;
-    for s in &sources {
+    for s in sources {
         write_quote_file(lib, &book, s)?;
     }
-    Ok((lock, book))
+    Ok(book)
 }
 
 /// Make a quote. The index must be fresh (so source ids resolve).
@@ -1024,9 +1035,7 @@ pub fn add(lib: &Library, req: NewQuote) -> anyhow::Result<Added> {
             events.push((s.clone(), Action::QuoteApprove, id.clone(), approval));
         }
     }
-    ledger::append(lib, events)?;
-    let book = QuoteBook::load(lib)?;
-    write_quote_file(lib, &book, &source.id)?;
+    record(lib, events, [&source.id])?;
     Ok(Added {
         lines: line_of(&range),
         path: source.path.clone(),
@@ -1105,7 +1114,7 @@ pub fn set_speaker(
     }
     let previous = q.speaker.clone();
     let source = q.source.clone();
-    ledger::append(
+    record(
         lib,
         vec![(
             actor.to_string(),
@@ -1113,9 +1122,8 @@ pub fn set_speaker(
             id.to_string(),
             json!({"speaker": speaker, "previous": previous}),
         )],
+        [&source],
     )?;
-    let book = QuoteBook::load(lib)?;
-    write_quote_file(lib, &book, &source)?;
     Ok(previous)
 }
 
@@ -1136,7 +1144,7 @@ pub fn tag(
     let (_lock, book) = lock_and_load(lib)?;
     let q = book.get(id).map_err(|e| input(e.to_string()))?;
     let source = q.source.clone();
-    ledger::append(
+    let book = record(
         lib,
         vec![(
             actor.to_string(),
@@ -1144,9 +1152,8 @@ pub fn tag(
             id.to_string(),
             json!({"add": add, "remove": remove}),
         )],
+        [&source],
     )?;
-    let book = QuoteBook::load(lib)?;
-    write_quote_file(lib, &book, &source)?;
     Ok(book.get(id)?.tags.iter().cloned().collect())
 }
 
@@ -1273,12 +1280,11 @@ pub fn decide(lib: &Library, c: Consent) -> anyhow::Result<Quote> {
         details.insert("on_behalf_of".into(), json!(s));
     }
     let source = q.source.clone();
-    ledger::append(
+    let book = record(
         lib,
         vec![(c.by.clone(), action, c.id.clone(), Value::Object(details))],
+        [&source],
     )?;
-    let book = QuoteBook::load(lib)?;
-    write_quote_file(lib, &book, &source)?;
     Ok(book.get(&c.id)?.clone())
 }
 
@@ -1348,7 +1354,10 @@ pub fn acknowledge(lib: &Library, by: &str, note: Option<&str>) -> anyhow::Resul
     if let Some(n) = note {
         details.insert("note".into(), json!(n));
     }
-    ledger::append(
+    let n = keys.len();
+    // The event names no quote, so every quote file is written again.
+    let sources: BTreeSet<String> = book.quotes.values().map(|q| q.source.clone()).collect();
+    record(
         lib,
         vec![(
             by.to_string(),
@@ -1356,13 +1365,8 @@ pub fn acknowledge(lib: &Library, by: &str, note: Option<&str>) -> anyhow::Resul
             "ledger".into(),
             Value::Object(details),
         )],
+        &sources,
     )?;
-    let n = keys.len();
-    let book = QuoteBook::load(lib)?;
-    let sources: BTreeSet<String> = book.quotes.values().map(|q| q.source.clone()).collect();
-    for s in &sources {
-        write_quote_file(lib, &book, s)?;
-    }
     Ok(n)
 }
 
