@@ -340,6 +340,7 @@ pub fn read(bytes: &[u8]) -> Result<Converted, String> {
             doc.authors.push(a);
         }
         doc.date = field("created").and_then(|d| date_in(&d));
+        doc.date_from_file = doc.date.is_some();
     }
     if let Some(app) = part(&mut zip, "docProps/app.xml").and_then(|x| xml::parse(&x).ok()) {
         doc.organisation = app

@@ -119,6 +119,10 @@ pub struct Converted {
     pub title: Option<String>,
     /// Date (`YYYY`, `YYYY-MM` or `YYYY-MM-DD`) from the document's metadata.
     pub date: Option<String>,
+    /// Whether `date` is when the file was created, from its metadata (Word, OpenDocument,
+    /// PDF), rather than a date the document gives itself: often when it was converted or
+    /// saved, not when it was written, so the user is asked to check it.
+    pub date_from_file: bool,
     /// Author or organisation from the metadata.
     pub organisation: Option<String>,
     /// Authors.
@@ -477,6 +481,12 @@ impl Batch<'_> {
         for doc in &docs {
             outcome.notes.extend(doc.warnings.iter().cloned());
             let rel = markdown_path(lib, into, doc, &key, manifest, previous.as_ref(), &taken);
+            if let (Some(d), true) = (&doc.date, doc.date_from_file) {
+                outcome.notes.push(format!(
+                    "date {d} is when the file was created (its metadata), which may be when it was \
+                     converted rather than written: check `date:` in {rel}"
+                ));
+            }
             taken.push(rel.clone());
             let abs = lib.root().join(&rel);
             let text = render(lib, doc, opts, format, &file_name, &hash, now, &entry.copy);
@@ -619,7 +629,13 @@ fn render(
         .as_deref()
         .filter(|d| crate::corpus::PartialDate::parse(d).is_some())
     {
-        fm.push_str(&format!("date: {d}\n"));
+        if doc.date_from_file {
+            fm.push_str(&format!(
+                "date: {d}  # when the file was created: change it to when the document was written\n"
+            ));
+        } else {
+            fm.push_str(&format!("date: {d}\n"));
+        }
     }
     if let Some(o) = &doc.organisation {
         fm.push_str(&format!("organisation: {}\n", yaml(o)));

@@ -167,6 +167,7 @@ pub fn read(bytes: &[u8]) -> Result<Converted, String> {
             doc.authors.push(a);
         }
         doc.date = field("creation-date").and_then(|d| date_in(&d));
+        doc.date_from_file = doc.date.is_some();
     }
     Ok(doc)
 }

@@ -106,7 +106,10 @@ fn info(path: &Path, doc: &mut Converted) {
         match key.trim() {
             "Title" => doc.title = Some(value.to_string()),
             "Author" => doc.authors = vec![value.to_string()],
-            "CreationDate" => doc.date = date_in(value),
+            "CreationDate" => {
+                doc.date = date_in(value);
+                doc.date_from_file = doc.date.is_some();
+            }
             _ => {}
         }
     }

@@ -452,7 +452,10 @@ fn a_web_page_keeps_the_article_and_its_metadata_not_the_site() {
         );
     }
     assert!(md.contains("title: \"Beds, not corridors\""), "{md}");
-    assert!(md.contains("date: 2024-05-14"), "{md}");
+    assert!(
+        md.contains("date: 2024-05-14\n"),
+        "a web page's own date needs no check: {md}"
+    );
     assert!(md.contains("organisation: \"Northgate Together\""), "{md}");
     assert!(md.contains("authors: [\"Priya Shah\"]"), "{md}");
     assert!(
@@ -892,4 +895,27 @@ fn a_page_whose_story_is_not_an_article_is_not_replaced_by_a_teaser() {
         "{md}"
     );
     assert!(md.contains("title: \"Night shelter\""), "{md}");
+}
+
+#[test]
+fn a_date_from_the_files_metadata_is_marked_for_checking_and_a_web_pages_is_not() {
+    let lib = TestLibrary::new();
+    lib.write_bytes("inbox/minutes.odt", &minutes_odt());
+    let (doc, code, stderr) = import_json(&lib, &["inbox/minutes.odt", "--kind", "notes"]);
+    assert_eq!(code, 0, "{stderr}");
+    let rel = written(&doc, "minutes.odt");
+    let md = lib.read(&rel);
+    assert!(
+        md.contains("date: 2024-03-18  # when the file was created"),
+        "the date should say where it came from: {md}"
+    );
+    let notes = file_outcome(&doc, "minutes.odt")["notes"].to_string();
+    assert!(
+        notes.contains("date 2024-03-18 is when the file was created") && notes.contains(&rel),
+        "{notes}"
+    );
+    // The marked date is still the source's date.
+    let out = lib.heard(&["search", "housing adviser", "--json"]);
+    out.assert_ok();
+    assert!(out.stdout.contains("2024-03-18"), "{}", out.stdout);
 }
