@@ -110,6 +110,10 @@ pub struct ImportArgs {
     /// login name).
     #[arg(long, value_name = "NAME")]
     pub by: Option<String>,
+    /// Import a document even when the library already holds one with the same text (the
+    /// PDF of a report already imported from Word is otherwise skipped, with a note).
+    #[arg(long)]
+    pub allow_duplicate: bool,
     /// Print one JSON document on stdout instead of the summary.
     #[arg(long)]
     pub json: bool,

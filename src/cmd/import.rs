@@ -19,6 +19,7 @@ pub fn run(args: ImportArgs, lib: &Library) -> anyhow::Result<ExitCode> {
         consent_column: args.consent_column,
         consent_scope: args.consent_scope,
         actor: args.by.unwrap_or_else(crate::quotes::default_actor),
+        allow_duplicate: args.allow_duplicate,
     };
     let paths: Vec<_> = args.paths.iter().map(|p| super::resolve(lib, p)).collect();
     let bar = super::Bar::with("Importing {bar:30} {pos}/{len} files {eta}");
@@ -40,6 +41,7 @@ pub fn run(args: ImportArgs, lib: &Library) -> anyhow::Result<ExitCode> {
             "updated": count("updated"),
             "unchanged": count("unchanged"),
             "kept_edit": count("kept-edit"),
+            "duplicates": count("duplicate"),
             "problems": problems,
             "quotes": refresh.as_ref().map(|r| r.quotes.clone()),
         });
@@ -56,6 +58,12 @@ pub fn run(args: ImportArgs, lib: &Library) -> anyhow::Result<ExitCode> {
             count("kept-edit"),
             plural(problems, "problem", "problems")
         );
+        if count("duplicate") > 0 {
+            eprintln!(
+                "  {} already in the library from another file (not imported again)",
+                plural(count("duplicate"), "document was", "documents were")
+            );
+        }
         if let Some(r) = &refresh {
             let q = |k: &str| r.quotes.get(k).copied().unwrap_or(0);
             if q("drifted") + q("orphaned") > 0 {

@@ -13,8 +13,10 @@
 //!   dropped, consent recorded only from a column the user names.
 
 pub mod documents;
+
 mod docx;
 mod html;
+mod likeness;
 mod odt;
 mod pdf;
 pub mod survey;
@@ -28,6 +30,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::Library;
 use crate::index::Progress;
+use likeness::Likeness;
 
 use crate::corpus::{Kind, Sensitivity};
 use crate::quotes::Scope;
@@ -49,6 +52,8 @@ pub struct ImportOptions {
     pub consent_scope: Scope,
     /// Who is importing (recorded in the ledger for survey consent).
     pub actor: String,
+    /// Import a document even when the library already holds one with the same text.
+    pub allow_duplicate: bool,
 }
 
 /// The file formats heard reads.
@@ -184,6 +189,10 @@ struct Imported {
     /// Markdown files written from it (relative to the library root) and the BLAKE3 of each
     /// as heard wrote it.
     markdown: BTreeMap<String, String>,
+    /// A signature of a document's text, to notice the same document imported again from
+    /// another file (a survey export has none).
+    #[serde(default, skip_serializing_if = "Likeness::is_empty")]
+    likeness: Likeness,
 }
 
 /// `corpus/originals/manifest.json`: imported originals by key (the folder the Markdown
@@ -212,6 +221,24 @@ impl Manifest {
     fn save(&self, lib: &Library) -> anyhow::Result<()> {
         let json = serde_json::to_vec_pretty(self)?;
         crate::fsutil::write_atomic(&manifest_path(lib), &json)
+    }
+
+    /// An earlier original, other than `key`, whose document has the same text as `likeness`,
+    /// with how alike the two are; only originals whose Markdown is still there count.
+    fn same_text(
+        &self,
+        lib: &Library,
+        key: &str,
+        likeness: &Likeness,
+    ) -> Option<(&str, &Imported, f64)> {
+        self.originals
+            .iter()
+            .filter(|(k, _)| k.as_str() != key)
+            .map(|(k, e)| (k.as_str(), e, e.likeness.similarity(likeness)))
+            .filter(|(_, e, s)| {
+                *s >= likeness::SAME && e.markdown.keys().any(|m| lib.root().join(m).exists())
+            })
+            .max_by(|a, b| a.2.total_cmp(&b.2))
     }
 
     /// Whether `rel` (a Markdown path) is written by another original than `key`.
@@ -441,6 +468,26 @@ impl Batch<'_> {
         if docs.is_empty() {
             return Err("has nothing to import (no rows with free-text answers)".into());
         }
+        // The same document from another file (the PDF of a report already imported from
+        // Word): importing it again would put every passage in the library twice.
+        let likeness = match (&survey, docs.as_slice()) {
+            (None, [doc]) => Likeness::of(&doc.body).unwrap_or_default(),
+            _ => Likeness::default(),
+        };
+        if !opts.allow_duplicate && !likeness.is_empty() {
+            if let Some((_, earlier, alike)) = manifest.same_text(lib, &key, &likeness) {
+                let markdown = earlier.markdown.keys().next().cloned().unwrap_or_default();
+                let from = Path::new(&earlier.copy)
+                    .file_name()
+                    .map_or_else(String::new, |n| format!(" (from {})", n.to_string_lossy()));
+                outcome.status = "duplicate".into();
+                outcome.notes.push(format!(
+                    "has the same text as `{markdown}`{from}, about {:.0}% alike: not imported again; to keep both, import it with --allow-duplicate",
+                    alike * 100.0
+                ));
+                return Ok(());
+            }
+        }
         // Keep a copy of the original beside the Markdown, so provenance survives moves.
         let copy_dir = match into.strip_prefix(lib.corpus_dir()) {
             Ok(under) => originals_dir(lib).join(under),
@@ -470,6 +517,7 @@ impl Batch<'_> {
             copy: lib.rel(&copy),
             imported: now.to_string(),
             markdown: BTreeMap::new(),
+            likeness,
         };
         let mut status = if previous.is_some() {
             "updated"

@@ -919,3 +919,65 @@ fn a_date_from_the_files_metadata_is_marked_for_checking_and_a_web_pages_is_not(
     out.assert_ok();
     assert!(out.stdout.contains("2024-03-18"), "{}", out.stdout);
 }
+
+/// Paragraphs of a fictional report, different for each `topic`.
+fn report_paragraphs(topic: &str) -> Vec<String> {
+    (1..=12)
+        .map(|i| {
+            format!(
+                "Finding {i} on {topic}: people we spoke to in round {i} described waiting weeks for a \
+                 reply, being passed between services, and losing a room when a letter went to the \
+                 wrong address number {i}."
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn the_same_document_from_another_file_is_not_imported_twice_unless_asked() {
+    let lib = TestLibrary::new();
+    let paras = report_paragraphs("discharge from hospital");
+    lib.write("inbox/a-report.txt", &paras.join("\n\n"));
+    let html: String = paras.iter().map(|p| format!("<p>{p}</p>\n")).collect();
+    lib.write(
+        "inbox/b-report.html",
+        &format!("<html><head><title>The report</title></head><body><article><h1>The report</h1>\n{html}</article></body></html>"),
+    );
+    lib.write(
+        "inbox/c-other.txt",
+        &report_paragraphs("benefit sanctions").join("\n\n"),
+    );
+    let (doc, code, stderr) = import_json(&lib, &["inbox"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(doc["imported"], 2, "{doc:#}");
+    assert_eq!(doc["duplicates"], 1, "{doc:#}");
+    let dup = file_outcome(&doc, "b-report.html");
+    assert_eq!(dup["status"], "duplicate", "{doc:#}");
+    assert!(dup["written"].as_array().unwrap().is_empty());
+    let note = dup["notes"].to_string();
+    assert!(
+        note.contains("has the same text as `corpus/imported/a-report.md` (from a-report.txt)")
+            && note.contains("--allow-duplicate"),
+        "{note}"
+    );
+    // Nothing of the duplicate reached the corpus, its originals or the index.
+    assert!(!lib.path("corpus/imported/b-report.md").exists());
+    assert!(!lib.path("corpus/originals/imported/b-report.html").exists());
+    let hits = lib.heard(&["search", "wrong address", "--json"]);
+    hits.assert_ok();
+    assert!(!hits.stdout.contains("b-report"), "{}", hits.stdout);
+
+    // The summary says so in words, and the user can insist.
+    let run = lib.heard(&["import", "inbox/b-report.html"]);
+    run.assert_ok();
+    assert!(
+        run.stderr
+            .contains("1 document was already in the library from another file"),
+        "{}",
+        run.stderr
+    );
+    let (doc, code, stderr) = import_json(&lib, &["inbox/b-report.html", "--allow-duplicate"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(doc["imported"], 1, "{doc:#}");
+    assert!(lib.path("corpus/imported/b-report.md").exists());
+}

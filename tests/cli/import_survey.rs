@@ -26,6 +26,7 @@ fn options(consent_column: Option<&str>, scope: Scope) -> ImportOptions {
         consent_column: consent_column.map(String::from),
         consent_scope: scope,
         actor: OFFICER.into(),
+        allow_duplicate: false,
     }
 }
 
