@@ -214,6 +214,10 @@ struct Drafter<'a> {
     weak: Vec<(String, String)>,
     /// Whether anything found for the current question is strong evidence for it.
     strong: bool,
+    /// Evidence that fits the current question but may not be used in this response (a
+    /// source not marked public in a response that leaves, people's words with no approved
+    /// quote…): where it is and why, so a gap is never called "nothing in the library".
+    held: Vec<(String, String)>,
     /// What the current question is about (weighed once per question, not per search).
     about: relevance::About,
 }
@@ -306,6 +310,10 @@ impl Drafter<'_> {
         };
         if let Some(r) = refusal {
             self.skip(&hit.id, &r.summary());
+            let at = format!("{}:{}", hit.path, hit.line_start);
+            if self.held.len() < 3 && !self.held.iter().any(|h| h.0 == at) {
+                self.held.push((at, r.summary()));
+            }
             return false;
         }
         true
@@ -422,12 +430,13 @@ impl Drafter<'_> {
         Ok(out)
     }
 
-    /// Passages of our reports and submissions, one per source.
+    /// Passages of reports, submissions and other documents (never people's own words,
+    /// which leave only as consented quotes), one per source.
     fn passages(&mut self, q: &Question) -> anyhow::Result<Vec<Picked>> {
         let hits = self.search(
             q,
             DocType::Passage,
-            vec![Kind::Report, Kind::Submission],
+            vec![Kind::Report, Kind::Submission, Kind::Other],
             40,
         )?;
         let hits = self.fresh_first(hits);
@@ -467,13 +476,16 @@ impl Drafter<'_> {
             };
             let lead = match (self.whose(&hit.source), hit.kind.as_str()) {
                 (Whose::Ours, "submission") => format!("In our response to {named}{year} we said:"),
-                (Whose::Ours, _) => format!("Our report {named}{year} found:"),
+                (Whose::Ours, "report") => format!("Our report {named}{year} found:"),
+                (Whose::Ours, _) => format!("Our {named}{year} says:"),
                 (Whose::Theirs(org), "submission") => {
                     format!("{org}’s response to {named}{year} said:")
                 }
-                (Whose::Theirs(org), _) => format!("{org}’s report {named}{year} found:"),
+                (Whose::Theirs(org), "report") => format!("{org}’s report {named}{year} found:"),
+                (Whose::Theirs(org), _) => format!("{org}’s {named}{year} says:"),
                 (Whose::Unknown, "submission") => format!("The response to {named}{year} said:"),
-                (Whose::Unknown, _) => format!("The report {named}{year} found:"),
+                (Whose::Unknown, "report") => format!("The report {named}{year} found:"),
+                (Whose::Unknown, _) => format!("{named}{year} says:"),
             };
             let block = format!("{} {}[^{label}]\n", md_escape(&lead), md_escape(&hit.text));
             self.used.insert(hit.id.clone());
@@ -661,6 +673,7 @@ pub fn draft(lib: &Library, index: &LibraryIndex, dir: &Path) -> anyhow::Result<
         taxonomy: crate::taxonomy::load(lib)?,
         weak: Vec::new(),
         strong: false,
+        held: Vec::new(),
         about: relevance::About::default(),
     };
     let organisation = if lib.config.organisation.is_empty() {
@@ -742,6 +755,7 @@ pub fn draft(lib: &Library, index: &LibraryIndex, dir: &Path) -> anyhow::Result<
             continue;
         }
         d.weak.clear();
+        d.held.clear();
         d.strong = false;
         d.about = relevance::About::of(q, &d.call, &d.taxonomy, index);
         let mut quotes = d.quotes(q)?;
@@ -809,7 +823,15 @@ pub fn draft(lib: &Library, index: &LibraryIndex, dir: &Path) -> anyhow::Result<
         let mut body = String::new();
         writeln!(body, "**Our position:** {POSITION_PLACEHOLDER}\n")?;
         let gap = chosen.is_empty();
-        if gap {
+        let held = d.strong && !d.held.is_empty();
+        if gap && held {
+            writeln!(
+                body,
+                "<!-- heard: evidence that fits this question may not be used in this response: {}. Change what keeps it back if it may be used, or write this answer from the team's own knowledge. -->\n",
+                held_back(&d.held)
+            )?;
+        }
+        if gap && !held {
             let nearest = if d.weak.is_empty() {
                 "nothing in the library comes near it".to_string()
             } else {
@@ -899,7 +921,10 @@ pub fn draft(lib: &Library, index: &LibraryIndex, dir: &Path) -> anyhow::Result<
             words: answer_words,
             limit: q.word_limit,
             note: gap.then(|| {
-                if d.weak.is_empty() {
+                if held {
+                    "evidence that fits may not be used here — see the note in the draft"
+                        .to_string()
+                } else if d.weak.is_empty() {
                     "no strong evidence in the library".to_string()
                 } else {
                     format!(
@@ -920,24 +945,37 @@ pub fn draft(lib: &Library, index: &LibraryIndex, dir: &Path) -> anyhow::Result<
         .iter()
         .filter(|c| c.kind == CitationKind::Quote)
         .count();
-    let n_sources = citations
-        .iter()
-        .filter(|c| c.kind != CitationKind::Quote)
-        .map(|c| c.source.as_str())
-        .collect::<HashSet<_>>()
-        .len();
-    let n_recs = citations
-        .iter()
-        .filter(|c| c.kind == CitationKind::Recommendation)
-        .count();
+    // Ours and others' are counted apart: another organisation's report is not ours.
+    let mut ours = HashSet::new();
+    let mut theirs = HashSet::new();
+    let mut n_recs = 0;
+    for c in citations.iter().filter(|c| c.kind != CitationKind::Quote) {
+        let mine = matches!(d.whose(&c.source), Whose::Ours);
+        if mine && c.kind == CitationKind::Recommendation {
+            n_recs += 1;
+        }
+        if mine {
+            ours.insert(c.source.clone());
+        } else {
+            theirs.insert(c.source.clone());
+        }
+    }
+    let others = if theirs.is_empty() {
+        String::new()
+    } else {
+        format!(
+            ", {} by others (named where they are cited)",
+            crate::cmd::plural(theirs.len(), "document", "documents")
+        )
+    };
     writeln!(md, "## How this response was produced\n")?;
     writeln!(
         md,
-        "This response draws on the evidence library of {}: {} from {} with lived experience of the issues, {} of our reports and past submissions, and {} of our earlier recommendations. Every quote was approved by the person who said it for use {}, and each approval is recorded in our consent log; people are credited as they asked to be, and nobody is named without their agreement. Material we hold in confidence was not used.",
+        "This response draws on the evidence library of {}: {} from {} with lived experience of the issues, {} of our reports and past submissions{others}, and {} of our earlier recommendations. Every quote was approved by the person who said it for use {}, and each approval is recorded in our consent log; people are credited as they asked to be, and nobody is named without their agreement. Material we hold in confidence was not used.",
         md_escape(&organisation),
         crate::cmd::plural(n_quotes, "quote", "quotes"),
         crate::cmd::plural(quoted.len(), "person", "people"),
-        n_sources,
+        ours.len(),
         n_recs,
         d.scope.meaning()
     )?;
@@ -1014,4 +1052,21 @@ pub fn limits(c: &Consultation) -> HashMap<String, Option<usize>> {
         .iter()
         .map(|q| (q.id.clone(), q.word_limit))
         .collect()
+}
+
+/// Held-back evidence for a note: each place with its reason, places with one reason
+/// together ("corpus/a.md:4, corpus/b.md:9 (passage of a source not marked public …)").
+fn held_back(held: &[(String, String)]) -> String {
+    let mut by_reason: Vec<(&str, Vec<&str>)> = Vec::new();
+    for (at, why) in held {
+        match by_reason.iter_mut().find(|r| r.0 == why) {
+            Some(r) => r.1.push(at),
+            None => by_reason.push((why, vec![at])),
+        }
+    }
+    by_reason
+        .iter()
+        .map(|(why, at)| format!("{}: {why}", at.join(", ")))
+        .collect::<Vec<_>>()
+        .join("; ")
 }

@@ -75,6 +75,23 @@ fn a_question_about_the_respondent_gets_its_options_and_no_evidence() {
 fn another_organisations_report_is_introduced_as_theirs_never_as_ours() {
     let ev = evidence();
     // Our organisation is not the one that wrote the fixture's report and submission.
+    ours_is_northgate(&ev);
+    ev.draft();
+    let md = ev.response();
+    assert!(
+        md.contains("Harbourside Trust’s report “Discharged to nowhere” (2024) found:"),
+        "{md}"
+    );
+    assert!(!md.contains("Our report"), "{md}");
+    assert!(!md.contains("In our response"), "{md}");
+    if md.contains("[^r-") {
+        assert!(md.contains("Others have called for this too:"), "{md}");
+        assert!(!md.contains("We have recommended before"), "{md}");
+    }
+}
+
+/// The library's organisation is Northgate Together.
+fn ours_is_northgate(ev: &crate::evidence::Evidence) {
     let toml = ev.lib.read("heard.toml");
     let toml = if toml.contains("organisation =") {
         toml.lines()
@@ -92,16 +109,75 @@ fn another_organisations_report_is_introduced_as_theirs_never_as_ours() {
         format!("organisation = \"Northgate Together\"\n{toml}")
     };
     ev.lib.write("heard.toml", &toml);
-    ev.draft();
+}
+
+/// A fourth question, on something only the sources written by the test itself cover.
+const TENANCY_Q4: &str = "[[question]]\nid = \"Q4\"\ntext = \"How can peer navigators help people keep a tenancy after leaving prison?\"\n";
+
+#[test]
+fn evidence_held_back_from_a_response_is_named_not_called_missing() {
+    let ev = evidence();
+    ev.lib.write(
+        "corpus/reports/2025-tenancy-briefing.md",
+        "---\ntitle: Keeping a tenancy after prison\nkind: report\ndate: 2025-06-01\nsensitivity: internal\n---\n\n\
+         Peer navigators who had themselves left prison helped people keep a tenancy after leaving prison: \
+         they met people at the gate, sorted the first rent payment and went with them to the housing office.\n",
+    );
+    ev.lib.write(
+        &format!("{RESPONSE}/consultation.toml"),
+        &format!("{CONSULTATION}\n{TENANCY_Q4}"),
+    );
+    let run = ev.draft();
+    assert!(
+        run.stderr
+            .lines()
+            .any(|l| l.contains("Q4") && l.contains("evidence that fits may not be used here")),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(
+        cited(&ev.provenance(), "Q4"),
+        0,
+        "an internal report never leaves"
+    );
     let md = ev.response();
     assert!(
-        md.contains("Harbourside Trust’s report “Discharged to nowhere” (2024) found:"),
+        md.contains("evidence that fits this question may not be used in this response: corpus/reports/2025-tenancy-briefing.md:")
+            && md.contains("not marked public"),
         "{md}"
     );
-    assert!(!md.contains("Our report"), "{md}");
-    assert!(!md.contains("In our response"), "{md}");
-    if md.contains("[^r-") {
-        assert!(md.contains("Others have called for this too:"), "{md}");
-        assert!(!md.contains("We have recommended before"), "{md}");
-    }
+    assert!(
+        !md.contains("nothing in the library comes near it"),
+        "the library has the evidence; it is held back: {md}"
+    );
+}
+
+#[test]
+fn another_organisations_other_document_is_cited_as_theirs_and_counted_apart() {
+    let ev = evidence();
+    ev.lib.write(
+        "corpus/other/peer-navigation-guide.md",
+        "---\ntitle: Peer navigation after prison\nkind: other\ndate: 2025-02-01\norganisation: Kelmouth Peer Network\nsensitivity: public\n---\n\n\
+         Peer navigators who had themselves left prison helped people keep a tenancy after leaving prison: \
+         they met people at the gate, sorted the first rent payment and went with them to the housing office.\n",
+    );
+    ev.lib.write(
+        &format!("{RESPONSE}/consultation.toml"),
+        &format!("{CONSULTATION}\n{TENANCY_Q4}"),
+    );
+    ours_is_northgate(&ev);
+    ev.draft();
+    assert!(
+        cited(&ev.provenance(), "Q4") > 0,
+        "a document of kind `other` is evidence too"
+    );
+    let md = ev.response();
+    assert!(
+        md.contains("Kelmouth Peer Network’s “Peer navigation after prison” (2025) says:"),
+        "{md}"
+    );
+    assert!(
+        md.contains("0 of our reports and past submissions, 3 documents by others (named where they are cited), and 0 of our earlier recommendations"),
+        "{md}"
+    );
 }
