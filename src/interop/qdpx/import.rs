@@ -606,8 +606,17 @@ pub fn import_project(
     out.themes_added = add_themes(lib, &project)?;
     // The new sources must be in the index before quotes can be anchored in them.
     LibraryIndex::refresh_and_open(lib, progress)?;
-    let mut sources = Sources::new(lib)?;
-    for (src, id) in project.sources.iter().zip(&ids) {
+    let paths = crate::index::source_paths(lib)?;
+    let by_path: HashMap<&str, &str> = paths
+        .iter()
+        .map(|(id, p)| (p.as_str(), id.as_str()))
+        .collect();
+    let mut sources = Sources::with_paths(lib, paths.clone());
+    for (src, default_id) in project.sources.iter().zip(&ids) {
+        // The id is the one its front matter gives (a heard project's own), else the path's.
+        let rel = lib.rel(&lib.corpus_dir().join(format!("{default_id}.md")));
+        let id = by_path.get(rel.as_str()).copied().unwrap_or(default_id).to_string();
+        let id = &id;
         let Some(loaded) = sources.get(id).cloned() else {
             out.problems.push(format!(
                 "{shown}: source `{}` was written but cannot be read back: `heard index` says why; its selections were not imported",
