@@ -5,8 +5,8 @@
 //!   `heard import` (under `corpus/imported/`, a copy of the original kept, an unchanged
 //!   project skipped, Markdown edited since the last import never overwritten); its
 //!   variables fill the front matter and codes applied to the whole source become its tags;
-//! - codes become taxonomy tags: a code with codes nested under it is a theme, and the
-//!   codes directly under it, when they have none of their own, are its synonyms;
+//! - codes become taxonomy tags, each a theme of its own (a nested code's description says
+//!   which code it was under), so that no coding is merged into another;
 //! - each coded selection becomes a quote, made by the same code as `heard quote add` and
 //!   so pending until its speaker consents (consent never travels in a project), tagged
 //!   with its codes.
@@ -95,6 +95,11 @@ pub struct Project {
 
 /// Read and check a `.qdpx` file's bytes. `shown` names the file in messages.
 pub fn read(bytes: &[u8], shown: &str) -> Result<Project, String> {
+    read_within(bytes, shown, MAX_TOTAL)
+}
+
+/// [`read`], expanding to at most `limit` bytes.
+fn read_within(bytes: &[u8], shown: &str, limit: u64) -> Result<Project, String> {
     let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes)).map_err(|e| {
         format!("is not a REFI-QDA project: a .qdpx file is a zip archive, and this one cannot be opened ({e})")
     })?;
@@ -116,11 +121,11 @@ pub fn read(bytes: &[u8], shown: &str) -> Result<Project, String> {
             declared = declared.saturating_add(f.size());
         }
     }
-    if declared > MAX_TOTAL {
-        return Err(too_big(None));
+    if declared > limit {
+        return Err(too_big(None, limit));
     }
     let qde = find_qde(&names)?;
-    let mut budget = MAX_TOTAL;
+    let mut budget = limit;
     let xml_bytes = read_entry(&mut zip, &qde, &mut budget)?;
     let xml = decode_text(&xml_bytes).map_err(|e| format!("entry `{qde}`: {e}"))?;
     if has_dtd(&xml) {
@@ -343,10 +348,10 @@ fn leaves_project(name: &str) -> bool {
     n.starts_with('/') || n.split('/').any(|p| p == "..") || n.as_bytes().get(1) == Some(&b':')
 }
 
-fn too_big(entry: Option<&str>) -> String {
+fn too_big(entry: Option<&str>, limit: u64) -> String {
     format!(
         "expands to more than {} MB{}; heard stops there in case it is a zip bomb, and nothing was imported",
-        MAX_TOTAL / (1024 * 1024),
+        limit / (1024 * 1024),
         entry
             .map(|e| format!(" (at entry `{e}`)"))
             .unwrap_or_default()
@@ -383,11 +388,12 @@ fn read_entry(
         .by_name(name)
         .map_err(|e| format!("entry `{name}` cannot be read ({e})"))?;
     let mut out = Vec::new();
-    f.take(*budget + 1)
+    let limit = *budget;
+    f.take(limit + 1)
         .read_to_end(&mut out)
         .map_err(|e| format!("entry `{name}` is damaged ({e}); export the project again"))?;
-    if out.len() as u64 > *budget {
-        return Err(too_big(Some(name)));
+    if out.len() as u64 > limit {
+        return Err(too_big(Some(name), limit));
     }
     *budget -= out.len() as u64;
     Ok(out)
@@ -512,40 +518,39 @@ fn coding_tag(coding: &El, tag_of: &HashMap<String, String>) -> Option<String> {
         .cloned()
 }
 
-/// The themes a codebook becomes: a code with codes under it is a theme, and those of its
-/// children without children of their own are its synonyms; a code alone is a theme too.
-fn themes(codes: &[Code], out: &mut Vec<Theme>) {
+/// The themes a codebook becomes: every code is a theme of its own, so no coding is lost;
+/// a nested code says in its description which code it was under. Only a child that its
+/// parent lists as a synonym (heard's own projects put a theme's tags written as synonyms
+/// under it) stays a synonym.
+fn themes(codes: &[Code], parent: Option<&Code>, out: &mut Vec<Theme>) {
     for c in codes {
         if c.tag.is_empty() {
             continue;
         }
-        let mut synonyms = c.synonyms.clone();
-        for k in &c.children {
-            if k.children.is_empty()
-                && !k.tag.is_empty()
-                && k.tag != c.tag
-                && !synonyms.iter().any(|s| tag_slug(s) == k.tag)
-            {
-                synonyms.push(k.tag.clone());
-            }
-        }
-        out.push(Theme {
-            id: c.tag.clone(),
-            label: if c.name == c.tag {
-                String::new()
-            } else {
-                c.name.clone()
-            },
-            description: c.description.clone(),
-            synonyms,
+        let is_synonym = parent.is_some_and(|p| {
+            c.children.is_empty() && p.synonyms.iter().any(|s| tag_slug(s) == c.tag)
         });
-        let deeper: Vec<Code> = c
-            .children
-            .iter()
-            .filter(|k| !k.children.is_empty())
-            .cloned()
-            .collect();
-        themes(&deeper, out);
+        if !is_synonym {
+            let mut description = c.description.clone();
+            if let Some(p) = parent {
+                let under = if p.name.is_empty() { &p.tag } else { &p.name };
+                if !description.is_empty() {
+                    description.push(' ');
+                }
+                description.push_str(&format!("(Under “{under}” in the project it came from.)"));
+            }
+            out.push(Theme {
+                id: c.tag.clone(),
+                label: if c.name == c.tag {
+                    String::new()
+                } else {
+                    c.name.clone()
+                },
+                description,
+                synonyms: c.synonyms.clone(),
+            });
+        }
+        themes(&c.children, Some(c), out);
     }
 }
 
@@ -615,7 +620,11 @@ pub fn import_project(
     for (src, default_id) in project.sources.iter().zip(&ids) {
         // The id is the one its front matter gives (a heard project's own), else the path's.
         let rel = lib.rel(&lib.corpus_dir().join(format!("{default_id}.md")));
-        let id = by_path.get(rel.as_str()).copied().unwrap_or(default_id).to_string();
+        let id = by_path
+            .get(rel.as_str())
+            .copied()
+            .unwrap_or(default_id)
+            .to_string();
         let id = &id;
         let Some(loaded) = sources.get(id).cloned() else {
             out.problems.push(format!(
@@ -757,7 +766,7 @@ pub fn markdown_body(text: &str) -> String {
 /// comments; codes the taxonomy knows already (as a theme or a synonym) are left alone.
 fn add_themes(lib: &Library, project: &Project) -> anyhow::Result<usize> {
     let mut new = Vec::new();
-    themes(&project.codes, &mut new);
+    themes(&project.codes, None, &mut new);
     let _lock = crate::ledger::write_lock(lib)?;
     let taxonomy = crate::taxonomy::load(lib)?;
     let mut seen: BTreeSet<String> = BTreeSet::new();
@@ -789,4 +798,49 @@ fn add_themes(lib: &Library, project: &Project) -> anyhow::Result<usize> {
     })?;
     crate::fsutil::write_atomic(&path, text.as_bytes())?;
     Ok(new.len())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+
+    fn zip_of(files: &[(&str, &[u8])]) -> Vec<u8> {
+        let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+        for (n, b) in files {
+            zip.start_file(*n, zip::write::SimpleFileOptions::default())
+                .unwrap();
+            zip.write_all(b).unwrap();
+        }
+        zip.finish().unwrap().into_inner()
+    }
+
+    #[test]
+    fn a_zip_that_expands_too_far_is_refused() {
+        let zeros = vec![0u8; 3 * 1024 * 1024];
+        let bytes = zip_of(&[("project.qde", b"<Project/>"), ("sources/a.txt", &zeros)]);
+        assert!(bytes.len() < 100 * 1024, "compressed to {}", bytes.len());
+        let err = read_within(&bytes, "bomb.qdpx", 1024 * 1024).unwrap_err();
+        assert!(err.contains("zip bomb"), "{err}");
+        // Under the limit, the same shape reads.
+        assert!(read_within(&bytes, "bomb.qdpx", 8 * 1024 * 1024).is_ok());
+    }
+
+    #[test]
+    fn plain_text_reads_back_as_the_same_words() {
+        let text = "# not a heading\n1. not a list\n- nor this\n*stars* and _unders_ [link](x) <b>tag</b> & &amp; `code` ~~strike~~ a|b \\ back\n    indented\n> not a quote\n===\n";
+        let md = markdown_body(text);
+        let plain = crate::corpus::plain_text(&md);
+        let want: Vec<&str> = text.split_whitespace().collect();
+        let got: Vec<&str> = plain.split_whitespace().collect();
+        assert_eq!(got, want, "{md}");
+    }
+
+    #[test]
+    fn entry_names_that_leave_the_project_are_caught() {
+        for bad in ["../x", "a/../../x", "/etc/passwd", "C:/x", "..\\x"] {
+            assert!(leaves_project(bad), "{bad}");
+        }
+        assert!(!leaves_project("sources/a..b.txt"));
+    }
 }
