@@ -25,22 +25,22 @@ fn library() -> (TestLibrary, BTreeMap<&'static str, String>) {
     lib.write(
         "corpus/testimonies/t-ana.md",
         &format!(
-            "---\ntitle: \"Café nights\"\nkind: testimony\ndate: 2024-03\ncontributors: [c-ana]\ntags: [housing, rough-sleeping]\nsensitivity: public\n---\n\n# Café nights\n\n{HOME}, and *nobody* asked.\n\n{WITHDRAWN}, at the end of the month.\n\nI never told anyone about {PENDING}.\n"
+            "---\nid: t-ana\ntitle: \"Café nights\"\nkind: testimony\ndate: 2024-03\ncontributors: [c-ana]\ntags: [housing, rough-sleeping]\nsensitivity: public\n---\n\n# Café nights\n\n{HOME}, and *nobody* asked.\n\n{WITHDRAWN}, at the end of the month.\n\nI never told anyone about {PENDING}.\n"
         ),
     );
     lib.write(
         "corpus/reports/r-count.md",
         &format!(
-            "---\ntitle: \"Street count 2024\"\nkind: report\ndate: 2024-11-02\norganisation: \"Northgate Together\"\ntags: [housing]\nsensitivity: public\n---\n\n{REPORT}, the count found.\n\n- A list item with [a link](https://example.org) & an ampersand.\n"
+            "---\nid: r-count\ntitle: \"Street count 2024\"\nkind: report\ndate: 2024-11-02\norganisation: \"Northgate Together\"\ntags: [housing]\nsensitivity: public\n---\n\n{REPORT}, the count found.\n\n- A list item with [a link](https://example.org) & an ampersand.\n"
         ),
     );
     lib.write(
         "corpus/reports/r-budget.md",
-        "---\ntitle: \"Internal budget notes\"\nkind: notes\nsensitivity: internal\n---\n\nThe budget for next year is not settled.\n",
+        "---\nid: r-budget\ntitle: \"Internal budget notes\"\nkind: notes\nsensitivity: internal\n---\n\nThe budget for next year is not settled.\n",
     );
     lib.write(
         "corpus/reports/r-safe.md",
-        "---\ntitle: \"Safeguarding log\"\nkind: notes\nsensitivity: restricted\n---\n\nA safeguarding concern was raised on Tuesday.\n",
+        "---\nid: r-safe\ntitle: \"Safeguarding log\"\nkind: notes\nsensitivity: restricted\n---\n\nA safeguarding concern was raised on Tuesday.\n",
     );
     lib.write(
         "corpus/taxonomy.toml",
