@@ -369,6 +369,9 @@ pub fn import(
     Ok(outcomes)
 }
 
+/// A reader of another module: an original's bytes to documents, or the problem.
+pub type Convert<'a> = dyn FnMut(&[u8]) -> Result<Vec<Converted>, String> + 'a;
+
 /// Import one original that another module has read into documents (the text sources of
 /// a REFI-QDA project), written exactly as [`import`] writes its own: Markdown under
 /// `corpus/imported/` (or `--into`), a copy of the original, the unchanged original
@@ -380,7 +383,7 @@ pub fn import_converted(
     path: &Path,
     format: Format,
     opts: &ImportOptions,
-    convert: &mut dyn FnMut(&[u8]) -> Result<Vec<Converted>, String>,
+    convert: &mut Convert<'_>,
 ) -> anyhow::Result<(FileOutcome, Vec<String>)> {
     let into = target_dir(lib, opts)?;
     let _lock = crate::fsutil::lock_file(&lib.state_dir(), "import.lock")?;
@@ -447,7 +450,7 @@ impl Batch<'_> {
         path: &Path,
         format: Format,
         outcome: &mut FileOutcome,
-        convert: &mut dyn FnMut(&[u8]) -> Result<Vec<Converted>, String>,
+        convert: &mut Convert<'_>,
     ) -> Result<Vec<String>, String> {
         let (lib, into, opts, now) = (self.lib, self.into, self.opts, self.now);
         let bytes = std::fs::read(path).map_err(|e| match e.kind() {

@@ -444,12 +444,15 @@ fn nvivo_and_qualcoder_shapes_import_and_bad_selections_are_reported_not_guessed
     assert_eq!(crate::util::total(&hits), 1, "{hits}");
 }
 
+/// A project's entries: name and bytes.
+type Files = Vec<(String, Vec<u8>)>;
+
 #[test]
 fn hostile_projects_are_refused_and_nothing_is_written() {
     let lib = TestLibrary::new();
     let before = lib.snapshot("corpus");
     let ok_xml = qde(&format!("plainTextPath=\"internal://{G1}.txt\""), &[]);
-    let cases: Vec<(&str, Vec<(String, Vec<u8>)>, &str)> = vec![
+    let cases: Vec<(&str, Files, &str)> = vec![
         (
             "traversal.qdpx",
             vec![

@@ -583,7 +583,9 @@ pub fn import_project(
 ) -> anyhow::Result<ProjectOutcome> {
     let shown = path.display().to_string();
     let mut project: Option<Project> = None;
-    let known_ids = crate::index::source_paths(lib).unwrap_or_default();
+    // A project's source ids are kept unless the library already has a source by that id.
+    LibraryIndex::refresh_and_open(lib, progress)?;
+    let known_ids = crate::index::source_paths(lib)?;
     let mut convert = |bytes: &[u8]| -> Result<Vec<Converted>, String> {
         let p = read(bytes, &shown)?;
         let docs = p
