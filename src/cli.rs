@@ -78,6 +78,69 @@ pub enum Command {
     /// Check the ledger has not been edited, reordered or cut, and that quote files agree
     /// with it. Exits 1 with one line per problem.
     Verify(VerifyArgs),
+    /// Export the library as a REFI-QDA project (.qdpx) for NVivo, ATLAS.ti, MAXQDA or
+    /// QualCoder: sources as plain text with their metadata, the taxonomy as codes, quotes
+    /// consented to for this use as coded selections, consent as notes, contributors as
+    /// cases (never their contact details). Restricted sources never leave; internal ones
+    /// only with --include internal.
+    ExportProject(ExportProjectArgs),
+    /// Import a REFI-QDA project (.qdpx): text sources become Markdown sources, codes
+    /// become taxonomy tags, coded selections become quotes pending consent. Exits 1 when
+    /// a selection could not be imported (the rest is), 2 when the project cannot be read
+    /// (then nothing is written).
+    ImportProject(ImportProjectArgs),
+}
+
+/// Project formats `export-project` writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ProjectFormat {
+    /// REFI-QDA 1.0 project (.qdpx).
+    Qdpx,
+}
+
+/// What `export-project --include` adds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ProjectInclude {
+    /// Sources marked internal: for a project that stays inside the organisation (quotes
+    /// are then judged for internal use).
+    Internal,
+}
+
+/// Arguments of `heard export-project`.
+#[derive(Debug, Args)]
+pub struct ExportProjectArgs {
+    /// Project format.
+    #[arg(long = "to", value_enum)]
+    pub format: ProjectFormat,
+    /// Where to write (default: `<library folder>.qdpx` in the current folder).
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+    /// Also include sources marked internal.
+    #[arg(long, value_enum, value_name = "WHAT")]
+    pub include: Vec<ProjectInclude>,
+}
+
+/// Arguments of `heard import-project`.
+#[derive(Debug, Args)]
+pub struct ImportProjectArgs {
+    /// The project file.
+    #[arg(value_name = "FILE.qdpx")]
+    pub path: PathBuf,
+    /// Kind of the new sources, when the project does not say (testimony, report,
+    /// submission, notes, other).
+    #[arg(long, value_name = "KIND", value_parser = parse_kind)]
+    pub kind: Option<Kind>,
+    /// Who may see the new sources: public, internal or restricted (default: what the
+    /// project says, else the library's default).
+    #[arg(long, value_name = "S", value_parser = parse_sensitivity)]
+    pub sensitivity: Option<crate::corpus::Sensitivity>,
+    /// Folder for the Markdown, inside the corpus (default: corpus/imported).
+    #[arg(long, value_name = "DIR")]
+    pub into: Option<PathBuf>,
+    /// Who is importing, recorded with each new quote (default: $HEARD_USER, else your
+    /// login name).
+    #[arg(long, value_name = "NAME")]
+    pub by: Option<String>,
 }
 
 /// Arguments of `heard import`.

@@ -9,6 +9,7 @@ pub mod export;
 pub mod import;
 pub mod index;
 pub mod init;
+pub mod project;
 pub mod quote;
 pub mod quotes;
 pub mod recs;
@@ -54,6 +55,8 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Export(args) => export::run(args, &lib),
         Command::Serve(args) => serve::run(args, lib),
         Command::Access(c) => access::run(c, &lib),
+        Command::ExportProject(args) => project::export(args, &lib),
+        Command::ImportProject(args) => project::import(args, &lib),
     }
 }
 

@@ -30,6 +30,7 @@ pub fn convert(path: &Path, format: Format, bytes: &[u8]) -> Result<Converted, S
         Format::Csv | Format::Xlsx | Format::Ods => {
             Err("is a survey export; it is read by the survey importer".into())
         }
+        Format::Qdpx => Err("is a REFI-QDA project: import it with `heard import-project`".into()),
     }));
     std::panic::set_hook(hook);
     let mut doc = match result {

@@ -20,7 +20,7 @@ mod likeness;
 mod odt;
 mod pdf;
 pub mod survey;
-mod xml;
+pub(crate) mod xml;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -76,6 +76,8 @@ pub enum Format {
     Xlsx,
     /// OpenDocument spreadsheet survey export (.ods).
     Ods,
+    /// A REFI-QDA project (.qdpx), read by `heard import-project`, not by `heard import`.
+    Qdpx,
 }
 
 impl Format {
@@ -106,6 +108,7 @@ impl Format {
             Format::Csv => "csv",
             Format::Xlsx => "xlsx",
             Format::Ods => "ods",
+            Format::Qdpx => "qdpx",
         }
     }
 
@@ -397,6 +400,55 @@ pub fn import(
     Ok(outcomes)
 }
 
+/// A reader of another module: an original's bytes to documents, or the problem.
+pub type Convert<'a> = dyn FnMut(&[u8]) -> Result<Vec<Converted>, String> + 'a;
+
+/// Import one original that another module has read into documents (the text sources of
+/// a REFI-QDA project), written exactly as [`import`] writes its own: Markdown under
+/// `corpus/imported/` (or `--into`), a copy of the original, the unchanged original
+/// skipped, and Markdown edited since the last import never overwritten. `convert` is only
+/// called when the original changed. Returns what happened and the ids of the sources
+/// written, in the order of the documents (empty when unchanged).
+pub fn import_converted(
+    lib: &Library,
+    path: &Path,
+    format: Format,
+    opts: &ImportOptions,
+    convert: &mut Convert<'_>,
+) -> anyhow::Result<(FileOutcome, Vec<String>)> {
+    let into = target_dir(lib, opts)?;
+    let _lock = crate::fsutil::lock_file(&lib.state_dir(), "import.lock")?;
+    let mut manifest = Manifest::load(lib)?;
+    let now = jiff::Timestamp::now()
+        .round(jiff::Unit::Second)?
+        .to_string();
+    let mut outcome = FileOutcome {
+        path: path.display().to_string(),
+        status: "problem".into(),
+        written: Vec::new(),
+        notes: Vec::new(),
+        problem: None,
+    };
+    let mut keys = std::collections::HashMap::new();
+    let mut batch = Batch {
+        lib,
+        into: &into,
+        opts,
+        manifest: &mut manifest,
+        now: &now,
+        keys: &mut keys,
+    };
+    let ids = match batch.import_with(path, format, &mut outcome, convert) {
+        Ok(ids) => ids,
+        Err(problem) => {
+            outcome.problem = Some(format!("{}: {problem}", path.display()));
+            return Ok((outcome, Vec::new()));
+        }
+    };
+    manifest.save(lib)?;
+    Ok((outcome, ids))
+}
+
 /// What one import run shares between its files.
 struct Batch<'a> {
     lib: &'a Library,
@@ -416,6 +468,21 @@ impl Batch<'_> {
         format: Format,
         outcome: &mut FileOutcome,
     ) -> Result<(), String> {
+        self.import_with(path, format, outcome, &mut |_| {
+            Err("is read by another importer".into())
+        })
+        .map(|_| ())
+    }
+
+    /// Import one file, converted by `convert` when it is not a format of this module's
+    /// own; returns the ids of the sources written.
+    fn import_with(
+        &mut self,
+        path: &Path,
+        format: Format,
+        outcome: &mut FileOutcome,
+        convert: &mut Convert<'_>,
+    ) -> Result<Vec<String>, String> {
         let (lib, into, opts, now) = (self.lib, self.into, self.opts, self.now);
         let bytes = std::fs::read(path).map_err(|e| match e.kind() {
             std::io::ErrorKind::NotFound => "not found; check the path".to_string(),
@@ -450,7 +517,7 @@ impl Batch<'_> {
         if let Some(e) = manifest.originals.get(&key) {
             if e.hash == hash && e.markdown.keys().all(|m| lib.root().join(m).exists()) {
                 outcome.status = "unchanged".into();
-                return Ok(());
+                return Ok(Vec::new());
             }
         }
         let (docs, survey) = if format.is_survey() {
@@ -462,11 +529,17 @@ impl Batch<'_> {
             }
             outcome.notes.extend(read.notes.iter().cloned());
             (read.documents.clone(), Some(read))
+        } else if format == Format::Qdpx {
+            (convert(&bytes)?, None)
         } else {
             (vec![documents::convert(path, format, &bytes)?], None)
         };
         if docs.is_empty() {
-            return Err("has nothing to import (no rows with free-text answers)".into());
+            return Err(if format == Format::Qdpx {
+                "has nothing to import (no text sources)".into()
+            } else {
+                "has nothing to import (no rows with free-text answers)".into()
+            });
         }
         // The same document from another file (the PDF of a report already imported from
         // Word): importing it again would put every passage in the library twice.
@@ -580,7 +653,7 @@ impl Batch<'_> {
             survey::record(lib, &read, &source_ids, opts).map_err(|e| format!("{e:#}"))?;
         }
         outcome.status = status.into();
-        Ok(())
+        Ok(source_ids)
     }
 }
 

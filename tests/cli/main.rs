@@ -21,6 +21,7 @@ mod library;
 mod outcomes;
 mod passages;
 mod privacy;
+mod qdpx;
 mod quotes;
 mod recs;
 mod relevance;
