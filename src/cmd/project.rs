@@ -54,6 +54,7 @@ pub fn import(args: ImportProjectArgs, lib: &Library) -> anyhow::Result<ExitCode
         consent_column: None,
         consent_scope: crate::quotes::Scope::External,
         actor: args.by.unwrap_or_else(crate::quotes::default_actor),
+        allow_duplicate: false,
     };
     let bar = super::Bar::new();
     let outcome = qdpx::import::import_project(lib, &path, &opts, &bar)?;

@@ -558,7 +558,7 @@ impl Batch<'_> {
                     "has the same text as `{markdown}`{from}, about {:.0}% alike: not imported again; to keep both, import it with --allow-duplicate",
                     alike * 100.0
                 ));
-                return Ok(());
+                return Ok(Vec::new());
             }
         }
         // Keep a copy of the original beside the Markdown, so provenance survives moves.

@@ -715,6 +715,7 @@ fn converted(
         stem,
         title: v("title").or_else(|| Some(crate::import::documents::stem_of(&s.name))),
         date: v("date"),
+        date_from_file: false,
         organisation: v("organisation"),
         authors: v("authors")
             .map(|a| {
