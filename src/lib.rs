@@ -22,6 +22,7 @@ pub mod export;
 pub mod fsutil;
 pub mod import;
 pub mod index;
+pub mod interop;
 pub mod ledger;
 pub mod library;
 pub mod privacy;

@@ -1,0 +1,3 @@
+//! Moving evidence between heard and other tools: spreadsheets out.
+
+pub mod sheets;
