@@ -19,6 +19,7 @@ mod index;
 mod ledger;
 mod library;
 mod outcomes;
+mod pack;
 mod passages;
 mod privacy;
 mod quotes;
