@@ -159,12 +159,12 @@ pub fn build(
     for (i, c) in citations.iter().enumerate() {
         let name = format!("passages/{:02}-{}.txt", i + 1, slug(&c.source));
         let lines = if c.line_start == c.line_end {
-            format!("{}", c.line_start)
+            format!("line {}", c.line_start)
         } else {
-            format!("{}–{}", c.line_start, c.line_end)
+            format!("lines {}–{}", c.line_start, c.line_end)
         };
         table.push_str(&format!(
-            "| `{name}` | {} | {} | `{}` lines {lines} | `{}` |\n",
+            "| `{name}` | {} | {} | `{}` {lines} | `{}` |\n",
             match c.kind {
                 CitationKind::Quote => "quote",
                 CitationKind::Passage => "passage",
@@ -331,7 +331,7 @@ trailing newline). `b3sum` (Debian and Ubuntu: `apt install b3sum`; or
 
 Compare each hash with the `text_hash` of the same citation in `provenance.json`. With the
 source documents to hand, find the text at the file and lines given there (as a reader sees
-it: Markdown marks such as `*`, `\\` and link syntax are not part of the text).
+it: Markdown marks such as `*`, `\` and link syntax are not part of the text).
 
 ## 3. The consent events are as recorded
 
