@@ -177,10 +177,8 @@ fn register(
         super::plural(kept.len(), "quote", "quotes")
     );
     if !left_out.is_empty() {
-        eprintln!(
-            "Left out {} from sources not marked public; --include internal (or restricted) adds them.",
-            super::plural(left_out.len(), "quote", "quotes")
-        );
+        let what = super::plural(left_out.len(), "quote", "quotes");
+        eprintln!("{}", sheets::left_out(&what, args.include));
     }
     Ok(ExitCode::SUCCESS)
 }

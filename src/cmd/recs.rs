@@ -245,10 +245,8 @@ fn sheet(
     let n = super::plural(kept.len(), "recommendation", "recommendations");
     eprintln!("Wrote {} ({n}).", out.display());
     if !left_out.is_empty() {
-        eprintln!(
-            "Left out {} from sources not marked public; --include internal (or restricted) adds them.",
-            super::plural(left_out.len(), "recommendation", "recommendations")
-        );
+        let what = super::plural(left_out.len(), "recommendation", "recommendations");
+        eprintln!("{}", sheets::left_out(&what, args.include));
     }
     Ok(ExitCode::SUCCESS)
 }

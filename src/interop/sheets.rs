@@ -95,6 +95,19 @@ pub fn admits(include: Option<Include>, sensitivity: &str) -> bool {
     }
 }
 
+/// The line that says what `--include` left out: "Left out 3 quotes from sources not
+/// marked public; --include internal (or restricted) adds them."
+pub fn left_out(what: &str, include: Option<Include>) -> String {
+    match include {
+        None => format!(
+            "Left out {what} from sources not marked public; --include internal (or restricted) adds them."
+        ),
+        Some(_) => {
+            format!("Left out {what} from restricted sources; --include restricted adds them.")
+        }
+    }
+}
+
 impl Table {
     fn new(title: &str, columns: &[(&str, ColumnKind)]) -> Table {
         Table {

@@ -294,11 +294,6 @@ fn a_citation_taken_out_of_the_response_is_not_packed() {
     };
     ev.write_response(&(kept.join("\n") + "\n"));
     let dir = pack(&ev);
-    let everything: String = files(&dir)
-        .iter()
-        .filter(|f| !f.ends_with(".docx"))
-        .map(|f| read(&dir, f))
-        .collect();
     let text = quote["text"].as_str().unwrap();
     for f in files(&dir).iter().filter(|f| !f.ends_with(".docx")) {
         let content = read(&dir, f);

@@ -84,7 +84,12 @@ fn the_consent_register_withholds_words_without_consent_and_says_why() {
     // Every quote of the internal testimonies; the restricted one is left out.
     assert_eq!(rows.len(), 11, "{rows:#?}");
     assert!(!raw.contains(ev.id("dee-home")), "{raw}");
-    assert!(run.stderr.contains("Left out 1 quote"), "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("Left out 1 quote from restricted sources; --include restricted adds them."),
+        "{}",
+        run.stderr
+    );
 
     let night = row(&rows, "quote", ev.id("ash-night"));
     assert_eq!(night["speaker"], "c-ash");
@@ -253,10 +258,7 @@ fn the_consent_register_as_xlsx_has_real_dates_a_frozen_header_and_a_filter() {
     let header: Vec<String> = rows[0].iter().map(|c| c.to_string()).collect();
     assert_eq!(&header[..3], ["quote", "speaker", "credited as"]);
     let col = |name: &str| header.iter().position(|h| h == name).unwrap();
-    let night = rows
-        .iter()
-        .find(|r| r[0].to_string() == ev.id("ash-night"))
-        .unwrap();
+    let night = rows.iter().find(|r| r[0] == ev.id("ash-night")).unwrap();
     assert!(
         matches!(night[col("decided on")], Data::DateTime(_)),
         "decided on is not a date: {:?}",
@@ -356,7 +358,7 @@ fn recommendations_as_csv_and_xlsx_with_outcomes_links_and_dates() {
     let find = |id: &str| {
         *rows
             .iter()
-            .find(|r| r[0].to_string() == id)
+            .find(|r| r[0] == id)
             .unwrap_or_else(|| panic!("no {id}"))
     };
     let ward = find("r-rep-discharge-2024-1");
