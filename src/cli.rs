@@ -397,6 +397,32 @@ pub struct QuotesArgs {
     /// Print one JSON document on stdout.
     #[arg(long)]
     pub json: bool,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub sheet: SheetArgs,
+}
+
+/// `--to csv|xlsx` of `heard quotes` and `heard recs`: write a spreadsheet.
+#[derive(Debug, Args)]
+pub struct SheetArgs {
+    /// Write a spreadsheet instead of listing: csv (opens in Excel as it is) or xlsx.
+    /// `heard quotes` writes the consent register; `heard recs` every recommendation that
+    /// matches (--limit is for the listing).
+    #[arg(
+        long = "to",
+        value_enum,
+        value_name = "FORMAT",
+        conflicts_with = "json"
+    )]
+    pub to: Option<crate::interop::sheets::SheetFormat>,
+    /// Where to write the spreadsheet (default: here, named for what it holds and today).
+    #[arg(long, value_name = "FILE", requires = "to")]
+    pub out: Option<PathBuf>,
+    /// Only public sources go in unless you ask: `internal` adds internal ones,
+    /// `restricted` internal and restricted ones (quotes' words from restricted sources are
+    /// withheld all the same).
+    #[arg(long, value_enum, value_name = "SENSITIVITY", requires = "to")]
+    pub include: Option<crate::interop::sheets::Include>,
 }
 
 /// Arguments of `heard tags`.
@@ -525,6 +551,9 @@ pub struct RecsArgs {
     #[command(flatten)]
     #[allow(missing_docs)]
     pub filters: Filters,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub sheet: SheetArgs,
 }
 
 fn parse_date(s: &str) -> Result<PartialDate, String> {

@@ -11,6 +11,12 @@ use crate::export;
 
 /// Run `heard export`.
 pub fn run(args: ExportArgs, lib: &Library) -> anyhow::Result<ExitCode> {
+    if args.format == export::Format::Pack && args.internal {
+        eprintln!(
+            "error: an evidence pack is for a third party and has no internal copy: leave out --internal"
+        );
+        return Ok(ExitCode::from(super::EXIT_USAGE));
+    }
     let target = super::resolve(lib, &args.target);
     let (_, report) = super::open_index(lib)?;
     super::note_refresh(&report);
@@ -52,7 +58,18 @@ pub fn run(args: ExportArgs, lib: &Library) -> anyhow::Result<ExitCode> {
         .unwrap_or("Consultation response")
         .to_string();
     let prepared = export::prepare(&markdown, provenance.as_ref(), args.internal);
-    let bytes = export::render(args.format, &prepared, &title, args.internal)?;
+    let bytes = match args.format {
+        export::Format::Pack => {
+            let dir = target.canonicalize().unwrap_or(target.clone());
+            let name = dir
+                .file_name()
+                .and_then(|n| n.to_str())
+                .map_or("response".into(), |n| n.trim_end_matches(".md").to_string());
+            let folder = format!("{name}-evidence-pack");
+            export::pack::build(lib, &markdown, provenance.as_ref(), &title, &folder)?
+        }
+        _ => export::render(args.format, &prepared, &title, args.internal)?,
+    };
     let out = args
         .out
         .unwrap_or_else(|| export::default_out(&file, args.format, args.internal));
@@ -60,7 +77,9 @@ pub fn run(args: ExportArgs, lib: &Library) -> anyhow::Result<ExitCode> {
     eprintln!(
         "Wrote {} ({}{})",
         out.display(),
-        if args.internal {
+        if args.format == export::Format::Pack {
+            "evidence pack: unzip it and read VERIFY.md"
+        } else if args.internal {
             "internal copy with paths, lines and consent"
         } else {
             "submission version"

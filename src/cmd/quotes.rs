@@ -7,8 +7,9 @@ use serde::Serialize;
 
 use super::{lines, paint, style};
 use crate::Library;
-use crate::cli::QuotesArgs;
-use crate::quotes::{HistoryItem, QuoteBook, Sources};
+use crate::cli::{QuotesArgs, SheetArgs};
+use crate::interop::sheets::{self, SheetFormat};
+use crate::quotes::{HistoryItem, Quote, QuoteBook, Sources};
 
 #[derive(Serialize)]
 struct Row<'a> {
@@ -56,6 +57,7 @@ pub fn run(args: QuotesArgs, lib: &Library) -> anyhow::Result<ExitCode> {
     let taxonomy = crate::taxonomy::load(lib).unwrap_or_default();
     let tag = args.tag.as_deref().map(|t| taxonomy.canonical(t));
     let mut rows = Vec::new();
+    let mut picked = Vec::new();
     for q in book.quotes.values() {
         let status = q.status();
         if args.status.is_some_and(|s| s != status)
@@ -75,6 +77,7 @@ pub fn run(args: QuotesArgs, lib: &Library) -> anyhow::Result<ExitCode> {
         {
             continue;
         }
+        picked.push(q);
         rows.push(Row {
             id: &q.id,
             source: &q.source,
@@ -91,6 +94,9 @@ pub fn run(args: QuotesArgs, lib: &Library) -> anyhow::Result<ExitCode> {
             current: (loc.state == crate::quotes::AnchorState::Drifted).then(|| loc.text.clone()),
             history: &q.history,
         });
+    }
+    if let Some(format) = args.sheet.to {
+        return register(lib, &picked, &mut sources, format, &args.sheet);
     }
     let mut out = anstream::stdout().lock();
     if args.json {
@@ -145,5 +151,34 @@ pub fn run(args: QuotesArgs, lib: &Library) -> anyhow::Result<ExitCode> {
     out.flush()?;
     drop(out);
     eprintln!("{}", super::plural(rows.len(), "quote", "quotes"));
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `heard quotes --to csv|xlsx`: the consent register as a spreadsheet.
+fn register(
+    lib: &Library,
+    quotes: &[&Quote],
+    sources: &mut Sources,
+    format: SheetFormat,
+    args: &SheetArgs,
+) -> anyhow::Result<ExitCode> {
+    // Quotes whose source cannot be read stay in: their consent record still matters, and
+    // their words are withheld.
+    let (kept, left_out): (Vec<&Quote>, Vec<&Quote>) = quotes.iter().partition(|q| {
+        sources
+            .get(&q.source)
+            .is_none_or(|s| sheets::admits(args.include, s.sensitivity.as_str()))
+    });
+    let table = sheets::consent_register(lib, &kept, sources)?;
+    let out = sheets::save(&table, format, args.out.as_deref(), "consent-register")?;
+    eprintln!(
+        "Wrote {} ({}).",
+        out.display(),
+        super::plural(kept.len(), "quote", "quotes")
+    );
+    if !left_out.is_empty() {
+        let what = super::plural(left_out.len(), "quote", "quotes");
+        eprintln!("{}", sheets::left_out(&what, args.include));
+    }
     Ok(ExitCode::SUCCESS)
 }

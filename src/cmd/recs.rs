@@ -109,7 +109,7 @@ pub fn run(args: RecsArgs, lib: &Library) -> anyhow::Result<ExitCode> {
         tags: args.filters.tags,
         since: args.filters.since,
         until: args.filters.until,
-        limit: if args.outcome.is_some() {
+        limit: if args.outcome.is_some() || args.sheet.to.is_some() {
             usize::MAX / 4
         } else {
             args.limit
@@ -133,7 +133,9 @@ pub fn run(args: RecsArgs, lib: &Library) -> anyhow::Result<ExitCode> {
             .hits
             .retain(|h| outcome_of(&book, &h.id) == want.as_str());
         results.total = results.hits.len();
-        results.hits.truncate(args.limit);
+        if args.sheet.to.is_none() {
+            results.hits.truncate(args.limit);
+        }
     }
     if browsing {
         // Newest first, and in their own order within a source.
@@ -143,6 +145,9 @@ pub fn run(args: RecsArgs, lib: &Library) -> anyhow::Result<ExitCode> {
                 .then_with(|| a.path.cmp(&b.path))
                 .then_with(|| a.line_start.cmp(&b.line_start))
         });
+    }
+    if let Some(format) = args.sheet.to {
+        return sheet(lib, &results.hits, &book, format, &args.sheet);
     }
     let mut out = anstream::stdout().lock();
     if args.filters.json {
@@ -218,6 +223,30 @@ pub fn run(args: RecsArgs, lib: &Library) -> anyhow::Result<ExitCode> {
             "{}",
             super::plural(results.total, "recommendation", "recommendations")
         );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `heard recs --to csv|xlsx`: every matching recommendation as a spreadsheet.
+fn sheet(
+    lib: &Library,
+    hits: &[Hit],
+    book: &QuoteBook,
+    format: crate::interop::sheets::SheetFormat,
+    args: &crate::cli::SheetArgs,
+) -> anyhow::Result<ExitCode> {
+    use crate::interop::sheets;
+    let (kept, left_out): (Vec<Hit>, Vec<Hit>) = hits
+        .iter()
+        .cloned()
+        .partition(|h| sheets::admits(args.include, &h.sensitivity));
+    let table = sheets::recommendations(lib, &kept, book)?;
+    let out = sheets::save(&table, format, args.out.as_deref(), "recommendations")?;
+    let n = super::plural(kept.len(), "recommendation", "recommendations");
+    eprintln!("Wrote {} ({n}).", out.display());
+    if !left_out.is_empty() {
+        let what = super::plural(left_out.len(), "recommendation", "recommendations");
+        eprintln!("{}", sheets::left_out(&what, args.include));
     }
     Ok(ExitCode::SUCCESS)
 }

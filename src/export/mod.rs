@@ -8,6 +8,7 @@
 
 mod docx;
 mod html;
+pub mod pack;
 mod txt;
 
 use std::collections::HashMap;
@@ -27,6 +28,10 @@ pub enum Format {
     Html,
     /// Plain text, question by question, with word counts.
     Txt,
+    /// An evidence pack (.zip) a third party can check without heard: the response as
+    /// sent, its provenance, each cited text, the consent events behind each quote, and
+    /// VERIFY.md with SHA-256 and BLAKE3 hashes.
+    Pack,
 }
 
 impl Format {
@@ -36,6 +41,7 @@ impl Format {
             Format::Docx => "docx",
             Format::Html => "html",
             Format::Txt => "txt",
+            Format::Pack => "zip",
         }
     }
 }
@@ -124,7 +130,8 @@ pub fn prepare(markdown: &str, provenance: Option<&Provenance>, internal: bool) 
 }
 
 /// Number footnotes 1, 2, 3… in order of first reference, so that no internal label (a
-/// quote id, a file and line) reaches the reader; a reference with no definition is dropped.
+/// quote id, a file and line) reaches the reader; a reference with no definition is dropped,
+/// and so is a definition with no reference.
 fn renumber_footnotes(text: &str) -> String {
     let defined: std::collections::HashSet<String> = text
         .lines()
@@ -145,6 +152,15 @@ fn renumber_footnotes(text: &str) -> String {
     }
     let mut out = String::with_capacity(text.len());
     for line in text.lines() {
+        // A note nothing refers to any more (its words were cut) is not for the reader:
+        // it would show a citation of nothing and keep its internal label.
+        let unreferenced = line
+            .strip_prefix("[^")
+            .and_then(|r| r.split_once("]:"))
+            .is_some_and(|(label, _)| !numbers.contains_key(label));
+        if unreferenced {
+            continue;
+        }
         let renamed = crate::draft::FOOTNOTE_REF.replace_all(line, |m: &regex::Captures| {
             match numbers.get(&m[1]) {
                 Some(n) => format!("[^{n}]"),
@@ -337,6 +353,7 @@ pub fn render(
         Format::Html => html::render(markdown, title, internal).into_bytes(),
         Format::Txt => txt::render(&blocks(markdown), internal).into_bytes(),
         Format::Docx => docx::render(&blocks(markdown), title, internal)?,
+        Format::Pack => anyhow::bail!("an evidence pack is built by `export::pack::build`"),
     })
 }
 
@@ -352,7 +369,11 @@ pub fn default_out(file: &Path, format: Format, internal: bool) -> std::path::Pa
         .and_then(|s| s.to_str())
         .unwrap_or("response");
     let dir = file.parent().unwrap_or(Path::new("."));
-    let audience = if internal { "-internal" } else { "" };
+    let audience = match (format, internal) {
+        (Format::Pack, _) => "-evidence-pack",
+        (_, true) => "-internal",
+        (_, false) => "",
+    };
     dir.join(format!("{stem}{audience}.{}", format.extension()))
 }
 

@@ -3,5 +3,8 @@
 //!
 //! - [`qdpx`]: REFI-QDA projects (`.qdpx`), the exchange format of NVivo, ATLAS.ti,
 //!   MAXQDA and QualCoder.
+//! - [`sheets`]: spreadsheets (CSV and XLSX) of the consent register and the
+//!   recommendations.
 
 pub mod qdpx;
+pub mod sheets;

@@ -770,6 +770,7 @@ async fn export(
         }
         crate::export::Format::Html => "text/html; charset=utf-8",
         crate::export::Format::Txt => "text/plain; charset=utf-8",
+        crate::export::Format::Pack => "application/zip",
     };
     let disposition = format!("attachment; filename=\"{name}\"");
     Ok((

@@ -1,0 +1,663 @@
+//! Spreadsheets out: the consent register and the recommendations, as CSV or XLSX.
+//!
+//! One table model, two writers. A [`Table`] is a title, typed columns and rows of text;
+//! the column's [`ColumnKind`] says how a cell is written: a date column writes real dates
+//! (a partial date such as `2024` stays text), a number column numbers, a link column
+//! hyperlinks (http, https and mailto only). CSV follows RFC 4180 with CRLF line ends and a
+//! UTF-8 byte order mark, so Excel opens "Zoë" and "–" unmangled; XLSX has a bold, frozen
+//! header row, an autofilter and widths fitted to the content.
+//!
+//! A cell that a spreadsheet could take for a formula (text starting with `=`, `+`, `-`,
+//! `@`, a tab or a carriage return) is never evaluated: in CSV it gets a leading `'`, in
+//! XLSX it is a text cell with Excel's "quote prefix", which keeps it text even when edited.
+//!
+//! The builders — [`consent_register`] and [`recommendations`] — are plain functions of the
+//! library, so the command line and the web app make the same tables.
+
+use std::collections::{BTreeSet, HashMap};
+
+use anyhow::Context;
+
+use crate::Library;
+use crate::corpus::Sensitivity;
+use crate::draft::CitationKind;
+use crate::index::Hit;
+use crate::quotes::{Quote, QuoteBook, Scope, Sources};
+
+/// What a column holds, which decides how its cells are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ColumnKind {
+    /// Words.
+    Text,
+    /// A date, `YYYY-MM-DD` (a partial date is written as text).
+    Date,
+    /// A number.
+    Number,
+    /// A web address (or an email address with `mailto:`), written as a link.
+    Url,
+}
+
+/// A column: its header and kind.
+#[derive(Debug, Clone)]
+pub struct Column {
+    /// The header.
+    pub name: String,
+    /// What it holds.
+    pub kind: ColumnKind,
+}
+
+/// A table to write as CSV or XLSX.
+#[derive(Debug, Clone)]
+pub struct Table {
+    /// The sheet's name (XLSX).
+    pub title: String,
+    /// The columns.
+    pub columns: Vec<Column>,
+    /// The rows, one cell per column; an empty string is an empty cell.
+    pub rows: Vec<Vec<String>>,
+}
+
+/// Spreadsheet formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum SheetFormat {
+    /// Comma-separated values (RFC 4180, UTF-8 with a byte order mark, CRLF).
+    Csv,
+    /// An Excel workbook.
+    Xlsx,
+}
+
+impl SheetFormat {
+    /// The file extension.
+    pub fn extension(self) -> &'static str {
+        match self {
+            SheetFormat::Csv => "csv",
+            SheetFormat::Xlsx => "xlsx",
+        }
+    }
+}
+
+/// Sources beyond public ones to include in a spreadsheet (`--include`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, clap::ValueEnum)]
+pub enum Include {
+    /// Public and internal sources.
+    Internal,
+    /// Public, internal and restricted sources.
+    Restricted,
+}
+
+/// Whether a source of this sensitivity goes in: public always, internal and restricted
+/// only when asked for.
+pub fn admits(include: Option<Include>, sensitivity: &str) -> bool {
+    match Sensitivity::parse(sensitivity) {
+        Some(Sensitivity::Public) => true,
+        Some(Sensitivity::Internal) => include.is_some(),
+        Some(Sensitivity::Restricted) | None => include == Some(Include::Restricted),
+    }
+}
+
+/// The line that says what `--include` left out: "Left out 3 quotes from sources not
+/// marked public; --include internal (or restricted) adds them."
+pub fn left_out(what: &str, include: Option<Include>) -> String {
+    match include {
+        None => format!(
+            "Left out {what} from sources not marked public; --include internal (or restricted) adds them."
+        ),
+        Some(_) => {
+            format!("Left out {what} from restricted sources; --include restricted adds them.")
+        }
+    }
+}
+
+impl Table {
+    fn new(title: &str, columns: &[(&str, ColumnKind)]) -> Table {
+        Table {
+            title: title.into(),
+            columns: columns
+                .iter()
+                .map(|(name, kind)| Column {
+                    name: (*name).into(),
+                    kind: *kind,
+                })
+                .collect(),
+            rows: Vec::new(),
+        }
+    }
+
+    /// Write in a format.
+    pub fn write(&self, format: SheetFormat) -> anyhow::Result<Vec<u8>> {
+        match format {
+            SheetFormat::Csv => self.to_csv(),
+            SheetFormat::Xlsx => self.to_xlsx(),
+        }
+    }
+
+    /// RFC 4180 CSV: UTF-8 with a byte order mark, CRLF line ends, fields quoted when
+    /// needed, formula-like text defused with a leading `'`.
+    pub fn to_csv(&self) -> anyhow::Result<Vec<u8>> {
+        let mut out = Vec::from("\u{feff}".as_bytes());
+        {
+            let mut w = csv::WriterBuilder::new()
+                .terminator(csv::Terminator::CRLF)
+                .quote_style(csv::QuoteStyle::Necessary)
+                .from_writer(&mut out);
+            w.write_record(self.columns.iter().map(|c| defused(&c.name).into_owned()))?;
+            for row in &self.rows {
+                w.write_record(self.columns.iter().enumerate().map(|(i, c)| {
+                    let v = row.get(i).map_or("", String::as_str);
+                    match typed(c.kind, v) {
+                        Typed::Number(_) | Typed::Date(..) => v.to_string(),
+                        _ => defused(&text(v)).into_owned(),
+                    }
+                }))?;
+            }
+            w.flush()?;
+        }
+        Ok(out)
+    }
+
+    /// An XLSX workbook of one sheet: bold frozen header, autofilter, real dates and
+    /// numbers, links, fitted widths.
+    pub fn to_xlsx(&self) -> anyhow::Result<Vec<u8>> {
+        use rust_xlsxwriter::{ExcelDateTime, Format, FormatAlign, Workbook};
+        let mut book = Workbook::new();
+        let sheet = book.add_worksheet();
+        sheet.set_name(sheet_name(&self.title))?;
+        let header = Format::new().set_bold().set_align(FormatAlign::Top);
+        let date = Format::new()
+            .set_num_format("yyyy-mm-dd")
+            .set_align(FormatAlign::Top)
+            .set_align(FormatAlign::Left);
+        let plain = Format::new().set_align(FormatAlign::Top);
+        let wrap = Format::new().set_text_wrap().set_align(FormatAlign::Top);
+        let quoted = |f: &Format| f.clone().set_quote_prefix();
+        let widths = self.widths();
+        for (c, col) in self.columns.iter().enumerate() {
+            let c16 = c as u16;
+            sheet.write_string_with_format(0, c16, &col.name, &header)?;
+            sheet.set_column_width(c16, widths[c])?;
+        }
+        for (r, row) in self.rows.iter().enumerate() {
+            let r32 = (r + 1) as u32;
+            for (c, col) in self.columns.iter().enumerate() {
+                let c16 = c as u16;
+                let v = row.get(c).map_or("", String::as_str);
+                let text_format = if widths[c] >= MAX_WIDTH {
+                    &wrap
+                } else {
+                    &plain
+                };
+                match typed(col.kind, v) {
+                    Typed::Empty => {}
+                    Typed::Number(n) => {
+                        sheet.write_number_with_format(r32, c16, n, &plain)?;
+                    }
+                    Typed::Date(y, m, d) => {
+                        let when = ExcelDateTime::from_ymd(y, m, d)?;
+                        sheet.write_datetime_with_format(r32, c16, &when, &date)?;
+                    }
+                    Typed::Url(u) => {
+                        if sheet
+                            .write_url_with_format(r32, c16, u.as_str(), text_format)
+                            .is_err()
+                        {
+                            // Too long or odd for Excel: keep it as text.
+                            sheet.write_string_with_format(r32, c16, text(v), text_format)?;
+                        }
+                    }
+                    Typed::Text => {
+                        let t = text(v);
+                        if formula_like(&t) {
+                            sheet.write_string_with_format(r32, c16, t, &quoted(text_format))?;
+                        } else {
+                            sheet.write_string_with_format(r32, c16, t, text_format)?;
+                        }
+                    }
+                }
+            }
+        }
+        sheet.set_freeze_panes(1, 0)?;
+        let last_col = self.columns.len().saturating_sub(1) as u16;
+        sheet.autofilter(0, 0, self.rows.len() as u32, last_col)?;
+        book.save_to_buffer()
+            .context("failed to write the workbook")
+    }
+
+    /// Column widths in characters: the longest cell or header, within bounds.
+    fn widths(&self) -> Vec<f64> {
+        self.columns
+            .iter()
+            .enumerate()
+            .map(|(c, col)| {
+                let longest = self
+                    .rows
+                    .iter()
+                    .map(|r| {
+                        let v = r.get(c).map_or("", String::as_str);
+                        match col.kind {
+                            ColumnKind::Date if typed(col.kind, v) != Typed::Text => 10,
+                            _ => v.chars().count(),
+                        }
+                    })
+                    .chain([col.name.chars().count()])
+                    .max()
+                    .unwrap_or(8);
+                (longest as f64 + 2.0).clamp(8.0, MAX_WIDTH)
+            })
+            .collect()
+    }
+}
+
+/// Write a table to `out` (default: `STEM-YYYY-MM-DD.EXT` in the current folder),
+/// atomically, and return the path written.
+pub fn save(
+    table: &Table,
+    format: SheetFormat,
+    out: Option<&std::path::Path>,
+    stem: &str,
+) -> anyhow::Result<std::path::PathBuf> {
+    let out = out.map_or_else(
+        || {
+            std::path::PathBuf::from(format!(
+                "{stem}-{}.{}",
+                crate::quotes::today(),
+                format.extension()
+            ))
+        },
+        std::path::Path::to_path_buf,
+    );
+    if out.is_dir() {
+        anyhow::bail!(
+            "`{}` is a folder: give a file name with --out, e.g. {}/{stem}.{}",
+            out.display(),
+            out.display(),
+            format.extension()
+        );
+    }
+    let bytes = table.write(format)?;
+    crate::fsutil::write_atomic(&out, &bytes)?;
+    Ok(out)
+}
+
+/// Widest column, in characters; longer text wraps.
+const MAX_WIDTH: f64 = 60.0;
+
+/// Most characters Excel keeps in a cell.
+const MAX_CELL: usize = 32_000;
+
+#[derive(Debug, PartialEq)]
+enum Typed {
+    Empty,
+    Text,
+    Number(f64),
+    Date(u16, u8, u8),
+    Url(String),
+}
+
+/// How a cell of a column is written.
+fn typed(kind: ColumnKind, v: &str) -> Typed {
+    if v.is_empty() {
+        return Typed::Empty;
+    }
+    match kind {
+        ColumnKind::Text => Typed::Text,
+        ColumnKind::Number => v.parse::<f64>().map_or(Typed::Text, |n| {
+            if n.is_finite() {
+                Typed::Number(n)
+            } else {
+                Typed::Text
+            }
+        }),
+        ColumnKind::Date => match crate::corpus::PartialDate::parse(v) {
+            Some(d) => match (d.month, d.day) {
+                (Some(m), Some(day)) if v.len() == 10 => {
+                    Typed::Date(d.year as u16, m as u8, day as u8)
+                }
+                _ => Typed::Text,
+            },
+            None => Typed::Text,
+        },
+        ColumnKind::Url => {
+            let lower = v.to_ascii_lowercase();
+            if ["http://", "https://", "mailto:"]
+                .iter()
+                .any(|p| lower.starts_with(p))
+                && !v.contains(char::is_whitespace)
+            {
+                Typed::Url(v.to_string())
+            } else {
+                Typed::Text
+            }
+        }
+    }
+}
+
+/// Text as a cell can hold it: no control characters, within Excel's length.
+fn text(v: &str) -> String {
+    let clean = crate::export::sanitize(v);
+    if clean.chars().count() <= MAX_CELL {
+        return clean.into_owned();
+    }
+    let mut cut: String = clean.chars().take(MAX_CELL - 1).collect();
+    cut.push('…');
+    cut
+}
+
+/// Whether a spreadsheet would take this text for a formula.
+pub fn formula_like(v: &str) -> bool {
+    v.starts_with(['=', '+', '-', '@', '\t', '\r'])
+}
+
+/// Text a spreadsheet opening a CSV file will not evaluate.
+fn defused(v: &str) -> std::borrow::Cow<'_, str> {
+    if formula_like(v) {
+        format!("'{v}").into()
+    } else {
+        v.into()
+    }
+}
+
+/// A name Excel accepts for a sheet: at most 31 characters, none of `[]:*?/\`.
+fn sheet_name(title: &str) -> String {
+    let name: String = title
+        .chars()
+        .map(|c| if "[]:*?/\\".contains(c) { ' ' } else { c })
+        .filter(|c| !c.is_control())
+        .take(31)
+        .collect();
+    let name = name.trim().trim_matches('\'').to_string();
+    if name.is_empty() {
+        "Sheet1".into()
+    } else {
+        name
+    }
+}
+
+/// Where each quote and recommendation is used: response folder names by cited id, from
+/// each response's `provenance.json`, counting a citation only while its footnote is still
+/// in the response.
+pub fn uses(lib: &Library) -> HashMap<String, BTreeSet<String>> {
+    let mut found: HashMap<String, BTreeSet<String>> = HashMap::new();
+    let Ok(dirs) = std::fs::read_dir(lib.responses_dir()) else {
+        return found;
+    };
+    for d in dirs.filter_map(Result::ok) {
+        let (file, prov) = crate::draft::response_paths(&d.path());
+        let Ok(Some(p)) = crate::draft::load_provenance(&prov) else {
+            continue;
+        };
+        let body = std::fs::read_to_string(&file).ok();
+        let name = d.file_name().to_string_lossy().into_owned();
+        for c in p.citations {
+            let still = body
+                .as_ref()
+                .is_none_or(|b| b.contains(&format!("[^{}]", c.label)));
+            let counted = matches!(c.kind, CitationKind::Quote | CitationKind::Recommendation);
+            if still && counted {
+                found.entry(c.id).or_default().insert(name.clone());
+            }
+        }
+    }
+    found
+}
+
+fn used_in(uses: &HashMap<String, BTreeSet<String>>, id: &str) -> String {
+    uses.get(id)
+        .map(|s| s.iter().cloned().collect::<Vec<_>>().join(", "))
+        .unwrap_or_default()
+}
+
+fn day(time: &str) -> String {
+    time.get(..10).unwrap_or(time).to_string()
+}
+
+/// The consent register: one row per quote, with its speaker (as they chose to be
+/// credited, never contact details), source, consent, scope, expiry, last decision, the
+/// responses that use it, and its words — only when its consent lets them be used at all;
+/// otherwise the cell says why they are withheld.
+pub fn consent_register(
+    lib: &Library,
+    quotes: &[&Quote],
+    sources: &mut Sources,
+) -> anyhow::Result<Table> {
+    use ColumnKind::{Date, Text};
+    let people = crate::contributors::load(lib).unwrap_or_default();
+    let uses = uses(lib);
+    let today = crate::quotes::today();
+    let mut table = Table::new(
+        "Consent register",
+        &[
+            ("quote", Text),
+            ("speaker", Text),
+            ("credited as", Text),
+            ("source", Text),
+            ("source title", Text),
+            ("sensitivity", Text),
+            ("consent", Text),
+            ("scope", Text),
+            ("expires", Date),
+            ("last decision", Text),
+            ("decided on", Date),
+            ("decided by", Text),
+            ("anchor", Text),
+            ("place", Text),
+            ("tags", Text),
+            ("used in", Text),
+            ("words", Text),
+        ],
+    );
+    for q in quotes {
+        let loc = sources.locate(q);
+        let source = sources.get(&q.source);
+        let words = match source {
+            // Whether it was restricted cannot be told any more.
+            None => "(withheld: source not found)".to_string(),
+            Some(s) => match crate::consent::quote_may_leave(q, Some(s), Scope::Internal, &today) {
+                Ok(()) => q.anchor.exact.clone(),
+                Err(refusal) => format!("(withheld: {})", withheld(&refusal)),
+            },
+        };
+        let decision = q.history.iter().rev().find(|h| {
+            matches!(
+                h.action.as_str(),
+                "quote.approve" | "quote.decline" | "quote.withdraw" | "quote.expire"
+            )
+        });
+        let place = match loc.lines {
+            Some((a, b)) if a == b => format!("{}:{a}", loc.path),
+            Some((a, b)) => format!("{}:{a}-{b}", loc.path),
+            None => loc.path.clone(),
+        };
+        table.rows.push(vec![
+            q.id.clone(),
+            q.speaker.clone().unwrap_or_default(),
+            q.speaker
+                .as_deref()
+                .and_then(|s| people.get(s))
+                .map(|c| c.attribution())
+                .unwrap_or_default(),
+            q.source.clone(),
+            source.map(|s| s.title.clone()).unwrap_or_default(),
+            source
+                .map(|s| s.sensitivity.as_str().to_string())
+                .unwrap_or_default(),
+            q.status_on(&today).as_str().into(),
+            q.scope.map(|s| s.as_str().to_string()).unwrap_or_default(),
+            q.expires.clone().unwrap_or_default(),
+            decision
+                .map(|h| decision_name(&h.action, h.details.get("on_behalf_of")))
+                .unwrap_or_default(),
+            decision.map(|h| day(&h.time)).unwrap_or_default(),
+            decision.map(|h| h.actor.clone()).unwrap_or_default(),
+            loc.state.as_str().into(),
+            place,
+            q.tags.iter().cloned().collect::<Vec<_>>().join(", "),
+            used_in(&uses, &q.id),
+            words,
+        ]);
+    }
+    Ok(table)
+}
+
+fn decision_name(action: &str, on_behalf_of: Option<&serde_json::Value>) -> String {
+    let name = match action {
+        "quote.approve" => "approved",
+        "quote.decline" => "declined",
+        "quote.withdraw" => "withdrawn",
+        "quote.expire" => "expired",
+        other => other,
+    };
+    match on_behalf_of.and_then(|v| v.as_str()) {
+        Some(who) => format!("{name} (for {who})"),
+        None => name.to_string(),
+    }
+}
+
+/// Why a quote's words are not in the register, in a few words ("withdrawn 2026-03-02").
+fn withheld(r: &crate::consent::Refusal) -> String {
+    use crate::consent::Refusal;
+    match r {
+        Refusal::Restricted => "restricted source".into(),
+        Refusal::Unknown => "consent unknown, the ledger is damaged".into(),
+        Refusal::Pending => "consent not yet given".into(),
+        Refusal::AskAgain => "consent must be asked for again".into(),
+        Refusal::NoSpeaker => "no speaker named yet".into(),
+        Refusal::Declined => "declined".into(),
+        Refusal::Withdrawn(on) => match on {
+            Some(d) => format!("withdrawn {d}"),
+            None => "withdrawn".into(),
+        },
+        Refusal::Expired(until) => match until {
+            Some(d) => format!("consent expired {d}"),
+            None => "consent expired".into(),
+        },
+        other => other.summary(),
+    }
+}
+
+/// The recommendations: text, source, organisation, date, consultation, tags, the latest
+/// outcome with its note, evidence and date, and the responses that cite each.
+pub fn recommendations(lib: &Library, hits: &[Hit], book: &QuoteBook) -> anyhow::Result<Table> {
+    use ColumnKind::{Date, Number, Text, Url};
+    let mut sources = Sources::new(lib)?;
+    let uses = uses(lib);
+    let mut table = Table::new(
+        "Recommendations",
+        &[
+            ("id", Text),
+            ("recommendation", Text),
+            ("source", Text),
+            ("source title", Text),
+            ("kind", Text),
+            ("organisation", Text),
+            ("date", Date),
+            ("year", Number),
+            ("consultation", Text),
+            ("tags", Text),
+            ("outcome", Text),
+            ("outcome note", Text),
+            ("evidence", Url),
+            ("outcome recorded", Date),
+            ("used in", Text),
+            ("place", Text),
+        ],
+    );
+    for h in hits {
+        let organisation = sources
+            .get(&h.source)
+            .and_then(|s| s.meta.organisation.clone())
+            .unwrap_or_else(|| lib.config.organisation.clone());
+        let outcome = book.outcomes.get(&h.id);
+        let place = if h.line_start == h.line_end {
+            format!("{}:{}", h.path, h.line_start)
+        } else {
+            format!("{}:{}-{}", h.path, h.line_start, h.line_end)
+        };
+        table.rows.push(vec![
+            h.id.clone(),
+            h.text.clone(),
+            h.source.clone(),
+            h.title.clone(),
+            h.kind.clone(),
+            organisation,
+            h.date.clone().unwrap_or_default(),
+            h.date
+                .as_deref()
+                .and_then(|d| d.get(..4))
+                .unwrap_or_default()
+                .to_string(),
+            h.consultation.clone().unwrap_or_default(),
+            h.tags.join(", "),
+            outcome.map_or("unknown".into(), |o| o.outcome.clone()),
+            outcome.and_then(|o| o.note.clone()).unwrap_or_default(),
+            outcome.and_then(|o| o.evidence.clone()).unwrap_or_default(),
+            outcome.map(|o| day(&o.recorded)).unwrap_or_default(),
+            used_in(&uses, &h.id),
+            place,
+        ]);
+    }
+    Ok(table)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn table() -> Table {
+        let mut t = Table::new(
+            "Test: one/two",
+            &[
+                ("name", ColumnKind::Text),
+                ("when", ColumnKind::Date),
+                ("n", ColumnKind::Number),
+                ("link", ColumnKind::Url),
+            ],
+        );
+        t.rows.push(vec![
+            "=HYPERLINK(\"http://x\")".into(),
+            "2024-06-12".into(),
+            "3".into(),
+            "https://example.org/a".into(),
+        ]);
+        t.rows.push(vec![
+            "Zoë said “no”, twice\nthen left".into(),
+            "2024".into(),
+            "-2".into(),
+            "javascript:alert(1)".into(),
+        ]);
+        t
+    }
+
+    #[test]
+    fn csv_is_rfc4180_with_bom_and_crlf_and_defuses_formulas() {
+        let bytes = table().to_csv().unwrap();
+        let text = String::from_utf8(bytes).unwrap();
+        assert!(text.starts_with('\u{feff}'));
+        assert_eq!(
+            text.trim_start_matches('\u{feff}'),
+            "name,when,n,link\r\n\
+             \"'=HYPERLINK(\"\"http://x\"\")\",2024-06-12,3,https://example.org/a\r\n\
+             \"Zoë said “no”, twice\nthen left\",2024,-2,javascript:alert(1)\r\n"
+        );
+    }
+
+    #[test]
+    fn sheet_names_are_what_excel_accepts() {
+        assert_eq!(sheet_name("Test: one/two"), "Test  one two");
+        assert_eq!(sheet_name(&"x".repeat(40)).len(), 31);
+        assert_eq!(sheet_name("[]"), "Sheet1");
+    }
+
+    #[test]
+    fn only_web_and_mail_addresses_become_links() {
+        assert!(matches!(
+            typed(ColumnKind::Url, "https://a.org"),
+            Typed::Url(_)
+        ));
+        assert_eq!(typed(ColumnKind::Url, "javascript:alert(1)"), Typed::Text);
+        assert_eq!(typed(ColumnKind::Date, "2024-06"), Typed::Text);
+        assert_eq!(
+            typed(ColumnKind::Date, "2024-06-12"),
+            Typed::Date(2024, 6, 12)
+        );
+    }
+}
