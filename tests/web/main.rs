@@ -5,8 +5,10 @@
 #![allow(missing_docs)]
 
 mod browser;
+mod drafting;
 mod handlers;
 mod hardening;
+mod register;
 
 use std::path::{Path, PathBuf};
 
