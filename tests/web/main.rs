@@ -5,6 +5,7 @@
 #![allow(missing_docs)]
 
 mod browser;
+mod browser_officer;
 mod drafting;
 mod handlers;
 mod hardening;
