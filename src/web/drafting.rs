@@ -470,9 +470,9 @@ pub struct PositionForm {
     position: String,
 }
 
-enum Saved {
+enum Save {
     NoCall,
-    Saved,
+    Done,
     Conflict,
 }
 
@@ -501,7 +501,7 @@ pub async fn position(
     let base = f.base.clone();
     let saved = blocking(move || {
         let Some(dir) = call_dir(&lib, &s) else {
-            return Ok(Saved::NoCall);
+            return Ok(Save::NoCall);
         };
         let c = crate::draft::consultation::load(&dir.join("consultation.toml"))
             .map_err(|e| InputError(format!("{e:#}")))?;
@@ -528,7 +528,7 @@ pub async fn position(
             }
         };
         if hash(&current) != base {
-            return Ok(Saved::Conflict);
+            return Ok(Save::Conflict);
         }
         let text = String::from_utf8(current).map_err(|_| {
             InputError(format!(
@@ -545,18 +545,18 @@ pub async fn position(
             .into());
         };
         crate::fsutil::write_atomic(&file, new.as_bytes())?;
-        Ok(Saved::Saved)
+        Ok(Save::Done)
     })
     .await?;
     match saved {
-        Saved::NoCall => Ok(not_found(Some(user)).await),
-        Saved::Saved => Ok(redirect(&format!(
+        Save::NoCall => Ok(not_found(Some(user)).await),
+        Save::Done => Ok(redirect(&format!(
             "/calls/{}?saved={}#pos-{}",
             seg(&slug),
             seg(&f.question),
             seg(&f.question)
         ))),
-        Saved::Conflict => {
+        Save::Conflict => {
             let notice = Notice {
                 conflict: Some((f.question, f.position)),
                 ..Notice::default()

@@ -210,7 +210,7 @@ pub fn register(
         (rec.is_empty() || h.id == rec)
             && (p.consultation.is_empty() || h.consultation.as_deref() == Some(&p.consultation))
             && (p.year.is_empty() || year_of(h) == Some(p.year.as_str()))
-            && (p.tag.is_empty() || h.tags.iter().any(|t| *t == p.tag))
+            && (p.tag.is_empty() || h.tags.contains(&p.tag))
             && (p.outcome.is_empty() || outcome_of(&h.id) == p.outcome)
     });
     if browsing {
@@ -414,8 +414,7 @@ pub async fn record(
         .into());
     }
     let evidence = f.evidence.trim().to_string();
-    if !evidence.is_empty()
-        && !(evidence.starts_with("https://") || evidence.starts_with("http://"))
+    if !(evidence.is_empty() || evidence.starts_with("https://") || evidence.starts_with("http://"))
     {
         return Err(InputError(format!(
             "the evidence link `{evidence}` is not a web address; give one starting https://, or leave it empty"
