@@ -345,3 +345,34 @@ async fn a_volunteer_is_refused_each_drafting_action_by_address_and_by_form_repl
     assert_eq!(r.status, StatusCode::FORBIDDEN);
     assert_eq!(response_md(&site).as_deref(), Some(before.as_str()));
 }
+
+#[tokio::test]
+async fn a_damaged_provenance_file_is_shown_as_a_problem_not_a_500() {
+    let site = officer_site();
+    let mut jo = officer(&site).await;
+    draft(&mut jo).await;
+    site.write(&format!("responses/{CALL}/provenance.json"), "{ not json");
+    let page = jo.get(&format!("/calls/{CALL_SEG}")).await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    assert!(
+        page.body.contains("heard check cannot run"),
+        "{}",
+        page.body
+    );
+    assert!(
+        page.body.contains("provenance.json` is damaged"),
+        "{}",
+        page.body
+    );
+    // `heard draft` refuses such a folder too; the page says why.
+    let csrf = hidden(&page.body, "csrf");
+    let r = jo
+        .post(
+            &format!("/calls/{CALL_SEG}/draft"),
+            &form(&[("csrf", &csrf)]),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.body);
+    assert!(r.body.contains("Not drafted"), "{}", r.body);
+    assert!(r.body.contains("provenance.json` is damaged"), "{}", r.body);
+}
