@@ -205,21 +205,18 @@ fn render(
         })
         .unwrap_or_default();
     beside.sort();
-    let problems = match &current {
-        // A check that cannot run (a damaged provenance.json) is a problem to show, with
-        // the form to draft again still on the page.
-        Some(_) => Some(
-            fresh_index(lib)
-                .and_then(|_| crate::check::check(lib, &dir))
-                .unwrap_or_else(|e| {
-                    vec![crate::Problem::file(
-                        rel.clone(),
-                        format!("heard check cannot run: {e:#}"),
-                    )]
-                }),
-        ),
-        None => None,
-    };
+    // A check that cannot run (a damaged provenance.json) is a problem to show, with the
+    // form to draft again still on the page.
+    let problems = current.as_ref().map(|_| {
+        fresh_index(lib)
+            .and_then(|_| crate::check::check(lib, &dir))
+            .unwrap_or_else(|e| {
+                vec![crate::Problem::file(
+                    rel.clone(),
+                    format!("heard check cannot run: {e:#}"),
+                )]
+            })
+    });
     let text = current
         .as_ref()
         .map(|b| String::from_utf8_lossy(b).into_owned());
