@@ -980,7 +980,9 @@ pub fn draft(lib: &Library, index: &LibraryIndex, dir: &Path) -> anyhow::Result<
         d.scope.meaning()
     )?;
 
-    // Never overwrite a draft a person has edited: write beside it instead.
+    // Never overwrite a draft a person has edited: write beside it instead. The library's
+    // write lock keeps a position saved from the web from landing between check and write.
+    let _lock = crate::ledger::write_lock(lib)?;
     let (mut file, mut prov_path) = response_paths(dir);
     let mut kept_edited = false;
     if file.exists() {

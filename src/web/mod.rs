@@ -8,7 +8,9 @@
 //! library work runs on `spawn_blocking`.
 
 pub mod access;
+mod drafting;
 mod pages;
+mod register;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -66,6 +68,12 @@ pub fn app(state: AppState) -> Router {
         .route("/responses", get(responses))
         .route("/responses/{slug}", get(response_page))
         .route("/responses/{slug}/export", get(export))
+        // The recommendations register, and drafting a call for evidence.
+        .route("/register", get(register::page))
+        .route("/register/outcome", post(register::record))
+        .route("/calls/{slug}", get(drafting::page))
+        .route("/calls/{slug}/draft", post(drafting::draft))
+        .route("/calls/{slug}/position", post(drafting::position))
         .fallback(not_found)
         .layer(axum::middleware::from_fn(security_headers))
         .with_state(state)

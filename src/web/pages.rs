@@ -46,6 +46,15 @@ ol.results{padding-left:1.5rem}ol.results li{margin-bottom:1.25rem}
 table{border-collapse:collapse;width:100%}th,td{text-align:left;border-bottom:1px solid #b1b4b6;padding:.4rem}
 .filters{display:grid;grid-template-columns:repeat(auto-fit,minmax(9rem,1fr));gap:.75rem}
 @media (max-width:40rem){body{font-size:1.0625rem}h1{font-size:1.6rem}header .who{float:none;display:block}}
+.vh{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}
+main:has(.wide){max-width:80rem}
+.wide{display:grid;grid-template-columns:minmax(0,1fr);gap:1rem 2rem}
+@media (min-width:64rem){.wide{grid-template-columns:minmax(0,1fr) minmax(0,1.3fr)}}
+ol.lines{font-family:ui-monospace,Menlo,Consolas,monospace;font-size:.9rem;padding-left:3.5rem;margin:0;border:2px solid #b1b4b6}
+ol.lines li{white-space:pre-wrap;overflow-wrap:anywhere;padding:0 .4rem;min-height:1.4em}
+ol.lines li::marker{color:#505a5f}ol.lines li.bad{background:#fbe9e6;border-left:4px solid #d4351c}
+ol.lines li:target{outline:3px solid #fd0}
+.history{margin:.5rem 0;padding-left:1.25rem}.rec-text{font-size:1.15rem}
 "#;
 
 /// Progressive enhancement for "My words": selecting words in a paragraph fills in the
@@ -62,7 +71,7 @@ function fill(){
 }
 "#;
 
-fn layout(user: Option<&User>, title: &str, body: Markup) -> Markup {
+pub(super) fn layout(user: Option<&User>, title: &str, body: Markup) -> Markup {
     html! {
         (DOCTYPE)
         html lang="en-GB" {
@@ -95,6 +104,7 @@ fn layout(user: Option<&User>, title: &str, body: Markup) -> Markup {
                                     li { a href="/review" { "Review" } }
                                     li { a href="/search" { "Search" } }
                                     li { a href="/responses" { "Responses" } }
+                                    li { a href="/register" { "Recommendations" } }
                                 }
                             }
                         }
@@ -187,7 +197,7 @@ pub fn seg(id: &str) -> String {
     out
 }
 
-fn fresh_index(lib: &Library) -> anyhow::Result<LibraryIndex> {
+pub(super) fn fresh_index(lib: &Library) -> anyhow::Result<LibraryIndex> {
     Ok(LibraryIndex::refresh_and_open(lib, &Quiet)?.0)
 }
 
@@ -880,8 +890,9 @@ pub fn responses(lib: &Library, user: &User) -> anyhow::Result<Markup> {
             h1 { "Responses" }
             @if dirs.is_empty() { p { "No responses yet. Start one with " code { "heard consultation new" } "." } }
             ul { @for (slug, c, drafted) in &dirs {
-                li { a href={ "/responses/" (seg(slug)) } { (c.as_ref().map_or(slug.as_str(), |c| c.title.as_str())) }
-                    " " span.meta { @if *drafted { "drafted" } @else { "not drafted yet: run heard draft responses/" (slug) } } }
+                li { a href={ @if *drafted || c.is_none() { "/responses/" } @else { "/calls/" } (seg(slug)) } { (c.as_ref().map_or(slug.as_str(), |c| c.title.as_str())) }
+                    " " span.meta { @if *drafted { "drafted" } @else { "not drafted yet" } }
+                    @if c.is_some() { " · " a href={ "/calls/" (seg(slug)) } { "Draft and edit" span.vh { ": " (slug) } } } }
             } }
         },
     ))

@@ -5,8 +5,11 @@
 #![allow(missing_docs)]
 
 mod browser;
+mod browser_officer;
+mod drafting;
 mod handlers;
 mod hardening;
+mod register;
 
 use std::path::{Path, PathBuf};
 

@@ -1,0 +1,458 @@
+//! The recommendations register (`/register`): what we have recommended, where it came
+//! from, which responses used it, and what became of it. Officers record an outcome with
+//! the same `rec.outcome` ledger event as `heard recs outcome`.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use maud::{Markup, html};
+use serde::Deserialize;
+
+use super::pages::{fresh_index, layout, seg};
+use super::{AppState, Officer, Result, User, blocking, csrf_refusal, redirect};
+use crate::Library;
+use crate::index::{DocType, Hit, SearchError, SearchRequest};
+use crate::ledger::Action;
+use crate::quotes::{self, InputError, QuoteBook};
+
+/// The outcomes an officer may record, with what the page calls them.
+pub const OUTCOMES: [(&str, &str); 5] = [
+    ("adopted", "Adopted"),
+    ("partly", "Partly adopted"),
+    ("not-adopted", "Not adopted"),
+    ("pending", "Pending"),
+    ("unknown", "Unknown"),
+];
+
+/// How many recommendations a page shows.
+const PER_PAGE: usize = 25;
+
+fn outcome_label(o: &str) -> &str {
+    OUTCOMES
+        .iter()
+        .find(|(v, _)| *v == o)
+        .map_or(o, |(_, l)| *l)
+}
+
+/// Search and filters of the register.
+#[derive(Deserialize, Default, Clone)]
+pub struct RegisterParams {
+    /// Words to find.
+    #[serde(default)]
+    pub q: String,
+    /// The consultation a recommendation was made to.
+    #[serde(default)]
+    pub consultation: String,
+    /// The year it was made.
+    #[serde(default)]
+    pub year: String,
+    /// A tag it carries.
+    #[serde(default)]
+    pub tag: String,
+    /// Its latest outcome.
+    #[serde(default)]
+    pub outcome: String,
+    /// One recommendation by id (after recording its outcome).
+    #[serde(default)]
+    pub rec: String,
+    /// Page number, from 1.
+    #[serde(default)]
+    pub page: String,
+    /// Set after an outcome was recorded for `rec`.
+    #[serde(default)]
+    pub recorded: String,
+}
+
+/// One recorded outcome, for the history.
+struct Recorded {
+    time: String,
+    by: String,
+    outcome: String,
+    note: Option<String>,
+    evidence: Option<String>,
+}
+
+/// Where a recommendation was used: a response folder and the question.
+struct Use {
+    slug: String,
+    title: String,
+    question: String,
+}
+
+/// Every outcome recorded for each recommendation, oldest first. Edited events are not
+/// trusted, as in the quote book.
+fn outcome_history(lib: &Library) -> anyhow::Result<BTreeMap<String, Vec<Recorded>>> {
+    let mut out: BTreeMap<String, Vec<Recorded>> = BTreeMap::new();
+    let mut seen = BTreeSet::new();
+    for (_, e) in crate::ledger::read(lib)?.events {
+        if e.action != Action::RecOutcome || e.content_id() != e.id || !seen.insert(e.id.clone()) {
+            continue;
+        }
+        out.entry(e.target.clone()).or_default().push(Recorded {
+            time: e.time.clone(),
+            by: e.actor.clone(),
+            outcome: e.detail("outcome").unwrap_or("unknown").to_string(),
+            note: e.detail("note").map(String::from),
+            evidence: e.detail("evidence").map(String::from),
+        });
+    }
+    Ok(out)
+}
+
+/// The responses whose provenance cites each recommendation.
+fn uses(lib: &Library) -> BTreeMap<String, Vec<Use>> {
+    let mut out: BTreeMap<String, Vec<Use>> = BTreeMap::new();
+    let Ok(dirs) = std::fs::read_dir(lib.responses_dir()) else {
+        return out;
+    };
+    let mut dirs: Vec<_> = dirs.filter_map(|d| d.ok()).map(|d| d.path()).collect();
+    dirs.sort();
+    for dir in dirs {
+        let Ok(Some(prov)) = crate::draft::load_provenance(&dir.join("provenance.json")) else {
+            continue;
+        };
+        let slug = dir
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let title = crate::draft::consultation::load(&dir.join("consultation.toml"))
+            .map(|c| c.title)
+            .unwrap_or_else(|_| slug.clone());
+        for c in prov
+            .citations
+            .iter()
+            .filter(|c| c.kind == crate::draft::CitationKind::Recommendation)
+        {
+            let list = out.entry(c.id.clone()).or_default();
+            if !list
+                .iter()
+                .any(|u| u.slug == slug && u.question == c.question)
+            {
+                list.push(Use {
+                    slug: slug.clone(),
+                    title: title.clone(),
+                    question: c.question.clone(),
+                });
+            }
+        }
+    }
+    out
+}
+
+/// Every recommendation in the index (none left out: the register filters them itself).
+fn all_recommendations(
+    lib: &Library,
+    query: Option<String>,
+) -> anyhow::Result<std::result::Result<Vec<Hit>, String>> {
+    let index = fresh_index(lib)?;
+    match index.search(&SearchRequest {
+        query,
+        types: vec![DocType::Recommendation],
+        limit: usize::MAX / 4,
+        ..SearchRequest::default()
+    }) {
+        Ok(r) => Ok(Ok(r.hits)),
+        Err(SearchError::Query(m)) => Ok(Err(m)),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// A recommendation's place on the page: an HTML id made from its id, safe whatever the id
+/// holds.
+fn anchor(id: &str) -> String {
+    format!("rec-{}", &blake3::hash(id.as_bytes()).to_hex()[..12])
+}
+
+fn year_of(h: &Hit) -> Option<&str> {
+    h.date.as_deref().and_then(|d| d.get(..4))
+}
+
+/// The register page, and whether the search could not be read (a 400).
+pub fn register(
+    lib: &Library,
+    user: &User,
+    p: &RegisterParams,
+    recorded: Option<&str>,
+) -> anyhow::Result<(StatusCode, Markup)> {
+    let browsing = p.q.trim().is_empty();
+    let everything = match all_recommendations(lib, None)? {
+        Ok(h) => h,
+        Err(m) => return Err(anyhow::anyhow!(m)),
+    };
+    let (mut hits, error) = if browsing {
+        (everything.clone(), None)
+    } else {
+        match all_recommendations(lib, Some(p.q.clone()))? {
+            Ok(h) => (h, None),
+            Err(m) => (Vec::new(), Some(m)),
+        }
+    };
+    let book = QuoteBook::load(lib)?;
+    let outcome_of = |id: &str| -> String {
+        book.outcomes
+            .get(id)
+            .map_or("unknown".to_string(), |o| o.outcome.clone())
+    };
+    // The choices of each filter are what the recommendations hold.
+    let consultations: BTreeSet<&str> = everything
+        .iter()
+        .filter_map(|h| h.consultation.as_deref())
+        .collect();
+    let years: BTreeSet<&str> = everything.iter().filter_map(year_of).collect();
+    let tags: BTreeSet<&str> = everything
+        .iter()
+        .flat_map(|h| h.tags.iter().map(String::as_str))
+        .collect();
+    let rec = p.rec.trim();
+    hits.retain(|h| {
+        (rec.is_empty() || h.id == rec)
+            && (p.consultation.is_empty() || h.consultation.as_deref() == Some(&p.consultation))
+            && (p.year.is_empty() || year_of(h) == Some(p.year.as_str()))
+            && (p.tag.is_empty() || h.tags.contains(&p.tag))
+            && (p.outcome.is_empty() || outcome_of(&h.id) == p.outcome)
+    });
+    if browsing {
+        // Newest first, and in their own order within a source, as `heard recs` lists them.
+        hits.sort_by(|a, b| {
+            b.date
+                .cmp(&a.date)
+                .then_with(|| a.path.cmp(&b.path))
+                .then_with(|| a.line_start.cmp(&b.line_start))
+        });
+    }
+    let total = hits.len();
+    let pages = total.div_ceil(PER_PAGE).max(1);
+    let page = p.page.parse::<usize>().unwrap_or(1).clamp(1, pages);
+    let shown: Vec<&Hit> = hits
+        .iter()
+        .skip((page - 1) * PER_PAGE)
+        .take(PER_PAGE)
+        .collect();
+    let history = outcome_history(lib)?;
+    let used = uses(lib);
+    let mut sources = quotes::Sources::new(lib)?;
+    // The passage each recommendation sits in, when it says more than the item itself.
+    let passages: Vec<Option<String>> = shown
+        .iter()
+        .map(|h| {
+            let s = sources.get(&h.source)?;
+            let line = usize::try_from(h.line_start).ok()?;
+            let passage = s
+                .passages
+                .iter()
+                .find(|x| x.line_start <= line && line <= x.line_end)?;
+            (passage.text.trim() != h.text.trim()).then(|| passage.text.clone())
+        })
+        .collect();
+    let page_link = |n: usize| {
+        let q = serde_urlencoded::to_string([
+            ("q", p.q.as_str()),
+            ("consultation", p.consultation.as_str()),
+            ("year", p.year.as_str()),
+            ("tag", p.tag.as_str()),
+            ("outcome", p.outcome.as_str()),
+            ("page", &n.to_string()),
+        ])
+        .unwrap_or_default();
+        format!("/register?{q}")
+    };
+    let select = |name: &str, label: &str, current: &str, options: Vec<(String, String)>| {
+        html! {
+            div { label for=(name) { (label) }
+                select id=(name) name=(name) {
+                    option value="" { "Any" }
+                    @for (v, l) in &options { option value=(v) selected[v == current] { (l) } }
+                }
+            }
+        }
+    };
+    let status = if error.is_some() {
+        StatusCode::BAD_REQUEST
+    } else {
+        StatusCode::OK
+    };
+    let markup = layout(
+        Some(user),
+        "Recommendations",
+        html! {
+            h1 { "Recommendations register" }
+            p { "What we have recommended, where it came from, the responses that used it, and what became of it." }
+            @if let Some(id) = recorded {
+                div.done role="status" { p { "Saved: the outcome of " (id) " is recorded in the ledger." } }
+            }
+            form method="get" action="/register" role="search" {
+                label for="q" { "Words to find" }
+                p.hint id="q-hint" { "Use \"double quotes\" for a phrase; AND, OR, NOT in capitals." }
+                input type="search" id="q" name="q" value=(p.q) aria-describedby="q-hint";
+                div.filters {
+                    (select("consultation", "Consultation", &p.consultation, consultations.iter().map(|c| (c.to_string(), c.to_string())).collect()))
+                    (select("year", "Year", &p.year, years.iter().rev().map(|y| (y.to_string(), y.to_string())).collect()))
+                    (select("tag", "Tag", &p.tag, tags.iter().map(|t| (t.to_string(), t.to_string())).collect()))
+                    (select("outcome", "Outcome", &p.outcome, OUTCOMES.iter().map(|(v, l)| (v.to_string(), l.to_string())).collect()))
+                }
+                div.buttons { button type="submit" { "Search" } a.button.secondary href="/register" { "Show all" } }
+            }
+            @if let Some(e) = &error { div.problems role="alert" { p { "The search could not be read: " (e) } } }
+            h2 { (crate::cmd::plural(total, "recommendation", "recommendations"))
+                @if pages > 1 { " (page " (page) " of " (pages) ")" } }
+            @if total == 0 && error.is_none() { p { "None match. Try fewer words or filters." } }
+            @for (n, h) in shown.iter().enumerate() {
+                @let current = book.outcomes.get(&h.id);
+                @let anchor = anchor(&h.id);
+                section.card id=(anchor) aria-labelledby={ (anchor) "-h" } {
+                    h3 id={ (anchor) "-h" } { (h.id) }
+                    p.meta {
+                        (h.consultation.as_deref().unwrap_or(&h.title))
+                        @if let Some(d) = &h.date { " · " (d) }
+                        @if !h.tags.is_empty() { " · " (h.tags.join(", ")) }
+                        @if h.sensitivity == "restricted" { " · " strong { "restricted" } }
+                    }
+                    @if let Some(l) = &h.lead_in { p.meta { (l) } }
+                    p.rec-text { (h.text) }
+                    p.meta { "From " a href={ "/sources/" (seg(&h.source)) "#L" (h.line_start) } { (h.title) } " (" (h.path) ":" (h.line_start)
+                        @if h.line_end != h.line_start { "–" (h.line_end) } ")" }
+                    @if let Some(Some(text)) = passages.get(n) {
+                        details { summary { "The passage it is in" } div.context { p { (text) } } }
+                    }
+                    p { "Outcome: " strong { (outcome_label(current.map_or("unknown", |o| o.outcome.as_str()))) }
+                        @if let Some(o) = current { span.meta { " (recorded " (o.recorded.get(..10).unwrap_or(&o.recorded)) " by " (o.by) ")" } } }
+                    @match used.get(&h.id) {
+                        Some(list) => {
+                            p { "Used in:" }
+                            ul { @for u in list { li { a href={ "/calls/" (seg(&u.slug)) } { (u.title) } ", question " (u.question) } } }
+                        }
+                        None => { p.meta { "Not used in any response yet." } }
+                    }
+                    @if let Some(list) = history.get(&h.id) {
+                        details {
+                            summary { "Outcome history (" (list.len()) ")" }
+                            ol.history { @for r in list {
+                                li { (r.time.get(..10).unwrap_or(&r.time)) ": " strong { (outcome_label(&r.outcome)) } " — recorded by " (r.by)
+                                    @if let Some(note) = &r.note { ". " (note) }
+                                    @if let Some(e) = &r.evidence {
+                                        " Evidence: "
+                                        @if e.starts_with("https://") || e.starts_with("http://") { a href=(e) { (e) } } @else { (e) }
+                                    } }
+                            } }
+                        }
+                    }
+                    details {
+                        summary { "Record an outcome" span.vh { " for " (h.id) } }
+                        form method="post" action="/register/outcome" {
+                            input type="hidden" name="csrf" value=(user.csrf);
+                            input type="hidden" name="id" value=(h.id);
+                            label for={ "outcome-" (anchor) } { "What happened" span.vh { " to " (h.id) } }
+                            select id={ "outcome-" (anchor) } name="outcome" {
+                                @for (v, l) in OUTCOMES {
+                                    option value=(v) selected[current.map_or(v == "unknown", |o| o.outcome == v)] { (l) }
+                                }
+                            }
+                            label for={ "note-" (anchor) } { "Note (optional)" }
+                            p.hint id={ "note-hint-" (anchor) } { "For example where and when it was adopted." }
+                            textarea id={ "note-" (anchor) } name="note" aria-describedby={ "note-hint-" (anchor) } {}
+                            label for={ "evidence-" (anchor) } { "Link to the evidence (optional)" }
+                            p.hint id={ "evidence-hint-" (anchor) } { "An address starting https://, such as the government's response." }
+                            input type="url" id={ "evidence-" (anchor) } name="evidence" aria-describedby={ "evidence-hint-" (anchor) };
+                            div.buttons { button type="submit" { "Record outcome" } }
+                        }
+                    }
+                }
+            }
+            @if pages > 1 {
+                nav aria-label="Pages" { p {
+                    @if page > 1 { a href=(page_link(page - 1)) { "Previous page" } " " }
+                    @if page < pages { a href=(page_link(page + 1)) { "Next page" } }
+                } }
+            }
+        },
+    );
+    Ok((status, markup))
+}
+
+/// `GET /register`.
+pub async fn page(
+    State(state): State<AppState>,
+    Officer(user): Officer,
+    Query(p): Query<RegisterParams>,
+) -> Result<Response> {
+    let lib = state.lib.clone();
+    let recorded = (!p.rec.is_empty() && !p.recorded.is_empty()).then(|| p.rec.clone());
+    let (status, markup) = blocking(move || register(&lib, &user, &p, recorded.as_deref())).await?;
+    Ok((status, markup).into_response())
+}
+
+/// The outcome form.
+#[derive(Deserialize)]
+pub struct OutcomeForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    id: String,
+    #[serde(default)]
+    outcome: String,
+    #[serde(default)]
+    note: String,
+    #[serde(default)]
+    evidence: String,
+}
+
+/// `POST /register/outcome`: the same `rec.outcome` event as `heard recs outcome`.
+pub async fn record(
+    State(state): State<AppState>,
+    Officer(user): Officer,
+    axum::Form(f): axum::Form<OutcomeForm>,
+) -> Result<Response> {
+    if let Some(r) = csrf_refusal(&user, &f.csrf) {
+        return Ok(r);
+    }
+    if !OUTCOMES.iter().any(|(v, _)| *v == f.outcome) {
+        return Err(InputError(
+            "choose what happened: adopted, partly, not adopted, pending or unknown".into(),
+        )
+        .into());
+    }
+    let evidence = f.evidence.trim().to_string();
+    if !(evidence.is_empty() || evidence.starts_with("https://") || evidence.starts_with("http://"))
+    {
+        return Err(InputError(format!(
+            "the evidence link `{evidence}` is not a web address; give one starting https://, or leave it empty"
+        ))
+        .into());
+    }
+    let note = f.note.trim().to_string();
+    let lib = state.lib.clone();
+    let who = user.who.clone();
+    let id = f.id.clone();
+    let found = blocking(move || {
+        let known = match all_recommendations(&lib, None)? {
+            Ok(h) => h.iter().any(|h| h.id == id),
+            Err(m) => return Err(anyhow::anyhow!(m)),
+        };
+        if known {
+            quotes::record_outcome(
+                &lib,
+                &id,
+                &f.outcome,
+                Some(note.as_str()).filter(|n| !n.is_empty()),
+                Some(evidence.as_str()).filter(|e| !e.is_empty()),
+                &who,
+            )?;
+        }
+        Ok(known)
+    })
+    .await?;
+    if !found {
+        return Err(InputError(format!(
+            "there is no recommendation with id `{}`; the register lists them",
+            f.id
+        ))
+        .into());
+    }
+    Ok(redirect(&format!(
+        "/register?rec={}&recorded=1#{}",
+        seg(&f.id),
+        anchor(&f.id)
+    )))
+}
