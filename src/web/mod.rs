@@ -8,6 +8,7 @@
 //! library work runs on `spawn_blocking`.
 
 pub mod access;
+mod officer;
 mod pages;
 
 use std::net::SocketAddr;
@@ -63,6 +64,13 @@ pub fn app(state: AppState) -> Router {
         .route("/sources/{*id}", get(source_page))
         .route("/review", get(review))
         .route("/review/quotes/{id}/speaker", post(name_speaker))
+        .route("/static/officer.js", get(officer_script))
+        .route("/quotes", post(officer::make_quote))
+        .route("/people", get(officer::people))
+        .route("/people/grant", post(officer::grant))
+        .route("/people/revoke", post(officer::revoke))
+        .route("/me/tags", post(officer::suggest_tags))
+        .route("/review/suggestions/{id}", post(officer::review_suggestion))
         .route("/responses", get(responses))
         .route("/responses/{slug}", get(response_page))
         .route("/responses/{slug}/export", get(export))
@@ -259,6 +267,13 @@ async fn script() -> impl IntoResponse {
     (
         [(header::CONTENT_TYPE, "text/javascript; charset=utf-8")],
         pages::SELECT_JS,
+    )
+}
+
+async fn officer_script() -> impl IntoResponse {
+    (
+        [(header::CONTENT_TYPE, "text/javascript; charset=utf-8")],
+        officer::OFFICER_JS,
     )
 }
 
@@ -519,6 +534,7 @@ async fn my_words(State(state): State<AppState>, user: User) -> Result<Response>
 #[derive(Deserialize, Default)]
 struct Suggested {
     suggested: Option<String>,
+    themes: Option<String>,
 }
 
 async fn my_source(
@@ -532,7 +548,17 @@ async fn my_source(
     }
     let lib = state.lib.clone();
     let u = user.clone();
-    match blocking(move || pages::my_source(&lib, &u, &source, q.suggested.as_deref())).await? {
+    match blocking(move || {
+        pages::my_source(
+            &lib,
+            &u,
+            &source,
+            q.suggested.as_deref(),
+            q.themes.is_some(),
+        )
+    })
+    .await?
+    {
         Some(page) => Ok(page.into_response()),
         None => Ok(not_found(Some(user)).await),
     }
@@ -682,14 +708,20 @@ async fn search(
         .into_response())
 }
 
+#[derive(Deserialize, Default)]
+struct Made {
+    made: Option<String>,
+}
+
 async fn source_page(
     State(state): State<AppState>,
     Officer(user): Officer,
     Path(id): Path<String>,
+    Query(m): Query<Made>,
 ) -> Result<Response> {
     let lib = state.lib.clone();
     let u = user.clone();
-    match blocking(move || pages::source(&lib, &u, &id)).await? {
+    match blocking(move || pages::source(&lib, &u, &id, None, m.made.as_deref())).await? {
         Some(p) => Ok(p.into_response()),
         None => Ok(not_found(Some(user)).await),
     }
