@@ -7,6 +7,7 @@
 mod browser;
 mod handlers;
 mod hardening;
+mod officer;
 
 use std::path::{Path, PathBuf};
 
