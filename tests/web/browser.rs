@@ -20,7 +20,7 @@ fn free_port() -> u16 {
         .port()
 }
 
-struct Killed(Child);
+pub(crate) struct Killed(Child);
 
 impl Drop for Killed {
     fn drop(&mut self) {
@@ -40,7 +40,7 @@ fn wait_for(port: u16) {
     }
 }
 
-struct Browser {
+pub(crate) struct Browser {
     base: String,
     session: String,
     _driver: Killed,
@@ -51,7 +51,7 @@ struct Browser {
 static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
 impl Browser {
-    fn start() -> Option<Browser> {
+    pub(crate) fn start() -> Option<Browser> {
         let have = |p: &str| std::path::Path::new(p).exists();
         if !have("/usr/bin/chromium") || !have("/usr/bin/chromedriver") {
             assert!(
@@ -105,7 +105,7 @@ impl Browser {
         })
     }
 
-    fn cmd(&self, method: &str, path: &str, body: Value) -> Value {
+    pub(crate) fn cmd(&self, method: &str, path: &str, body: Value) -> Value {
         let url = format!("{}/session/{}{path}", self.base, self.session);
         let mut res = match method {
             "GET" => ureq::get(&url).call(),
@@ -116,11 +116,11 @@ impl Browser {
         v["value"].clone()
     }
 
-    fn go(&self, url: &str) {
+    pub(crate) fn go(&self, url: &str) {
         self.cmd("POST", "/url", json!({ "url": url }));
     }
 
-    fn find(&self, css: &str) -> String {
+    pub(crate) fn find(&self, css: &str) -> String {
         let v = self.cmd(
             "POST",
             "/element",
@@ -132,12 +132,12 @@ impl Browser {
             .to_string()
     }
 
-    fn click(&self, css: &str) {
+    pub(crate) fn click(&self, css: &str) {
         let id = self.find(css);
         self.cmd("POST", &format!("/element/{id}/click"), json!({}));
     }
 
-    fn text(&self) -> String {
+    pub(crate) fn text(&self) -> String {
         self.script("return document.body.innerText;", json!([]))
             .as_str()
             .unwrap_or_default()
@@ -146,7 +146,7 @@ impl Browser {
 
     /// Wait (up to 15 s) until the page shows `needle`; the page after a click may still be
     /// loading on a busy machine.
-    fn wait_text(&self, needle: &str) -> String {
+    pub(crate) fn wait_text(&self, needle: &str) -> String {
         let start = Instant::now();
         loop {
             let t = self.text();
@@ -157,16 +157,16 @@ impl Browser {
         }
     }
 
-    fn script(&self, js: &str, args: Value) -> Value {
+    pub(crate) fn script(&self, js: &str, args: Value) -> Value {
         self.cmd("POST", "/execute/sync", json!({"script": js, "args": args}))
     }
 
-    fn async_script(&self, js: &str) -> Value {
+    pub(crate) fn async_script(&self, js: &str) -> Value {
         self.cmd("POST", "/execute/async", json!({"script": js, "args": []}))
     }
 
     /// Serious or critical axe-core violations on the current page.
-    fn axe(&self, axe: &str) -> Vec<String> {
+    pub(crate) fn axe(&self, axe: &str) -> Vec<String> {
         self.script(axe, json!([]));
         let v = self.async_script(
             "const done = arguments[arguments.length - 1];\
@@ -188,7 +188,7 @@ impl Drop for Browser {
     }
 }
 
-fn serve(site: &Site) -> (Killed, String) {
+pub(crate) fn serve(site: &Site) -> (Killed, String) {
     let port = free_port();
     let child = Command::new(assert_cmd::cargo::cargo_bin("heard"))
         .arg("-C")

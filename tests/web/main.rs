@@ -8,6 +8,7 @@ mod browser;
 mod handlers;
 mod hardening;
 mod officer;
+mod officer_browser;
 
 use std::path::{Path, PathBuf};
 
