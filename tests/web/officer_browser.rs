@@ -254,6 +254,12 @@ fn the_officer_pages_pass_axe_and_fit_a_phone() {
     );
     let (_server, url) = serve(&site);
     b.cmd("POST", "/window/rect", json!({"width": 390, "height": 844}));
+    sign_in(&b, &site, &url, "c-ana", "volunteer");
+    let width = b.script("return window.innerWidth;", json!([]));
+    assert!(
+        width.as_u64().is_some_and(|w| w <= 390),
+        "the window is not phone-sized: {width}"
+    );
     let mut failures = Vec::new();
     let mut check = |b: &Browser, what: &str| {
         failures.extend(b.axe(&axe).into_iter().map(|v| format!("{what}: {v}")));
