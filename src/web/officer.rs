@@ -751,8 +751,23 @@ pub async fn suggest_tags(
             ))
             .into());
         }
-        let tags: BTreeSet<String> = tags.iter().map(|t| taxonomy.canonical(t)).collect();
+        let mut tags: BTreeSet<String> = tags.iter().map(|t| taxonomy.canonical(t)).collect();
         let _lock = ledger::write_lock(&lib)?;
+        // Themes already suggested for this paragraph (and not dismissed) are kept once.
+        let hash = text_hash(&p);
+        for earlier in suggestions(&ledger::read(&lib)?) {
+            if earlier.source == s.id
+                && earlier.text_hash == hash
+                && !matches!(earlier.review, Some((false, _, _)))
+            {
+                for t in &earlier.tags {
+                    tags.remove(t);
+                }
+            }
+        }
+        if tags.is_empty() {
+            return Ok(());
+        }
         let time = ledger::now();
         let id = format!(
             "s-{}",
@@ -770,7 +785,7 @@ pub async fn suggest_tags(
                     "path": s.path,
                     "line_start": p.line_start,
                     "line_end": p.line_end,
-                    "text_hash": text_hash(&p),
+                    "text_hash": hash,
                     "tags": tags,
                 }),
             )],

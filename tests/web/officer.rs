@@ -336,6 +336,16 @@ async fn a_volunteer_suggests_themes_for_their_words_and_an_officer_accepts_or_d
         serde_json::json!(["housing", "mental-health"])
     );
     let first = ev["target"].as_str().expect("id").to_string();
+    // Suggesting a theme already waiting for the team records nothing twice.
+    let events = ledger(&site).len();
+    let r = ana
+        .post(
+            "/me/tags",
+            &format!("csrf={csrf}&source=t-ana&line={line}&tag=housing"),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert_eq!(ledger(&site).len(), events);
     // A second suggestion, for the first paragraph.
     let line0 = hidden(&page, "themes-0", "line");
     ana.post(
