@@ -741,7 +741,7 @@ pub fn source(
                 table {
                     thead { tr { th { "Quote" } th { "Speaker" } th { "Consent" } th { "Anchor" } } }
                     tbody { @for (q, loc) in &rows {
-                        tr { td { (q.id) ": " (loc.text) } td { (q.speaker.as_deref().unwrap_or("—")) } td { (q.status().as_str()) @if let Some(s) = q.scope { " (" (s.as_str()) ")" } } td { (loc.state.as_str()) } }
+                        tr { td { (q.id) ": " (loc.text) @if let Some(n) = loc.lines.and_then(|l| source.page_at_line(l.0)) { " (p. " (n) ")" } } td { (q.speaker.as_deref().unwrap_or("—")) } td { (q.status().as_str()) @if let Some(s) = q.scope { " (" (s.as_str()) ")" } } td { (loc.state.as_str()) } }
                     } }
                 }
             }

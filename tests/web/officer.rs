@@ -184,6 +184,29 @@ async fn source_pages_show_the_pages_of_an_imported_pdf() {
     assert!(body.find("Page 1").expect("page 1") < p7 && p7 < words);
     let found = c.get("/search?q=%22waiting+times%22").await.body;
     assert!(found.contains("(p. 7)"), "{found}");
+    // A quote made there says its page too.
+    let id = site.heard_ok(&[
+        "quote",
+        "add",
+        "--source",
+        "imported/reports/evaluation 2022",
+        "--exact",
+        "Waiting times for counselling doubled",
+    ]);
+    let page = c
+        .get(&format!(
+            "/sources/{}",
+            enc("imported/reports/evaluation 2022")
+        ))
+        .await
+        .body;
+    assert!(
+        page.contains(&format!(
+            "{}: Waiting times for counselling doubled (p. 7)",
+            id.trim()
+        )),
+        "{page}"
+    );
 }
 
 #[tokio::test]
