@@ -71,6 +71,12 @@ pub fn app(state: AppState) -> Router {
         .route("/people/revoke", post(officer::revoke))
         .route("/me/tags", post(officer::suggest_tags))
         .route("/review/suggestions/{id}", post(officer::review_suggestion))
+        .route(
+            "/import",
+            get(officer::import_form).post(officer::upload).layer(
+                axum::extract::DefaultBodyLimit::max(officer::UPLOAD_LIMIT + 64 * 1024),
+            ),
+        )
         .route("/responses", get(responses))
         .route("/responses/{slug}", get(response_page))
         .route("/responses/{slug}/export", get(export))

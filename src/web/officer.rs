@@ -889,3 +889,294 @@ pub async fn review_suggestion(
     }
     Ok(redirect("/review#themes"))
 }
+
+/// The largest file an officer may upload to import (the request may be a little larger:
+/// the form's other fields travel with it).
+pub const UPLOAD_LIMIT: usize = 25 * 1024 * 1024;
+
+/// One part of a `multipart/form-data` body.
+struct Part {
+    name: String,
+    filename: Option<String>,
+    data: Vec<u8>,
+}
+
+fn find(hay: &[u8], needle: &[u8], from: usize) -> Option<usize> {
+    hay.get(from..)?
+        .windows(needle.len())
+        .position(|w| w == needle)
+        .map(|i| i + from)
+}
+
+/// The value of `key="..."` in a Content-Disposition header.
+fn disposition_param(header: &str, key: &str) -> Option<String> {
+    header.split(';').map(str::trim).find_map(|p| {
+        let (k, v) = p.split_once('=')?;
+        (k.trim().eq_ignore_ascii_case(key)).then(|| v.trim().trim_matches('"').to_string())
+    })
+}
+
+/// The parts of a `multipart/form-data` body (what a browser sends for a form with a
+/// file); `None` if it is not one.
+fn multipart(content_type: &str, body: &[u8]) -> Option<Vec<Part>> {
+    let (mime, params) = content_type.split_once(';')?;
+    if !mime.trim().eq_ignore_ascii_case("multipart/form-data") {
+        return None;
+    }
+    let boundary = params.split(';').find_map(|p| {
+        let (k, v) = p.split_once('=')?;
+        (k.trim().eq_ignore_ascii_case("boundary")).then(|| v.trim().trim_matches('"').to_string())
+    })?;
+    if boundary.is_empty() || boundary.len() > 200 {
+        return None;
+    }
+    let delimiter = format!("--{boundary}").into_bytes();
+    let next = format!("\r\n--{boundary}").into_bytes();
+    let mut at = find(body, &delimiter, 0)? + delimiter.len();
+    let mut parts = Vec::new();
+    loop {
+        if body.get(at..at + 2) == Some(b"--") {
+            return Some(parts);
+        }
+        at = find(body, b"\r\n", at)? + 2;
+        let head_end = find(body, b"\r\n\r\n", at)?;
+        let head = String::from_utf8_lossy(&body[at..head_end]).into_owned();
+        let data_start = head_end + 4;
+        let data_end = find(body, &next, data_start)?;
+        let disposition = head
+            .lines()
+            .find_map(|l| {
+                let (k, v) = l.split_once(':')?;
+                k.trim()
+                    .eq_ignore_ascii_case("content-disposition")
+                    .then(|| v.to_string())
+            })
+            .unwrap_or_default();
+        parts.push(Part {
+            name: disposition_param(&disposition, "name").unwrap_or_default(),
+            filename: disposition_param(&disposition, "filename"),
+            data: body[data_start..data_end].to_vec(),
+        });
+        at = data_end + next.len();
+    }
+}
+
+/// A file name from a browser as a plain name: no folders, no control characters, not
+/// hidden.
+fn upload_name(given: &str) -> Option<String> {
+    let base = given.rsplit(['/', '\\']).next().unwrap_or_default();
+    let name: String = base.chars().filter(|c| !c.is_control()).collect();
+    let name = name.trim().to_string();
+    (!name.is_empty() && !name.starts_with('.') && name.chars().count() <= 200).then_some(name)
+}
+
+fn import_page(
+    user: &User,
+    outcomes: &[(crate::import::FileOutcome, Vec<(String, String)>)],
+    error: Option<&str>,
+) -> Markup {
+    let select = |name: &str, options: &[(&str, &str)]| {
+        html! {
+            select id=(name) name=(name) {
+                @for (v, l) in options { option value=(v) { (l) } }
+            }
+        }
+    };
+    layout(
+        Some(user),
+        "Import",
+        html! {
+            h1 { "Import a document" }
+            @if let Some(e) = error { div.problems role="alert" { h2 { "Nothing was imported" } p { (e) } } }
+            @for (o, sources) in outcomes {
+                @if let Some(p) = &o.problem {
+                    div.problems role="alert" { h2 { "The file could not be imported" } p { (p) } }
+                } @else {
+                    div.done role="status" {
+                        p { "The file is " (o.status.replace('-', " ")) "." }
+                        @if !sources.is_empty() {
+                            ul { @for (id, title) in sources { li { a href={ "/sources/" (seg(id)) } { (title) } } } }
+                        }
+                    }
+                }
+                @if !o.notes.is_empty() { ul.meta { @for n in &o.notes { li { (n) } } } }
+            }
+            p { "The same as " code { "heard import" } ": Word (.docx), OpenDocument (.odt), PDF, saved web pages (.html), text (.txt, .md) and survey exports (.csv, .xlsx, .ods). Each document becomes a Markdown source under corpus/imported/, and a copy of the original is kept. At most " (UPLOAD_LIMIT / (1024 * 1024)) " MB." }
+            form method="post" action="/import" enctype="multipart/form-data" {
+                input type="hidden" name="csrf" value=(user.csrf);
+                label for="file" { "The file" }
+                input type="file" id="file" name="file" required accept=".docx,.odt,.pdf,.html,.htm,.txt,.md,.csv,.xlsx,.ods";
+                div.filters {
+                    div { label for="kind" { "Kind" }
+                        (select("kind", &[("", "Decide from the file"), ("report", "Report"), ("testimony", "Testimony"), ("submission", "Submission"), ("notes", "Notes"), ("other", "Other")])) }
+                    div { label for="sensitivity" { "Sensitivity" }
+                        (select("sensitivity", &[("", "The library's default"), ("public", "Public"), ("internal", "Internal"), ("restricted", "Restricted")])) }
+                }
+                div.buttons { button type="submit" id="import-go" { "Import" } }
+            }
+        },
+    )
+}
+
+/// `GET /import`.
+pub async fn import_form(Officer(user): Officer) -> Response {
+    import_page(&user, &[], None).into_response()
+}
+
+/// `POST /import`: a file (`file`, with optional `kind` and `sensitivity`) imported with the
+/// same code and checks as `heard import`, then indexed.
+pub async fn upload(
+    State(state): State<AppState>,
+    Officer(user): Officer,
+    headers: HeaderMap,
+    body: std::result::Result<axum::body::Bytes, axum::extract::rejection::BytesRejection>,
+) -> Result<Response> {
+    let refuse = |status: StatusCode, msg: String| -> Result<Response> {
+        Ok((status, import_page(&user, &[], Some(&msg))).into_response())
+    };
+    let Ok(body) = body else {
+        return refuse(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            format!(
+                "The file is larger than {} MB. Import it with `heard import` on the command line, or split it.",
+                UPLOAD_LIMIT / (1024 * 1024)
+            ),
+        );
+    };
+    let content_type = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    let Some(parts) = multipart(content_type, &body) else {
+        return refuse(
+            StatusCode::BAD_REQUEST,
+            "The upload could not be read. Choose the file again and press Import.".into(),
+        );
+    };
+    let text = |name: &str| {
+        parts
+            .iter()
+            .find(|p| p.name == name && p.filename.is_none())
+            .map(|p| String::from_utf8_lossy(&p.data).into_owned())
+            .unwrap_or_default()
+    };
+    if let Some(r) = csrf_refusal(&user, &text("csrf")) {
+        return Ok(r);
+    }
+    let Some(file) = parts.iter().find(|p| p.name == "file") else {
+        return refuse(StatusCode::BAD_REQUEST, "Choose a file to import.".into());
+    };
+    let Some(name) = file.filename.as_deref().and_then(upload_name) else {
+        return refuse(StatusCode::BAD_REQUEST, "Choose a file to import.".into());
+    };
+    if file.data.len() > UPLOAD_LIMIT {
+        return refuse(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            format!(
+                "The file is larger than {} MB. Import it with `heard import` on the command line, or split it.",
+                UPLOAD_LIMIT / (1024 * 1024)
+            ),
+        );
+    }
+    if crate::import::Format::of(std::path::Path::new(&name)).is_none() {
+        return refuse(
+            StatusCode::BAD_REQUEST,
+            format!(
+                "heard cannot read “{name}”: it reads .docx, .odt, .pdf, .html, .txt, .md, .csv, .xlsx and .ods files. Save it in one of those formats first."
+            ),
+        );
+    }
+    let kind = match text("kind").as_str() {
+        "" => None,
+        k => match crate::corpus::Kind::parse(k) {
+            Some(k) => Some(k),
+            None => return refuse(StatusCode::BAD_REQUEST, format!("unknown kind `{k}`")),
+        },
+    };
+    let sensitivity = match text("sensitivity").as_str() {
+        "" => None,
+        s => match crate::corpus::Sensitivity::parse(s) {
+            Some(s) => Some(s),
+            None => {
+                return refuse(
+                    StatusCode::BAD_REQUEST,
+                    format!("unknown sensitivity `{s}`"),
+                );
+            }
+        },
+    };
+    let data = file.data.clone();
+    let lib = state.lib.clone();
+    let who = user.who.clone();
+    let outcomes = blocking(move || {
+        // The upload waits in `.heard/` under a name of its own, and goes when imported
+        // (a copy of the original is kept in corpus/originals/ by the import itself).
+        let dir = lib
+            .state_dir()
+            .join("uploads")
+            .join(access::random_token()?);
+        std::fs::create_dir_all(&dir)
+            .map_err(|e| anyhow::anyhow!("failed to create `{}`: {e}", dir.display()))?;
+        let path = dir.join(&name);
+        let done = std::fs::write(&path, &data)
+            .map_err(|e| anyhow::anyhow!("failed to save the upload: {e}"))
+            .and_then(|()| {
+                crate::import::import(
+                    &lib,
+                    std::slice::from_ref(&path),
+                    &crate::import::ImportOptions {
+                        kind,
+                        tags: Vec::new(),
+                        sensitivity,
+                        into: None,
+                        consent_column: None,
+                        consent_scope: quotes::Scope::External,
+                        actor: who,
+                    },
+                    &crate::index::Quiet,
+                )
+            });
+        let _ = std::fs::remove_dir_all(&dir);
+        let mut outcomes = done?;
+        // Said by the name the officer knows, not the upload's place in `.heard/`.
+        let shown = path.display().to_string();
+        for o in &mut outcomes {
+            o.path = name.clone();
+            o.problem = o.problem.as_ref().map(|p| p.replace(&shown, &name));
+            for n in &mut o.notes {
+                *n = n.replace(&shown, &name);
+            }
+        }
+        let written = outcomes.iter().any(|o| !o.written.is_empty());
+        if written {
+            crate::index::LibraryIndex::refresh_and_open(&lib, &crate::index::Quiet)?;
+        }
+        let mut sources = Sources::new(&lib)?;
+        let ids: Vec<(String, String)> = sources
+            .ids()
+            .filter_map(|id| sources.path_of(id).map(|p| (id.clone(), p.to_string())))
+            .collect();
+        Ok(outcomes
+            .into_iter()
+            .map(|o| {
+                let found: Vec<(String, String)> = ids
+                    .iter()
+                    .filter(|(_, p)| o.written.contains(p))
+                    .map(|(id, _)| {
+                        let title = sources.get(id).map_or(id.clone(), |s| s.title.clone());
+                        (id.clone(), title)
+                    })
+                    .collect();
+                (o, found)
+            })
+            .collect::<Vec<_>>())
+    })
+    .await?;
+    let problem = outcomes.iter().any(|(o, _)| o.problem.is_some());
+    let status = if problem {
+        StatusCode::BAD_REQUEST
+    } else {
+        StatusCode::OK
+    };
+    Ok((status, import_page(&user, &outcomes, None)).into_response())
+}

@@ -104,6 +104,7 @@ pub(super) fn layout(user: Option<&User>, title: &str, body: Markup) -> Markup {
                                     li { a href="/search" { "Search" } }
                                     li { a href="/responses" { "Responses" } }
                                     li { a href="/people" { "People" } }
+                                    li { a href="/import" { "Import" } }
                                 }
                             }
                         }

@@ -554,3 +554,197 @@ async fn a_volunteer_is_refused_every_officer_action_by_address_and_by_form_repl
     assert_eq!(ledger(&site).len(), events);
     assert_eq!(access_file(&site), access);
 }
+
+/// A file posted as a browser posts a form with a file.
+async fn upload(
+    site: &Site,
+    cookie: Option<&str>,
+    fields: &[(&str, &str)],
+    file: (&str, &[u8]),
+) -> (StatusCode, String) {
+    use axum::body::Body;
+    use axum::http::{Request, header};
+    use http_body_util::BodyExt;
+    use tower::ServiceExt;
+    let boundary = "----heardTestBoundary7MA4YWxk";
+    let mut body = Vec::new();
+    for (k, v) in fields {
+        body.extend_from_slice(
+            format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n")
+                .as_bytes(),
+        );
+    }
+    body.extend_from_slice(
+        format!(
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{}\"\r\nContent-Type: application/octet-stream\r\n\r\n",
+            file.0
+        )
+        .as_bytes(),
+    );
+    body.extend_from_slice(file.1);
+    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+    let lib = heard::Library::open(site.root()).expect("library");
+    let app = heard::web::app(heard::web::AppState::new(lib));
+    let mut req = Request::builder().method("POST").uri("/import").header(
+        header::CONTENT_TYPE,
+        format!("multipart/form-data; boundary={boundary}"),
+    );
+    if let Some(c) = cookie {
+        req = req.header(header::COOKIE, c);
+    }
+    let res = app
+        .oneshot(req.body(Body::from(body)).expect("request"))
+        .await
+        .expect("response");
+    let status = res.status();
+    let bytes = res.into_body().collect().await.expect("body").to_bytes();
+    (status, String::from_utf8_lossy(&bytes).into_owned())
+}
+
+#[tokio::test]
+async fn an_officer_uploads_a_document_and_it_is_imported_as_heard_import_would() {
+    let site = Site::build();
+    let mut c = officer(&site).await;
+    assert_eq!(c.get("/import").await.status, StatusCode::OK);
+    let csrf = c.csrf("/import").await;
+    let cookie = c.cookie.clone();
+    let text = b"Evaluation of the drop-in, 2022\n\nPeople waited on average nine weeks for a first appointment at the drop-in.\n";
+    let (status, body) = upload(
+        &site,
+        cookie.as_deref(),
+        &[
+            ("csrf", &csrf),
+            ("kind", "report"),
+            ("sensitivity", "public"),
+        ],
+        ("C:\\Users\\jo\\Desktop\\drop-in evaluation.txt", text),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert!(body.contains("imported"), "{body}");
+    assert!(
+        body.contains("href=\"/sources/"),
+        "a link to the new source: {body}"
+    );
+    let found = site.heard_ok(&["search", "nine weeks", "--json"]);
+    let v: Value = serde_json::from_str(&found).expect("json");
+    let hit = &v["hits"][0];
+    assert_eq!(hit["kind"], "report", "{found}");
+    assert!(
+        hit["path"]
+            .as_str()
+            .is_some_and(|p| p.starts_with("corpus/imported/")),
+        "{found}"
+    );
+    assert!(
+        site.root()
+            .join("corpus/originals/imported/drop-in evaluation.txt")
+            .exists()
+            || std::fs::read_dir(site.root().join("corpus/originals"))
+                .expect("originals")
+                .count()
+                > 0,
+        "a copy of the original is kept"
+    );
+    let uploads = site.root().join(".heard/uploads");
+    assert_eq!(
+        std::fs::read_dir(&uploads).map_or(0, |d| d.count()),
+        0,
+        "no upload is left behind in .heard/"
+    );
+    // The same file again is unchanged, as with `heard import`.
+    let (status, body) = upload(
+        &site,
+        cookie.as_deref(),
+        &[("csrf", &csrf)],
+        ("drop-in evaluation.txt", text),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(body.contains("unchanged"), "{body}");
+}
+
+#[tokio::test]
+async fn an_upload_heard_cannot_read_or_too_large_is_refused_and_nothing_is_written() {
+    let site = Site::build();
+    let mut c = officer(&site).await;
+    let csrf = c.csrf("/import").await;
+    let cookie = c.cookie.clone();
+    let corpus = || -> Vec<String> {
+        walk(&site.root().join("corpus"))
+            .into_iter()
+            .filter(|p| p.ends_with(".md"))
+            .collect()
+    };
+    let before = corpus();
+    let (status, body) = upload(
+        &site,
+        cookie.as_deref(),
+        &[("csrf", &csrf)],
+        ("setup.exe", b"MZ\x90\x00"),
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(body.contains("heard cannot read"), "{body}");
+    let (status, body) = upload(
+        &site,
+        cookie.as_deref(),
+        &[("csrf", &csrf)],
+        ("empty.txt", b""),
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    assert!(body.contains("empty.txt: is empty"), "{body}");
+    assert!(
+        !body.contains(".heard"),
+        "the upload's place is not shown: {body}"
+    );
+    let big = vec![b'a'; 26 * 1024 * 1024];
+    let (status, body) = upload(
+        &site,
+        cookie.as_deref(),
+        &[("csrf", &csrf)],
+        ("big.txt", &big),
+    )
+    .await;
+    assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
+    assert!(body.contains("larger than 25 MB"), "{body}");
+    // Without the form's token, or as a volunteer: refused.
+    let (status, _) = upload(
+        &site,
+        cookie.as_deref(),
+        &[("csrf", "forged")],
+        ("ok.txt", b"Some words to import here."),
+    )
+    .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let ana = volunteer(&site, "c-ana").await;
+    let mut ana2 = ana.clone();
+    let their = ana2.csrf("/me").await;
+    let (status, _) = upload(
+        &site,
+        ana.cookie.as_deref(),
+        &[("csrf", &their)],
+        ("ok.txt", b"Some words to import here."),
+    )
+    .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert_eq!(ana2.get("/import").await.status, StatusCode::FORBIDDEN);
+    assert_eq!(corpus(), before, "no source was written");
+}
+
+fn walk(dir: &std::path::Path) -> Vec<String> {
+    let mut out = Vec::new();
+    if let Ok(entries) = std::fs::read_dir(dir) {
+        for e in entries.flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                out.extend(walk(&p));
+            } else {
+                out.push(p.display().to_string());
+            }
+        }
+    }
+    out.sort();
+    out
+}
