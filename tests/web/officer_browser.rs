@@ -203,7 +203,7 @@ fn a_volunteer_is_refused_each_officer_action_by_address_and_by_replay() {
     let site = Site::build();
     let (_server, url) = serve(&site);
     sign_in(&b, &site, &url, "c-ana", "volunteer");
-    for page in ["/people", "/sources/t-bo"] {
+    for page in ["/people", "/sources/t-bo", "/import"] {
         b.go(&format!("{url}{page}"));
         assert!(
             b.wait_text("not available to you")
@@ -223,6 +223,7 @@ fn a_volunteer_is_refused_each_officer_action_by_address_and_by_replay() {
         ("/people/grant", "name=mallory&role=officer"),
         ("/people/revoke", "name=jo"),
         ("/review/suggestions/s-00000000", "decision=accept"),
+        ("/import", "kind=report"),
     ] {
         assert_eq!(replay(&b, to, form), json!(403), "{to}");
     }
@@ -289,6 +290,7 @@ fn the_officer_pages_pass_axe_and_fit_a_phone() {
         format!("/sources/{}", enc("imported/reports/evaluation 2022")),
         "/review".to_string(),
         "/people".to_string(),
+        "/import".to_string(),
     ] {
         b.go(&format!("{url}{page}"));
         b.wait_text("Signed in as");
@@ -312,4 +314,31 @@ fn the_officer_pages_pass_axe_and_fit_a_phone() {
         "problems on the officer's pages:\n{}",
         failures.join("\n")
     );
+}
+
+#[test]
+fn an_officer_uploads_a_document_to_import() {
+    let Some(b) = Browser::start() else { return };
+    let site = Site::build();
+    let (_server, url) = serve(&site);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = dir.path().join("drop-in evaluation.txt");
+    std::fs::write(
+        &file,
+        "Evaluation of the drop-in\n\nPeople waited on average nine weeks for a first appointment.\n",
+    )
+    .expect("write");
+    sign_in(&b, &site, &url, "jo", "officer");
+    b.go(&format!("{url}/import"));
+    b.wait_text("Import a document");
+    type_into(&b, "#file", &file.display().to_string());
+    b.script(
+        "document.getElementById('kind').value = 'report';",
+        json!([]),
+    );
+    b.click("#import-go");
+    let page = b.wait_text("The file is imported");
+    assert!(page.contains("The file is imported"), "{page}");
+    let found = site.heard_ok(&["search", "nine weeks", "--json"]);
+    assert!(found.contains("\"kind\": \"report\""), "{found}");
 }
