@@ -96,7 +96,12 @@ pub fn quote_form(
     html! {
         h2 id="make" { "Make a quote" }
         @if let Some(id) = made {
-            div.done role="status" { p { "Quote " (id) " is made. It is pending: it is not used until its speaker says yes on their own page (My quotes)." } }
+            div.done role="status" {
+                p { "Quote " (id) " is made. It is pending: it is not used until its speaker says yes on their own page (My quotes)." }
+                @if source.sensitivity == crate::corpus::Sensitivity::Restricted {
+                    p { strong { "This source is restricted:" } " the quote will never be used in a draft or an export, whatever consent it gets." }
+                }
+            }
         }
         @if let Some(e) = &d.error {
             div.problems role="alert" id="make-problem" { h3 { "The quote was not made" } p { (e) } }

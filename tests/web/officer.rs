@@ -748,3 +748,32 @@ fn walk(dir: &std::path::Path) -> Vec<String> {
     out.sort();
     out
 }
+
+#[tokio::test]
+async fn a_quote_made_from_a_restricted_source_says_it_will_never_leave() {
+    let site = Site::build();
+    site.write(
+        "corpus/case notes/ana 2025.md",
+        "---\ntitle: Case notes\nkind: notes\ncontributors: [c-ana]\nsensitivity: restricted\n---\n\nAna said the crisis line put her on hold for an hour.\n",
+    );
+    let mut c = officer(&site).await;
+    let csrf = c.csrf("/review").await;
+    let r = c
+        .post(
+            "/quotes",
+            &format!(
+                "csrf={csrf}&source={}&exact={}",
+                enc("case notes/ana 2025"),
+                enc("the crisis line put her on hold for an hour")
+            ),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let page = c.get(&r.location.expect("back")).await.body;
+    assert!(page.contains("This source is restricted"), "{page}");
+    let made = ledger(&site)
+        .into_iter()
+        .rfind(|e| e["action"] == "quote.create")
+        .expect("made");
+    assert_eq!(made["details"]["speaker"], "c-ana", "its only contributor");
+}
