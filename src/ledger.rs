@@ -102,6 +102,16 @@ pub enum Action {
     /// it no longer counts.
     #[serde(rename = "ledger.acknowledge")]
     LedgerAcknowledge,
+    /// A volunteer suggested themes for a passage of their own words (on "My words").
+    /// Target: the suggestion's id (`s-` and 8 hex digits). Details: `source`, `path`,
+    /// `line_start`, `line_end` (the passage's lines), `text_hash` (BLAKE3 of its text) and
+    /// `tags`.
+    #[serde(rename = "tag.suggest")]
+    TagSuggest,
+    /// An officer accepted or dismissed a volunteer's suggested themes. Target: the
+    /// suggestion's id. Details: `decision` (accept or dismiss).
+    #[serde(rename = "tag.review")]
+    TagReview,
 }
 
 impl Action {
@@ -118,6 +128,8 @@ impl Action {
             Action::RecOutcome => "rec.outcome",
             Action::LedgerAcknowledge => "ledger.acknowledge",
             Action::ConsentSource => "consent.source",
+            Action::TagSuggest => "tag.suggest",
+            Action::TagReview => "tag.review",
         }
     }
 }

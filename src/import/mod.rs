@@ -222,6 +222,10 @@ impl Manifest {
     }
 
     fn save(&self, lib: &Library) -> anyhow::Result<()> {
+        // A first import whose only file is a problem has made no copy, nor the folder.
+        let dir = originals_dir(lib);
+        std::fs::create_dir_all(&dir)
+            .with_context(|| format!("failed to create `{}`", lib.rel(&dir)))?;
         let json = serde_json::to_vec_pretty(self)?;
         crate::fsutil::write_atomic(&manifest_path(lib), &json)
     }

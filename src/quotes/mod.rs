@@ -306,6 +306,10 @@ impl QuoteBook {
                 );
                 continue;
             }
+            if matches!(e.action, Action::TagSuggest | Action::TagReview) {
+                // About passages, not quotes: folded by the web's review of suggestions.
+                continue;
+            }
             if e.action == Action::QuoteCreate {
                 if let Some(q) = created(e) {
                     book.quotes.insert(q.id.clone(), q);
@@ -368,7 +372,9 @@ impl QuoteBook {
                 Action::QuoteCreate
                 | Action::RecOutcome
                 | Action::LedgerAcknowledge
-                | Action::ConsentSource => {}
+                | Action::ConsentSource
+                | Action::TagSuggest
+                | Action::TagReview => {}
             }
         }
         let acknowledged = ledger.acknowledged();

@@ -160,6 +160,60 @@ pub fn revoke(lib: &Library, who: &str) -> anyhow::Result<usize> {
     Ok(ended)
 }
 
+/// Someone's current access, for the people page (no token or hash leaves this module).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Holder {
+    /// Contributor id or officer name.
+    pub who: String,
+    /// Their role.
+    pub role: Role,
+    /// Sign-in links not used yet and not expired.
+    pub unused_links: usize,
+    /// Sessions that have not expired (devices signed in).
+    pub sessions: usize,
+}
+
+/// Who has a current sign-in link or session, by name.
+pub fn holders(lib: &Library) -> anyhow::Result<Vec<Holder>> {
+    let store = load(lib)?;
+    let t = now();
+    let mut out: Vec<Holder> = Vec::new();
+    let mut entry = |who: &str, role: Role| -> usize {
+        match out.iter().position(|h| h.who == who && h.role == role) {
+            Some(i) => i,
+            None => {
+                out.push(Holder {
+                    who: who.to_string(),
+                    role,
+                    unused_links: 0,
+                    sessions: 0,
+                });
+                out.len() - 1
+            }
+        }
+    };
+    let mut counts = Vec::new();
+    for g in store
+        .grants
+        .iter()
+        .filter(|g| g.expires > t && g.used.is_none())
+    {
+        counts.push((entry(&g.who, g.role), true));
+    }
+    for s in store.sessions.iter().filter(|s| s.expires > t) {
+        counts.push((entry(&s.who, s.role), false));
+    }
+    for (i, link) in counts {
+        if link {
+            out[i].unused_links += 1;
+        } else {
+            out[i].sessions += 1;
+        }
+    }
+    out.sort_by(|a, b| a.who.cmp(&b.who));
+    Ok(out)
+}
+
 /// What a sign-in token gave.
 #[derive(Debug)]
 pub enum SignIn {

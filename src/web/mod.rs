@@ -9,6 +9,7 @@
 
 pub mod access;
 mod drafting;
+mod officer;
 mod pages;
 mod register;
 
@@ -65,6 +66,19 @@ pub fn app(state: AppState) -> Router {
         .route("/sources/{*id}", get(source_page))
         .route("/review", get(review))
         .route("/review/quotes/{id}/speaker", post(name_speaker))
+        .route("/static/officer.js", get(officer_script))
+        .route("/quotes", post(officer::make_quote))
+        .route("/people", get(officer::people))
+        .route("/people/grant", post(officer::grant))
+        .route("/people/revoke", post(officer::revoke))
+        .route("/me/tags", post(officer::suggest_tags))
+        .route("/review/suggestions/{id}", post(officer::review_suggestion))
+        .route(
+            "/import",
+            get(officer::import_form).post(officer::upload).layer(
+                axum::extract::DefaultBodyLimit::max(officer::UPLOAD_LIMIT + 64 * 1024),
+            ),
+        )
         .route("/responses", get(responses))
         .route("/responses/{slug}", get(response_page))
         .route("/responses/{slug}/export", get(export))
@@ -267,6 +281,13 @@ async fn script() -> impl IntoResponse {
     (
         [(header::CONTENT_TYPE, "text/javascript; charset=utf-8")],
         pages::SELECT_JS,
+    )
+}
+
+async fn officer_script() -> impl IntoResponse {
+    (
+        [(header::CONTENT_TYPE, "text/javascript; charset=utf-8")],
+        officer::OFFICER_JS,
     )
 }
 
@@ -527,6 +548,7 @@ async fn my_words(State(state): State<AppState>, user: User) -> Result<Response>
 #[derive(Deserialize, Default)]
 struct Suggested {
     suggested: Option<String>,
+    themes: Option<String>,
 }
 
 async fn my_source(
@@ -540,7 +562,17 @@ async fn my_source(
     }
     let lib = state.lib.clone();
     let u = user.clone();
-    match blocking(move || pages::my_source(&lib, &u, &source, q.suggested.as_deref())).await? {
+    match blocking(move || {
+        pages::my_source(
+            &lib,
+            &u,
+            &source,
+            q.suggested.as_deref(),
+            q.themes.is_some(),
+        )
+    })
+    .await?
+    {
         Some(page) => Ok(page.into_response()),
         None => Ok(not_found(Some(user)).await),
     }
@@ -690,14 +722,20 @@ async fn search(
         .into_response())
 }
 
+#[derive(Deserialize, Default)]
+struct Made {
+    made: Option<String>,
+}
+
 async fn source_page(
     State(state): State<AppState>,
     Officer(user): Officer,
     Path(id): Path<String>,
+    Query(m): Query<Made>,
 ) -> Result<Response> {
     let lib = state.lib.clone();
     let u = user.clone();
-    match blocking(move || pages::source(&lib, &u, &id)).await? {
+    match blocking(move || pages::source(&lib, &u, &id, None, m.made.as_deref())).await? {
         Some(p) => Ok(p.into_response()),
         None => Ok(not_found(Some(user)).await),
     }

@@ -55,6 +55,14 @@ ol.lines li{white-space:pre-wrap;overflow-wrap:anywhere;padding:0 .4rem;min-heig
 ol.lines li::marker{color:#505a5f}ol.lines li.bad{background:#fbe9e6;border-left:4px solid #d4351c}
 ol.lines li:target{outline:3px solid #fd0}
 .history{margin:.5rem 0;padding-left:1.25rem}.rec-text{font-size:1.15rem}
+/* officer pages: people, sign-in links, pages of imported PDFs */
+.page{font-weight:700;color:#505a5f;border-top:1px solid #b1b4b6;padding-top:.25rem;margin-top:1.5rem}
+ul.plain{list-style:none;margin:0;padding:0}
+.scroll{overflow-x:auto}
+caption{text-align:left}
+#new-link{font-family:ui-monospace,Menlo,Consolas,monospace;font-size:1rem}
+[hidden]{display:none!important}
+@media print{header,.noprint,.skip,nav{display:none!important}.printable{border:2px solid #0b0c0c;padding:1rem}#new-link{border:none;width:100%;font-size:.9rem;word-break:break-all}}
 "#;
 
 /// Progressive enhancement for "My words": selecting words in a paragraph fills in the
@@ -105,6 +113,8 @@ pub(super) fn layout(user: Option<&User>, title: &str, body: Markup) -> Markup {
                                     li { a href="/search" { "Search" } }
                                     li { a href="/responses" { "Responses" } }
                                     li { a href="/register" { "Recommendations" } }
+                                    li { a href="/people" { "People" } }
+                                    li { a href="/import" { "Import" } }
                                 }
                             }
                         }
@@ -501,6 +511,7 @@ pub fn my_source(
     user: &User,
     id: &str,
     suggested: Option<&str>,
+    themes_saved: bool,
 ) -> anyhow::Result<Option<Markup>> {
     let Some(OwnSource {
         source,
@@ -538,6 +549,9 @@ pub fn my_source(
             @if let Some(q) = suggested {
                 div.done role="status" { p { "Thank you. Your suggestion " (q) " is saved. These notes hold several people's words, so someone in the team will check whose words these are before anyone is asked to agree. If they are yours, they will then be under My quotes." } }
             }
+            @if themes_saved {
+                div.done role="status" { p { "Thank you. Your themes are saved; the team will look at them." } }
+            }
             @if shared {
                 p { "These notes hold several people's words. You see only the parts that mention you or hold your quotes: other people's words are hidden"
                     @if hidden > 0 { " (" (hidden) " " (if hidden == 1 { "paragraph" } else { "paragraphs" }) ")" } "." }
@@ -570,6 +584,7 @@ pub fn my_source(
                         div.buttons { button type="submit" { "Suggest this quote" } }
                     }
                 }
+                (super::officer::tag_form(lib, user, &source, n, p))
             }
             script src="/static/select.js" {}
         },
@@ -665,6 +680,7 @@ pub fn search(lib: &Library, user: &User, p: &SearchParams) -> anyhow::Result<Ma
                     li {
                         a href={ "/sources/" (seg(&h.source)) "#L" (h.line_start) } { strong { (h.title) } }
                         p.meta { (h.doc_type) " · " (h.kind) @if let Some(d) = &h.date { " · " (d) } " · " (h.path) ":" (h.line_start) "–" (h.line_end)
+                            @if let Some(n) = h.page { " (p. " (n) ")" }
                             @if h.sensitivity == "restricted" { " · " strong { "restricted" } }
                             @if let Some(s) = &h.status { " · consent: " (s) } }
                         p { (marked(&h.snippet, &h.highlights.iter().map(|r| (r[0], r[1], String::new())).collect::<Vec<_>>())) }
@@ -676,7 +692,13 @@ pub fn search(lib: &Library, user: &User, p: &SearchParams) -> anyhow::Result<Ma
 }
 
 /// A source with its quotes highlighted in place.
-pub fn source(lib: &Library, user: &User, id: &str) -> anyhow::Result<Option<Markup>> {
+pub fn source(
+    lib: &Library,
+    user: &User,
+    id: &str,
+    draft: Option<&super::officer::QuoteDraft>,
+    made: Option<&str>,
+) -> anyhow::Result<Option<Markup>> {
     fresh_index(lib)?;
     let mut sources = Sources::new(lib)?;
     let Some(source) = sources.get(id).cloned() else {
@@ -706,6 +728,7 @@ pub fn source(lib: &Library, user: &User, id: &str) -> anyhow::Result<Option<Mar
         }
         rows.push((q.clone(), loc));
     }
+    let themes = super::officer::accepted_themes(lib, &source);
     Ok(Some(layout(
         Some(user),
         &source.title,
@@ -713,16 +736,23 @@ pub fn source(lib: &Library, user: &User, id: &str) -> anyhow::Result<Option<Mar
             h1 { (source.title) }
             p.meta { (source.kind.as_str()) @if let Some(d) = &source.date { " · " (d) } " · " (source.sensitivity.as_str()) " · " (source.path) }
             @if !source.meta.tags.is_empty() { p.meta { "Themes: " (source.meta.tags.join(", ")) } }
-            @for p in &source.passages {
+            @for (i, p) in source.passages.iter().enumerate() {
                 @let local: Vec<(usize, usize, String)> = ranges.iter().filter(|r| r.0 >= p.start && r.1 <= p.end).map(|r| (r.0 - p.start, r.1 - p.start, r.2.clone())).collect();
-                p id={ "L" (p.line_start) } { (marked(&p.text, &local)) }
+                @if let Some(n) = p.page.filter(|n| i == 0 || source.passages[i - 1].page != Some(*n)) {
+                    p.page id={ "page-" (n) } { "Page " (n) }
+                }
+                p id={ "L" (p.line_start) } data-line=(p.line_start) { (marked(&p.text, &local)) }
+                @if let Some(t) = themes.get(&p.line_start) {
+                    p.meta { "Themes of this paragraph: " (t.iter().map(|(t, by)| format!("{t} (suggested by {by})")).collect::<Vec<_>>().join(", ")) }
+                }
             }
+            (super::officer::quote_form(lib, user, &source, draft, made))
             @if !rows.is_empty() {
                 h2 { "Quotes" }
                 table {
                     thead { tr { th { "Quote" } th { "Speaker" } th { "Consent" } th { "Anchor" } } }
                     tbody { @for (q, loc) in &rows {
-                        tr { td { (q.id) ": " (loc.text) } td { (q.speaker.as_deref().unwrap_or("—")) } td { (q.status().as_str()) @if let Some(s) = q.scope { " (" (s.as_str()) ")" } } td { (loc.state.as_str()) } }
+                        tr { td { (q.id) ": " (loc.text) @if let Some(n) = loc.lines.and_then(|l| source.page_at_line(l.0)) { " (p. " (n) ")" } } td { (q.speaker.as_deref().unwrap_or("—")) } td { (q.status().as_str()) @if let Some(s) = q.scope { " (" (s.as_str()) ")" } } td { (loc.state.as_str()) } }
                     } }
                 }
             }
@@ -838,6 +868,7 @@ pub fn review(lib: &Library, user: &User, named: Option<&str>) -> anyhow::Result
                 li { strong { (q.id) } " " (loc.state.as_str()) ": “" (q.anchor.exact) "”"
                     @if loc.state == AnchorState::Drifted { " now reads “" (loc.text) "”" } " (" (loc.path) ")" }
             } }
+            (super::officer::review_section(lib, user))
             h2 { "Tags not in the taxonomy" }
             @if unknown.is_empty() { p { "None." } } @else { ul { @for t in &unknown { li { (t) } } } }
         },

@@ -9,6 +9,8 @@ mod browser_officer;
 mod drafting;
 mod handlers;
 mod hardening;
+mod officer;
+mod officer_browser;
 mod register;
 
 use std::path::{Path, PathBuf};
