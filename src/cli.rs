@@ -104,6 +104,10 @@ pub enum ProjectInclude {
     /// Sources marked internal: for a project that stays inside the organisation (quotes
     /// are then judged for internal use).
     Internal,
+    /// Testimonies and notes in full (with words someone said no to still cut out), for a
+    /// partner whose agreement with the organisation covers people's whole accounts.
+    /// Without it, a source of people's own words holds only their consented quotes.
+    PeoplesWords,
 }
 
 /// Arguments of `heard export-project`.
@@ -115,7 +119,7 @@ pub struct ExportProjectArgs {
     /// Where to write (default: `<library folder>.qdpx` in the current folder).
     #[arg(long, value_name = "FILE")]
     pub out: Option<PathBuf>,
-    /// Also include sources marked internal.
+    /// Also include sources marked internal, or people's words in full (repeatable).
     #[arg(long, value_enum, value_name = "WHAT")]
     pub include: Vec<ProjectInclude>,
 }

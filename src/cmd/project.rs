@@ -23,6 +23,7 @@ pub fn export(args: ExportProjectArgs, lib: &Library) -> anyhow::Result<ExitCode
     });
     let opts = qdpx::export::ExportOptions {
         include_internal: args.include.contains(&ProjectInclude::Internal),
+        include_peoples_words: args.include.contains(&ProjectInclude::PeoplesWords),
         today: crate::quotes::today(),
     };
     let (_, report) = super::open_index(lib)?;

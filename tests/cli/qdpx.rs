@@ -212,8 +212,12 @@ fn export_leaves_out_withdrawn_words_contacts_and_restricted_sources() {
     assert!(!all.contains("Internal budget notes"));
     assert!(stderr.contains("1 restricted source"), "{stderr}");
     assert!(stderr.contains("1 internal source"), "{stderr}");
-    // Asked for, internal sources go in; restricted ones never.
-    let (zip, _) = export(&lib, &["--include", "internal"]);
+    // Asked for, internal sources go in (these notes in full, asked for too); restricted
+    // ones never.
+    let (zip, _) = export(
+        &lib,
+        &["--include", "internal", "--include", "peoples-words"],
+    );
     let all: String = zip
         .values()
         .map(|b| String::from_utf8_lossy(b).into_owned())
@@ -226,7 +230,8 @@ fn export_leaves_out_withdrawn_words_contacts_and_restricted_sources() {
 #[test]
 fn a_project_round_trips_into_an_empty_library() {
     let (lib, q) = library();
-    let (zip, _) = export(&lib, &[]);
+    // Whole accounts, so that every source's text can come back.
+    let (zip, _) = export(&lib, &["--include", "peoples-words"]);
     let exported: BTreeSet<String> = selections(&String::from_utf8_lossy(&zip["project.qde"]))
         .into_iter()
         .map(|s| s.1)
@@ -273,7 +278,7 @@ fn a_project_round_trips_into_an_empty_library() {
     let taxonomy = other.read("corpus/taxonomy.toml");
     assert!(taxonomy.contains("id = \"housing\"") && taxonomy.contains("rough sleeping"));
     // And the texts are the same text: exported again, each source's text is identical.
-    let (again, _) = export(&other, &[]);
+    let (again, _) = export(&other, &["--include", "peoples-words"]);
     for (name, bytes) in &zip {
         if name.starts_with("sources/") {
             assert_eq!(
@@ -518,4 +523,41 @@ fn hostile_projects_are_refused_and_nothing_is_written() {
         run.stderr
     );
     assert_eq!(lib.snapshot("corpus"), before);
+}
+
+#[test]
+fn by_default_a_testimony_leaves_only_as_the_quotes_its_speaker_let_go() {
+    let (lib, q) = library();
+    let (zip, stderr) = export(&lib, &[]);
+    let qde = String::from_utf8(zip["project.qde"].clone()).unwrap();
+    assert_valid(qde.as_bytes());
+    let all: String = zip
+        .values()
+        .map(|b| String::from_utf8_lossy(b).into_owned())
+        .collect();
+    // The approved quote is there, exactly selected; nothing else Ana said is.
+    let home = selections(&qde)
+        .into_iter()
+        .find(|s| s.1 == q["home"])
+        .expect("the approved quote is a selection");
+    let text = String::from_utf8(zip[&home.0].clone()).unwrap();
+    let selected: String = text.chars().skip(home.2).take(home.3 - home.2).collect();
+    assert_eq!(selected, HOME);
+    for unshared in [
+        PENDING,
+        WITHDRAWN,
+        "nobody",
+        "at the end of the month",
+        "I never told anyone",
+    ] {
+        assert!(!all.contains(unshared), "`{unshared}` left without consent");
+    }
+    // A report is not people's own words: it goes in whole.
+    assert!(all.contains(REPORT) && all.contains("the count found"));
+    assert!(
+        stderr.contains(
+            "1 testimony or notes source of people's own words hold only their consented quotes"
+        ) && stderr.contains("--include peoples-words"),
+        "{stderr}"
+    );
 }

@@ -34,6 +34,9 @@ pub struct ExportOptions {
     /// Include sources marked internal: the project stays inside the organisation, so
     /// quotes are judged for internal use.
     pub include_internal: bool,
+    /// Include testimonies and notes in full; without it a source of people's own words
+    /// holds only the quotes its speakers consented to, one paragraph each.
+    pub include_peoples_words: bool,
     /// Today, `YYYY-MM-DD`, for consent that expires.
     pub today: String,
 }
@@ -105,7 +108,12 @@ pub fn export(lib: &Library, opts: &ExportOptions) -> anyhow::Result<Exported> {
             }
             _ => {}
         }
-        out.push(prepare(source, &book, scope, &opts.today, &mut left));
+        let whole = opts.include_peoples_words || !crate::consent::holds_peoples_words(&source);
+        let prepared = prepare(source, &book, scope, &opts.today, whole, &mut left);
+        // An account with no quote its speaker let go has nothing to share.
+        if whole || !prepared.selections.is_empty() {
+            out.push(prepared);
+        }
     }
     let xml = project_xml(lib, &out, &taxonomy, &people);
     let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
@@ -148,6 +156,8 @@ struct Tally {
     unanchored: usize,
     /// Consented quotes overlapping words that were cut out.
     overlapping: usize,
+    /// Testimonies and notes exported as their consented quotes only.
+    accounts: usize,
 }
 
 impl Tally {
@@ -165,6 +175,12 @@ impl Tally {
             v.push(format!(
                 "{}: add `--include internal` if the project stays inside the organisation",
                 n(self.internal, "internal source", "internal sources")
+            ));
+        }
+        if self.accounts > 0 {
+            v.push(format!(
+                "{} of people's own words: only their consented quotes go in (add `--include peoples-words` if the partner's agreement covers whole accounts)",
+                n(self.accounts, "testimony or notes source", "testimonies and notes sources")
             ));
         }
         if self.unreadable > 0 {
@@ -207,6 +223,7 @@ fn prepare(
     book: &QuoteBook,
     scope: Scope,
     today: &str,
+    whole: bool,
     left: &mut Tally,
 ) -> OutSource {
     let mut keep: Vec<(Quote, usize, usize)> = Vec::new();
@@ -263,6 +280,28 @@ fn prepare(
     let before = keep.len();
     keep.retain(|(_, s, e)| !merged.iter().any(|&(cs, ce)| *s < ce && cs < *e));
     left.overlapping += before - keep.len();
+    if !whole {
+        // People's own words leave only as the quotes they consented to: the source's text
+        // in the project is those quotes, one paragraph each, and nothing around them.
+        left.accounts += 1;
+        let mut text = String::new();
+        let mut selections = Vec::new();
+        for (q, s, e) in keep {
+            if !text.is_empty() {
+                text.push_str("\n\n");
+            }
+            let start = text.chars().count();
+            text.push_str(&source.text[s..e]);
+            selections.push((q, start, text.chars().count()));
+        }
+        text.push('\n');
+        return OutSource {
+            source,
+            text,
+            selections,
+            notes,
+        };
+    }
     let mut text = String::with_capacity(source.text.len());
     let mut at = 0;
     for &(s, e) in &merged {
