@@ -556,7 +556,7 @@ fn by_default_a_testimony_leaves_only_as_the_quotes_its_speaker_let_go() {
     assert!(all.contains(REPORT) && all.contains("the count found"));
     assert!(
         stderr.contains(
-            "1 testimony or notes source of people's own words hold only their consented quotes"
+            "1 testimony or notes source of people's own words: only their consented quotes go in"
         ) && stderr.contains("--include peoples-words"),
         "{stderr}"
     );
