@@ -85,6 +85,7 @@ pub fn app(state: AppState) -> Router {
         // The recommendations register, and drafting a call for evidence.
         .route("/register", get(register::page))
         .route("/register/outcome", post(register::record))
+        .route("/register/download", get(register::download))
         .route("/calls/{slug}", get(drafting::page))
         .route("/calls/{slug}/draft", post(drafting::draft))
         .route("/calls/{slug}/position", post(drafting::position))

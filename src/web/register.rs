@@ -63,6 +63,12 @@ pub struct RegisterParams {
     /// Set after an outcome was recorded for `rec`.
     #[serde(default)]
     pub recorded: String,
+    /// Download format: `csv` or `xlsx`.
+    #[serde(default)]
+    pub format: String,
+    /// `1` to let recommendations of internal sources into a download.
+    #[serde(default)]
+    pub internal: String,
 }
 
 /// One recorded outcome, for the history.
@@ -169,13 +175,17 @@ fn year_of(h: &Hit) -> Option<&str> {
     h.date.as_deref().and_then(|d| d.get(..4))
 }
 
-/// The register page, and whether the search could not be read (a 400).
-pub fn register(
-    lib: &Library,
-    user: &User,
-    p: &RegisterParams,
-    recorded: Option<&str>,
-) -> anyhow::Result<(StatusCode, Markup)> {
+/// The register's recommendations and those matching its search and filters, in the
+/// order shown.
+struct Matching {
+    everything: Vec<Hit>,
+    hits: Vec<Hit>,
+    /// The search could not be read (a 400).
+    error: Option<String>,
+    book: QuoteBook,
+}
+
+fn matching(lib: &Library, p: &RegisterParams) -> anyhow::Result<Matching> {
     let browsing = p.q.trim().is_empty();
     let everything = match all_recommendations(lib, None)? {
         Ok(h) => h,
@@ -195,16 +205,6 @@ pub fn register(
             .get(id)
             .map_or("unknown".to_string(), |o| o.outcome.clone())
     };
-    // The choices of each filter are what the recommendations hold.
-    let consultations: BTreeSet<&str> = everything
-        .iter()
-        .filter_map(|h| h.consultation.as_deref())
-        .collect();
-    let years: BTreeSet<&str> = everything.iter().filter_map(year_of).collect();
-    let tags: BTreeSet<&str> = everything
-        .iter()
-        .flat_map(|h| h.tags.iter().map(String::as_str))
-        .collect();
     let rec = p.rec.trim();
     hits.retain(|h| {
         (rec.is_empty() || h.id == rec)
@@ -222,6 +222,37 @@ pub fn register(
                 .then_with(|| a.line_start.cmp(&b.line_start))
         });
     }
+    Ok(Matching {
+        everything,
+        hits,
+        error,
+        book,
+    })
+}
+
+/// The register page, and whether the search could not be read (a 400).
+pub fn register(
+    lib: &Library,
+    user: &User,
+    p: &RegisterParams,
+    recorded: Option<&str>,
+) -> anyhow::Result<(StatusCode, Markup)> {
+    let Matching {
+        everything,
+        hits,
+        error,
+        book,
+    } = matching(lib, p)?;
+    // The choices of each filter are what the recommendations hold.
+    let consultations: BTreeSet<&str> = everything
+        .iter()
+        .filter_map(|h| h.consultation.as_deref())
+        .collect();
+    let years: BTreeSet<&str> = everything.iter().filter_map(year_of).collect();
+    let tags: BTreeSet<&str> = everything
+        .iter()
+        .flat_map(|h| h.tags.iter().map(String::as_str))
+        .collect();
     let total = hits.len();
     let pages = total.div_ceil(PER_PAGE).max(1);
     let page = p.page.parse::<usize>().unwrap_or(1).clamp(1, pages);
@@ -298,6 +329,23 @@ pub fn register(
             h2 { (crate::cmd::plural(total, "recommendation", "recommendations"))
                 @if pages > 1 { " (page " (page) " of " (pages) ")" } }
             @if total == 0 && error.is_none() { p { "None match. Try fewer words or filters." } }
+            @if total > 0 {
+                form.download method="get" action="/register/download" {
+                    @for (name, value) in [("q", &p.q), ("consultation", &p.consultation), ("year", &p.year), ("tag", &p.tag), ("outcome", &p.outcome)] {
+                        @if !value.is_empty() { input type="hidden" name=(name) value=(value); }
+                    }
+                    fieldset {
+                        legend { "Download these as a spreadsheet" }
+                        p.hint { "Recommendations of public sources only, unless you tick the box; restricted sources never." }
+                        div.radios {
+                            label { input type="radio" name="format" value="xlsx" checked; " Excel (.xlsx)" }
+                            label { input type="radio" name="format" value="csv"; " CSV" }
+                        }
+                        label { input type="checkbox" name="internal" value="1"; " Include recommendations of internal sources" }
+                        div.buttons { button type="submit" { "Download" } }
+                    }
+                }
+            }
             @for (n, h) in shown.iter().enumerate() {
                 @let current = book.outcomes.get(&h.id);
                 @let anchor = anchor(&h.id);
@@ -381,6 +429,64 @@ pub async fn page(
     let recorded = (!p.rec.is_empty() && !p.recorded.is_empty()).then(|| p.rec.clone());
     let (status, markup) = blocking(move || register(&lib, &user, &p, recorded.as_deref())).await?;
     Ok((status, markup).into_response())
+}
+
+/// `GET /register/download`: the recommendations the register shows for the same search
+/// and filters, as CSV or XLSX: the same table as `heard recs --to csv|xlsx`. Public
+/// sources only unless `internal=1`; restricted sources never leave from the browser.
+pub async fn download(
+    State(state): State<AppState>,
+    Officer(_user): Officer,
+    Query(p): Query<RegisterParams>,
+) -> Result<Response> {
+    use crate::interop::sheets::{self, Include, SheetFormat};
+    let format = match p.format.as_str() {
+        "csv" => SheetFormat::Csv,
+        "xlsx" | "" => SheetFormat::Xlsx,
+        other => {
+            return Err(InputError(format!(
+                "`{other}` is not a spreadsheet format heard writes; choose csv or xlsx"
+            ))
+            .into());
+        }
+    };
+    let include = (p.internal == "1").then_some(Include::Internal);
+    let lib = state.lib.clone();
+    let (bytes, ext) = blocking(move || {
+        let Matching {
+            hits, error, book, ..
+        } = matching(&lib, &p)?;
+        if let Some(e) = error {
+            return Err(InputError(format!("the search could not be read: {e}")).into());
+        }
+        let kept: Vec<Hit> = hits
+            .into_iter()
+            .filter(|h| h.sensitivity != "restricted" && sheets::admits(include, &h.sensitivity))
+            .collect();
+        let table = sheets::recommendations(&lib, &kept, &book)?;
+        Ok(match format {
+            SheetFormat::Csv => (table.to_csv()?, "csv"),
+            SheetFormat::Xlsx => (table.to_xlsx()?, "xlsx"),
+        })
+    })
+    .await?;
+    let kind = if ext == "csv" {
+        "text/csv; charset=utf-8"
+    } else {
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    };
+    let name = format!("recommendations-{}.{ext}", crate::quotes::today());
+    Ok((
+        [
+            (axum::http::header::CONTENT_TYPE, kind.to_string()),
+            (
+                axum::http::header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{name}\""),
+            ),
+        ],
+        bytes,
+    )
+        .into_response())
 }
 
 /// The outcome form.

@@ -278,3 +278,75 @@ async fn a_volunteer_is_refused_the_register_by_address_and_by_form_replay() {
     assert!(outcome_events(&site).is_empty());
     assert_eq!(rec(&site, NIGHT)["outcome"], "unknown");
 }
+
+#[tokio::test]
+async fn the_register_downloads_what_it_shows_as_csv_or_xlsx_and_public_sources_only_unless_asked()
+{
+    let site = officer_site();
+    site.write(
+        "corpus/submissions/housing-2024-internal.md",
+        "---\nid: sub-housing-internal\ntitle: Draft housing asks\nkind: submission\ndate: 2024-02-01\nconsultation: Housing strategy 2025\ntags: [housing]\nsensitivity: internal\n---\n\n# Draft\n\n## Recommendations\n\n1. Every ward should have a housing adviser two days a week.\n",
+    );
+    let mut jo = officer(&site).await;
+    // The page offers the download for what it shows.
+    let page = jo.get("/register?tag=housing").await;
+    assert!(
+        page.body.contains("action=\"/register/download\"")
+            && page.body.contains("name=\"tag\" value=\"housing\""),
+        "{}",
+        page.body
+    );
+    let csv = jo.get("/register/download?tag=housing&format=csv").await;
+    assert_eq!(csv.status, StatusCode::OK, "{}", csv.body);
+    assert!(
+        csv.headers["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/csv")
+    );
+    assert!(
+        csv.headers["content-disposition"]
+            .to_str()
+            .unwrap()
+            .contains("attachment; filename=\"recommendations-")
+    );
+    assert!(
+        csv.body.starts_with('\u{feff}'),
+        "a byte order mark for Excel"
+    );
+    assert!(csv.body.contains(HOUSING), "{}", csv.body);
+    assert!(
+        !csv.body.contains(NIGHT),
+        "a crisis-care recommendation is not tagged housing"
+    );
+    assert!(
+        !csv.body.contains("housing adviser two days a week"),
+        "an internal source's recommendation left without being asked for: {}",
+        csv.body
+    );
+    let with_internal = jo
+        .get("/register/download?tag=housing&format=csv&internal=1")
+        .await;
+    assert!(
+        with_internal
+            .body
+            .contains("housing adviser two days a week")
+    );
+    let xlsx = jo.get("/register/download?format=xlsx").await;
+    assert_eq!(xlsx.status, StatusCode::OK);
+    assert!(
+        xlsx.headers["content-type"]
+            .to_str()
+            .unwrap()
+            .contains("spreadsheetml")
+    );
+    assert!(xlsx.body.starts_with("PK"), "an XLSX file is a zip");
+    let bad = jo.get("/register/download?format=pdf").await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+    // A volunteer gets nothing.
+    let mut ana = Client::new(&site);
+    ana.sign_in(&site.token("c-ana", "volunteer")).await;
+    let refused = ana.get("/register/download?format=csv").await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+    assert!(!refused.body.contains(HOUSING));
+}
