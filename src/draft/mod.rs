@@ -988,7 +988,11 @@ pub fn draft(lib: &Library, index: &LibraryIndex, dir: &Path) -> anyhow::Result<
     if file.exists() {
         let current =
             std::fs::read(&file).with_context(|| format!("failed to read `{}`", file.display()))?;
-        let generated = load_provenance(&prov_path)?.map(|p| p.file_hash);
+        // A damaged provenance.json cannot vouch that response.md is untouched: keep it.
+        let generated = load_provenance(&prov_path)
+            .ok()
+            .flatten()
+            .map(|p| p.file_hash);
         if generated.as_deref() != Some(blake3::hash(&current).to_hex().as_str()) {
             kept_edited = true;
             let stamp = now

@@ -382,6 +382,26 @@ fn redrafting_replaces_an_unedited_draft_but_never_an_edited_one() {
 }
 
 #[test]
+fn a_damaged_provenance_file_never_stops_a_new_draft_nor_costs_the_old_one() {
+    let ev = evidence();
+    ev.draft();
+    let md = ev.response();
+    ev.lib
+        .write(&format!("{RESPONSE}/provenance.json"), "{ \"citations\": [");
+    let run = ev.lib.heard(&["draft", RESPONSE]);
+    run.assert_ok();
+    // Nothing can vouch that response.md is untouched, so it stays as it is and the new
+    // draft goes beside it.
+    assert_eq!(ev.response(), md);
+    assert_eq!(
+        ev.response_file("provenance.json"),
+        "{ \"citations\": [",
+        "the damaged file is left for the person to look at"
+    );
+    assert!(run.stderr.contains("response-"), "{}", run.stderr);
+}
+
+#[test]
 fn a_quote_file_edited_by_hand_does_not_put_a_declined_quote_in_the_draft() {
     let ev = evidence();
     let rel = "corpus/quotes/t-ash.toml";
