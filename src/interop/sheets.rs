@@ -545,6 +545,7 @@ pub fn recommendations(lib: &Library, hits: &[Hit], book: &QuoteBook) -> anyhow:
         &[
             ("id", Text),
             ("recommendation", Text),
+            ("introduced by", Text),
             ("source", Text),
             ("source title", Text),
             ("kind", Text),
@@ -575,6 +576,9 @@ pub fn recommendations(lib: &Library, hits: &[Hit], book: &QuoteBook) -> anyhow:
         table.rows.push(vec![
             h.id.clone(),
             h.text.clone(),
+            // A list item often reads on from its lead-in ("We would ask that the new
+            // framework:"): without it the row would not say what is asked of whom.
+            h.lead_in.clone().unwrap_or_default(),
             h.source.clone(),
             h.title.clone(),
             h.kind.clone(),

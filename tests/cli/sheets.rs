@@ -327,6 +327,10 @@ fn recommendations_as_csv_and_xlsx_with_outcomes_links_and_dates() {
         ward["recommendation"],
         "Every ward should ask about housing on the day a patient is admitted."
     );
+    assert_eq!(
+        ward["introduced by"], "Recommendations",
+        "the lead-in travels with the item"
+    );
     assert_eq!(ward["organisation"], "Harbourside Trust");
     assert_eq!(ward["date"], "2024-11-05");
     assert_eq!(ward["year"], "2024");
