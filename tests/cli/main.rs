@@ -23,6 +23,7 @@ mod passages;
 mod privacy;
 mod quotes;
 mod recs;
+mod recs_why;
 mod relevance;
 mod schemas;
 mod search;
