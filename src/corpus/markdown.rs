@@ -1001,4 +1001,50 @@ mod tests {
         assert!(LEAD_IN_SIGNAL.is_match("The Government and NHS England must now:"));
         assert!(!LEAD_IN_SIGNAL.is_match("The people we spoke to included:"));
     }
+
+    #[test]
+    fn each_recommendation_carries_its_cue_and_line() {
+        let md = "# R\n\n## Our recommendations\n\n- Fund beds.\n\nThey should:\n\n- count people.\n\nWe found waits. The council should publish its protocol.\n\nRecommendation 4: end Friday releases.\n";
+        let doc = parse(md, 2);
+        let mut source = Source {
+            id: "x".into(),
+            path: "corpus/x.md".into(),
+            title: "R".into(),
+            kind: crate::corpus::Kind::Report,
+            date: None,
+            sensitivity: crate::corpus::Sensitivity::Public,
+            meta: Default::default(),
+            text: doc.text,
+            passages: doc.passages,
+            recommendations: Vec::new(),
+            line_map: doc.line_map,
+            hash: String::new(),
+        };
+        let problems = mark_recommendations(&mut source, &doc.lists);
+        assert!(problems.is_empty());
+        let whys: Vec<(Cue, &str, usize)> = source
+            .recommendations
+            .iter()
+            .map(|r| (r.why.cue, r.why.words.as_str(), r.why.line))
+            .collect();
+        assert_eq!(
+            whys,
+            vec![
+                (Cue::Heading, "Our recommendations", 5),
+                (Cue::LeadIn, "They should:", 9),
+                (Cue::Prose, "The council should", 13),
+                (Cue::Numbered, "Recommendation 4", 15),
+            ]
+        );
+    }
+
+    #[test]
+    fn loose_matching_ignores_case_quotes_dashes_and_line_breaks() {
+        let hay = "We said: “Don’t release people on a Friday” – ever.";
+        let r = find_loose(hay, "\"don't release PEOPLE\n on a friday\" - ever").unwrap();
+        assert_eq!(&hay[r], "“Don’t release people on a Friday” – ever");
+        assert!(find_loose(hay, "release people on Monday").is_none());
+        assert!(starts_loose("Fund beds now.", "fund  beds"));
+        assert!(!starts_loose("We fund beds.", "fund beds"));
+    }
 }

@@ -109,3 +109,49 @@ pub fn groups_at(members: &[Member], threshold: f64) -> Vec<Vec<usize>> {
     out.sort_by_key(|g| g[0]);
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn m(id: &str, source: &str, text: &str) -> Member {
+        Member {
+            id: id.into(),
+            source: source.into(),
+            text: text.into(),
+        }
+    }
+
+    #[test]
+    fn the_same_ask_in_other_words_groups_and_a_different_setting_does_not() {
+        let members = [
+            m("a", "s1", "Releases from prison on Fridays should end."),
+            m(
+                "b",
+                "s2",
+                "End Friday releases from prison, unless the person asks for one.",
+            ),
+            m(
+                "c",
+                "s3",
+                "Hospital discharges on Friday afternoons should end for homeless patients.",
+            ),
+            m(
+                "d",
+                "s3",
+                "Offer naloxone to everyone released after a period of abstinence.",
+            ),
+            m("e", "s4", "Publish quarterly data on outcomes."),
+        ];
+        assert_eq!(groups(&members), vec![vec![0, 1]]);
+    }
+
+    #[test]
+    fn asks_of_one_source_are_not_grouped_with_each_other() {
+        let members = [
+            m("a", "s1", "Fund the gate meeting service permanently."),
+            m("b", "s1", "Fund the gate meeting service permanently."),
+        ];
+        assert!(groups(&members).is_empty());
+    }
+}
