@@ -14,20 +14,41 @@ use crate::index::{DocType, Hit, SearchError, SearchRequest, search::truncate_wo
 use crate::quotes::{Outcome, QuoteBook};
 use crate::recs::Whose;
 
+/// What `heard recs --json` prints (its schema is `schema/recs.schema.json`).
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+pub struct RecsJson<'a> {
+    /// The recommendations found, best first (newest first when browsing).
+    pub recommendations: Vec<Rec<'a>>,
+    /// How many matched in all (may exceed the number listed).
+    pub total: usize,
+}
+
 /// A recommendation as scripts see it.
-#[derive(Debug, Serialize)]
-struct Rec<'a> {
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+pub struct Rec<'a> {
+    /// Stable id: `r-<source>-<n>`, or `r-<source>-a<k>` when added by hand.
     id: &'a str,
+    /// Full text.
     text: &'a str,
+    /// Id of its source.
     source: &'a str,
+    /// Title of its source.
     title: &'a str,
+    /// Kind of its source (report or submission).
     kind: &'a str,
+    /// Markdown file, relative to the library root.
     path: &'a str,
+    /// First line in the file.
     line_start: u64,
+    /// Last line in the file, inclusive.
     line_end: u64,
+    /// Date of its source as written.
     date: Option<&'a str>,
+    /// Tags of its source.
     tags: &'a [String],
+    /// The consultation a submission answered.
     consultation: Option<&'a str>,
+    /// The heading or lead-in sentence that introduced it, in words (see `why`).
     lead_in: Option<&'a str>,
     /// Why it was taken: the cue, the words that triggered it and their line.
     why: Option<Why>,
@@ -40,11 +61,13 @@ struct Rec<'a> {
     group: Option<String>,
     /// The other members of its group.
     related: Vec<String>,
+    /// Relevance to the query; 0 when browsing.
     score: f32,
     /// Latest recorded outcome; `unknown` when none was recorded.
     outcome: &'a str,
     /// When, by whom, with what note and evidence.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Option<serde_json::Map<String, serde_json::Value>>")]
     outcome_detail: Option<&'a Outcome>,
 }
 
@@ -172,12 +195,7 @@ pub fn run(args: RecsArgs, lib: &Library) -> anyhow::Result<ExitCode> {
     }
     let mut out = anstream::stdout().lock();
     if args.filters.json {
-        #[derive(Serialize)]
-        struct Out<'a> {
-            recommendations: Vec<Rec<'a>>,
-            total: usize,
-        }
-        let doc = Out {
+        let doc = RecsJson {
             recommendations: results
                 .hits
                 .iter()
@@ -216,9 +234,14 @@ pub fn run(args: RecsArgs, lib: &Library) -> anyhow::Result<ExitCode> {
         }
         let year = hit.date.as_deref().map(|d| d.get(..4).unwrap_or(d));
         let whose = about.whose(&hit.source);
-        let who = about
-            .organisation(&whose, lib)
-            .unwrap_or_else(|| "organisation not recorded".into());
+        let who = about.organisation(&whose, lib).unwrap_or_else(|| {
+            if whose.is_ours() {
+                "ours"
+            } else {
+                "organisation not recorded"
+            }
+            .into()
+        });
         let who = match year {
             Some(y) => format!("{who}, {y}"),
             None => who,
@@ -398,7 +421,7 @@ impl About {
             Whose::Ours if !lib.config.organisation.trim().is_empty() => {
                 Some(lib.config.organisation.trim().to_string())
             }
-            Whose::Ours => Some("ours".to_string()),
+            Whose::Ours => None,
             Whose::Theirs(o) => Some(o.clone()),
             Whose::Unknown => None,
         }

@@ -356,3 +356,24 @@ fn the_same_ask_over_three_years_is_shown_once_with_its_years() {
     assert!(rec(&doc, "r-submissions-2021-2")["group"].is_null());
     assert!(rec(&doc, "r-reports-lga-1")["group"].is_null());
 }
+
+#[test]
+fn recs_json_matches_its_schema() {
+    let lib = two_organisations();
+    lib.write(
+        "corpus/reports/x.md",
+        &edited_report("yaml", "recommendations:\n  exclude: [1]\n  add: [\"The board should hear this report in May.\"]\n"),
+    );
+    lib.heard(&["recs", "outcome", "r-rep-x-2", "adopted", "--by", "officer"])
+        .assert_ok();
+    let doc = lib.recs(&[]);
+    let text = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("schema/recs.schema.json"),
+    )
+    .unwrap();
+    let schema: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let v = jsonschema::validator_for(&schema).unwrap();
+    let errors: Vec<String> = v.iter_errors(&doc).map(|e| e.to_string()).collect();
+    assert!(errors.is_empty(), "{errors:#?}\n{doc:#}");
+    assert!(hits(&doc).iter().all(|r| r["why"].is_object()), "{doc:#}");
+}
