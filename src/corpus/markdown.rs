@@ -616,7 +616,7 @@ fn ask_cue(sentence: &str) -> (Cue, String) {
     let tail = words.len().saturating_sub(6);
     let mut text = words[tail..].join(" ");
     if tail > 0 {
-        text.insert_str(0, "…");
+        text.insert(0, '…');
     }
     (Cue::Prose, text)
 }
