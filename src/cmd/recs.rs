@@ -334,6 +334,8 @@ struct Group {
     members: Vec<String>,
     /// The years it was asked in, in order.
     years: Vec<String>,
+    /// How many sources ask it.
+    sources: usize,
 }
 
 impl Group {
@@ -341,7 +343,7 @@ impl Group {
     fn years_text(&self) -> String {
         match self.years.as_slice() {
             [] => "undated sources".to_string(),
-            [one] => one.clone(),
+            [one] => format!("{one} ({} sources)", self.sources),
             [rest @ .., last] => format!("{} and {last}", rest.join(", ")),
         }
     }
@@ -399,9 +401,12 @@ impl About {
             for &i in &g {
                 about.group_of.insert(ours[i].1.clone(), about.groups.len());
             }
+            let sources: std::collections::HashSet<&str> =
+                g.iter().map(|&i| ours[i].2.as_str()).collect();
             about.groups.push(Group {
                 members: g.iter().map(|&i| ours[i].1.clone()).collect(),
                 years,
+                sources: sources.len(),
             });
         }
         Ok(about)
