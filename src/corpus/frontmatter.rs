@@ -946,4 +946,40 @@ mod tests {
         let s = split(&normal).unwrap();
         assert_eq!(s.front, Some((Syntax::Toml, "title = \"x\"\n")));
     }
+
+    #[test]
+    fn recommendation_edits_read_the_same_in_yaml_and_toml_with_each_entry_s_line() {
+        for (fm, errors) in both(
+            "title: T\nrecommendations:\n  exclude:\n    - 3\n    - \"r-x-4\"\n  add:\n    - \"We urge the council.\"\n",
+            "title = \"T\"\n[recommendations]\nexclude = [\n  3,\n  \"r-x-4\",\n]\nadd = [\"We urge the council.\"]\n",
+        ) {
+            assert!(errors.is_empty(), "{errors:?}");
+            let e = fm.recommendations.expect("edits");
+            assert_eq!(
+                e.exclude,
+                vec![RecRef::Number(3), RecRef::Text("r-x-4".into())]
+            );
+            assert_eq!(e.add, vec!["We urge the council."]);
+            assert_eq!(e.lines.field, 3);
+            assert_eq!(e.lines.exclude, vec![5, 6]);
+        }
+    }
+
+    #[test]
+    fn a_plain_list_of_recommendations_is_an_error_that_shows_the_form() {
+        for (fm, errors) in both(
+            "title: T\nrecommendations: [\"Fund beds.\"]\n",
+            "title = \"T\"\nrecommendations = [\"Fund beds.\"]\n",
+        ) {
+            assert_eq!(fm.title.as_deref(), Some("T"));
+            assert!(fm.recommendations.is_none());
+            assert_eq!(errors.len(), 1, "{errors:?}");
+            assert_eq!(errors[0].line, 3);
+            assert!(
+                errors[0].message.contains("exclude: [3]"),
+                "{}",
+                errors[0].message
+            );
+        }
+    }
 }
