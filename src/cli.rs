@@ -552,6 +552,16 @@ pub struct RecsArgs {
     /// Most recommendations to show.
     #[arg(long, default_value_t = 100, value_name = "N")]
     pub limit: usize,
+    /// Say under each recommendation why it was taken (the heading, lead-in or words that
+    /// made it one, with the line), so that it can be corrected in the front matter.
+    #[arg(long)]
+    pub explain: bool,
+    /// Only our own organisation's recommendations.
+    #[arg(long, conflicts_with = "theirs")]
+    pub ours: bool,
+    /// Only other organisations' recommendations (and those of documents that name none).
+    #[arg(long)]
+    pub theirs: bool,
     #[command(flatten)]
     #[allow(missing_docs)]
     pub filters: Filters,

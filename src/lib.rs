@@ -28,6 +28,7 @@ pub mod library;
 pub mod privacy;
 pub mod problem;
 pub mod quotes;
+pub mod recs;
 pub mod response;
 pub mod schema;
 pub mod taxonomy;

@@ -35,5 +35,9 @@ pub fn all() -> Vec<(&'static str, String)> {
             pretty(schema_for!(Consultation)),
         ),
         ("provenance.schema.json", pretty(schema_for!(Provenance))),
+        (
+            "recs.schema.json",
+            pretty(schema_for!(crate::cmd::recs::RecsJson<'static>)),
+        ),
     ]
 }

@@ -9,29 +9,65 @@ use serde::Serialize;
 use super::{lines, paint, style};
 use crate::Library;
 use crate::cli::{OutcomeArgs, RecsArgs, RecsCommand};
+use crate::corpus::Why;
 use crate::index::{DocType, Hit, SearchError, SearchRequest, search::truncate_words};
 use crate::quotes::{Outcome, QuoteBook};
+use crate::recs::Whose;
+
+/// What `heard recs --json` prints (its schema is `schema/recs.schema.json`).
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+pub struct RecsJson<'a> {
+    /// The recommendations found, best first (newest first when browsing).
+    pub recommendations: Vec<Rec<'a>>,
+    /// How many matched in all (may exceed the number listed).
+    pub total: usize,
+}
 
 /// A recommendation as scripts see it.
-#[derive(Debug, Serialize)]
-struct Rec<'a> {
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+pub struct Rec<'a> {
+    /// Stable id: `r-<source>-<n>`, or `r-<source>-a<k>` when added by hand.
     id: &'a str,
+    /// Full text.
     text: &'a str,
+    /// Id of its source.
     source: &'a str,
+    /// Title of its source.
     title: &'a str,
+    /// Kind of its source (report or submission).
     kind: &'a str,
+    /// Markdown file, relative to the library root.
     path: &'a str,
+    /// First line in the file.
     line_start: u64,
+    /// Last line in the file, inclusive.
     line_end: u64,
+    /// Date of its source as written.
     date: Option<&'a str>,
+    /// Tags of its source.
     tags: &'a [String],
+    /// The consultation a submission answered.
     consultation: Option<&'a str>,
+    /// The heading or lead-in sentence that introduced it, in words (see `why`).
     lead_in: Option<&'a str>,
+    /// Why it was taken: the cue, the words that triggered it and their line.
+    why: Option<Why>,
+    /// The organisation whose recommendation it is, when known.
+    organisation: Option<String>,
+    /// Whether it is our own organisation's.
+    ours: bool,
+    /// The group of the same ask made in other sources: the id of its first member.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    group: Option<String>,
+    /// The other members of its group.
+    related: Vec<String>,
+    /// Relevance to the query; 0 when browsing.
     score: f32,
     /// Latest recorded outcome; `unknown` when none was recorded.
     outcome: &'a str,
     /// When, by whom, with what note and evidence.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Option<serde_json::Map<String, serde_json::Value>>")]
     outcome_detail: Option<&'a Outcome>,
 }
 
@@ -89,6 +125,11 @@ impl<'a> From<&'a Hit> for Rec<'a> {
             tags: &h.tags,
             consultation: h.consultation.as_deref(),
             lead_in: h.lead_in.as_deref(),
+            why: None,
+            organisation: None,
+            ours: false,
+            group: None,
+            related: Vec::new(),
             score: h.score,
             outcome: "unknown",
             outcome_detail: None,
@@ -109,7 +150,7 @@ pub fn run(args: RecsArgs, lib: &Library) -> anyhow::Result<ExitCode> {
         tags: args.filters.tags,
         since: args.filters.since,
         until: args.filters.until,
-        limit: if args.outcome.is_some() || args.sheet.to.is_some() {
+        limit: if args.outcome.is_some() || args.sheet.to.is_some() || args.ours || args.theirs {
             usize::MAX / 4
         } else {
             args.limit
@@ -137,6 +178,14 @@ pub fn run(args: RecsArgs, lib: &Library) -> anyhow::Result<ExitCode> {
             results.hits.truncate(args.limit);
         }
     }
+    let about = About::load(lib, &index)?;
+    if args.ours || args.theirs {
+        results
+            .hits
+            .retain(|h| about.whose(&h.source).is_ours() == args.ours);
+        results.total = results.hits.len();
+        results.hits.truncate(args.limit);
+    }
     if browsing {
         // Newest first, and in their own order within a source.
         results.hits.sort_by(|a, b| {
@@ -151,19 +200,25 @@ pub fn run(args: RecsArgs, lib: &Library) -> anyhow::Result<ExitCode> {
     }
     let mut out = anstream::stdout().lock();
     if args.filters.json {
-        #[derive(Serialize)]
-        struct Out<'a> {
-            recommendations: Vec<Rec<'a>>,
-            total: usize,
-        }
-        let doc = Out {
+        let doc = RecsJson {
             recommendations: results
                 .hits
                 .iter()
-                .map(|h| Rec {
-                    outcome: outcome_of(&book, &h.id),
-                    outcome_detail: book.outcomes.get(&h.id),
-                    ..Rec::from(h)
+                .map(|h| {
+                    let whose = about.whose(&h.source);
+                    let group = about.group_of(&h.id);
+                    Rec {
+                        outcome: outcome_of(&book, &h.id),
+                        outcome_detail: book.outcomes.get(&h.id),
+                        why: about.why.get(&h.id).cloned(),
+                        organisation: about.organisation(&whose, lib),
+                        ours: whose.is_ours(),
+                        group: group.map(|g| g.members[0].clone()),
+                        related: group.map_or_else(Vec::new, |g| {
+                            g.members.iter().filter(|m| **m != h.id).cloned().collect()
+                        }),
+                        ..Rec::from(h)
+                    }
                 })
                 .collect(),
             total: results.total,
@@ -172,11 +227,30 @@ pub fn run(args: RecsArgs, lib: &Library) -> anyhow::Result<ExitCode> {
         writeln!(out)?;
         return Ok(ExitCode::SUCCESS);
     }
+    let mut shown_groups = std::collections::HashSet::new();
+    let mut folded = 0;
     for hit in &results.hits {
-        let year = hit
-            .date
-            .as_deref()
-            .map_or("    ", |d| d.get(..4).unwrap_or(d));
+        let group = about.group_of(&hit.id);
+        if let Some(g) = group {
+            if !shown_groups.insert(g.members[0].clone()) {
+                folded += 1;
+                continue;
+            }
+        }
+        let year = hit.date.as_deref().map(|d| d.get(..4).unwrap_or(d));
+        let whose = about.whose(&hit.source);
+        let who = about.organisation(&whose, lib).unwrap_or_else(|| {
+            if whose.is_ours() {
+                "ours"
+            } else {
+                "organisation not recorded"
+            }
+            .into()
+        });
+        let who = match year {
+            Some(y) => format!("{who}, {y}"),
+            None => who,
+        };
         let context = hit.consultation.as_deref().unwrap_or(&hit.title);
         let outcome = match book.outcomes.get(&hit.id) {
             Some(o) => format!(
@@ -194,11 +268,28 @@ pub fn run(args: RecsArgs, lib: &Library) -> anyhow::Result<ExitCode> {
             out,
             "{}  {}  {}  {}",
             paint(&format!("{:<28}", hit.id), style::TITLE),
-            super::shown(year),
+            super::shown(&who),
             super::shown(context),
             paint(&outcome, style::DIM)
         )?;
         writeln!(out, "    {}", super::shown(&truncate_words(&hit.text, 300)))?;
+        if let Some(g) = group {
+            writeln!(
+                out,
+                "    {}",
+                paint(
+                    &format!("asked in {}: {}", g.years_text(), g.members.join(", ")),
+                    style::DIM
+                )
+            )?;
+        }
+        if args.explain {
+            let why = about
+                .why
+                .get(&hit.id)
+                .map_or_else(|| "not recorded".to_string(), Why::explain);
+            writeln!(out, "    why: {}", super::shown(&why))?;
+        }
         writeln!(
             out,
             "    {}",
@@ -210,6 +301,12 @@ pub fn run(args: RecsArgs, lib: &Library) -> anyhow::Result<ExitCode> {
     }
     out.flush()?;
     drop(out);
+    if folded > 0 {
+        eprintln!(
+            "{} shown under the same ask made in another source (`--json` lists each).",
+            super::plural(folded, "recommendation", "recommendations")
+        );
+    }
     if results.hits.is_empty() {
         eprintln!("No recommendations found.");
     } else if results.total > results.hits.len() {
@@ -249,4 +346,118 @@ fn sheet(
         eprintln!("{}", sheets::left_out(&what, args.include));
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// What the index does not store about recommendations, read from their sources: why each
+/// was taken, whose it is, and the groups of the same ask.
+struct About {
+    why: std::collections::HashMap<String, Why>,
+    whose: std::collections::HashMap<String, Whose>,
+    groups: Vec<Group>,
+    group_of: std::collections::HashMap<String, usize>,
+}
+
+/// The same ask, made in several of our sources.
+struct Group {
+    /// Member ids, oldest first.
+    members: Vec<String>,
+    /// The years it was asked in, in order.
+    years: Vec<String>,
+    /// How many sources ask it.
+    sources: usize,
+}
+
+impl Group {
+    /// "2021, 2023 and 2025".
+    fn years_text(&self) -> String {
+        match self.years.as_slice() {
+            [] => "undated sources".to_string(),
+            [one] => format!("{one} ({} sources)", self.sources),
+            [rest @ .., last] => format!("{} and {last}", rest.join(", ")),
+        }
+    }
+}
+
+impl About {
+    fn load(lib: &Library, index: &crate::index::LibraryIndex) -> anyhow::Result<About> {
+        let all = index.search(&SearchRequest {
+            types: vec![DocType::Recommendation],
+            limit: usize::MAX / 4,
+            ..SearchRequest::default()
+        })?;
+        let mut sources = crate::quotes::Sources::new(lib)?;
+        let mut about = About {
+            why: Default::default(),
+            whose: Default::default(),
+            groups: Vec::new(),
+            group_of: Default::default(),
+        };
+        // (date, id, source, text) of our recommendations.
+        let mut ours: Vec<(String, String, String, String)> = Vec::new();
+        let mut seen = std::collections::HashSet::new();
+        for hit in &all.hits {
+            if !seen.insert(hit.source.clone()) {
+                continue;
+            }
+            let Some(source) = sources.get(&hit.source) else {
+                continue;
+            };
+            let whose = crate::recs::whose(source, &lib.config.organisation);
+            for r in &source.recommendations {
+                about.why.insert(r.id.clone(), r.why.clone());
+                if whose.is_ours() {
+                    let date = source.date.clone().unwrap_or_default();
+                    ours.push((date, r.id.clone(), source.id.clone(), r.text.clone()));
+                }
+            }
+            about.whose.insert(hit.source.clone(), whose);
+        }
+        ours.sort();
+        let members: Vec<crate::recs::Member> = ours
+            .iter()
+            .map(|(_, id, source, text)| crate::recs::Member {
+                id: id.clone(),
+                source: source.clone(),
+                text: text.clone(),
+            })
+            .collect();
+        for g in crate::recs::groups(&members) {
+            let mut years: Vec<String> = g
+                .iter()
+                .filter_map(|&i| ours[i].0.get(..4).map(String::from))
+                .collect();
+            years.dedup();
+            for &i in &g {
+                about.group_of.insert(ours[i].1.clone(), about.groups.len());
+            }
+            let sources: std::collections::HashSet<&str> =
+                g.iter().map(|&i| ours[i].2.as_str()).collect();
+            about.groups.push(Group {
+                members: g.iter().map(|&i| ours[i].1.clone()).collect(),
+                years,
+                sources: sources.len(),
+            });
+        }
+        Ok(about)
+    }
+
+    fn whose(&self, source: &str) -> Whose {
+        self.whose.get(source).cloned().unwrap_or(Whose::Unknown)
+    }
+
+    fn group_of(&self, id: &str) -> Option<&Group> {
+        self.group_of.get(id).map(|&g| &self.groups[g])
+    }
+
+    /// The organisation's name as shown: ours is the library's organisation.
+    fn organisation(&self, whose: &Whose, lib: &Library) -> Option<String> {
+        match whose {
+            Whose::Ours if !lib.config.organisation.trim().is_empty() => {
+                Some(lib.config.organisation.trim().to_string())
+            }
+            Whose::Ours => None,
+            Whose::Theirs(o) => Some(o.clone()),
+            Whose::Unknown => None,
+        }
+    }
 }

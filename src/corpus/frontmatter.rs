@@ -56,9 +56,207 @@ pub struct FrontMatter {
     /// For a submission: the consultation it answered.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub consultation: Option<String>,
+    /// Corrections to the recommendations heard finds in a report or submission:
+    /// `{ exclude: [3, "r-sub-x-4", "First words of an item"], add: ["An exact sentence"] }`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub recommendations: Option<RecommendationEdits>,
     /// Any other fields: kept as they are, never rejected.
     #[serde(flatten)]
     pub extra: BTreeMap<String, Value>,
+}
+
+/// Corrections by hand to a source's recommendations.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(default)]
+pub struct RecommendationEdits {
+    /// Items heard took as recommendations that are not: each by its number (`3`), its id
+    /// (`"r-sub-x-4"`) or the words it starts with. Excluding one never changes the ids of
+    /// the others.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub exclude: Vec<RecRef>,
+    /// Asks heard missed: a sentence or list item copied from the text. The `k`th entry
+    /// gets the id `r-<source>-a<k>`, so add new entries at the end.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub add: Vec<String>,
+    /// Where each entry is in the file, for messages.
+    #[serde(skip)]
+    #[schemars(skip)]
+    pub lines: EditLines,
+}
+
+/// File lines of the `recommendations` field and of its entries.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct EditLines {
+    /// The line of the field.
+    pub field: usize,
+    /// The line of each `exclude` entry.
+    pub exclude: Vec<usize>,
+    /// The line of each `add` entry.
+    pub add: Vec<usize>,
+}
+
+/// A recommendation named in `exclude`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(untagged)]
+pub enum RecRef {
+    /// Its number among the source's recommendations, from 1.
+    Number(u64),
+    /// Its id, or the words it starts with.
+    Text(String),
+    /// An entry that could not be read (already reported).
+    #[serde(skip)]
+    Invalid,
+}
+
+/// Read `recommendations: { exclude: [...], add: [...] }`. Every entry that cannot be
+/// used is reported with its line and left out; the others apply.
+fn rec_edits(
+    value: &Value,
+    block: &str,
+    first_line: usize,
+    field_line: usize,
+    errors: &mut Vec<FieldError>,
+) -> Option<RecommendationEdits> {
+    let err = |errors: &mut Vec<FieldError>, line: usize, message: String| {
+        errors.push(FieldError {
+            line,
+            message: format!("front matter field `recommendations`: {message}"),
+        })
+    };
+    let map = match value {
+        Value::Null => return None,
+        Value::Object(map) => map,
+        other => {
+            err(
+                errors,
+                field_line,
+                format!(
+                    "expected `exclude` and `add` lists, found {}; write it as `recommendations: {{ exclude: [3], add: [\"An exact sentence from the text\"] }}` (YAML) or `recommendations = {{ exclude = [3], add = [\"…\"] }}` (TOML)",
+                    describe(other)
+                ),
+            );
+            return None;
+        }
+    };
+    let mut edits = RecommendationEdits {
+        lines: EditLines {
+            field: field_line,
+            ..EditLines::default()
+        },
+        ..RecommendationEdits::default()
+    };
+    // Entries are looked for in the lines from the field onwards, in order.
+    let lines: Vec<&str> = block.lines().collect();
+    let from = field_line.saturating_sub(first_line);
+    let find = |cursor: &mut usize, needle: &str, number: bool| -> usize {
+        let hit = (*cursor..lines.len()).find(|&l| {
+            let text = lines[l];
+            if number {
+                text.match_indices(needle).any(|(at, _)| {
+                    let before = text[..at].chars().next_back();
+                    let after = text[at + needle.len()..].chars().next();
+                    !before.is_some_and(|c| c.is_alphanumeric() || c == '-')
+                        && !after.is_some_and(|c| c.is_alphanumeric() || c == '-')
+                })
+            } else {
+                text.contains(needle)
+            }
+        });
+        match hit {
+            Some(l) => {
+                *cursor = l;
+                first_line + l
+            }
+            None => field_line,
+        }
+    };
+    let as_list = |v: &Value| match v {
+        Value::Array(items) => items.clone(),
+        Value::Null => Vec::new(),
+        other => vec![other.clone()],
+    };
+    for (key, v) in map {
+        match key.trim().to_lowercase().as_str() {
+            "exclude" | "remove" | "not" => {
+                let mut cursor = from;
+                for item in as_list(v) {
+                    let (entry, line) = match &item {
+                        Value::Number(n) => match n.as_u64().filter(|&n| n > 0) {
+                            Some(n) => (RecRef::Number(n), find(&mut cursor, &n.to_string(), true)),
+                            None => {
+                                let line = find(&mut cursor, &n.to_string(), true);
+                                err(
+                                    errors,
+                                    line,
+                                    format!(
+                                        "`exclude: {n}` is not a recommendation number; numbers count from 1 (see `heard recs --explain`)"
+                                    ),
+                                );
+                                (RecRef::Invalid, line)
+                            }
+                        },
+                        Value::String(s)
+                            if s.trim().chars().all(|c| c.is_ascii_digit())
+                                && !s.trim().is_empty() =>
+                        {
+                            let n: u64 = s.trim().parse().unwrap_or(0);
+                            (RecRef::Number(n), find(&mut cursor, s.trim(), true))
+                        }
+                        Value::String(s) if !s.trim().is_empty() => {
+                            let needle: String = s.trim().chars().take(24).collect();
+                            (
+                                RecRef::Text(s.trim().to_string()),
+                                find(&mut cursor, &needle, false),
+                            )
+                        }
+                        other => {
+                            err(
+                                errors,
+                                field_line,
+                                format!(
+                                    "an `exclude` entry is {}; give a number, an id or the first words of the item",
+                                    describe(other)
+                                ),
+                            );
+                            (RecRef::Invalid, field_line)
+                        }
+                    };
+                    edits.exclude.push(entry);
+                    edits.lines.exclude.push(line);
+                }
+            }
+            "add" | "include" => {
+                let mut cursor = from;
+                for item in as_list(v) {
+                    let (text, line) = match &item {
+                        Value::String(s) if !s.trim().is_empty() => {
+                            let needle: String = s.trim().chars().take(24).collect();
+                            (s.trim().to_string(), find(&mut cursor, &needle, false))
+                        }
+                        other => {
+                            err(
+                                errors,
+                                field_line,
+                                format!(
+                                    "an `add` entry is {}; copy the sentence from the text, in quotes",
+                                    describe(other)
+                                ),
+                            );
+                            (String::new(), field_line)
+                        }
+                    };
+                    edits.add.push(text);
+                    edits.lines.add.push(line);
+                }
+            }
+            _ => err(
+                errors,
+                field_line,
+                format!("`{key}` is not one of `exclude` and `add`; rename it to one of them"),
+            ),
+        }
+    }
+    Some(edits)
 }
 
 /// The syntax of a front matter block.
@@ -193,6 +391,7 @@ const KNOWN_FIELDS: &[(&str, &str)] = &[
     ("url", "url"),
     ("sensitivity", "sensitivity"),
     ("consultation", "consultation"),
+    ("recommendations", "recommendations"),
 ];
 
 /// The field a key names: known names in any case, with their other spellings.
@@ -302,6 +501,13 @@ pub fn parse(
             fm.extra.insert(key, value);
             continue;
         };
+        if field == "recommendations" {
+            let line = field_line(block, &key)
+                .or_else(|| table_line(block, &key))
+                .map_or(first_line, |l| first_line + l);
+            fm.recommendations = rec_edits(&value, block, first_line, line, &mut errors);
+            continue;
+        }
         // Text fields are read as written: YAML would make `title: No` false and `0x1F` 31.
         let value = raw.get(&key).and_then(Raw::as_text).unwrap_or(value);
         let result: Result<(), String> = match field {
@@ -568,6 +774,16 @@ fn field_line(block: &str, key: &str) -> Option<usize> {
     })
 }
 
+/// The 0-based line within a TOML `block` of the table header `[key]`, if any.
+fn table_line(block: &str, key: &str) -> Option<usize> {
+    block.lines().position(|l| {
+        l.trim()
+            .strip_prefix('[')
+            .and_then(|r| r.strip_suffix(']'))
+            .is_some_and(|k| k.trim().trim_matches(['"', '\'']) == key)
+    })
+}
+
 fn describe(v: &Value) -> &'static str {
     match v {
         Value::Null => "nothing",
@@ -729,5 +945,41 @@ mod tests {
         assert_eq!(normal.len(), text.len());
         let s = split(&normal).unwrap();
         assert_eq!(s.front, Some((Syntax::Toml, "title = \"x\"\n")));
+    }
+
+    #[test]
+    fn recommendation_edits_read_the_same_in_yaml_and_toml_with_each_entry_s_line() {
+        for (fm, errors) in both(
+            "title: T\nrecommendations:\n  exclude:\n    - 3\n    - \"r-x-4\"\n  add:\n    - \"We urge the council.\"\n",
+            "title = \"T\"\n[recommendations]\nexclude = [\n  3,\n  \"r-x-4\",\n]\nadd = [\"We urge the council.\"]\n",
+        ) {
+            assert!(errors.is_empty(), "{errors:?}");
+            let e = fm.recommendations.expect("edits");
+            assert_eq!(
+                e.exclude,
+                vec![RecRef::Number(3), RecRef::Text("r-x-4".into())]
+            );
+            assert_eq!(e.add, vec!["We urge the council."]);
+            assert_eq!(e.lines.field, 3);
+            assert_eq!(e.lines.exclude, vec![5, 6]);
+        }
+    }
+
+    #[test]
+    fn a_plain_list_of_recommendations_is_an_error_that_shows_the_form() {
+        for (fm, errors) in both(
+            "title: T\nrecommendations: [\"Fund beds.\"]\n",
+            "title = \"T\"\nrecommendations = [\"Fund beds.\"]\n",
+        ) {
+            assert_eq!(fm.title.as_deref(), Some("T"));
+            assert!(fm.recommendations.is_none());
+            assert_eq!(errors.len(), 1, "{errors:?}");
+            assert_eq!(errors[0].line, 3);
+            assert!(
+                errors[0].message.contains("exclude: [3]"),
+                "{}",
+                errors[0].message
+            );
+        }
     }
 }

@@ -10,7 +10,7 @@ use std::sync::LazyLock;
 use pulldown_cmark::{Event, HeadingLevel, Options, Parser, Tag, TagEnd};
 use regex::Regex;
 
-use super::{BlockKind, Passage, Recommendation, Source};
+use super::{BlockKind, Cue, Passage, Recommendation, Source, Why};
 
 /// The pulldown-cmark options heard reads every Markdown file with.
 pub fn markdown_options() -> Options {
@@ -34,6 +34,10 @@ pub fn plain_text(markdown: &str) -> String {
 pub struct SignalledList {
     /// The heading or sentence that signalled it.
     pub lead_in: String,
+    /// Whether a heading or a lead-in sentence signalled it.
+    pub cue: Cue,
+    /// File line of that heading or sentence.
+    pub line: usize,
     /// Indices of the passages made from its top-level items.
     pub items: Vec<usize>,
 }
@@ -106,14 +110,15 @@ struct State<'a> {
     doc: Doc,
     line_starts: Vec<usize>,
     line_offset: usize,
-    headings: Vec<(HeadingLevel, String)>,
-    heading: Option<(HeadingLevel, String)>,
+    headings: Vec<(HeadingLevel, String, usize)>,
+    heading: Option<(HeadingLevel, String, usize)>,
     current: Option<Builder>,
     list_depth: usize,
     /// Index into `doc.lists` while inside a signalled top-level list.
     signalled: Option<usize>,
     quote_depth: usize,
-    last_paragraph: Option<String>,
+    /// The last top-level paragraph before a list, with its last line.
+    last_paragraph: Option<(String, usize)>,
     body: &'a str,
     /// `(byte offset, page)` of every `<!-- page N -->` marker line, in order.
     pages: Vec<(usize, u32)>,
@@ -160,7 +165,7 @@ impl State<'_> {
         let section = self
             .headings
             .iter()
-            .map(|(_, h)| h.as_str())
+            .map(|(_, h, _)| h.as_str())
             .collect::<Vec<_>>()
             .join(" › ");
         self.doc.passages.push(Passage {
@@ -201,16 +206,17 @@ pub fn parse(body: &str, line_offset: usize) -> Doc {
             Event::Start(Tag::Heading { level, .. }) => {
                 st.flush();
                 st.last_paragraph = None;
-                st.heading = Some((level, String::new()));
+                let line = st.line(range.start);
+                st.heading = Some((level, String::new(), line));
             }
             Event::End(TagEnd::Heading(_)) => {
-                if let Some((level, text)) = st.heading.take() {
+                if let Some((level, text, line)) = st.heading.take() {
                     let text = text.trim().to_string();
-                    st.headings.retain(|(l, _)| *l < level);
+                    st.headings.retain(|(l, _, _)| *l < level);
                     if st.doc.first_heading.is_none() && !text.is_empty() {
                         st.doc.first_heading = Some(text.clone());
                     }
-                    st.headings.push((level, text));
+                    st.headings.push((level, text, line));
                 }
             }
             Event::Start(Tag::Paragraph) => {
@@ -235,7 +241,8 @@ pub fn parse(body: &str, line_offset: usize) -> Doc {
                     let top = st.list_depth == 0 && st.quote_depth == 0;
                     if let Some(i) = st.flush() {
                         if top {
-                            st.last_paragraph = Some(st.doc.passages[i].text.clone());
+                            let p = &st.doc.passages[i];
+                            st.last_paragraph = Some((p.text.clone(), p.line_end));
                         }
                     }
                 }
@@ -243,10 +250,12 @@ pub fn parse(body: &str, line_offset: usize) -> Doc {
             Event::Start(Tag::List(_)) => {
                 if st.list_depth == 0 {
                     st.flush();
-                    let lead_in = signal(st.last_paragraph.as_deref(), &st.headings);
-                    st.signalled = lead_in.map(|lead_in| {
+                    let lead_in = signal(st.last_paragraph.as_ref(), &st.headings);
+                    st.signalled = lead_in.map(|(lead_in, cue, line)| {
                         st.doc.lists.push(SignalledList {
                             lead_in,
+                            cue,
+                            line,
                             items: Vec::new(),
                         });
                         st.doc.lists.len() - 1
@@ -340,7 +349,7 @@ pub fn parse(body: &str, line_offset: usize) -> Doc {
             | Event::DisplayMath(t)
             | Event::InlineHtml(t)
             | Event::Html(t) => {
-                if let Some((_, h)) = st.heading.as_mut() {
+                if let Some((_, h, _)) = st.heading.as_mut() {
                     push_collapsed(h, &t);
                 } else {
                     let block = if st.list_depth > 0 {
@@ -352,7 +361,7 @@ pub fn parse(body: &str, line_offset: usize) -> Doc {
                 }
             }
             Event::SoftBreak | Event::HardBreak => {
-                if let Some((_, h)) = st.heading.as_mut() {
+                if let Some((_, h, _)) = st.heading.as_mut() {
                     h.push(' ');
                 } else if let Some(b) = st.current.as_mut() {
                     b.space();
@@ -428,19 +437,23 @@ static LEAD_IN_SIGNAL: LazyLock<Regex> = LazyLock::new(|| {
     .expect("lead-in signal regex")
 });
 
-/// The heading or sentence that makes a list a list of recommendations, if any.
-fn signal(last_paragraph: Option<&str>, headings: &[(HeadingLevel, String)]) -> Option<String> {
-    if let Some(p) = last_paragraph {
+/// The heading or sentence that makes a list a list of recommendations, if any, with what
+/// sort of cue it is and its line.
+fn signal(
+    last_paragraph: Option<&(String, usize)>,
+    headings: &[(HeadingLevel, String, usize)],
+) -> Option<(String, Cue, usize)> {
+    if let Some((p, line)) = last_paragraph {
         let p = p.trim();
         if p.ends_with(':') && LEAD_IN_SIGNAL.is_match(p) {
-            return Some(p.to_string());
+            return Some((p.to_string(), Cue::LeadIn, *line));
         }
     }
     headings
         .iter()
         .rev()
-        .find(|(_, h)| HEADING_SIGNAL.is_match(h.trim()))
-        .map(|(_, h)| h.clone())
+        .find(|(_, h, _)| HEADING_SIGNAL.is_match(h.trim()))
+        .map(|(_, h, line)| (h.clone(), Cue::Heading, *line))
 }
 
 /// A sentence that asks someone to do something: "We recommend that…", "we urge…",
@@ -493,15 +506,32 @@ fn sentences(text: &str) -> Vec<&str> {
 }
 
 /// Turn the signalled lists of a report or submission, and the asks in its prose, into
-/// recommendations. Each says why it was taken (`lead_in`).
-pub fn mark_recommendations(source: &mut Source, lists: &[SignalledList]) {
+/// recommendations, each saying why it was taken; then apply the hand edits of the front
+/// matter (`recommendations: { exclude: [...], add: [...] }`). Returns the problems of
+/// those edits as `(file line, message)`: a bad entry is reported and skipped, the rest
+/// apply.
+///
+/// Ids never depend on the edits: found items are numbered before any is excluded (so
+/// excluding item 3 leaves 4 as `-4`), and the `k`th `add` entry is `-a<k>` whether or not
+/// the entries before it could be used.
+pub fn mark_recommendations(source: &mut Source, lists: &[SignalledList]) -> Vec<(usize, String)> {
     let slug = id_slug(&source.id);
     let in_lists: std::collections::HashSet<usize> =
         lists.iter().flat_map(|l| l.items.iter().copied()).collect();
-    let mut found: Vec<(usize, String, String)> = Vec::new(); // (passage, text, why)
+    let mut found: Vec<(usize, String, String, Why)> = Vec::new(); // (passage, text, lead-in, why)
     for list in lists {
         for &i in &list.items {
-            found.push((i, source.passages[i].text.clone(), list.lead_in.clone()));
+            let why = Why {
+                cue: list.cue,
+                words: list.lead_in.clone(),
+                line: list.line,
+            };
+            found.push((
+                i,
+                source.passages[i].text.clone(),
+                list.lead_in.clone(),
+                why,
+            ));
         }
     }
     for (i, p) in source.passages.iter().enumerate() {
@@ -514,31 +544,316 @@ pub fn mark_recommendations(source: &mut Source, lists: &[SignalledList]) {
             .filter(|s| !s.ends_with(':') && !s.ends_with('?'))
             .filter(|s| PROSE_ASK.is_match(s) || (submission && SUBMISSION_ASK.is_match(s)))
             .collect();
-        if !asks.is_empty() {
-            let cue = PROSE_ASK.find(asks[0]).map_or_else(
-                || {
-                    asks[0]
-                        .split_whitespace()
-                        .take(6)
-                        .collect::<Vec<_>>()
-                        .join(" ")
-                        + "…"
-                },
-                |m| m.as_str().trim().to_string(),
-            );
-            found.push((i, asks.join(" "), format!("an ask in the text (“{cue}”)")));
+        if let Some(first) = asks.first() {
+            let (cue, words) = ask_cue(first);
+            let offset = first.as_ptr() as usize - p.text.as_ptr() as usize;
+            let why = Why {
+                cue,
+                words: words.clone(),
+                line: source.line_at(p.start + offset),
+            };
+            let lead_in = format!("an ask in the text (“{words}”)");
+            found.push((i, asks.join(" "), lead_in, why));
         }
     }
     found.sort_by_key(|f| f.0);
-    for (i, text, why) in found {
-        let number = source.recommendations.len() + 1;
+    let mut recs: Vec<(usize, Recommendation)> = found
+        .into_iter()
+        .enumerate()
+        .map(|(n, (i, text, lead_in, why))| {
+            let number = n + 1;
+            let rec = Recommendation {
+                id: format!("r-{slug}-{number}"),
+                number,
+                text,
+                lead_in,
+                why,
+            };
+            (i, rec)
+        })
+        .collect();
+    let mut problems = Vec::new();
+    if let Some(edits) = source.meta.recommendations.clone() {
+        apply_edits(source, &slug, &edits, &mut recs, &mut problems);
+    }
+    recs.sort_by_key(|(i, _)| *i);
+    for p in &mut source.passages {
+        p.recommendation = None;
+    }
+    source.recommendations.clear();
+    for (i, rec) in recs {
         source.passages[i].recommendation = Some(source.recommendations.len());
-        source.recommendations.push(Recommendation {
-            id: format!("r-{slug}-{number}"),
-            number,
-            text,
-            lead_in: why,
-        });
+        source.recommendations.push(rec);
+    }
+    problems
+}
+
+/// The cue of an ask in prose, and the words that make it one.
+fn ask_cue(sentence: &str) -> (Cue, String) {
+    if let Some(m) = PROSE_ASK.find(sentence) {
+        let words = m.as_str().trim().to_string();
+        let cue = if words.to_lowercase().starts_with("recommendation") {
+            Cue::Numbered
+        } else {
+            Cue::Prose
+        };
+        return (
+            cue,
+            words
+                .trim_end_matches([':', '.', '–', '—', '-'])
+                .trim()
+                .to_string(),
+        );
+    }
+    // A submission's "X should…": the words up to and including "should" or "must".
+    let words = SUBMISSION_ASK
+        .find(sentence)
+        .map_or(sentence, |m| m.as_str());
+    let words = words
+        .trim_end_matches(|c: char| c.is_alphanumeric())
+        .trim_end();
+    let words: Vec<&str> = words.split_whitespace().collect();
+    let tail = words.len().saturating_sub(6);
+    let mut text = words[tail..].join(" ");
+    if tail > 0 {
+        text.insert(0, '…');
+    }
+    (Cue::Prose, text)
+}
+
+/// Text folded for matching what a person copied: case, curly quotes, dashes and runs of
+/// white space do not matter. Each char keeps the byte offset it came from.
+fn folded(text: &str) -> Vec<(char, usize)> {
+    let mut out: Vec<(char, usize)> = Vec::with_capacity(text.len());
+    for (at, c) in text.char_indices() {
+        let c = match c {
+            '‘' | '’' | '′' => '\'',
+            '“' | '”' | '″' => '"',
+            '–' | '—' | '‐' | '‑' => '-',
+            c if c.is_whitespace() => ' ',
+            c => c.to_lowercase().next().unwrap_or(c),
+        };
+        if c == ' ' && out.last().is_none_or(|l| l.0 == ' ') {
+            continue;
+        }
+        out.push((c, at));
+    }
+    out
+}
+
+/// Byte range of `needle` in `hay`, compared loosely (see [`folded`]).
+fn find_loose(hay: &str, needle: &str) -> Option<std::ops::Range<usize>> {
+    let h = folded(hay);
+    let n: Vec<char> = folded(needle.trim()).into_iter().map(|(c, _)| c).collect();
+    let n: &[char] = match n.last() {
+        Some(' ') => &n[..n.len() - 1],
+        _ => &n,
+    };
+    if n.is_empty() || n.len() > h.len() {
+        return None;
+    }
+    let start = (0..=h.len() - n.len())
+        .find(|&s| h[s..s + n.len()].iter().map(|x| x.0).eq(n.iter().copied()))?;
+    let last = h[start + n.len() - 1].1;
+    let end = last + hay[last..].chars().next().map_or(1, char::len_utf8);
+    Some(h[start].1..end)
+}
+
+/// Whether `text` starts with `words`, compared loosely.
+fn starts_loose(text: &str, words: &str) -> bool {
+    find_loose(text, words).is_some_and(|r| text[..r.start].trim().is_empty())
+}
+
+/// Shorten a text for a message.
+fn clip(text: &str) -> String {
+    let words: Vec<&str> = text.split_whitespace().collect();
+    if words.len() > 8 {
+        format!("{}…", words[..8].join(" "))
+    } else {
+        words.join(" ")
+    }
+}
+
+/// Apply a source's `recommendations: { exclude, add }` to what was found.
+fn apply_edits(
+    source: &Source,
+    slug: &str,
+    edits: &crate::corpus::RecommendationEdits,
+    recs: &mut Vec<(usize, Recommendation)>,
+    problems: &mut Vec<(usize, String)>,
+) {
+    use crate::corpus::RecRef;
+    let found = recs.len();
+    let line_of = |lines: &[usize], k: usize| lines.get(k).copied().unwrap_or(edits.lines.field);
+    let mut excluded = std::collections::HashSet::new();
+    for (k, entry) in edits.exclude.iter().enumerate() {
+        let line = line_of(&edits.lines.exclude, k);
+        let fail = |problems: &mut Vec<(usize, String)>, msg: String| {
+            problems.push((line, format!("`recommendations: exclude`: {msg}")))
+        };
+        match entry {
+            RecRef::Invalid => {}
+            RecRef::Number(n) => match recs.iter().position(|(_, r)| r.number as u64 == *n) {
+                Some(i) => {
+                    excluded.insert(i);
+                }
+                None => fail(
+                    problems,
+                    match found {
+                        0 => format!(
+                            "there is no recommendation {n}: heard found none in this source; remove the entry"
+                        ),
+                        1 => format!(
+                            "there is no recommendation {n}: heard found one in this source (number 1); `heard recs --explain` lists it"
+                        ),
+                        _ => format!(
+                            "there is no recommendation {n}: heard found {found} in this source (numbers 1 to {found}); `heard recs --explain` lists them"
+                        ),
+                    },
+                ),
+            },
+            RecRef::Text(t) => {
+                let t = t.trim();
+                let looks_like_id =
+                    t.to_lowercase().starts_with("r-") && !t.contains(char::is_whitespace);
+                if looks_like_id {
+                    let id = t.to_lowercase();
+                    if let Some(i) = recs.iter().position(|(_, r)| r.id == id) {
+                        excluded.insert(i);
+                    } else if id.starts_with(&format!("r-{slug}-a")) {
+                        fail(
+                            problems,
+                            format!("`{t}` was added by hand; remove its entry from `add` instead"),
+                        );
+                    } else if id.starts_with(&format!("r-{slug}-")) {
+                        fail(
+                            problems,
+                            format!(
+                                "there is no recommendation `{t}` in this source; `heard recs --explain` lists its ids"
+                            ),
+                        );
+                    } else {
+                        fail(
+                            problems,
+                            format!(
+                                "`{t}` is not a recommendation of this source (its ids start `r-{slug}-`); exclude it in the front matter of its own source"
+                            ),
+                        );
+                    }
+                    continue;
+                }
+                let matching: Vec<usize> = recs
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, (_, r))| starts_loose(&r.text, t))
+                    .map(|(i, _)| i)
+                    .collect();
+                match matching.as_slice() {
+                    [] => fail(
+                        problems,
+                        format!(
+                            "no recommendation of this source starts with “{}”; copy its first words from `heard recs --explain`, or give its number",
+                            clip(t)
+                        ),
+                    ),
+                    [i] => {
+                        excluded.insert(*i);
+                    }
+                    many => {
+                        let ids: Vec<&str> = many.iter().map(|&i| recs[i].1.id.as_str()).collect();
+                        fail(
+                            problems,
+                            format!(
+                                "“{}” starts {} recommendations ({}), so none was excluded; give the number or id of the one you mean",
+                                clip(t),
+                                many.len(),
+                                ids.join(", ")
+                            ),
+                        );
+                    }
+                }
+            }
+        }
+    }
+    let mut i = 0;
+    recs.retain(|_| {
+        i += 1;
+        !excluded.contains(&(i - 1))
+    });
+    let mut added_at: std::collections::HashMap<usize, usize> = std::collections::HashMap::new();
+    for (k, text) in edits.add.iter().enumerate() {
+        let line = line_of(&edits.lines.add, k);
+        let id = format!("r-{slug}-a{}", k + 1);
+        if text.trim().is_empty() {
+            continue; // reported when the front matter was read
+        }
+        let fail = |problems: &mut Vec<(usize, String)>, msg: String| {
+            problems.push((line, format!("`recommendations: add`: {msg}")))
+        };
+        let hit = source
+            .passages
+            .iter()
+            .enumerate()
+            .find_map(|(i, p)| find_loose(&p.text, text).map(|r| (i, r)));
+        let Some((i, range)) = hit else {
+            fail(
+                problems,
+                format!(
+                    "“{}” is not in the text of this source; copy the sentence exactly from the file (the words must match; case, quote marks and line breaks do not matter)",
+                    clip(text)
+                ),
+            );
+            continue;
+        };
+        if let Some((_, r)) = recs.iter().find(|(p, _)| *p == i) {
+            if find_loose(&r.text, text).is_some() {
+                fail(
+                    problems,
+                    format!(
+                        "“{}” is already recommendation `{}`; remove the entry",
+                        clip(text),
+                        r.id
+                    ),
+                );
+            } else {
+                fail(
+                    problems,
+                    format!(
+                        "“{}” is in the same paragraph as recommendation `{}`, and heard takes one recommendation per paragraph; exclude `{}` and add the sentences you want as one entry",
+                        clip(text),
+                        r.id,
+                        r.id
+                    ),
+                );
+            }
+            continue;
+        }
+        if let Some(line_before) = added_at.get(&i) {
+            fail(
+                problems,
+                format!(
+                    "“{}” is in the same paragraph as the entry on line {line_before}, and heard takes one recommendation per paragraph; join them into one entry",
+                    clip(text)
+                ),
+            );
+            continue;
+        }
+        added_at.insert(i, line);
+        let p = &source.passages[i];
+        recs.push((
+            i,
+            Recommendation {
+                id,
+                number: 0,
+                text: p.text[range].to_string(),
+                lead_in: "added by hand in the front matter".to_string(),
+                why: Why {
+                    cue: Cue::ByHand,
+                    words: text.trim().to_string(),
+                    line,
+                },
+            },
+        ));
     }
 }
 
@@ -685,5 +1000,51 @@ mod tests {
         assert!(LEAD_IN_SIGNAL.is_match("They should:"));
         assert!(LEAD_IN_SIGNAL.is_match("The Government and NHS England must now:"));
         assert!(!LEAD_IN_SIGNAL.is_match("The people we spoke to included:"));
+    }
+
+    #[test]
+    fn each_recommendation_carries_its_cue_and_line() {
+        let md = "# R\n\n## Our recommendations\n\n- Fund beds.\n\nThey should:\n\n- count people.\n\nWe found waits. The council should publish its protocol.\n\nRecommendation 4: end Friday releases.\n";
+        let doc = parse(md, 2);
+        let mut source = Source {
+            id: "x".into(),
+            path: "corpus/x.md".into(),
+            title: "R".into(),
+            kind: crate::corpus::Kind::Report,
+            date: None,
+            sensitivity: crate::corpus::Sensitivity::Public,
+            meta: Default::default(),
+            text: doc.text,
+            passages: doc.passages,
+            recommendations: Vec::new(),
+            line_map: doc.line_map,
+            hash: String::new(),
+        };
+        let problems = mark_recommendations(&mut source, &doc.lists);
+        assert!(problems.is_empty());
+        let whys: Vec<(Cue, &str, usize)> = source
+            .recommendations
+            .iter()
+            .map(|r| (r.why.cue, r.why.words.as_str(), r.why.line))
+            .collect();
+        assert_eq!(
+            whys,
+            vec![
+                (Cue::Heading, "Our recommendations", 5),
+                (Cue::LeadIn, "They should:", 9),
+                (Cue::Prose, "The council should", 13),
+                (Cue::Numbered, "Recommendation 4", 15),
+            ]
+        );
+    }
+
+    #[test]
+    fn loose_matching_ignores_case_quotes_dashes_and_line_breaks() {
+        let hay = "We said: “Don’t release people on a Friday” – ever.";
+        let r = find_loose(hay, "\"don't release PEOPLE\n on a friday\" - ever").unwrap();
+        assert_eq!(&hay[r], "“Don’t release people on a Friday” – ever");
+        assert!(find_loose(hay, "release people on Monday").is_none());
+        assert!(starts_loose("Fund beds now.", "fund  beds"));
+        assert!(!starts_loose("We fund beds.", "fund beds"));
     }
 }

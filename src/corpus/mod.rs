@@ -13,7 +13,7 @@ use std::path::Path;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-pub use frontmatter::{FrontMatter, tag_slug};
+pub use frontmatter::{EditLines, FrontMatter, RecRef, RecommendationEdits, tag_slug};
 pub use markdown::{id_slug, markdown_options, plain_text};
 pub use walk::{CorpusFile, Known, Walk, mtime_ns, walk};
 
@@ -216,17 +216,82 @@ pub struct Passage {
     pub page: Option<u32>,
 }
 
-/// A recommendation: an item of a list that a report or submission signals as its asks.
+/// A recommendation: an ask in a report or submission (an item of a list signalled as
+/// asks, a sentence that asks someone to act), or one added by hand in front matter.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Recommendation {
-    /// Stable id: `r-<source id>-<n>`, `n` counting the source's recommendations from 1.
+    /// Stable id: `r-<source id>-<n>`, `n` counting the recommendations heard found in the
+    /// source from 1 (an excluded one keeps its number, so the others never move), or
+    /// `r-<source id>-a<k>` for the `k`th entry of the front matter's `add` list.
     pub id: String,
-    /// 1-based position among the source's recommendations.
+    /// 1-based position among the recommendations heard found; `0` for one added by hand.
     pub number: usize,
     /// Full text of the item, nested points included.
     pub text: String,
-    /// The heading or lead-in sentence that introduced the list.
+    /// The heading or lead-in sentence that introduced the list, or what the ask said.
     pub lead_in: String,
+    /// Why it was taken, so that a person can check it and correct it.
+    pub why: Why,
+}
+
+/// What made heard take something as a recommendation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum Cue {
+    /// An item of a list under a heading such as "Recommendations" or "We call for".
+    Heading,
+    /// An item of a list after a sentence such as "They should:".
+    LeadIn,
+    /// A sentence that asks someone to act: "We recommend that…", "The council should…".
+    Prose,
+    /// A numbered ask in the text: "Recommendation 4: …".
+    Numbered,
+    /// Added by hand in the source's front matter (`recommendations: { add: [...] }`).
+    ByHand,
+}
+
+impl Cue {
+    /// The name used in output.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Cue::Heading => "heading",
+            Cue::LeadIn => "lead-in",
+            Cue::Prose => "prose",
+            Cue::Numbered => "numbered",
+            Cue::ByHand => "by-hand",
+        }
+    }
+}
+
+/// Why a recommendation was taken: the cue, the words that triggered it and their line.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct Why {
+    /// What sort of cue it was.
+    pub cue: Cue,
+    /// The words that triggered it: the heading, the lead-in sentence, the asking words
+    /// of a sentence, or the text of the front matter entry.
+    pub words: String,
+    /// 1-based line of the cue in the file (for `by-hand`, the front matter line).
+    pub line: usize,
+}
+
+impl Why {
+    /// One line for people: `under the heading “Recommendations” (line 12)`.
+    pub fn explain(&self) -> String {
+        let words = &self.words;
+        let line = self.line;
+        match self.cue {
+            Cue::Heading => format!("a list item under the heading “{words}” (line {line})"),
+            Cue::LeadIn => format!("a list item after “{words}” (line {line})"),
+            Cue::Prose => format!("an ask in the text: “{words}” (line {line})"),
+            Cue::Numbered => format!("a numbered recommendation: “{words}” (line {line})"),
+            Cue::ByHand => {
+                format!(
+                    "added by hand in the front matter (line {line}); remove it from `add` to undo"
+                )
+            }
+        }
+    }
 }
 
 /// A source read from the corpus.
@@ -404,7 +469,21 @@ pub fn load_bytes(bytes: &[u8], rel: &str, id_default: &str, opts: LoadOptions) 
         hash: blake3::hash(bytes).to_hex().to_string(),
     };
     if source.may_recommend() {
-        markdown::mark_recommendations(&mut source, &doc.lists);
+        let edits = markdown::mark_recommendations(&mut source, &doc.lists);
+        problems.extend(
+            edits
+                .into_iter()
+                .map(|(line, message)| Problem::at(rel, line, message)),
+        );
+    } else if let Some(edits) = &source.meta.recommendations {
+        problems.push(Problem::at(
+            rel,
+            edits.lines.field,
+            format!(
+                "front matter field `recommendations`: recommendations are read from reports and submissions only, and this source is a {}; set `kind: report` or `kind: submission`, or remove the field",
+                source.kind.as_str()
+            ),
+        ));
     }
     Loaded {
         source: Some(source),

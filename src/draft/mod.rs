@@ -27,6 +27,7 @@ use crate::contributors::{ANONYMOUS_CREDIT, ContributorsFile};
 use crate::corpus::{Kind, id_slug};
 use crate::index::{DocType, Hit, LibraryIndex, SearchRequest};
 use crate::quotes::{QuoteBook, Scope, Sources};
+use crate::recs::Whose;
 use crate::response::md_escape;
 
 /// How much a draft takes per question when the question has no word limit.
@@ -95,13 +96,6 @@ struct Picked {
     block: String,
     /// For recommendations: another organisation's, so not "we recommended".
     theirs: bool,
-}
-
-/// Whose material a source is.
-enum Whose {
-    Ours,
-    Theirs(String),
-    Unknown,
 }
 
 /// Quotation marks inside a quote as British style has them inside double marks: single
@@ -548,14 +542,8 @@ impl Drafter<'_> {
     /// organisation named), another organisation's, or an imported document that names
     /// nobody (never presented as ours).
     fn whose(&mut self, source: &str) -> Whose {
-        let ours = self.lib.config.organisation.trim().to_lowercase();
         match self.sources.get(source) {
-            Some(s) => match s.meta.organisation.as_deref().map(str::trim) {
-                Some(o) if !ours.is_empty() && o.to_lowercase() == ours => Whose::Ours,
-                Some(o) if !o.is_empty() && !ours.is_empty() => Whose::Theirs(o.to_string()),
-                _ if s.meta.extra.contains_key("original") => Whose::Unknown,
-                _ => Whose::Ours,
-            },
+            Some(s) => crate::recs::whose(s, &self.lib.config.organisation),
             None => Whose::Unknown,
         }
     }

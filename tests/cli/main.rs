@@ -25,6 +25,7 @@ mod privacy;
 mod qdpx;
 mod quotes;
 mod recs;
+mod recs_why;
 mod relevance;
 mod schemas;
 mod search;
