@@ -12,7 +12,7 @@ use crate::cli::{OutcomeArgs, RecsArgs, RecsCommand};
 use crate::corpus::Why;
 use crate::index::{DocType, Hit, SearchError, SearchRequest, search::truncate_words};
 use crate::quotes::{Outcome, QuoteBook};
-use crate::recs::Whose;
+use crate::recs::About;
 
 /// What `heard recs --json` prints (its schema is `schema/recs.schema.json`).
 #[derive(Debug, Serialize, schemars::JsonSchema)]
@@ -346,118 +346,4 @@ fn sheet(
         eprintln!("{}", sheets::left_out(&what, args.include));
     }
     Ok(ExitCode::SUCCESS)
-}
-
-/// What the index does not store about recommendations, read from their sources: why each
-/// was taken, whose it is, and the groups of the same ask.
-struct About {
-    why: std::collections::HashMap<String, Why>,
-    whose: std::collections::HashMap<String, Whose>,
-    groups: Vec<Group>,
-    group_of: std::collections::HashMap<String, usize>,
-}
-
-/// The same ask, made in several of our sources.
-struct Group {
-    /// Member ids, oldest first.
-    members: Vec<String>,
-    /// The years it was asked in, in order.
-    years: Vec<String>,
-    /// How many sources ask it.
-    sources: usize,
-}
-
-impl Group {
-    /// "2021, 2023 and 2025".
-    fn years_text(&self) -> String {
-        match self.years.as_slice() {
-            [] => "undated sources".to_string(),
-            [one] => format!("{one} ({} sources)", self.sources),
-            [rest @ .., last] => format!("{} and {last}", rest.join(", ")),
-        }
-    }
-}
-
-impl About {
-    fn load(lib: &Library, index: &crate::index::LibraryIndex) -> anyhow::Result<About> {
-        let all = index.search(&SearchRequest {
-            types: vec![DocType::Recommendation],
-            limit: usize::MAX / 4,
-            ..SearchRequest::default()
-        })?;
-        let mut sources = crate::quotes::Sources::new(lib)?;
-        let mut about = About {
-            why: Default::default(),
-            whose: Default::default(),
-            groups: Vec::new(),
-            group_of: Default::default(),
-        };
-        // (date, id, source, text) of our recommendations.
-        let mut ours: Vec<(String, String, String, String)> = Vec::new();
-        let mut seen = std::collections::HashSet::new();
-        for hit in &all.hits {
-            if !seen.insert(hit.source.clone()) {
-                continue;
-            }
-            let Some(source) = sources.get(&hit.source) else {
-                continue;
-            };
-            let whose = crate::recs::whose(source, &lib.config.organisation);
-            for r in &source.recommendations {
-                about.why.insert(r.id.clone(), r.why.clone());
-                if whose.is_ours() {
-                    let date = source.date.clone().unwrap_or_default();
-                    ours.push((date, r.id.clone(), source.id.clone(), r.text.clone()));
-                }
-            }
-            about.whose.insert(hit.source.clone(), whose);
-        }
-        ours.sort();
-        let members: Vec<crate::recs::Member> = ours
-            .iter()
-            .map(|(_, id, source, text)| crate::recs::Member {
-                id: id.clone(),
-                source: source.clone(),
-                text: text.clone(),
-            })
-            .collect();
-        for g in crate::recs::groups(&members) {
-            let mut years: Vec<String> = g
-                .iter()
-                .filter_map(|&i| ours[i].0.get(..4).map(String::from))
-                .collect();
-            years.dedup();
-            for &i in &g {
-                about.group_of.insert(ours[i].1.clone(), about.groups.len());
-            }
-            let sources: std::collections::HashSet<&str> =
-                g.iter().map(|&i| ours[i].2.as_str()).collect();
-            about.groups.push(Group {
-                members: g.iter().map(|&i| ours[i].1.clone()).collect(),
-                years,
-                sources: sources.len(),
-            });
-        }
-        Ok(about)
-    }
-
-    fn whose(&self, source: &str) -> Whose {
-        self.whose.get(source).cloned().unwrap_or(Whose::Unknown)
-    }
-
-    fn group_of(&self, id: &str) -> Option<&Group> {
-        self.group_of.get(id).map(|&g| &self.groups[g])
-    }
-
-    /// The organisation's name as shown: ours is the library's organisation.
-    fn organisation(&self, whose: &Whose, lib: &Library) -> Option<String> {
-        match whose {
-            Whose::Ours if !lib.config.organisation.trim().is_empty() => {
-                Some(lib.config.organisation.trim().to_string())
-            }
-            Whose::Ours => None,
-            Whose::Theirs(o) => Some(o.clone()),
-            Whose::Unknown => None,
-        }
-    }
 }

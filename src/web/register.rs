@@ -263,6 +263,12 @@ pub fn register(
         .collect();
     let history = outcome_history(lib)?;
     let used = uses(lib);
+    // The same ask in other sources and years, as `heard recs` groups them.
+    let about = crate::recs::About::load(lib, &fresh_index(lib)?)?;
+    let year_of_id: std::collections::HashMap<&str, &str> = everything
+        .iter()
+        .filter_map(|h| year_of(h).map(|y| (h.id.as_str(), y)))
+        .collect();
     let mut sources = quotes::Sources::new(lib)?;
     // The passage each recommendation sits in, when it says more than the item itself.
     let passages: Vec<Option<String>> = shown
@@ -366,6 +372,15 @@ pub fn register(
                     }
                     p { "Outcome: " strong { (outcome_label(current.map_or("unknown", |o| o.outcome.as_str()))) }
                         @if let Some(o) = current { span.meta { " (recorded " (o.recorded.get(..10).unwrap_or(&o.recorded)) " by " (o.by) ")" } } }
+                    @if let Some(g) = about.group_of(&h.id).filter(|g| g.members.len() > 1) {
+                        p { "The same ask, made in " (g.years_text()) ": "
+                            @for (i, other) in g.members.iter().filter(|m| **m != h.id).enumerate() {
+                                @if i > 0 { ", " }
+                                a href={ "/register?rec=" (seg(other)) } { (other) }
+                                @if let Some(y) = year_of_id.get(other.as_str()) { " (" (y) ")" }
+                            }
+                        }
+                    }
                     @match used.get(&h.id) {
                         Some(list) => {
                             p { "Used in:" }

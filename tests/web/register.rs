@@ -350,3 +350,24 @@ async fn the_register_downloads_what_it_shows_as_csv_or_xlsx_and_public_sources_
     assert_eq!(refused.status, StatusCode::FORBIDDEN);
     assert!(!refused.body.contains(HOUSING));
 }
+
+#[tokio::test]
+async fn the_register_links_the_same_ask_made_in_other_years() {
+    let site = officer_site();
+    site.write(
+        "corpus/submissions/2025-night.md",
+        "---\nid: sub-night-2025\ntitle: Night services again\nkind: submission\ndate: 2025-09-01\nconsultation: Urgent care plan 2025\ntags: [crisis-care]\nsensitivity: public\n---\n\n# Night services\n\n## Recommendations\n\n1. A crisis service in Kelmouth that is open through the night, every night of the week.\n",
+    );
+    let mut jo = officer(&site).await;
+    let page = jo.get("/register?tag=crisis-care").await;
+    assert_eq!(page.status, StatusCode::OK);
+    let b = &page.body;
+    assert!(b.contains("The same ask, made in 2023 and 2025"), "{b}");
+    assert!(
+        b.contains("href=\"/register?rec=r-sub-night-2025-1\""),
+        "a link to the 2025 ask: {b}"
+    );
+    // A different ask is not linked to it.
+    let housing = jo.get(&format!("/register?rec={HOUSING}")).await;
+    assert!(!housing.body.contains("The same ask"), "{}", housing.body);
+}
