@@ -434,6 +434,11 @@ pub struct SearchArgs {
     /// Most results to show.
     #[arg(long, default_value_t = 10, value_name = "N")]
     pub limit: usize,
+    /// Match words only. By default plain words also find passages close in meaning
+    /// ("nowhere to live after hospital" finds "discharged homeless"); phrases, AND/OR/NOT
+    /// and field prefixes always match words only.
+    #[arg(long)]
+    pub words: bool,
     #[command(flatten)]
     #[allow(missing_docs)]
     pub filters: Filters,
