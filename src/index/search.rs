@@ -736,6 +736,91 @@ fn explain(q: &str, e: tantivy::query::QueryParserError) -> String {
 mod tests {
     use super::*;
 
+    fn hit(id: &str, words: Option<f32>, meaning: Option<f32>) -> Hit {
+        Hit {
+            id: id.into(),
+            doc_type: "passage".into(),
+            path: String::new(),
+            line_start: 1,
+            line_end: 1,
+            page: None,
+            score: 0.0,
+            words,
+            meaning,
+            snippet: String::new(),
+            highlights: Vec::new(),
+            title: String::new(),
+            kind: String::new(),
+            date: None,
+            tags: Vec::new(),
+            source: String::new(),
+            section: String::new(),
+            sensitivity: String::new(),
+            consultation: None,
+            lead_in: None,
+            text: String::new(),
+            status: None,
+            speaker: None,
+            anchor: None,
+        }
+    }
+
+    fn ids(hits: &[Hit]) -> Vec<&str> {
+        hits.iter().map(|h| h.id.as_str()).collect()
+    }
+
+    #[test]
+    fn fusion_rewards_agreement_and_lets_meaning_alone_in() {
+        let mut hits = vec![
+            hit("words-only", Some(9.0), Some(0.05)),
+            hit("both", Some(8.0), Some(0.7)),
+            hit("meaning-only", None, Some(0.8)),
+            hit("neither", Some(1.0), Some(0.1)),
+        ];
+        fuse(&mut hits, Fusion::default());
+        assert_eq!(ids(&hits)[0], "both", "top in one ranking, second in the other");
+        assert_eq!(ids(&hits)[3], "neither");
+        assert!(ids(&hits).contains(&"meaning-only"));
+        // A pure word ranking is kept as it was when meaning adds nothing.
+        let mut hits = vec![hit("b", Some(2.0), None), hit("a", Some(3.0), None)];
+        fuse(&mut hits, Fusion::default());
+        assert_eq!(ids(&hits), ["a", "b"]);
+    }
+
+    #[test]
+    fn a_score_mix_weighs_meaning_by_alpha() {
+        let make = || {
+            vec![
+                hit("words", Some(10.0), Some(0.1)),
+                hit("meaning", Some(1.0), Some(0.9)),
+            ]
+        };
+        let mut hits = make();
+        fuse(&mut hits, Fusion::Mix { alpha: 0.1 });
+        assert_eq!(ids(&hits)[0], "words");
+        let mut hits = make();
+        fuse(&mut hits, Fusion::Mix { alpha: 0.9 });
+        assert_eq!(ids(&hits)[0], "meaning");
+    }
+
+    #[test]
+    fn only_plain_words_are_searched_by_meaning() {
+        for q in ["nowhere to live after hospital", "café housing"] {
+            assert!(is_plain_words(q), "{q}");
+        }
+        for q in [
+            "\"nowhere to go\"",
+            "housing NOT hospital",
+            "title:discharge",
+            "(a b)",
+            "hous*",
+            "-hospital housing",
+            "",
+        ] {
+            assert!(!is_plain_words(q), "{q}");
+        }
+    }
+
     #[test]
     fn depth_counts_brackets_and_nots_outside_quotes() {
         assert_eq!(query_depth("housing"), 0);

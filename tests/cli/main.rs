@@ -26,6 +26,7 @@ mod recs;
 mod relevance;
 mod schemas;
 mod search;
+mod semantic;
 mod sources;
 mod speaker;
 mod taxonomy;
