@@ -161,9 +161,14 @@ pub enum SearchError {
 /// Fewest candidates each ranking offers to fusion.
 const MEANING_POOL: usize = 50;
 
-/// Least cosine similarity for a text that shares no word with the query to be shown: the
-/// 3-layer model puts unrelated English sentences at 0.0–0.4 (measured on the demo library).
-pub const MEANING_ONLY_FLOOR: f32 = 0.45;
+/// Least cosine similarity for a text the words did not match to be shown. Measured on the
+/// test library: "homeless after leaving hospital" against "They discharged me … homeless
+/// that same night" is 0.54, "foodbank locksmith" against an unrelated foodbank sentence 0.52.
+pub const MEANING_ONLY_FLOOR: f32 = 0.35;
+
+/// When the words matched, texts found by meaning alone must be this close to the best
+/// word match's cosine.
+pub const MEANING_NEAR_BEST: f32 = 0.9;
 
 /// How word and meaning rankings are fused (compared in EVALUATION.md).
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -385,7 +390,7 @@ impl LibraryIndex {
         fusion: Fusion,
     ) -> Result<SearchResults, SearchError> {
         match req.query.as_deref() {
-            Some(q) if is_plain_words(q) => self.fused(req, q, fusion, MEANING_ONLY_FLOOR),
+            Some(q) if is_plain_words(q) => self.fused(req, q, fusion, MEANING_ONLY_FLOOR, true),
             _ => self.search_words(req, None),
         }
     }
@@ -399,7 +404,7 @@ impl LibraryIndex {
         fusion: Fusion,
         least: f32,
     ) -> Result<SearchResults, SearchError> {
-        self.fused(req, text, fusion, least)
+        self.fused(req, text, fusion, least, false)
     }
 
     fn fused(
@@ -408,6 +413,7 @@ impl LibraryIndex {
         text: &str,
         fusion: Fusion,
         least: f32,
+        near_best: bool,
     ) -> Result<SearchResults, SearchError> {
         let store = super::embed::shared(&self.state_dir, &super::embed::index_state(&self.index));
         let Some(store) = store else {
@@ -432,6 +438,22 @@ impl LibraryIndex {
             .into_iter()
             .filter(|(_, c)| *c >= least)
             .collect();
+        let cos = |h: &Hit| {
+            blake3::Hash::from_hex(super::embed::key_hex(&h.text))
+                .ok()
+                .and_then(|k| store.cosine(&qv, k.as_bytes()))
+        };
+        // When the words found what was asked for, meaning adds only texts as close in
+        // meaning as the best of those: a precise word search is not diluted.
+        let best_words = if near_best {
+            words.hits.iter().filter_map(cos).fold(f32::MIN, f32::max)
+        } else {
+            f32::MIN
+        };
+        let near: Vec<(super::embed::Key, f32)> = near
+            .into_iter()
+            .filter(|(_, c)| best_words == f32::MIN || *c >= best_words * MEANING_NEAR_BEST)
+            .collect();
         let mut by_meaning = if near.is_empty() {
             Vec::new()
         } else {
@@ -448,11 +470,6 @@ impl LibraryIndex {
                 Some(&keys),
             )?
             .hits
-        };
-        let cos = |h: &Hit| {
-            blake3::Hash::from_hex(super::embed::key_hex(&h.text))
-                .ok()
-                .and_then(|k| store.cosine(&qv, k.as_bytes()))
         };
         for h in &mut words.hits {
             h.words = Some(h.score);
@@ -778,7 +795,11 @@ mod tests {
             hit("neither", Some(1.0), Some(0.1)),
         ];
         fuse(&mut hits, Fusion::default());
-        assert_eq!(ids(&hits)[0], "both", "top in one ranking, second in the other");
+        assert_eq!(
+            ids(&hits)[0],
+            "both",
+            "top in one ranking, second in the other"
+        );
         assert_eq!(ids(&hits)[3], "neither");
         assert!(ids(&hits).contains(&"meaning-only"));
         // A pure word ranking is kept as it was when meaning adds nothing.

@@ -43,7 +43,10 @@ fn a_search_finds_a_passage_close_in_meaning_that_shares_no_word() {
         .iter()
         .find(|h| s(h, "path") == DISCHARGED)
         .unwrap_or_else(|| panic!("not found by meaning: {doc:#}"));
-    assert!(hit.get("words").is_none(), "found by meaning alone: {hit:#}");
+    assert!(
+        hit.get("words").is_none(),
+        "found by meaning alone: {hit:#}"
+    );
     assert!(hit["meaning"].as_f64().unwrap() > 0.4, "{hit:#}");
 
     // Words only: the passage is not found.
@@ -80,7 +83,10 @@ fn embeddings_are_cached_and_only_new_texts_are_embedded() {
     assert!(lib.path(".heard/embeddings.bin").is_file());
 
     // A new file: only its text is embedded.
-    lib.write("corpus/notes/touch.md", "---\ntitle: Touch\n---\n\nA new note about the café.\n");
+    lib.write(
+        "corpus/notes/touch.md",
+        "---\ntitle: Touch\n---\n\nA new note about the café.\n",
+    );
     let added = lib.index_json();
     assert_eq!(added["embedded"], 1, "only the new passage: {added:#}");
     assert_eq!(added["embeddings"].as_u64().unwrap(), n + 1);
@@ -111,7 +117,10 @@ fn a_damaged_embeddings_cache_is_rebuilt_with_a_notice() {
     bytes[mid] ^= 0xff;
     std::fs::write(&file, &bytes).unwrap();
     // A change, so the refresh looks at the store.
-    lib.write("corpus/notes/new.md", "---\ntitle: New\n---\n\nAnother note.\n");
+    lib.write(
+        "corpus/notes/new.md",
+        "---\ntitle: New\n---\n\nAnother note.\n",
+    );
     let run = lib.heard(&["index"]);
     run.assert_ok();
     let notices: Vec<&str> = run
