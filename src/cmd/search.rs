@@ -82,7 +82,7 @@ pub fn run(args: SearchArgs, lib: &Library) -> anyhow::Result<ExitCode> {
             writeln!(
                 out,
                 "    {}",
-                paint("close in meaning (no words in common)", style::DIM)
+                paint("found by meaning, not by all of its words", style::DIM)
             )?;
         }
         if !hit.tags.is_empty() {
