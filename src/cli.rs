@@ -531,6 +531,12 @@ pub struct SearchArgs {
     /// Most results to show.
     #[arg(long, default_value_t = 10, value_name = "N")]
     pub limit: usize,
+    /// Find passages close in meaning as well as those with the words ("nowhere to live
+    /// after hospital" finds "discharged homeless"). Slower: the first search after many
+    /// new files waits for their meaning, and loading the model takes about a second.
+    /// Phrases, AND/OR/NOT and field prefixes always match words only.
+    #[arg(long)]
+    pub meaning: bool,
     #[command(flatten)]
     #[allow(missing_docs)]
     pub filters: Filters,

@@ -10,6 +10,7 @@ use crate::cli::DraftArgs;
 pub fn run(args: DraftArgs, lib: &Library) -> anyhow::Result<ExitCode> {
     let dir = super::resolve(lib, &args.dir);
     let (index, report) = super::open_index(lib)?;
+    index.with_meaning(lib, &super::Bar::new())?;
     anstream::eprintln!(
         "Indexed {} ({} new, {} changed, {} removed) in {:.1} s",
         plural(report.sources, "source", "sources"),

@@ -10,7 +10,13 @@ use crate::cli::IndexArgs;
 /// Run `heard index`.
 pub fn run(args: IndexArgs, lib: &Library) -> anyhow::Result<ExitCode> {
     // `heard index` always looks at every file, whatever the `refresh` setting.
-    let (_, report) = crate::index::LibraryIndex::refresh_everything(lib, &super::Bar::new())?;
+    let (index, mut report) =
+        crate::index::LibraryIndex::refresh_everything(lib, &super::Bar::new())?;
+    // And the meaning of every text, so that drafts and `search --meaning` need not wait.
+    let meaning = index.with_meaning(lib, &super::Bar::new())?;
+    report.embedded = meaning.embedded;
+    report.embeddings_dropped = meaning.dropped;
+    report.embeddings = meaning.vectors;
     if args.json {
         let mut out = std::io::stdout().lock();
         serde_json::to_writer_pretty(&mut out, &report)?;

@@ -100,6 +100,13 @@ impl Progress for Bar {
     fn finish(&self) {
         self.0.finish_and_clear();
     }
+    fn embedding(&self) {
+        self.0.reset();
+        self.0.set_style(
+            ProgressStyle::with_template("Reading for meaning {bar:30} {pos}/{len} texts {eta}")
+                .expect("progress template"),
+        );
+    }
 }
 
 /// A folder or file named on the command line: as given if it exists from here, else

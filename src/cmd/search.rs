@@ -28,7 +28,13 @@ pub fn run(args: SearchArgs, lib: &Library) -> anyhow::Result<ExitCode> {
     };
     let (index, report) = super::open_index(lib)?;
     super::note_refresh(&report);
-    let results = match index.search(&req) {
+    let found = if args.meaning {
+        index.with_meaning(lib, &super::Bar::new())?;
+        index.search_meaning(&req)
+    } else {
+        index.search(&req)
+    };
+    let results = match found {
         Ok(r) => r,
         Err(SearchError::Query(msg)) => {
             eprintln!("error: {}", shown(&msg));
@@ -73,6 +79,13 @@ pub fn run(args: SearchArgs, lib: &Library) -> anyhow::Result<ExitCode> {
             paint(&detail.join(" · "), style::DIM)
         )?;
         writeln!(out, "    {}", highlight(&hit.snippet, &hit.highlights))?;
+        if hit.words.is_none() && hit.meaning.is_some() {
+            writeln!(
+                out,
+                "    {}",
+                paint("found by meaning, not by all of its words", style::DIM)
+            )?;
+        }
         if !hit.tags.is_empty() {
             writeln!(
                 out,

@@ -160,6 +160,14 @@ pub fn question_query_in(q: &Question, call: &relevance::Call) -> String {
     parts.join(" ")
 }
 
+/// What a question asks, for its meaning: its text and hints.
+fn question_text(q: &Question) -> String {
+    match &q.query {
+        Some(h) => format!("{} {h}", q.text),
+        None => q.text.clone(),
+    }
+}
+
 /// The response file and provenance file paths of a response folder or file.
 pub fn response_paths(target: &Path) -> (PathBuf, PathBuf) {
     let file = if target.is_dir() {
@@ -214,6 +222,8 @@ struct Drafter<'a> {
     held: Vec<(String, String)>,
     /// What the current question is about (weighed once per question, not per search).
     about: relevance::About,
+    /// How meaning joins words.
+    meaning: relevance::Meaning,
 }
 
 impl Drafter<'_> {
@@ -224,14 +234,20 @@ impl Drafter<'_> {
         kinds: Vec<Kind>,
         limit: usize,
     ) -> anyhow::Result<Vec<Hit>> {
-        let res = self.index.search(&SearchRequest {
+        let req = SearchRequest {
             query: Some(question_query_in(q, &self.call)),
             types: vec![doc_type],
             kinds,
             limit,
             any: true,
             ..SearchRequest::default()
-        });
+        };
+        let res = self.index.search_question(
+            &req,
+            &question_text(q),
+            self.meaning.fusion,
+            self.meaning.support.min(self.meaning.strong),
+        );
         let res = match res {
             Ok(r) => r,
             Err(crate::index::SearchError::Query(msg)) => {
@@ -239,11 +255,19 @@ impl Drafter<'_> {
             }
             Err(e) => return Err(e.into()),
         };
-        let top = res.hits.first().map_or(0.0, |h| h.score);
+        let top = res.hits.iter().filter_map(|h| h.words).fold(0f32, f32::max);
         let about = &self.about;
+        let m = self.meaning;
         let mut out = Vec::new();
         for h in res.hits {
-            if h.score < top * RELEVANCE_FLOOR || h.sensitivity == "restricted" {
+            // Without embeddings (not built yet) words alone decide.
+            let cos = h.meaning.unwrap_or(f32::NAN);
+            let close = |floor: f32| h.meaning.is_some_and(|c| c >= floor);
+            let weak_words = h.words.is_none_or(|w| w < top * RELEVANCE_FLOOR);
+            if (weak_words && !close(m.support))
+                || h.sensitivity == "restricted"
+                || h.meaning.is_some_and(|c| c < m.least)
+            {
                 continue;
             }
             // Evidence must cover enough of what is distinctive of the question, or be a quote
@@ -260,16 +284,18 @@ impl Drafter<'_> {
             let on_theme = doc_type != DocType::Quote && q.tags.iter().any(|t| h.tags.contains(t));
             if std::env::var_os("HEARD_DEBUG_RELEVANCE").is_some() {
                 eprintln!(
-                    "{} {:?} {} tagged={tagged} theme={on_theme} cover={cover:.2}",
+                    "{} {:?} {} tagged={tagged} theme={on_theme} cover={cover:.2} cos={cos:.2}",
                     q.id, doc_type, h.id
                 );
             }
-            let strong = cover >= relevance::FLOOR;
+            let strong = cover >= relevance::FLOOR || close(m.strong);
             self.strong |= strong;
             // Once something strong shows the library can answer the question, weaker
-            // evidence on its theme may support it.
-            let supporting =
-                tagged || cover >= relevance::SUPPORT_FLOOR || (on_theme && cover > 0.0);
+            // evidence on its theme, or close to it in meaning, may support it.
+            let supporting = tagged
+                || cover >= relevance::SUPPORT_FLOOR
+                || (on_theme && cover > 0.0)
+                || close(m.support);
             if strong || supporting {
                 out.push(h);
             } else if self.weak.len() < 3 && !self.weak.iter().any(|w| w.0 == h.id) {
@@ -642,6 +668,9 @@ pub fn internal_footnote(c: &Citation) -> String {
 /// Draft a response for the consultation in `dir`.
 pub fn draft(lib: &Library, index: &LibraryIndex, dir: &Path) -> anyhow::Result<DraftReport> {
     let consultation = consultation::load(&dir.join("consultation.toml"))?;
+    // Evidence is chosen by meaning as well as words: every text's meaning must be known
+    // (a no-op when it is; `heard draft` has already shown its progress).
+    index.with_meaning(lib, &crate::index::Quiet)?;
     let book = QuoteBook::load(lib)?;
     if let Some(e) = book.untrusted() {
         return Err(e.context("not drafted"));
@@ -663,6 +692,7 @@ pub fn draft(lib: &Library, index: &LibraryIndex, dir: &Path) -> anyhow::Result<
         strong: false,
         held: Vec::new(),
         about: relevance::About::default(),
+        meaning: relevance::Meaning::from_env(),
     };
     let organisation = if lib.config.organisation.is_empty() {
         "our organisation".to_string()

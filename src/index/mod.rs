@@ -9,6 +9,7 @@
 //! so fixing a file (or removing the file it clashed with) is noticed at once.
 
 pub mod analyzer;
+pub mod embed;
 pub mod search;
 
 use std::collections::{BTreeMap, HashMap};
@@ -25,7 +26,7 @@ use tantivy::schema::{
 use tantivy::{Index, IndexWriter, TantivyDocument, Term};
 
 pub use analyzer::normalise_spelling;
-pub use search::{DocType, Hit, SearchError, SearchRequest, SearchResults};
+pub use search::{DocType, Fusion, Hit, SearchError, SearchRequest, SearchResults};
 
 use crate::corpus::{self, CorpusFile, LoadOptions, Source};
 use crate::quotes::{Located, Quote, QuoteBook, Sources};
@@ -34,8 +35,8 @@ use crate::{Library, Problem};
 
 /// Bump when the schema, the analyzers or the way sources are split change: the index is
 /// then rebuilt from the files. (5: front matter after blank lines, a BOM or with `\r` line
-/// endings, misspelt `sensitivity`, YAML text kept as written. 6: passages know their page. 7: asks in prose are recommendations.)
-const FORMAT: u32 = 7;
+/// endings, misspelt `sensitivity`, YAML text kept as written. 6: passages know their page. 7: asks in prose are recommendations. 8: texts carry the key of their embedding.)
+const FORMAT: u32 = 8;
 
 /// Memory the index writer may use, shared by its threads. Fixed, whatever the corpus size.
 const WRITER_HEAP: usize = 64 * 1024 * 1024;
@@ -94,6 +95,9 @@ pub struct Fields {
     pub speaker: tantivy::schema::Field,
     /// Anchor state of a quote.
     pub anchor: tantivy::schema::Field,
+    /// Key of the text's embedding (blake3 of `body`, hex) for passages, quotes and
+    /// recommendations.
+    pub hash: tantivy::schema::Field,
 }
 
 impl Fields {
@@ -139,6 +143,7 @@ impl Fields {
             status: b.add_text_field("status", keyword.clone()),
             speaker: b.add_text_field("speaker", keyword.clone()),
             anchor: b.add_text_field("anchor", STRING | STORED),
+            hash: b.add_text_field("hash", STRING | FAST),
         };
         (b.build(), fields)
     }
@@ -232,6 +237,9 @@ impl Fields {
                     None => &p.text,
                 };
                 d.add_text(self.body, body);
+                if !body.trim().is_empty() {
+                    d.add_text(self.hash, embed::key_hex(body));
+                }
                 d.add_text(self.section, &p.section);
                 d.add_u64(self.line_start, p.line_start as u64);
                 d.add_u64(self.line_end, p.line_end as u64);
@@ -288,6 +296,9 @@ impl Fields {
             d.add_text(self.date_text, t);
         }
         d.add_text(self.body, &loc.text);
+        if !loc.text.trim().is_empty() {
+            d.add_text(self.hash, embed::key_hex(&loc.text));
+        }
         let (a, b) = loc.lines.unwrap_or((0, 0));
         d.add_u64(self.line_start, a as u64);
         d.add_u64(self.line_end, b as u64);
@@ -372,6 +383,12 @@ pub struct RefreshReport {
     pub rebuilt: bool,
     /// Quotes by anchor state: ok, moved, drifted, orphaned.
     pub quotes: BTreeMap<String, usize>,
+    /// Texts embedded for search by meaning in this refresh.
+    pub embedded: usize,
+    /// Vectors dropped because their text left the library.
+    pub embeddings_dropped: usize,
+    /// Texts with an embedding, in all.
+    pub embeddings: usize,
     /// Time taken.
     #[serde(skip)]
     pub elapsed: Duration,
@@ -392,6 +409,8 @@ pub trait Progress: Sync {
     fn tick(&self);
     /// Reading is done.
     fn finish(&self);
+    /// The next `start` counts texts being read for their meaning, not files.
+    fn embedding(&self) {}
 }
 
 /// No progress reporting.
@@ -408,6 +427,8 @@ pub struct LibraryIndex {
     index: Index,
     fields: Fields,
     taxonomy: Taxonomy,
+    /// `.heard/`, where the embeddings are.
+    state_dir: PathBuf,
 }
 
 fn index_dir(lib: &Library) -> PathBuf {
@@ -466,6 +487,7 @@ impl LibraryIndex {
                         index,
                         fields,
                         taxonomy,
+                        state_dir: lib.state_dir(),
                     },
                     report,
                 ));
@@ -494,9 +516,24 @@ impl LibraryIndex {
                 index,
                 fields,
                 taxonomy,
+                state_dir: lib.state_dir(),
             },
             report,
         ))
+    }
+
+    /// Bring the meaning of every text up to date: embed what is new and drop what left
+    /// the library (only the texts, never at query time). Only what needs meaning calls it
+    /// (`heard index`, `heard draft`, `heard search --meaning`), so a plain search never
+    /// waits for embeddings; when nothing changed it reads one header.
+    pub fn with_meaning(
+        &self,
+        lib: &Library,
+        progress: &dyn Progress,
+    ) -> anyhow::Result<embed::Report> {
+        let _lock = lock(lib)?;
+        progress.embedding();
+        embed::refresh(&self.state_dir, &self.index, &self.fields, progress)
     }
 
     /// The index's fields.

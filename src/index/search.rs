@@ -82,8 +82,16 @@ pub struct Hit {
     /// original (a PDF).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub page: Option<u32>,
-    /// Relevance (higher is better); 0 when browsing without a query.
+    /// Relevance (higher is better); 0 when browsing without a query. With meaning, the
+    /// fused score of the word and meaning rankings.
     pub score: f32,
+    /// The word (BM25) score, when the words matched; absent for a hit found by meaning only.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub words: Option<f32>,
+    /// Cosine similarity of the text's meaning with the query's (−1 to 1), when meaning was
+    /// used.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub meaning: Option<f32>,
     /// The text around the matched words.
     pub snippet: String,
     /// Byte ranges of the matched words within `snippet`.
@@ -131,6 +139,8 @@ pub struct SearchResults {
     /// Synonyms from the taxonomy that the search also looked for.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub synonyms: Vec<String>,
+    /// How hits were found: `words`, or `words and meaning`.
+    pub matched_by: &'static str,
 }
 
 /// Why a search could not run.
@@ -143,6 +153,106 @@ pub enum SearchError {
     /// The index failed.
     #[error("search failed: {0}")]
     Index(#[from] tantivy::TantivyError),
+    /// The meaning model failed.
+    #[error("search by meaning failed: {0}")]
+    Meaning(String),
+}
+
+/// Fewest candidates each ranking offers to fusion.
+const MEANING_POOL: usize = 50;
+
+/// Least cosine similarity for a text the words did not match to be shown. Measured on the
+/// test library: "homeless after leaving hospital" against "They discharged me … homeless
+/// that same night" is 0.54, "foodbank locksmith" against an unrelated foodbank sentence 0.52.
+pub const MEANING_ONLY_FLOOR: f32 = 0.35;
+
+/// When the words matched, texts found by meaning alone must be this close to the best
+/// word match's cosine.
+pub const MEANING_NEAR_BEST: f32 = 0.9;
+
+/// How word and meaning rankings are fused (compared in EVALUATION.md).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Fusion {
+    /// Reciprocal-rank fusion: `1/(k + rank)` in each ranking, the meaning ranking weighted.
+    Rrf {
+        /// Damping of ranks (60 in the original paper).
+        k: f32,
+        /// Weight of the meaning ranking against the word ranking's 1.
+        meaning: f32,
+    },
+    /// Scores mixed: `(1 − alpha) · words/best words + alpha · cosine`.
+    Mix {
+        /// Share of meaning.
+        alpha: f32,
+    },
+}
+
+impl Default for Fusion {
+    fn default() -> Fusion {
+        Fusion::Rrf {
+            k: 60.0,
+            meaning: 1.0,
+        }
+    }
+}
+
+/// Give each hit one score from its word score (`words`, absent when the words did not
+/// match) and its meaning (`meaning`, cosine), and order them by it, best first.
+pub fn fuse(hits: &mut [Hit], how: Fusion) {
+    let rank_of = |key: &dyn Fn(&Hit) -> Option<f32>| -> Vec<Option<usize>> {
+        let mut order: Vec<(usize, f32)> = hits
+            .iter()
+            .enumerate()
+            .filter_map(|(i, h)| key(h).map(|s| (i, s)))
+            .collect();
+        order.sort_by(|a, b| b.1.total_cmp(&a.1));
+        let mut ranks = vec![None; hits.len()];
+        for (r, (i, _)) in order.into_iter().enumerate() {
+            ranks[i] = Some(r + 1);
+        }
+        ranks
+    };
+    let scores: Vec<f32> = match how {
+        Fusion::Rrf { k, meaning } => {
+            let rw = rank_of(&|h: &Hit| h.words);
+            let rm = rank_of(&|h: &Hit| h.meaning);
+            (0..hits.len())
+                .map(|i| {
+                    rw[i].map_or(0.0, |r| 1.0 / (k + r as f32))
+                        + rm[i].map_or(0.0, |r| meaning / (k + r as f32))
+                })
+                .collect()
+        }
+        Fusion::Mix { alpha } => {
+            let best = hits
+                .iter()
+                .filter_map(|h| h.words)
+                .fold(0f32, f32::max)
+                .max(f32::EPSILON);
+            hits.iter()
+                .map(|h| {
+                    (1.0 - alpha) * h.words.unwrap_or(0.0) / best
+                        + alpha * h.meaning.unwrap_or(0.0).max(0.0)
+                })
+                .collect()
+        }
+    };
+    for (h, s) in hits.iter_mut().zip(scores) {
+        h.score = s;
+    }
+    hits.sort_by(|a, b| b.score.total_cmp(&a.score));
+}
+
+/// Whether a query is plain words: no phrases, brackets, operators, field prefixes,
+/// wildcards or boosts, which ask for exactly those words.
+pub fn is_plain_words(q: &str) -> bool {
+    let q = q.trim();
+    !q.is_empty()
+        && q != "*"
+        && !q.contains(['"', '(', ')', ':', '*', '^', '~', '+', '[', ']', '{', '}'])
+        && !q
+            .split_whitespace()
+            .any(|w| matches!(w, "AND" | "OR" | "NOT") || w.starts_with('-'))
 }
 
 static EXISTS: std::sync::LazyLock<regex::Regex> =
@@ -260,8 +370,136 @@ fn shorten(q: &str) -> String {
 }
 
 impl LibraryIndex {
-    /// Run a search.
+    /// Run a search by words.
     pub fn search(&self, req: &SearchRequest) -> Result<SearchResults, SearchError> {
+        self.search_words(req, None)
+    }
+
+    /// Run a search by words and meaning: texts close in meaning to the query (sentence
+    /// embeddings) are found too, and the two rankings fused. Only for plain words: a query
+    /// with phrases, operators or field prefixes asks for exactly those words, and is
+    /// searched by words alone (as is a library whose embeddings are not ready).
+    pub fn search_meaning(&self, req: &SearchRequest) -> Result<SearchResults, SearchError> {
+        self.search_fused(req, Fusion::default())
+    }
+
+    /// [`LibraryIndex::search_meaning`] with a chosen fusion.
+    pub fn search_fused(
+        &self,
+        req: &SearchRequest,
+        fusion: Fusion,
+    ) -> Result<SearchResults, SearchError> {
+        match req.query.as_deref() {
+            Some(q) if is_plain_words(q) => self.fused(req, q, fusion, MEANING_ONLY_FLOOR, true),
+            _ => self.search_words(req, None),
+        }
+    }
+
+    /// A search for a consultation question: `req` holds its words (with query syntax),
+    /// `text` what it means; texts at least `least` close in meaning join the candidates.
+    pub fn search_question(
+        &self,
+        req: &SearchRequest,
+        text: &str,
+        fusion: Fusion,
+        least: f32,
+    ) -> Result<SearchResults, SearchError> {
+        self.fused(req, text, fusion, least, false)
+    }
+
+    fn fused(
+        &self,
+        req: &SearchRequest,
+        text: &str,
+        fusion: Fusion,
+        least: f32,
+        near_best: bool,
+    ) -> Result<SearchResults, SearchError> {
+        let store = super::embed::shared(&self.state_dir, &super::embed::index_state(&self.index));
+        let Some(store) = store else {
+            return self.search_words(req, None);
+        };
+        check_query_shape(text)?;
+        let qv = super::embed::embed(&[text])
+            .map_err(|e| SearchError::Meaning(format!("{e:#}")))?
+            .remove(0);
+        // Words: more candidates than asked for, so that fusion can reorder them.
+        let pool = req.limit.max(1).saturating_mul(4).max(MEANING_POOL);
+        let mut words = self.search_words(
+            &SearchRequest {
+                limit: pool,
+                ..req.clone()
+            },
+            None,
+        )?;
+        // Meaning: the nearest texts in the whole library, kept if they pass the filters.
+        let near: Vec<(super::embed::Key, f32)> = store
+            .nearest(&qv, pool.saturating_mul(4))
+            .into_iter()
+            .filter(|(_, c)| *c >= least)
+            .collect();
+        let cos = |h: &Hit| {
+            blake3::Hash::from_hex(super::embed::key_hex(&h.text))
+                .ok()
+                .and_then(|k| store.cosine(&qv, k.as_bytes()))
+        };
+        // When the words found what was asked for, meaning adds only texts as close in
+        // meaning as the best of those: a precise word search is not diluted.
+        let best_words = if near_best {
+            words.hits.iter().filter_map(cos).fold(f32::MIN, f32::max)
+        } else {
+            f32::MIN
+        };
+        let near: Vec<(super::embed::Key, f32)> = near
+            .into_iter()
+            .filter(|(_, c)| best_words == f32::MIN || *c >= best_words * MEANING_NEAR_BEST)
+            .collect();
+        let mut by_meaning = if near.is_empty() {
+            Vec::new()
+        } else {
+            let keys: Vec<String> = near
+                .iter()
+                .map(|(k, _)| blake3::Hash::from_bytes(*k).to_hex().to_string())
+                .collect();
+            self.search_words(
+                &SearchRequest {
+                    query: None,
+                    limit: pool.saturating_mul(4),
+                    ..req.clone()
+                },
+                Some(&keys),
+            )?
+            .hits
+        };
+        for h in &mut words.hits {
+            h.words = Some(h.score);
+            h.meaning = cos(h);
+        }
+        let seen: std::collections::HashSet<String> =
+            words.hits.iter().map(|h| h.id.clone()).collect();
+        by_meaning.retain(|h| !seen.contains(&h.id));
+        for h in &mut by_meaning {
+            h.words = None;
+            h.meaning = cos(h);
+        }
+        let total = words.total + by_meaning.len();
+        let mut hits = words.hits;
+        hits.extend(by_meaning);
+        fuse(&mut hits, fusion);
+        hits.truncate(req.limit.max(1));
+        Ok(SearchResults {
+            hits,
+            total,
+            synonyms: words.synonyms,
+            matched_by: "words and meaning",
+        })
+    }
+
+    fn search_words(
+        &self,
+        req: &SearchRequest,
+        keys: Option<&[String]>,
+    ) -> Result<SearchResults, SearchError> {
         let f = &self.fields;
         let reader = self.index.reader()?;
         let searcher = reader.searcher();
@@ -297,6 +535,10 @@ impl LibraryIndex {
         }
         if let Some(c) = &req.contributor {
             clauses.push((Occur::Must, term(f.contributor, c)));
+        }
+        if let Some(keys) = keys {
+            let keys: Vec<&str> = keys.iter().map(String::as_str).collect();
+            clauses.push((Occur::Must, any_of(f.hash, &keys)));
         }
         for tag in &req.tags {
             clauses.push((Occur::Must, term(f.tag, &self.taxonomy.canonical(tag))));
@@ -356,6 +598,7 @@ impl LibraryIndex {
             hits,
             total,
             synonyms,
+            matched_by: "words",
         })
     }
 
@@ -435,6 +678,8 @@ impl LibraryIndex {
                 .and_then(|v| v.as_u64())
                 .and_then(|p| u32::try_from(p).ok()),
             score,
+            words: None,
+            meaning: None,
             snippet,
             highlights,
             title: text(f.title),
@@ -507,6 +752,109 @@ fn explain(q: &str, e: tantivy::query::QueryParserError) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn hit(id: &str, words: Option<f32>, meaning: Option<f32>) -> Hit {
+        Hit {
+            id: id.into(),
+            doc_type: "passage".into(),
+            path: String::new(),
+            line_start: 1,
+            line_end: 1,
+            page: None,
+            score: 0.0,
+            words,
+            meaning,
+            snippet: String::new(),
+            highlights: Vec::new(),
+            title: String::new(),
+            kind: String::new(),
+            date: None,
+            tags: Vec::new(),
+            source: String::new(),
+            section: String::new(),
+            sensitivity: String::new(),
+            consultation: None,
+            lead_in: None,
+            text: String::new(),
+            status: None,
+            speaker: None,
+            anchor: None,
+        }
+    }
+
+    fn ids(hits: &[Hit]) -> Vec<&str> {
+        hits.iter().map(|h| h.id.as_str()).collect()
+    }
+
+    #[test]
+    fn fusion_rewards_agreement_and_lets_meaning_alone_in() {
+        let mut hits = vec![
+            hit("words-only", Some(9.0), Some(0.05)),
+            hit("both", Some(8.0), Some(0.7)),
+            hit("meaning-only", None, Some(0.8)),
+            hit("neither", Some(1.0), Some(0.1)),
+        ];
+        // The score mix the draft uses: agreement first, a text close in meaning that the
+        // words missed above one both rankings put low.
+        fuse(&mut hits, Fusion::Mix { alpha: 0.5 });
+        assert_eq!(
+            ids(&hits),
+            ["both", "words-only", "meaning-only", "neither"]
+        );
+        // Rank fusion: agreement first too.
+        let mut hits2 = hits.clone();
+        fuse(
+            &mut hits2,
+            Fusion::Rrf {
+                k: 60.0,
+                meaning: 1.0,
+            },
+        );
+        assert_eq!(
+            ids(&hits2)[0],
+            "both",
+            "top in one ranking, second in the other"
+        );
+        assert!(ids(&hits2).contains(&"meaning-only"));
+        // A pure word ranking is kept as it was when meaning adds nothing.
+        let mut hits = vec![hit("b", Some(2.0), None), hit("a", Some(3.0), None)];
+        fuse(&mut hits, Fusion::default());
+        assert_eq!(ids(&hits), ["a", "b"]);
+    }
+
+    #[test]
+    fn a_score_mix_weighs_meaning_by_alpha() {
+        let make = || {
+            vec![
+                hit("words", Some(10.0), Some(0.1)),
+                hit("meaning", Some(1.0), Some(0.9)),
+            ]
+        };
+        let mut hits = make();
+        fuse(&mut hits, Fusion::Mix { alpha: 0.1 });
+        assert_eq!(ids(&hits)[0], "words");
+        let mut hits = make();
+        fuse(&mut hits, Fusion::Mix { alpha: 0.9 });
+        assert_eq!(ids(&hits)[0], "meaning");
+    }
+
+    #[test]
+    fn only_plain_words_are_searched_by_meaning() {
+        for q in ["nowhere to live after hospital", "café housing"] {
+            assert!(is_plain_words(q), "{q}");
+        }
+        for q in [
+            "\"nowhere to go\"",
+            "housing NOT hospital",
+            "title:discharge",
+            "(a b)",
+            "hous*",
+            "-hospital housing",
+            "",
+        ] {
+            assert!(!is_plain_words(q), "{q}");
+        }
+    }
 
     #[test]
     fn depth_counts_brackets_and_nots_outside_quotes() {

@@ -29,6 +29,7 @@ mod recs_why;
 mod relevance;
 mod schemas;
 mod search;
+mod semantic;
 mod sheets;
 mod sources;
 mod speaker;

@@ -331,7 +331,10 @@ fn json_is_one_document_with_hits_and_total() {
 fn json_without_results_is_still_a_document() {
     let lib = lib();
     let doc = lib.search(&["zeppelin"]);
-    assert_eq!(doc, serde_json::json!({"hits": [], "total": 0}));
+    assert_eq!(
+        doc,
+        serde_json::json!({"hits": [], "total": 0, "matched_by": "words and meaning"})
+    );
 }
 
 #[test]
