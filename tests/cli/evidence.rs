@@ -281,8 +281,27 @@ impl Evidence {
 
     /// A fresh draft with every position placeholder replaced by an answer: the text.
     #[track_caller]
+    /// `heard draft RESPONSE` with the meaning veto off, so that every consented quote on
+    /// a question's theme is weighed (for tests of what happens to quotes, not of relevance).
+    pub fn draft_every_voice(&self) -> Run {
+        let out = self
+            .lib
+            .command(&["draft", RESPONSE])
+            .env("HEARD_RELEVANCE_TUNE", "least=0,tagged=0")
+            .output()
+            .expect("run heard");
+        let run = Run {
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+            code: out.status.code().unwrap_or(-1),
+            args: vec!["draft".into(), RESPONSE.into()],
+        };
+        run.assert_ok();
+        run
+    }
+
     pub fn answered_draft(&self) -> String {
-        self.draft();
+        self.draft_every_voice();
         let text = self
             .response()
             .replace(PLACEHOLDER, "We agree: this has to change.");

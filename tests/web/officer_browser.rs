@@ -188,7 +188,14 @@ fn a_volunteer_tags_their_words_and_an_officer_accepts_the_themes() {
     b.go(&format!("{url}/review"));
     b.wait_text("Themes suggested by volunteers");
     b.click("#themes ~ div.card button[value=accept]");
-    b.wait_text("Review");
+    // The suggestion leaves the list once the decision is recorded (the page says
+    // "Review" before and after, so wait for the button to go).
+    let start = std::time::Instant::now();
+    while b.text().contains("Accept the themes")
+        && start.elapsed() < std::time::Duration::from_secs(15)
+    {
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
     b.go(&format!("{url}/sources/t-ana"));
     let page = b.wait_text("Themes of this paragraph");
     assert!(
