@@ -376,6 +376,15 @@ pub fn import(
         };
         let result = match format {
             _ if !path.exists() => Err("not found; check the path".to_string()),
+            None if path
+                .extension()
+                .is_some_and(|e| e.eq_ignore_ascii_case("qdpx")) =>
+            {
+                Err(format!(
+                    "is a REFI-QDA project (NVivo, ATLAS.ti, MAXQDA, QualCoder): bring it in with `heard import-project {}`",
+                    path.display()
+                ))
+            }
             None => Err(
                 "is not a format heard imports; save it as .docx, .odt, .pdf, .html, .txt, .csv, .xlsx or .ods"
                     .to_string(),

@@ -561,3 +561,16 @@ fn by_default_a_testimony_leaves_only_as_the_quotes_its_speaker_let_go() {
         "{stderr}"
     );
 }
+
+#[test]
+fn a_project_given_to_heard_import_says_to_use_import_project() {
+    let (lib, _) = library();
+    export(&lib, &[]);
+    let run = lib.heard(&["import", "out.qdpx"]);
+    run.assert_code(1);
+    assert!(
+        run.stderr.contains("is a REFI-QDA project") && run.stderr.contains("heard import-project"),
+        "{}",
+        run.stderr
+    );
+}
