@@ -13,7 +13,7 @@ use serde::Deserialize;
 use super::pages::{fresh_index, layout, seg};
 use super::{AppState, Officer, Result, User, blocking, csrf_refusal, redirect};
 use crate::Library;
-use crate::index::{DocType, Hit, SearchError, SearchRequest};
+use crate::index::{DocType, Hit, LibraryIndex, SearchError, SearchRequest};
 use crate::ledger::Action;
 use crate::quotes::{self, InputError, QuoteBook};
 
@@ -149,10 +149,9 @@ fn uses(lib: &Library) -> BTreeMap<String, Vec<Use>> {
 
 /// Every recommendation in the index (none left out: the register filters them itself).
 fn all_recommendations(
-    lib: &Library,
+    index: &LibraryIndex,
     query: Option<String>,
 ) -> anyhow::Result<std::result::Result<Vec<Hit>, String>> {
-    let index = fresh_index(lib)?;
     match index.search(&SearchRequest {
         query,
         types: vec![DocType::Recommendation],
@@ -185,16 +184,16 @@ struct Matching {
     book: QuoteBook,
 }
 
-fn matching(lib: &Library, p: &RegisterParams) -> anyhow::Result<Matching> {
+fn matching(lib: &Library, index: &LibraryIndex, p: &RegisterParams) -> anyhow::Result<Matching> {
     let browsing = p.q.trim().is_empty();
-    let everything = match all_recommendations(lib, None)? {
+    let everything = match all_recommendations(index, None)? {
         Ok(h) => h,
         Err(m) => return Err(anyhow::anyhow!(m)),
     };
     let (mut hits, error) = if browsing {
         (everything.clone(), None)
     } else {
-        match all_recommendations(lib, Some(p.q.clone()))? {
+        match all_recommendations(index, Some(p.q.clone()))? {
             Ok(h) => (h, None),
             Err(m) => (Vec::new(), Some(m)),
         }
@@ -237,12 +236,14 @@ pub fn register(
     p: &RegisterParams,
     recorded: Option<&str>,
 ) -> anyhow::Result<(StatusCode, Markup)> {
+    // One refresh for the whole page: the listing, the filters and the groups.
+    let index = fresh_index(lib)?;
     let Matching {
         everything,
         hits,
         error,
         book,
-    } = matching(lib, p)?;
+    } = matching(lib, &index, p)?;
     // The choices of each filter are what the recommendations hold.
     let consultations: BTreeSet<&str> = everything
         .iter()
@@ -264,7 +265,7 @@ pub fn register(
     let history = outcome_history(lib)?;
     let used = uses(lib);
     // The same ask in other sources and years, as `heard recs` groups them.
-    let about = crate::recs::About::load(lib, &fresh_index(lib)?)?;
+    let about = crate::recs::About::load(lib, &index)?;
     let year_of_id: std::collections::HashMap<&str, &str> = everything
         .iter()
         .filter_map(|h| year_of(h).map(|y| (h.id.as_str(), y)))
@@ -470,13 +471,14 @@ pub async fn download(
     let (bytes, ext) = blocking(move || {
         let Matching {
             hits, error, book, ..
-        } = matching(&lib, &p)?;
+        } = matching(&lib, &fresh_index(&lib)?, &p)?;
         if let Some(e) = error {
             return Err(InputError(format!("the search could not be read: {e}")).into());
         }
         let kept: Vec<Hit> = hits
             .into_iter()
-            .filter(|h| h.sensitivity != "restricted" && sheets::admits(include, &h.sensitivity))
+            // `include` is at most Internal here, so restricted sources never pass.
+            .filter(|h| sheets::admits(include, &h.sensitivity))
             .collect();
         let table = sheets::recommendations(&lib, &kept, &book)?;
         Ok(match format {
@@ -547,7 +549,7 @@ pub async fn record(
     let who = user.who.clone();
     let id = f.id.clone();
     let found = blocking(move || {
-        let known = match all_recommendations(&lib, None)? {
+        let known = match all_recommendations(&fresh_index(&lib)?, None)? {
             Ok(h) => h.iter().any(|h| h.id == id),
             Err(m) => return Err(anyhow::anyhow!(m)),
         };
