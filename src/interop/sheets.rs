@@ -563,10 +563,18 @@ pub fn recommendations(lib: &Library, hits: &[Hit], book: &QuoteBook) -> anyhow:
         ],
     );
     for h in hits {
-        let organisation = sources
-            .get(&h.source)
-            .and_then(|s| s.meta.organisation.clone())
-            .unwrap_or_else(|| lib.config.organisation.clone());
+        // The organisation the source names; else ours only when the source is ours by the
+        // rule the draft and `heard recs` use (an imported document that names nobody is not).
+        let organisation = sources.get(&h.source).map_or_else(String::new, |s| {
+            match (
+                &s.meta.organisation,
+                crate::recs::whose(s, &lib.config.organisation),
+            ) {
+                (Some(o), _) if !o.trim().is_empty() => o.trim().to_string(),
+                (_, crate::recs::Whose::Ours) => lib.config.organisation.trim().to_string(),
+                _ => String::new(),
+            }
+        });
         let outcome = book.outcomes.get(&h.id);
         let place = if h.line_start == h.line_end {
             format!("{}:{}", h.path, h.line_start)

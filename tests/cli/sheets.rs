@@ -447,3 +447,31 @@ fn a_spreadsheet_flag_without_to_is_a_usage_error() {
     let run = lib.heard(&["quotes", "--to", "csv", "--json"]);
     run.assert_code(2);
 }
+
+#[test]
+fn an_imported_document_that_names_nobody_is_not_put_down_as_ours() {
+    let lib = TestLibrary::new();
+    lib.write(
+        "heard.toml",
+        &lib.read("heard.toml").replace(
+            "organisation = \"\"",
+            "organisation = \"Northgate Together\"",
+        ),
+    );
+    lib.write(
+        "corpus/imported/found.md",
+        "---\ntitle: A found report\nkind: report\nsensitivity: public\noriginal:\n  file: found.pdf\n  format: pdf\n---\n\n## Recommendations\n\n1. Councils should publish their waiting times every month.\n",
+    );
+    lib.write(
+        "corpus/reports/ours.md",
+        "---\ntitle: Our report\nkind: report\nsensitivity: public\n---\n\n## Recommendations\n\n1. Every ward should ask about housing on admission.\n",
+    );
+    let out = lib.path("recs.csv");
+    lib.heard(&["recs", "--to", "csv", "--out", out.to_str().unwrap()])
+        .assert_ok();
+    let rows = by_header(&read_csv(&out));
+    let found = row(&rows, "source", "imported/found");
+    assert_eq!(found["organisation"], "", "{found:?}");
+    let ours = row(&rows, "source", "reports/ours");
+    assert_eq!(ours["organisation"], "Northgate Together");
+}
