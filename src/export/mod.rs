@@ -7,7 +7,7 @@
 //! in the internal version (`--internal`), which the team keeps on file.
 
 mod docx;
-mod html;
+pub(crate) mod html;
 pub mod pack;
 mod txt;
 

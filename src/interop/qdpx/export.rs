@@ -337,22 +337,17 @@ fn prepare(
     }
 }
 
-/// Text for XML: escaped, and without the control characters XML 1.0 cannot hold.
+/// Text for XML: without the control characters XML 1.0 cannot hold, then escaped as for
+/// HTML (the same five characters; `&#39;` is an apostrophe in XML too).
 fn esc(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
-            '\t' | '\n' | '\r' => out.push(c),
-            c if (c as u32) < 0x20 || c == '\u{FFFE}' || c == '\u{FFFF}' => {}
-            c => out.push(c),
-        }
-    }
-    out
+    let allowed: String = s
+        .chars()
+        .filter(|&c| {
+            matches!(c, '\t' | '\n' | '\r')
+                || !((c as u32) < 0x20 || c == '\u{FFFE}' || c == '\u{FFFF}')
+        })
+        .collect();
+    crate::export::html::escape_html(&allowed)
 }
 
 /// The XML and what it counted.
