@@ -11,8 +11,7 @@ use crate::Library;
 use crate::cli::{OutcomeArgs, RecsArgs, RecsCommand};
 use crate::corpus::Why;
 use crate::index::{DocType, Hit, SearchError, SearchRequest, search::truncate_words};
-use crate::quotes::{Outcome, QuoteBook};
-use crate::recs::About;
+use crate::recs::{About, Outcome, Outcomes};
 
 /// What `heard recs --json` prints (its schema is `schema/recs.schema.json`).
 #[derive(Debug, Serialize, schemars::JsonSchema)]
@@ -71,12 +70,6 @@ pub struct Rec<'a> {
     outcome_detail: Option<&'a Outcome>,
 }
 
-fn outcome_of<'a>(book: &'a QuoteBook, id: &str) -> &'a str {
-    book.outcomes
-        .get(id)
-        .map_or("unknown", |o| o.outcome.as_str())
-}
-
 fn outcome(o: OutcomeArgs, lib: &Library) -> anyhow::Result<ExitCode> {
     let (index, report) = super::open_index(lib)?;
     super::note_refresh(&report);
@@ -94,7 +87,7 @@ fn outcome(o: OutcomeArgs, lib: &Library) -> anyhow::Result<ExitCode> {
         return Ok(ExitCode::from(super::EXIT_USAGE));
     };
     let by = o.by.unwrap_or_else(crate::quotes::default_actor);
-    crate::quotes::record_outcome(
+    crate::recs::record_outcome(
         lib,
         &hit.id,
         &o.outcome,
@@ -168,11 +161,9 @@ pub fn run(args: RecsArgs, lib: &Library) -> anyhow::Result<ExitCode> {
         }
         Err(e) => return Err(e).context("search failed"),
     };
-    let book = QuoteBook::load(lib)?;
+    let outcomes = Outcomes::load(lib)?;
     if let Some(want) = &args.outcome {
-        results
-            .hits
-            .retain(|h| outcome_of(&book, &h.id) == want.as_str());
+        results.hits.retain(|h| outcomes.of(&h.id) == want.as_str());
         results.total = results.hits.len();
         if args.sheet.to.is_none() {
             results.hits.truncate(args.limit);
@@ -196,7 +187,7 @@ pub fn run(args: RecsArgs, lib: &Library) -> anyhow::Result<ExitCode> {
         });
     }
     if let Some(format) = args.sheet.to {
-        return sheet(lib, &results.hits, &book, format, &args.sheet);
+        return sheet(lib, &results.hits, &outcomes, format, &args.sheet);
     }
     let mut out = anstream::stdout().lock();
     if args.filters.json {
@@ -208,8 +199,8 @@ pub fn run(args: RecsArgs, lib: &Library) -> anyhow::Result<ExitCode> {
                     let whose = about.whose(&h.source);
                     let group = about.group_of(&h.id);
                     Rec {
-                        outcome: outcome_of(&book, &h.id),
-                        outcome_detail: book.outcomes.get(&h.id),
+                        outcome: outcomes.of(&h.id),
+                        outcome_detail: outcomes.latest(&h.id),
                         why: about.why.get(&h.id).cloned(),
                         organisation: about.organisation(&whose, lib),
                         ours: whose.is_ours(),
@@ -252,7 +243,7 @@ pub fn run(args: RecsArgs, lib: &Library) -> anyhow::Result<ExitCode> {
             None => who,
         };
         let context = hit.consultation.as_deref().unwrap_or(&hit.title);
-        let outcome = match book.outcomes.get(&hit.id) {
+        let outcome = match outcomes.latest(&hit.id) {
             Some(o) => format!(
                 "{} ({}{})",
                 o.outcome.replace('-', " "),
@@ -328,7 +319,7 @@ pub fn run(args: RecsArgs, lib: &Library) -> anyhow::Result<ExitCode> {
 fn sheet(
     lib: &Library,
     hits: &[Hit],
-    book: &QuoteBook,
+    outcomes: &Outcomes,
     format: crate::interop::sheets::SheetFormat,
     args: &crate::cli::SheetArgs,
 ) -> anyhow::Result<ExitCode> {
@@ -337,7 +328,7 @@ fn sheet(
         .iter()
         .cloned()
         .partition(|h| sheets::admits(args.include, &h.sensitivity));
-    let table = sheets::recommendations(lib, &kept, book)?;
+    let table = sheets::recommendations(lib, &kept, outcomes)?;
     let out = sheets::save(&table, format, args.out.as_deref(), "recommendations")?;
     let n = super::plural(kept.len(), "recommendation", "recommendations");
     eprintln!("Wrote {} ({n}).", out.display());

@@ -202,6 +202,8 @@ struct Drafter<'a> {
     lib: &'a Library,
     index: &'a LibraryIndex,
     book: QuoteBook,
+    /// What became of each recommendation: its citation names the latest outcome.
+    outcomes: crate::recs::Outcomes,
     sources: Sources<'a>,
     people: ContributorsFile,
     scope: Scope,
@@ -546,7 +548,7 @@ impl Drafter<'_> {
             }
             self.used.insert(hit.id.clone());
             let mut c = self.citation_of(&hit, hit.id.clone(), CitationKind::Recommendation, q);
-            c.outcome = self.book.outcomes.get(&hit.id).map(|o| o.outcome.clone());
+            c.outcome = self.outcomes.latest(&hit.id).map(|o| o.outcome.clone());
             let whose = self.whose(&hit.source);
             let by = match &whose {
                 Whose::Ours => String::new(),
@@ -682,6 +684,7 @@ pub fn draft(lib: &Library, index: &LibraryIndex, dir: &Path) -> anyhow::Result<
     let mut d = Drafter {
         lib,
         index,
+        outcomes: crate::recs::Outcomes::fold(&book.ledger),
         book,
         sources: Sources::new(lib)?,
         privacy: crate::privacy::Privacy::new(&crate::contributors::load(lib)?),

@@ -22,7 +22,7 @@ use crate::Library;
 use crate::corpus::Sensitivity;
 use crate::draft::CitationKind;
 use crate::index::Hit;
-use crate::quotes::{Quote, QuoteBook, Scope, Sources};
+use crate::quotes::{Quote, Scope, Sources};
 
 /// What a column holds, which decides how its cells are written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -536,7 +536,11 @@ fn withheld(r: &crate::consent::Refusal) -> String {
 
 /// The recommendations: text, source, organisation, date, consultation, tags, the latest
 /// outcome with its note, evidence and date, and the responses that cite each.
-pub fn recommendations(lib: &Library, hits: &[Hit], book: &QuoteBook) -> anyhow::Result<Table> {
+pub fn recommendations(
+    lib: &Library,
+    hits: &[Hit],
+    outcomes: &crate::recs::Outcomes,
+) -> anyhow::Result<Table> {
     use ColumnKind::{Date, Number, Text, Url};
     let mut sources = Sources::new(lib)?;
     let uses = uses(lib);
@@ -575,7 +579,7 @@ pub fn recommendations(lib: &Library, hits: &[Hit], book: &QuoteBook) -> anyhow:
                 _ => String::new(),
             }
         });
-        let outcome = book.outcomes.get(&h.id);
+        let outcome = outcomes.latest(&h.id);
         let place = if h.line_start == h.line_end {
             format!("{}:{}", h.path, h.line_start)
         } else {

@@ -3,37 +3,17 @@
 
 use std::collections::{BTreeMap, HashSet};
 
-use serde::Serialize;
 use serde_json::{Value, json};
 
 use super::{Anchor, HistoryItem, Quote, Status, read_quote_files};
 use crate::ledger::{self, Action, Event, Ledger};
 use crate::{Library, Problem};
 
-/// What was recorded about a recommendation's fate.
-#[derive(Debug, Clone, Serialize)]
-pub struct Outcome {
-    /// pending, adopted, partly, not-adopted or unknown.
-    pub outcome: String,
-    /// When it was recorded.
-    pub recorded: String,
-    /// Who recorded it.
-    pub by: String,
-    /// A note.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub note: Option<String>,
-    /// Where the evidence is (a URL).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub evidence: Option<String>,
-}
-
-/// Every quote and recommendation outcome, folded from the ledger.
+/// Every quote, folded from the ledger.
 #[derive(Debug, Default)]
 pub struct QuoteBook {
     /// Quotes by id.
     pub quotes: BTreeMap<String, Quote>,
-    /// Latest outcome of each recommendation, by id.
-    pub outcomes: BTreeMap<String, Outcome>,
     /// The ledger it was folded from.
     pub ledger: Ledger,
     /// Events that name a quote the ledger never created.
@@ -122,16 +102,7 @@ impl QuoteBook {
                 continue;
             }
             if e.action == Action::RecOutcome {
-                book.outcomes.insert(
-                    e.target.clone(),
-                    Outcome {
-                        outcome: e.detail("outcome").unwrap_or("unknown").to_string(),
-                        recorded: e.time.clone(),
-                        by: e.actor.clone(),
-                        note: e.detail("note").map(String::from),
-                        evidence: e.detail("evidence").map(String::from),
-                    },
-                );
+                // About recommendations, not quotes: folded by `recs::Outcomes`.
                 continue;
             }
             if matches!(e.action, Action::TagSuggest | Action::TagReview) {

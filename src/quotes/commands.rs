@@ -1,6 +1,6 @@
 //! Commands that write ledger events: make a quote, name its speaker, tag it, record a
-//! consent decision or a recommendation's outcome, acknowledge damage to the ledger. Each
-//! takes the write lock, appends its events and rewrites the quote files they touch.
+//! consent decision, acknowledge damage to the ledger. Each takes the write lock, appends
+//! its events and rewrites the quote files they touch.
 
 use std::collections::BTreeSet;
 
@@ -544,36 +544,6 @@ pub fn decide(lib: &Library, c: Consent) -> anyhow::Result<Quote> {
         [&source],
     )?;
     Ok(book.get(&c.id)?.clone())
-}
-
-/// Record what happened to a recommendation.
-pub fn record_outcome(
-    lib: &Library,
-    id: &str,
-    outcome: &str,
-    note: Option<&str>,
-    evidence: Option<&str>,
-    actor: &str,
-) -> anyhow::Result<()> {
-    let _lock = ledger::write_lock(lib)?;
-    let mut details = serde_json::Map::new();
-    details.insert("outcome".into(), json!(outcome));
-    if let Some(n) = note {
-        details.insert("note".into(), json!(n));
-    }
-    if let Some(e) = evidence {
-        details.insert("evidence".into(), json!(e));
-    }
-    ledger::append(
-        lib,
-        vec![(
-            actor.to_string(),
-            Action::RecOutcome,
-            id.to_string(),
-            Value::Object(details),
-        )],
-    )?;
-    Ok(())
 }
 
 /// Record that an officer has checked the ledger's damage: every piece `verify` reports

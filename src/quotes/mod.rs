@@ -24,10 +24,10 @@ mod sources;
 mod verify;
 
 pub use anchor::{Anchor, AnchorState, Resolved};
-pub use book::{Outcome, QuoteBook};
+pub use book::QuoteBook;
 pub use commands::{
     Added, Consent, Decision, InputError, NewQuote, acknowledge, add, decide, default_actor,
-    lock_and_load, record_outcome, responses_using, set_speaker, tag,
+    lock_and_load, responses_using, set_speaker, tag,
 };
 pub use files::{
     QuoteFile, QuoteRecord, quote_file_path, quotes_dir, read_quote_files, write_quote_file,

@@ -133,8 +133,8 @@ pub struct Quote {
     pub created: String,
     /// Every event about it, oldest first.
     pub history: Vec<HistoryItem>,
-    /// The ledger is damaged (see [`QuoteBook::damage`](super::QuoteBook::damage)): nobody can vouch for this
-    /// quote's consent, so it is not used until the ledger is put right.
+    /// The ledger is damaged (see [`QuoteBook::damage`](super::QuoteBook::damage)): nobody
+    /// can vouch for this quote's consent, so it is not used until the ledger is put right.
     pub tampered: bool,
     /// Consent was given before damage to the ledger was acknowledged, so it must be
     /// asked for again.

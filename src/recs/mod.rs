@@ -2,11 +2,13 @@
 //! than once ("we have asked for this in 2021, 2023 and 2025").
 //!
 //! Finding recommendations in a source is the corpus's job (`corpus::markdown`); this
-//! module looks at them together.
+//! module looks at them together (`group.rs`), and at what became of them (`outcomes.rs`).
 
 pub mod group;
+pub mod outcomes;
 
 pub use group::{Member, Similarity, THRESHOLD, groups, groups_at};
+pub use outcomes::{Outcome, Outcomes, record_outcome};
 
 use crate::corpus::Source;
 use crate::index::{DocType, SearchRequest};

@@ -14,8 +14,8 @@ use super::pages::{fresh_index, layout, seg};
 use super::{AppState, Officer, Result, User, blocking, csrf_refusal, redirect};
 use crate::Library;
 use crate::index::{DocType, Hit, LibraryIndex, SearchError, SearchRequest};
-use crate::ledger::Action;
-use crate::quotes::{self, InputError, QuoteBook};
+use crate::quotes::{self, InputError};
+use crate::recs::Outcomes;
 
 /// The outcomes an officer may record, with what the page calls them.
 pub const OUTCOMES: [(&str, &str); 5] = [
@@ -71,40 +71,11 @@ pub struct RegisterParams {
     pub internal: String,
 }
 
-/// One recorded outcome, for the history.
-struct Recorded {
-    time: String,
-    by: String,
-    outcome: String,
-    note: Option<String>,
-    evidence: Option<String>,
-}
-
 /// Where a recommendation was used: a response folder and the question.
 struct Use {
     slug: String,
     title: String,
     question: String,
-}
-
-/// Every outcome recorded for each recommendation, oldest first. Edited events are not
-/// trusted, as in the quote book.
-fn outcome_history(lib: &Library) -> anyhow::Result<BTreeMap<String, Vec<Recorded>>> {
-    let mut out: BTreeMap<String, Vec<Recorded>> = BTreeMap::new();
-    let mut seen = BTreeSet::new();
-    for (_, e) in crate::ledger::read(lib)?.events {
-        if e.action != Action::RecOutcome || e.content_id() != e.id || !seen.insert(e.id.clone()) {
-            continue;
-        }
-        out.entry(e.target.clone()).or_default().push(Recorded {
-            time: e.time.clone(),
-            by: e.actor.clone(),
-            outcome: e.detail("outcome").unwrap_or("unknown").to_string(),
-            note: e.detail("note").map(String::from),
-            evidence: e.detail("evidence").map(String::from),
-        });
-    }
-    Ok(out)
 }
 
 /// The responses whose provenance cites each recommendation.
@@ -181,7 +152,7 @@ struct Matching {
     hits: Vec<Hit>,
     /// The search could not be read (a 400).
     error: Option<String>,
-    book: QuoteBook,
+    outcomes: Outcomes,
 }
 
 fn matching(lib: &Library, index: &LibraryIndex, p: &RegisterParams) -> anyhow::Result<Matching> {
@@ -198,19 +169,14 @@ fn matching(lib: &Library, index: &LibraryIndex, p: &RegisterParams) -> anyhow::
             Err(m) => (Vec::new(), Some(m)),
         }
     };
-    let book = QuoteBook::load(lib)?;
-    let outcome_of = |id: &str| -> String {
-        book.outcomes
-            .get(id)
-            .map_or("unknown".to_string(), |o| o.outcome.clone())
-    };
+    let outcomes = Outcomes::load(lib)?;
     let rec = p.rec.trim();
     hits.retain(|h| {
         (rec.is_empty() || h.id == rec)
             && (p.consultation.is_empty() || h.consultation.as_deref() == Some(&p.consultation))
             && (p.year.is_empty() || year_of(h) == Some(p.year.as_str()))
             && (p.tag.is_empty() || h.tags.contains(&p.tag))
-            && (p.outcome.is_empty() || outcome_of(&h.id) == p.outcome)
+            && (p.outcome.is_empty() || outcomes.of(&h.id) == p.outcome)
     });
     if browsing {
         // Newest first, and in their own order within a source, as `heard recs` lists them.
@@ -225,7 +191,7 @@ fn matching(lib: &Library, index: &LibraryIndex, p: &RegisterParams) -> anyhow::
         everything,
         hits,
         error,
-        book,
+        outcomes,
     })
 }
 
@@ -242,7 +208,7 @@ pub fn register(
         everything,
         hits,
         error,
-        book,
+        outcomes,
     } = matching(lib, &index, p)?;
     // The choices of each filter are what the recommendations hold.
     let consultations: BTreeSet<&str> = everything
@@ -262,7 +228,6 @@ pub fn register(
         .skip((page - 1) * PER_PAGE)
         .take(PER_PAGE)
         .collect();
-    let history = outcome_history(lib)?;
     let used = uses(lib);
     // The same ask in other sources and years, as `heard recs` groups them.
     let about = crate::recs::About::load(lib, &index)?;
@@ -354,7 +319,8 @@ pub fn register(
                 }
             }
             @for (n, h) in shown.iter().enumerate() {
-                @let current = book.outcomes.get(&h.id);
+                @let current = outcomes.latest(&h.id);
+                @let history = outcomes.history(&h.id);
                 @let anchor = anchor(&h.id);
                 section.card id=(anchor) aria-labelledby={ (anchor) "-h" } {
                     h3 id={ (anchor) "-h" } { (h.id) }
@@ -389,11 +355,11 @@ pub fn register(
                         }
                         None => { p.meta { "Not used in any response yet." } }
                     }
-                    @if let Some(list) = history.get(&h.id) {
+                    @if !history.is_empty() {
                         details {
-                            summary { "Outcome history (" (list.len()) ")" }
-                            ol.history { @for r in list {
-                                li { (r.time.get(..10).unwrap_or(&r.time)) ": " strong { (outcome_label(&r.outcome)) } " — recorded by " (r.by)
+                            summary { "Outcome history (" (history.len()) ")" }
+                            ol.history { @for r in history {
+                                li { (r.recorded.get(..10).unwrap_or(&r.recorded)) ": " strong { (outcome_label(&r.outcome)) } " — recorded by " (r.by)
                                     @if let Some(note) = &r.note { ". " (note) }
                                     @if let Some(e) = &r.evidence {
                                         " Evidence: "
@@ -470,7 +436,10 @@ pub async fn download(
     let lib = state.lib.clone();
     let (bytes, ext) = blocking(move || {
         let Matching {
-            hits, error, book, ..
+            hits,
+            error,
+            outcomes,
+            ..
         } = matching(&lib, &fresh_index(&lib)?, &p)?;
         if let Some(e) = error {
             return Err(InputError(format!("the search could not be read: {e}")).into());
@@ -480,7 +449,7 @@ pub async fn download(
             // `include` is at most Internal here, so restricted sources never pass.
             .filter(|h| sheets::admits(include, &h.sensitivity))
             .collect();
-        let table = sheets::recommendations(&lib, &kept, &book)?;
+        let table = sheets::recommendations(&lib, &kept, &outcomes)?;
         Ok(match format {
             SheetFormat::Csv => (table.to_csv()?, "csv"),
             SheetFormat::Xlsx => (table.to_xlsx()?, "xlsx"),
@@ -554,7 +523,7 @@ pub async fn record(
             Err(m) => return Err(anyhow::anyhow!(m)),
         };
         if known {
-            quotes::record_outcome(
+            crate::recs::record_outcome(
                 &lib,
                 &id,
                 &f.outcome,

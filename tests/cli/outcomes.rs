@@ -109,3 +109,38 @@ fn an_unknown_recommendation_or_outcome_is_refused() {
         .assert_code(2);
     assert!(lib.ledger_lines().is_empty());
 }
+
+/// The same event twice in the ledger, as a union merge can leave it (two clones that both
+/// hold it), is one outcome, where it first appears: the repeat does not undo a later one,
+/// and the history does not list it twice.
+#[test]
+fn an_outcome_event_repeated_by_a_merge_does_not_undo_a_later_outcome() {
+    let lib = lib();
+    lib.heard(&["recs", "outcome", WARD, "pending"]).assert_ok();
+    lib.heard(&[
+        "recs",
+        "outcome",
+        WARD,
+        "adopted",
+        "--note",
+        "In the 2025 plan",
+    ])
+    .assert_ok();
+    let mut lines = lib.ledger_lines();
+    assert_eq!(lines.len(), 2);
+    lines.push(lines[0].clone());
+    lib.write_ledger(&lines);
+    lib.verify().assert_ok();
+
+    let r = rec(&lib, WARD);
+    assert_eq!(r["outcome"], "adopted", "{r:#}");
+    assert_eq!(r["outcome_detail"]["note"], "In the 2025 plan");
+    let pending: Vec<String> = hits(&lib.recs(&["--outcome", "pending"]))
+        .iter()
+        .map(|r| s(r, "id").to_string())
+        .collect();
+    assert!(!pending.iter().any(|id| id == WARD), "{pending:?}");
+    let run = lib.heard(&["recs"]);
+    run.assert_ok();
+    assert!(run.stdout.contains("In the 2025 plan"), "{}", run.stdout);
+}
