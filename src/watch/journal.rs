@@ -201,7 +201,7 @@ impl Writer {
     }
 
     /// The journal's current length in bytes.
-    pub fn len(&self) -> u64 {
+    pub fn bytes(&self) -> u64 {
         self.len
     }
 }
@@ -366,7 +366,7 @@ mod tests {
         let f = read_until(dir.path(), "b0");
         write_cursor(dir.path(), f.cursor.as_ref().unwrap()).unwrap();
         w.append(&path_line("corpus/unread.md")).unwrap();
-        let before = w.len();
+        let before = w.bytes();
 
         // A refresh holds the index lock: no rotation.
         let held = crate::fsutil::lock_file(dir.path(), "lock").unwrap();
@@ -375,7 +375,7 @@ mod tests {
 
         assert!(w.rotate_over(before).is_ok_and(|r| !r), "under the limit");
         assert!(w.rotate_over(500).unwrap());
-        assert!(w.len() < before, "{} !< {before}", w.len());
+        assert!(w.bytes() < before, "{} !< {before}", w.bytes());
         w.append(&barrier_line("b1")).unwrap();
         let f = read_until(dir.path(), "b1");
         assert!(!f.rescan, "the unread part was kept, so no rescan");

@@ -164,7 +164,7 @@ fn wait_for(state: &Path, name: &str, started: Instant) -> Option<Found> {
             }
         }
         std::thread::sleep(pause);
-        pause = (pause * 2).min(Duration::from_millis(10));
+        pause = (pause * 2).min(Duration::from_millis(1));
     }
     None
 }
@@ -302,18 +302,20 @@ pub fn start(
             add(&mut notifier, &p, RecursiveMode::Recursive)?;
         }
     }
-    let mut writer = Writer::create(&state)?;
+    let writer = Writer::create(&state)?;
 
     let skip = skipped(lib);
     let thread = std::thread::Builder::new()
         .name("heard-watch".into())
         .spawn(move || {
-            let mut failed: Option<String> = None;
-            loop {
-                let first = match rx.recv() {
-                    Ok(Msg::Event(e)) => e,
-                    Ok(Msg::Stop) | Err(_) => break,
-                };
+            let mut journal = Journal {
+                writer,
+                notifier,
+                root,
+                skip,
+                failed: None,
+            };
+            while let Ok(Msg::Event(first)) = rx.recv() {
                 let mut batch = vec![first];
                 let mut stop = false;
                 while let Ok(m) = rx.try_recv() {
@@ -322,52 +324,11 @@ pub fn start(
                         Msg::Stop => stop = true,
                     }
                 }
-                let mut seen = Seen::default();
-                for e in batch {
-                    seen.take(&root, &skip, e);
-                }
-                for dir in &seen.new_top_folders {
-                    // New folders at the root are not under a recursive watch.
-                    if let Err(e) = notifier.watch(dir, RecursiveMode::Recursive) {
-                        seen.fatal = Some(format!(
-                            "cannot watch `{}`: {}",
-                            crate::fsutil::rel_path(&root, dir),
-                            explain(&e)
-                        ));
-                    }
-                }
-                if let Some(why) = seen.fatal.take() {
-                    if failed.is_none() {
-                        failed = Some(why.clone());
-                        signal(Signal::Failed(why));
-                    }
-                }
-                let mut bytes = Vec::new();
-                for p in &seen.paths {
-                    bytes.extend(journal::path_line(p));
-                }
-                if let Some(why) = failed.as_deref().or(seen.rescan.as_deref()) {
-                    bytes.extend(journal::rescan_line(why));
-                }
-                for b in &seen.barriers {
-                    bytes.extend(journal::barrier_line(b));
-                }
-                if let Err(e) = writer.append(&bytes) {
-                    if failed.is_none() {
-                        let why = format!("cannot write the journal: {e}");
-                        failed = Some(why.clone());
-                        signal(Signal::Failed(why));
-                    }
-                }
-                if !seen.paths.is_empty() || seen.rescan.is_some() {
-                    signal(Signal::Changed);
-                }
-                let _ = writer.rotate_over(journal::ROTATE_OVER);
+                journal.write(batch, &mut signal);
                 if stop {
                     break;
                 }
             }
-            drop(notifier);
         })
         .map_err(|e| anyhow::anyhow!("cannot start the watcher: {e}"))?;
     Ok(Watcher {
@@ -375,6 +336,66 @@ pub fn start(
         thread: Some(thread),
         _lock: lock,
     })
+}
+
+/// The watcher's thread: turns batches of events into journal lines.
+struct Journal {
+    writer: Writer,
+    notifier: notify::RecommendedWatcher,
+    root: PathBuf,
+    skip: Vec<PathBuf>,
+    /// Why the watcher can no longer see everything, once it cannot.
+    failed: Option<String>,
+}
+
+impl Journal {
+    fn write(
+        &mut self,
+        batch: Vec<notify::Result<notify::Event>>,
+        signal: &mut impl FnMut(Signal),
+    ) {
+        let mut seen = Seen::default();
+        for e in batch {
+            seen.take(&self.root, &self.skip, e);
+        }
+        for dir in &seen.new_top_folders {
+            // New folders at the root are not under a recursive watch.
+            if let Err(e) = self.notifier.watch(dir, RecursiveMode::Recursive) {
+                seen.fatal = Some(format!(
+                    "cannot watch `{}`: {}",
+                    crate::fsutil::rel_path(&self.root, dir),
+                    explain(&e)
+                ));
+            }
+        }
+        let mut fail = |why: String, failed: &mut Option<String>| {
+            if failed.is_none() {
+                *failed = Some(why.clone());
+                signal(Signal::Failed(why));
+            }
+        };
+        if let Some(why) = seen.fatal.take() {
+            fail(why, &mut self.failed);
+        }
+        let mut bytes = Vec::new();
+        for p in &seen.paths {
+            bytes.extend(journal::path_line(p));
+        }
+        // Once failed, every batch says "check everything", barriers included.
+        if let Some(why) = self.failed.as_deref().or(seen.rescan.as_deref()) {
+            bytes.extend(journal::rescan_line(why));
+        }
+        for b in &seen.barriers {
+            bytes.extend(journal::barrier_line(b));
+        }
+        if let Err(e) = self.writer.append(&bytes) {
+            fail(format!("cannot write the journal: {e}"), &mut self.failed);
+        }
+        if !seen.paths.is_empty() || seen.rescan.is_some() {
+            signal(Signal::Changed);
+        }
+        let _ = self.writer.rotate_over(journal::ROTATE_OVER);
+    }
 }
 
 /// What one batch of events amounts to.
