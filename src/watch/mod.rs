@@ -229,16 +229,38 @@ impl Drop for Watcher {
     }
 }
 
-/// Folders the index never reads (as in the index's walk), relative to the root.
-fn skipped(lib: &Library) -> Vec<PathBuf> {
-    [
-        lib.responses_dir(),
-        crate::import::originals_dir(lib),
-        lib.state_dir(),
-    ]
-    .iter()
-    .filter_map(|p| p.strip_prefix(lib.root()).ok().map(Path::to_path_buf))
-    .collect()
+/// What the index never reads, so changes to it need no refresh (as in the index's walk):
+/// hidden files and folders below the corpus folder, responses, kept originals.
+struct Filter {
+    /// The corpus folder, relative to the root (empty when it is elsewhere).
+    corpus: PathBuf,
+    skip: Vec<PathBuf>,
+}
+
+impl Filter {
+    fn of(lib: &Library) -> Filter {
+        let rel = |p: PathBuf| p.strip_prefix(lib.root()).ok().map(Path::to_path_buf);
+        Filter {
+            corpus: rel(lib.corpus_dir()).unwrap_or_default(),
+            skip: [
+                lib.responses_dir(),
+                crate::import::originals_dir(lib),
+                lib.state_dir(),
+            ]
+            .into_iter()
+            .filter_map(rel)
+            .collect(),
+        }
+    }
+
+    /// Whether a change to `rel` (relative to the root) cannot matter to the index.
+    fn ignores(&self, rel: &Path) -> bool {
+        let below = rel.strip_prefix(&self.corpus).unwrap_or(rel);
+        below
+            .components()
+            .any(|c| matches!(c, Component::Normal(n) if hidden(n)))
+            || self.skip.iter().any(|s| rel.starts_with(s))
+    }
 }
 
 /// Start watching `lib`; `who` names the process in messages ("heard serve"). `signal` is
@@ -302,9 +324,23 @@ pub fn start(
             add(&mut notifier, &p, RecursiveMode::Recursive)?;
         }
     }
+    // A corpus set in heard.toml to a folder outside the library (or a hidden one).
+    let corpus = lib.corpus_dir();
+    let inside = |c: &Path| {
+        let (Ok(c), Ok(r)) = (c.canonicalize(), root.canonicalize()) else {
+            return false;
+        };
+        c.strip_prefix(&r).is_ok_and(|rel| {
+            !rel.components()
+                .any(|x| matches!(x, Component::Normal(n) if hidden(n)))
+        })
+    };
+    if corpus.is_dir() && !inside(&corpus) {
+        add(&mut notifier, &corpus, RecursiveMode::Recursive)?;
+    }
     let writer = Writer::create(&state)?;
 
-    let skip = skipped(lib);
+    let filter = Filter::of(lib);
     let thread = std::thread::Builder::new()
         .name("heard-watch".into())
         .spawn(move || {
@@ -312,7 +348,7 @@ pub fn start(
                 writer,
                 notifier,
                 root,
-                skip,
+                filter,
                 failed: None,
             };
             while let Ok(Msg::Event(first)) = rx.recv() {
@@ -343,7 +379,7 @@ struct Journal {
     writer: Writer,
     notifier: notify::RecommendedWatcher,
     root: PathBuf,
-    skip: Vec<PathBuf>,
+    filter: Filter,
     /// Why the watcher can no longer see everything, once it cannot.
     failed: Option<String>,
 }
@@ -356,7 +392,7 @@ impl Journal {
     ) {
         let mut seen = Seen::default();
         for e in batch {
-            seen.take(&self.root, &self.skip, e);
+            seen.take(&self.root, &self.filter, e);
         }
         for dir in &seen.new_top_folders {
             // New folders at the root are not under a recursive watch.
@@ -409,7 +445,7 @@ struct Seen {
 }
 
 impl Seen {
-    fn take(&mut self, root: &Path, skip: &[PathBuf], event: notify::Result<notify::Event>) {
+    fn take(&mut self, root: &Path, filter: &Filter, event: notify::Result<notify::Event>) {
         let event = match event {
             Ok(e) => e,
             Err(e) => {
@@ -438,6 +474,13 @@ impl Seen {
         );
         for path in &event.paths {
             let Ok(rel) = path.strip_prefix(root) else {
+                // The corpus lives outside the library folder: journaled whole.
+                match path.to_str() {
+                    Some(p) => {
+                        self.paths.insert(p.to_string());
+                    }
+                    None => self.rescan = Some("a file name that is not UTF-8".into()),
+                }
                 continue;
             };
             let mut parts = rel.components();
@@ -454,11 +497,7 @@ impl Seen {
                     continue;
                 }
             }
-            if rel.components().any(|c| match c {
-                Component::Normal(n) => hidden(n),
-                _ => false,
-            }) || skip.iter().any(|s| rel.starts_with(s))
-            {
+            if filter.ignores(rel) {
                 continue;
             }
             let Some(text) = rel.to_str() else {
