@@ -72,6 +72,10 @@ pub enum Command {
     Export(ExportArgs),
     /// Serve the web app for volunteers and officers (on 127.0.0.1 unless told otherwise).
     Serve(ServeArgs),
+    /// Keep the index fresh from file events, in the foreground (Ctrl-C to stop): while it
+    /// runs, other commands trust its journal instead of checking every file.
+    /// `heard serve` does the same.
+    Watch(WatchArgs),
     /// Give or take away access to the web app.
     #[command(subcommand)]
     Access(AccessCommand),
@@ -252,6 +256,10 @@ pub struct ServeArgs {
     #[arg(long, default_value = "127.0.0.1:7878")]
     pub addr: std::net::SocketAddr,
 }
+
+/// Arguments of `heard watch`.
+#[derive(Debug, Args)]
+pub struct WatchArgs {}
 
 /// `heard access ...`.
 #[derive(Debug, Subcommand)]

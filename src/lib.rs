@@ -32,6 +32,7 @@ pub mod recs;
 pub mod response;
 pub mod schema;
 pub mod taxonomy;
+pub mod watch;
 pub mod web;
 
 pub use library::Library;

@@ -17,6 +17,7 @@ pub mod search;
 pub mod serve;
 pub mod tags;
 pub mod verify;
+pub mod watch;
 
 use std::io::IsTerminal;
 use std::process::ExitCode;
@@ -54,6 +55,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Check(args) => check::run(args, &lib),
         Command::Export(args) => export::run(args, &lib),
         Command::Serve(args) => serve::run(args, lib),
+        Command::Watch(args) => watch::run(args, &lib),
         Command::Access(c) => access::run(c, &lib),
         Command::ExportProject(args) => project::export(args, &lib),
         Command::ImportProject(args) => project::import(args, &lib),

@@ -209,8 +209,21 @@ impl LibraryIndex {
         let taxonomy_hash = blake3::hash(&serde_json::to_vec(&taxonomy).unwrap_or_default())
             .to_hex()
             .to_string();
+        // Freshness: a live watcher's journal says what changed (nothing: no walk at all);
+        // without one, check files (by folder times when `quick`).
+        let watched = crate::watch::changes(lib);
+        let quick = match &watched {
+            Some(c) if c.nothing() => true,
+            Some(_) => false,
+            None => quick,
+        };
         if quick {
-            if let Some((index, fields, report)) = open_if_unchanged(lib, &taxonomy_hash) {
+            if let Some((index, fields, report)) =
+                open_if_unchanged(lib, &taxonomy_hash, watched.is_none())
+            {
+                if let Some(c) = &watched {
+                    c.consumed(lib);
+                }
                 return Ok((
                     LibraryIndex {
                         index,
@@ -240,6 +253,14 @@ impl LibraryIndex {
         }
         report.rebuilt = rebuilt;
         Snapshot::record(lib, &taxonomy_hash, &manifest, &report);
+        match &watched {
+            Some(c) => c.consumed(lib),
+            None if !quick && !rebuilt => crate::watch::hint_if_slow(
+                report.unchanged + report.changed + report.added,
+                report.elapsed,
+            ),
+            None => {}
+        }
         Ok((
             LibraryIndex {
                 index,
@@ -343,19 +364,26 @@ impl Snapshot {
 
 /// Open the index as it is when nothing changed since the last refresh: every folder and the
 /// ledger have the times recorded in the snapshot.
-fn open_if_unchanged(lib: &Library, taxonomy_hash: &str) -> Option<(Index, Fields, RefreshReport)> {
+fn open_if_unchanged(
+    lib: &Library,
+    taxonomy_hash: &str,
+    check_dirs: bool,
+) -> Option<(Index, Fields, RefreshReport)> {
     let started = Instant::now();
     let snap: Snapshot = serde_json::from_slice(&std::fs::read(snapshot_path(lib)).ok()?).ok()?;
-    if snap.format != FORMAT || snap.taxonomy != taxonomy_hash || snap.dirs.is_empty() {
+    if snap.format != FORMAT
+        || snap.taxonomy != taxonomy_hash
+        || (check_dirs && snap.dirs.is_empty())
+    {
         return None;
     }
     if stamp(&crate::ledger::path(lib)) != snap.ledger {
         return None;
     }
-    let unchanged = snap
-        .dirs
-        .iter()
-        .all(|(rel, t)| std::fs::metadata(lib.root().join(rel)).is_ok_and(|m| stamp_of(&m) == *t));
+    let unchanged = !check_dirs
+        || snap.dirs.iter().all(|(rel, t)| {
+            std::fs::metadata(lib.root().join(rel)).is_ok_and(|m| stamp_of(&m) == *t)
+        });
     if !unchanged {
         return None;
     }

@@ -9,6 +9,7 @@
 
 pub mod access;
 mod drafting;
+mod live;
 mod officer;
 mod pages;
 mod register;
@@ -34,15 +35,46 @@ use crate::quotes::{self, Consent, Decision, InputError, NewQuote, Scope};
 pub struct AppState {
     lib: Arc<Library>,
     throttle: Arc<access::Throttle>,
+    live: Arc<live::Live>,
 }
 
 impl AppState {
-    /// State for a library.
+    /// State for a library, without a watcher: every page refreshes the index first (which
+    /// is cheap while another process watches the library).
     pub fn new(lib: Library) -> AppState {
+        let lib = Arc::new(lib);
         AppState {
-            lib: Arc::new(lib),
+            live: live::Live::new(lib.clone()),
+            lib,
             throttle: Arc::new(access::Throttle::default()),
         }
+    }
+
+    /// State for a library with a file watcher (what `heard serve` runs): the index is
+    /// refreshed once, then again only in the background after files change (and at once
+    /// after a write made through the app); pages in between use the same open index.
+    /// Without a watcher (another process has one, or watching failed: said on stderr) it
+    /// is [`AppState::new`].
+    pub fn watching(lib: Library) -> anyhow::Result<(AppState, crate::index::RefreshReport)> {
+        let state = AppState::new(lib);
+        let report = state.live.watch()?;
+        Ok((state, report))
+    }
+
+    /// The library served.
+    pub fn library(&self) -> Arc<Library> {
+        self.lib.clone()
+    }
+
+    /// Whether this app's own watcher keeps its index fresh.
+    pub fn watched(&self) -> bool {
+        self.live.watched()
+    }
+
+    /// How many times this app has refreshed the index (each refresh checks the library
+    /// for changes and reopens the index).
+    pub fn refreshes(&self) -> usize {
+        self.live.refreshes()
     }
 }
 
@@ -135,11 +167,11 @@ fn redirect(to: &str) -> Response {
 }
 
 /// Serve the app until interrupted.
-pub async fn serve(lib: Library, addr: SocketAddr) -> anyhow::Result<()> {
+pub async fn serve(state: AppState, addr: SocketAddr) -> anyhow::Result<()> {
     let listener = tokio::net::TcpListener::bind(addr)
         .await
         .map_err(|e| anyhow::anyhow!("cannot listen on {addr}: {e}"))?;
-    let router = app(AppState::new(lib));
+    let router = app(state);
     axum::serve(
         listener,
         router.into_make_service_with_connect_info::<SocketAddr>(),
@@ -625,7 +657,7 @@ async fn propose(
             .into());
         }
         let line = view.line_of(&exact, line)?;
-        crate::index::LibraryIndex::refresh_and_open(&lib, &crate::index::Quiet)?;
+        live::refresh(&lib)?;
         quotes::add(
             &lib,
             NewQuote {
@@ -681,7 +713,7 @@ async fn name_speaker(
     let who = user.who.clone();
     let q = id.clone();
     blocking(move || {
-        crate::index::LibraryIndex::refresh_and_open(&lib, &crate::index::Quiet)?;
+        live::refresh(&lib)?;
         quotes::set_speaker(&lib, &q, f.speaker.trim(), &who)
     })
     .await?;

@@ -170,7 +170,7 @@ pub async fn make_quote(
     let d = draft.clone();
     let src = source.clone();
     let added = blocking(move || {
-        crate::index::LibraryIndex::refresh_and_open(&lib, &crate::index::Quiet)?;
+        super::live::refresh(&lib)?;
         let mut sources = Sources::new(&lib)?;
         let Some(s) = sources.get(&src).cloned() else {
             return Ok(None);
@@ -1155,7 +1155,7 @@ pub async fn upload(
         }
         let written = outcomes.iter().any(|o| !o.written.is_empty());
         if written {
-            crate::index::LibraryIndex::refresh_and_open(&lib, &crate::index::Quiet)?;
+            super::live::refresh(&lib)?;
         }
         let mut sources = Sources::new(&lib)?;
         let ids: Vec<(String, String)> = sources

@@ -8,7 +8,7 @@ use super::SearchParams;
 use super::access::{Role, User};
 use crate::Library;
 use crate::corpus::{Kind, PartialDate, Sensitivity, Source};
-use crate::index::{DocType, LibraryIndex, Quiet, SearchRequest};
+use crate::index::{DocType, LibraryIndex, SearchRequest};
 use crate::quotes::{self, AnchorState, Quote, QuoteBook, Sources, Status};
 
 /// The stylesheet: readable at any width, large targets, visible focus, AA contrast.
@@ -207,8 +207,10 @@ pub fn seg(id: &str) -> String {
     out
 }
 
-pub(super) fn fresh_index(lib: &Library) -> anyhow::Result<LibraryIndex> {
-    Ok(LibraryIndex::refresh_and_open(lib, &Quiet)?.0)
+/// The index, fresh: the app's kept index while its watcher vouches for it, else refreshed
+/// now (see [`super::live`]).
+pub(super) fn fresh_index(lib: &Library) -> anyhow::Result<std::sync::Arc<LibraryIndex>> {
+    super::live::index(lib)
 }
 
 fn status_label(s: Status) -> &'static str {

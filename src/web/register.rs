@@ -440,7 +440,7 @@ pub async fn download(
             error,
             outcomes,
             ..
-        } = matching(&lib, &fresh_index(&lib)?, &p)?;
+        } = matching(&lib, &*fresh_index(&lib)?, &p)?;
         if let Some(e) = error {
             return Err(InputError(format!("the search could not be read: {e}")).into());
         }
@@ -518,7 +518,7 @@ pub async fn record(
     let who = user.who.clone();
     let id = f.id.clone();
     let found = blocking(move || {
-        let known = match all_recommendations(&fresh_index(&lib)?, None)? {
+        let known = match all_recommendations(&*fresh_index(&lib)?, None)? {
             Ok(h) => h.iter().any(|h| h.id == id),
             Err(m) => return Err(anyhow::anyhow!(m)),
         };

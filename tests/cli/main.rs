@@ -36,3 +36,4 @@ mod speaker;
 mod taxonomy;
 mod trust;
 mod util;
+mod watch;

@@ -33,6 +33,11 @@ impl Client {
         }
     }
 
+    /// A client of an app built by the test (e.g. one with a watcher).
+    pub(crate) fn of(app: axum::Router) -> Client {
+        Client { app, cookie: None }
+    }
+
     pub(crate) async fn send(&mut self, method: &str, uri: &str, form: Option<&str>) -> Reply {
         let mut req = Request::builder().method(method).uri(uri);
         if let Some(c) = &self.cookie {

@@ -9,6 +9,7 @@ mod browser_officer;
 mod drafting;
 mod handlers;
 mod hardening;
+mod live;
 mod officer;
 mod officer_browser;
 mod register;
