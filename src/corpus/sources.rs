@@ -275,7 +275,10 @@ mod tests {
             assert_eq!(map.get(missing), None, "{missing}");
         }
         assert_eq!(map.entries().len(), 5000);
-        assert_eq!(map.get(&ids[4999]), Some(format!("corpus/{}.md", ids[4999])));
+        assert_eq!(
+            map.get(&ids[4999]),
+            Some(format!("corpus/{}.md", ids[4999]))
+        );
     }
 
     #[test]

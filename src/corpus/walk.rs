@@ -75,7 +75,6 @@ fn links_above_itself(entry: &walkdir::DirEntry) -> bool {
     parent.starts_with(&target)
 }
 
-
 /// Where a walk goes: the library root, its corpus folder, and folders not to enter.
 pub struct Walker<'a> {
     /// The library root.

@@ -154,7 +154,12 @@ impl LibraryIndex {
         crate::refresh::run(lib, scope, progress)
     }
 
-    pub(crate) fn from_parts(index: Index, fields: Fields, taxonomy: Taxonomy, lib: &Library) -> Self {
+    pub(crate) fn from_parts(
+        index: Index,
+        fields: Fields,
+        taxonomy: Taxonomy,
+        lib: &Library,
+    ) -> Self {
         LibraryIndex {
             index,
             fields,

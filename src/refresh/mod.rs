@@ -77,12 +77,14 @@ pub fn run(
         .to_string();
     if scope == Scope::Folders {
         if let Some((index, fields, report)) = open_if_unchanged(lib, &taxonomy_hash, started) {
-            return Ok((LibraryIndex::from_parts(index, fields, taxonomy, lib), report));
+            return Ok((
+                LibraryIndex::from_parts(index, fields, taxonomy, lib),
+                report,
+            ));
         }
     }
-    let attempt = |scope: &Scope, anew: bool| {
-        refresh(lib, scope, &taxonomy, &taxonomy_hash, anew, progress)
-    };
+    let attempt =
+        |scope: &Scope, anew: bool| refresh(lib, scope, &taxonomy, &taxonomy_hash, anew, progress);
     let (index, fields, mut report, dirs) = match attempt(&scope, false) {
         Err(e) if e.downcast_ref::<store::Damaged>().is_some() => {
             eprintln!(
@@ -135,7 +137,8 @@ fn refresh(
     let mut t = Tables::open(&txn, store.meta().clone())?;
     let mut up = Update::new(&index, &fields, taxonomy);
 
-    let (touched, mut walk_problems) = corpus_stage(lib, scope, &mut t, &mut up, progress, &mut report)?;
+    let (touched, mut walk_problems) =
+        corpus_stage(lib, scope, &mut t, &mut up, progress, &mut report)?;
     quote_stage(lib, &mut t, &mut up, &touched, rebuilt, &mut report)?;
     up.commit()?;
 
@@ -250,7 +253,11 @@ fn corpus_stage(
                     Ok(m) if m.is_dir() => {
                         walker.walk(&abs, false, &mut stage);
                         stage.check()?;
-                        let prefix = if rel.is_empty() { String::new() } else { format!("{rel}/") };
+                        let prefix = if rel.is_empty() {
+                            String::new()
+                        } else {
+                            format!("{rel}/")
+                        };
                         stage.remove_missing(&prefix)?;
                         stage.t.forget_dirs(&prefix, &stage.present_dirs)?;
                     }

@@ -122,9 +122,9 @@ impl Store {
         if file.exists() {
             let db = builder().open(&file).map_err(damaged)?;
             let meta = read_meta(&db)?;
-            if let Some(meta) = meta.filter(|m| {
-                m.version == VERSION && m.format == format && m.taxonomy == taxonomy
-            }) {
+            if let Some(meta) = meta
+                .filter(|m| m.version == VERSION && m.format == format && m.taxonomy == taxonomy)
+            {
                 return Ok(Store {
                     db,
                     meta,
@@ -141,7 +141,10 @@ impl Store {
         let file = path(lib);
         if file.exists() {
             std::fs::remove_file(&file).map_err(|e| {
-                anyhow::anyhow!("failed to remove the old index state `{}`: {e}", file.display())
+                anyhow::anyhow!(
+                    "failed to remove the old index state `{}`: {e}",
+                    file.display()
+                )
             })?;
         }
         std::fs::create_dir_all(lib.state_dir()).ok();
@@ -330,7 +333,9 @@ impl<'t> Tables<'t> {
     }
 
     /// Every id and its path, sorted by id.
-    pub(crate) fn owners(&self) -> anyhow::Result<impl Iterator<Item = anyhow::Result<(String, String)>> + '_> {
+    pub(crate) fn owners(
+        &self,
+    ) -> anyhow::Result<impl Iterator<Item = anyhow::Result<(String, String)>> + '_> {
         Ok(self.ids.iter().map_err(damaged)?.map(|item| {
             let (k, v) = item.map_err(damaged)?;
             Ok((k.value().to_string(), v.value().to_string()))
@@ -348,7 +353,11 @@ impl<'t> Tables<'t> {
     }
 
     /// Forget folders (under `prefix`) that are not in `present`; whether any was.
-    pub(crate) fn forget_dirs(&mut self, prefix: &str, present: &HashSet<u64>) -> anyhow::Result<bool> {
+    pub(crate) fn forget_dirs(
+        &mut self,
+        prefix: &str,
+        present: &HashSet<u64>,
+    ) -> anyhow::Result<bool> {
         let mut gone = Vec::new();
         for item in self.dirs.range(prefix..).map_err(damaged)? {
             let (k, _) = item.map_err(damaged)?;
@@ -415,10 +424,7 @@ impl<'t> Tables<'t> {
     }
 
     /// Ids of quotes indexed but not in `keep`.
-    pub(crate) fn quotes_not_in(
-        &self,
-        keep: &dyn Fn(&str) -> bool,
-    ) -> anyhow::Result<Vec<String>> {
+    pub(crate) fn quotes_not_in(&self, keep: &dyn Fn(&str) -> bool) -> anyhow::Result<Vec<String>> {
         let mut out = Vec::new();
         for item in self.quotes.iter().map_err(damaged)? {
             let (k, _) = item.map_err(damaged)?;

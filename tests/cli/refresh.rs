@@ -35,7 +35,14 @@ fn n(doc: &Value, key: &str) -> u64 {
 /// What a reader sees of the library: searches of every type, in full.
 fn searches(lib: &TestLibrary) -> Vec<Value> {
     let mut out = Vec::new();
-    for q in ["shelter", "breakfast", "quiet", "barrier", "nights", "allotment"] {
+    for q in [
+        "shelter",
+        "breakfast",
+        "quiet",
+        "barrier",
+        "nights",
+        "allotment",
+    ] {
         for t in ["quote", "passage", "source", "recommendation"] {
             out.push(lib.search(&[q, "--type", t, "--limit", "50"]));
         }
@@ -47,9 +54,12 @@ fn searches(lib: &TestLibrary) -> Vec<Value> {
 #[test]
 fn changing_one_source_reanchors_only_its_quotes() {
     let (lib, _) = quoted();
+    // The last quote made is indexed by the next refresh; then nothing is left to do.
     let first = lib.index_json();
     assert_eq!(n(&first["quotes"], "ok"), 4, "{first:#}");
-    assert_eq!(n(&first, "reanchored"), 0, "nothing changed: {first:#}");
+    assert_eq!(n(&first, "reanchored"), 1, "the newest quote: {first:#}");
+    let second = lib.index_json();
+    assert_eq!(n(&second, "reanchored"), 0, "nothing changed: {second:#}");
 
     // The shelter report gains a paragraph: its two quotes are found again, no others.
     let text = lib.read(SHELTER) + "\nThe kitchen was run by volunteers.\n";
@@ -108,7 +118,8 @@ fn an_incremental_index_answers_as_a_full_rebuild_does() {
         "---\nid: testimonies/bea-the-allotment\ntitle: Bea again\n---\n\nDigging at the allotment was the only time my head went quiet.\n",
     );
     let incremental = lib.index_json();
-    assert_eq!(n(&incremental["quotes"], "ok"), 2, "{incremental:#}");
+    // The retyped words drifted; the quote of the removed file is back in its new home.
+    assert_eq!(n(&incremental["quotes"], "ok"), 3, "{incremental:#}");
     let seen = searches(&lib);
 
     std::fs::remove_dir_all(lib.path(".heard")).unwrap();
@@ -129,7 +140,11 @@ fn a_file_renamed_with_its_id_keeps_the_id_and_its_quotes() {
     let run = lib.heard(&["index", "--json"]);
     run.assert_ok();
     let doc = run.json();
-    assert_eq!(doc["problems"], serde_json::json!([]), "no duplicate id: {doc:#}");
+    assert_eq!(
+        doc["problems"],
+        serde_json::json!([]),
+        "no duplicate id: {doc:#}"
+    );
     assert_eq!(n(&doc["quotes"], "ok"), 4, "{doc:#}");
     assert_eq!(n(&doc, "reanchored"), 2, "{doc:#}");
     assert_eq!(
