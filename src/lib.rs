@@ -29,6 +29,7 @@ pub mod privacy;
 pub mod problem;
 pub mod quotes;
 pub mod recs;
+pub mod refresh;
 pub mod response;
 pub mod schema;
 pub mod taxonomy;

@@ -6,6 +6,7 @@
 
 mod frontmatter;
 mod markdown;
+mod sources;
 mod walk;
 
 use std::path::Path;
@@ -15,7 +16,8 @@ use serde::{Deserialize, Serialize};
 
 pub use frontmatter::{EditLines, FrontMatter, RecRef, RecommendationEdits, tag_slug};
 pub use markdown::{id_slug, markdown_options, plain_text};
-pub use walk::{CorpusFile, Known, Walk, mtime_ns, walk};
+pub use sources::{SourceMap, source_map_path, write_source_map};
+pub use walk::{CorpusFile, Visit, Walk, Walker, mtime_ns, walk};
 
 use crate::Problem;
 

@@ -1,11 +1,12 @@
 //! Finding the sources: every `.md` file under the corpus folder.
 //!
 //! The walk only reads metadata (size, modification time), so it is cheap enough to run
-//! before every search. Symbolic links are followed and loops are reported, hidden folders
+//! before every search, and it streams: what it finds is handed over a chunk at a time
+//! ([`Visit`]), never collected, so its memory does not grow with the library. Symbolic links are followed and loops are reported, hidden folders
 //! (`.git`, `.obsidian`, `.heard`) are skipped, and so is the responses folder when the
 //! corpus is the whole library.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::time::UNIX_EPOCH;
 
@@ -29,28 +30,25 @@ pub struct CorpusFile {
     pub mtime_ns: u128,
 }
 
-/// What an earlier walk saw, so that a quick walk can trust the files of folders whose
-/// modification time has not changed (adding, removing or renaming a file changes it;
-/// rewriting a file in place does not).
-pub struct Known<'a> {
-    /// Folder (relative to the library root) → modification time in nanoseconds.
-    pub dirs: &'a BTreeMap<String, u64>,
-    /// A file's size and modification time when it was last seen.
-    pub file: &'a (dyn Fn(&str) -> Option<(u64, u64)> + Sync),
+/// What a walk reports to, as it goes: nothing is collected, so a walk of a million files
+/// holds one chunk of them at a time.
+pub trait Visit {
+    /// A folder (relative to the library root) and its modification time in nanoseconds.
+    /// Return whether it is as it was at the last walk: a quick walk then trusts what it
+    /// knew of the folder's files (adding, removing or renaming a file changes a folder's
+    /// time; rewriting a file in place does not).
+    fn dir(&mut self, rel: &str, mtime_ns: u64) -> bool;
+    /// A file's size and modification time when it was last seen, if known; a quick walk
+    /// asks only about files of unchanged folders.
+    fn known_file(&mut self, rel: &str) -> Option<(u64, u64)>;
+    /// Markdown files found, in walk order (sorted by name within each folder).
+    fn files(&mut self, files: Vec<CorpusFile>);
+    /// An entry that could not be walked.
+    fn problem(&mut self, problem: Problem);
 }
 
-/// What a walk found.
-#[derive(Debug, Default)]
-pub struct Walk {
-    /// The Markdown files, sorted by path.
-    pub files: Vec<CorpusFile>,
-    /// A problem for every entry that could not be walked.
-    pub problems: Vec<Problem>,
-    /// Every folder walked, with its modification time in nanoseconds.
-    pub dirs: BTreeMap<String, u64>,
-    /// Files whose metadata was taken from the earlier walk, not read again.
-    pub trusted: usize,
-}
+/// Files stat-ed together (in parallel) and handed over at once.
+const CHUNK: usize = 2048;
 
 /// A file's modification time in nanoseconds since the Unix epoch (0 when unknown).
 pub fn mtime_ns(meta: &std::fs::Metadata) -> u128 {
@@ -77,102 +75,162 @@ fn links_above_itself(entry: &walkdir::DirEntry) -> bool {
     parent.starts_with(&target)
 }
 
-/// List the Markdown files under `corpus`. `root` is the library root; `skip` are folders
-/// not to enter. With `quick`, files in folders that have not changed since the earlier walk
-/// are not stat-ed (see [`Known`]); a symbolic link anywhere makes it a full walk.
-pub fn walk(root: &Path, corpus: &Path, skip: &[PathBuf], quick: Option<&Known>) -> Walk {
-    let mut out = Walk::default();
-    let mut found: Vec<(PathBuf, Option<(u64, u64)>)> = Vec::new();
-    let mut unchanged: HashSet<PathBuf> = HashSet::new();
-    // Links back to a folder at or above themselves, found as the walk meets them.
-    let mut loops: Vec<Problem> = Vec::new();
-    // No sorting during the walk (it re-parses paths for every comparison); the files are
-    // sorted once at the end, by their relative path.
-    let walker = walkdir::WalkDir::new(corpus)
-        .follow_links(quick.is_none())
-        .into_iter()
-        .filter_entry(|e| {
-            let hidden = e.file_name().as_encoded_bytes().starts_with(b".");
-            let skipped = e.file_type().is_dir() && skip.iter().any(|s| s == e.path());
-            if e.depth() > 0 && !hidden && !skipped && links_above_itself(e) {
-                loops.push(Problem::file(
-                    rel_path(root, e.path()),
-                    "a link back to a folder above it; skipped",
-                ));
-                return false;
-            }
-            e.depth() == 0 || !(hidden || skipped)
-        });
-    for entry in walker {
-        let entry = match entry {
-            Ok(e) => e,
-            Err(e) => {
-                let path = e
-                    .path()
-                    .map(|p| rel_path(root, p))
-                    .unwrap_or_else(|| rel_path(root, corpus));
-                let message = if let Some(ancestor) = e.loop_ancestor() {
-                    format!(
-                        "a link back to a folder above it (`{}`); skipped",
-                        rel_path(root, ancestor)
-                    )
-                } else if let Some(io) = e.io_error() {
-                    if io.kind() == std::io::ErrorKind::NotFound {
-                        "broken link or vanished file: its target does not exist; fix or remove the link".to_string()
-                    } else {
-                        format!("cannot be read: {io}; check that heard may read it")
-                    }
-                } else {
-                    format!("cannot be read: {e}")
-                };
-                out.problems.push(Problem::file(path, message));
+/// Where a walk goes: the library root, its corpus folder, and folders not to enter.
+pub struct Walker<'a> {
+    /// The library root.
+    pub root: &'a Path,
+    /// The corpus folder.
+    pub corpus: &'a Path,
+    /// Folders not to enter (the responses folder, `.heard`, imported originals).
+    pub skip: &'a [PathBuf],
+}
+
+impl Walker<'_> {
+    /// Whether a walk of the corpus would enter `path` (a file or folder): it is under the
+    /// corpus folder, not hidden, and not in a skipped folder.
+    pub fn admits(&self, path: &Path) -> bool {
+        let Ok(under) = path.strip_prefix(self.corpus) else {
+            return false;
+        };
+        let hidden = under
+            .components()
+            .any(|c| c.as_os_str().as_encoded_bytes().starts_with(b"."));
+        !hidden && !self.skip.iter().any(|s| path.starts_with(s))
+    }
+
+    /// Walk the Markdown files under `start` (the corpus folder or a folder in it),
+    /// telling `v` of every folder, chunk of files and problem. With `quick`, files in
+    /// folders that `v` says are unchanged are not stat-ed (their size and time are taken
+    /// from [`Visit::known_file`]); links are then walked in full, as they can point
+    /// anywhere and their folders' times say nothing.
+    pub fn walk(&self, start: &Path, quick: bool, v: &mut dyn Visit) {
+        let (root, corpus, skip) = (self.root, self.corpus, self.skip);
+        let mut pending: Vec<(PathBuf, Option<(u64, u64)>)> = Vec::new();
+        let mut unchanged: HashSet<PathBuf> = HashSet::new();
+        let mut links: Vec<PathBuf> = Vec::new();
+        // Links back to a folder at or above themselves, found as the walk meets them.
+        let mut loops: Vec<Problem> = Vec::new();
+        let walker = walkdir::WalkDir::new(start)
+            .follow_links(!quick)
+            .sort_by_file_name()
+            .into_iter()
+            .filter_entry(|e| {
+                let hidden = e.file_name().as_encoded_bytes().starts_with(b".");
+                let skipped = e.file_type().is_dir() && skip.iter().any(|s| s == e.path());
+                if e.depth() > 0 && !hidden && !skipped && links_above_itself(e) {
+                    loops.push(Problem::file(
+                        rel_path(root, e.path()),
+                        "a link back to a folder above it; skipped",
+                    ));
+                    return false;
+                }
+                e.depth() == 0 || !(hidden || skipped)
+            });
+        for entry in walker {
+            let entry = match entry {
+                Ok(e) => e,
+                Err(e) => {
+                    v.problem(walk_problem(root, corpus, &e));
+                    continue;
+                }
+            };
+            let path = entry.path();
+            if quick && entry.path_is_symlink() {
+                if path.is_dir() {
+                    links.push(entry.into_path());
+                } else if path.extension().is_some_and(|x| x == "md") {
+                    pending.push((entry.into_path(), None));
+                }
                 continue;
             }
-        };
-        if quick.is_some() && entry.path_is_symlink() {
-            // Links can point anywhere, so their folders' times say nothing: walk it all.
-            return walk(root, corpus, skip, None);
-        }
-        let path = entry.path();
-        if entry.file_type().is_dir() {
-            if let Ok(meta) = entry.metadata() {
-                let rel = rel_path(root, path);
-                let t = mtime_ns(&meta) as u64;
-                if quick.is_some_and(|k| k.dirs.get(&rel) == Some(&t)) {
-                    unchanged.insert(path.to_path_buf());
+            if entry.file_type().is_dir() {
+                if let Ok(meta) = entry.metadata() {
+                    let rel = rel_path(root, path);
+                    if v.dir(&rel, mtime_ns(&meta) as u64) && quick {
+                        unchanged.insert(path.to_path_buf());
+                    }
                 }
-                out.dirs.insert(rel, t);
+                continue;
             }
-            continue;
-        }
-        if entry.file_type().is_file() && path.extension().is_some_and(|x| x == "md") {
-            let trusted = match (quick, path.parent()) {
-                (Some(k), Some(parent)) if unchanged.contains(parent) => {
-                    (k.file)(&rel_path(root, path))
+            if entry.file_type().is_file() && path.extension().is_some_and(|x| x == "md") {
+                let trusted = match path.parent() {
+                    Some(parent) if quick && unchanged.contains(parent) => {
+                        v.known_file(&rel_path(root, path))
+                    }
+                    _ => None,
+                };
+                pending.push((entry.into_path(), trusted));
+                if pending.len() >= CHUNK {
+                    stat_chunk(root, corpus, std::mem::take(&mut pending), v);
                 }
-                _ => None,
-            };
-            found.push((entry.into_path(), trusted));
+            }
+        }
+        stat_chunk(root, corpus, pending, v);
+        for p in loops {
+            v.problem(p);
+        }
+        for link in links {
+            self.walk(&link, false, v);
+        }
+        if start == corpus && !corpus.exists() {
+            v.problem(Problem::file(
+                rel_path(root, corpus),
+                "the corpus folder does not exist; create it (or run `heard init`) and put Markdown sources in it",
+            ));
         }
     }
-    out.problems.append(&mut loops);
-    // Stat the files in parallel: on a large library this is most of a refresh.
-    let stats: Vec<Result<CorpusFile, Problem>> = found
-        .par_iter()
+}
+
+fn walk_problem(root: &Path, corpus: &Path, e: &walkdir::Error) -> Problem {
+    let path = e
+        .path()
+        .map(|p| rel_path(root, p))
+        .unwrap_or_else(|| rel_path(root, corpus));
+    let message = if let Some(ancestor) = e.loop_ancestor() {
+        format!(
+            "a link back to a folder above it (`{}`); skipped",
+            rel_path(root, ancestor)
+        )
+    } else if let Some(io) = e.io_error() {
+        if io.kind() == std::io::ErrorKind::NotFound {
+            "broken link or vanished file: its target does not exist; fix or remove the link"
+                .to_string()
+        } else {
+            format!("cannot be read: {io}; check that heard may read it")
+        }
+    } else {
+        format!("cannot be read: {e}")
+    };
+    Problem::file(path, message)
+}
+
+/// Stat the files of a chunk in parallel (on a large library this is most of a refresh),
+/// and hand them over in walk order.
+fn stat_chunk(
+    root: &Path,
+    corpus: &Path,
+    chunk: Vec<(PathBuf, Option<(u64, u64)>)>,
+    v: &mut dyn Visit,
+) {
+    if chunk.is_empty() {
+        return;
+    }
+    let stats: Vec<Result<CorpusFile, Problem>> = chunk
+        .into_par_iter()
         .map(|(path, trusted)| {
-            let rel = rel_path(root, path);
+            let rel = rel_path(root, &path);
             let (size, mtime) = match trusted {
-                Some((size, mtime)) => (*size, *mtime as u128),
+                Some((size, mtime)) => (size, mtime as u128),
                 None => {
-                    let meta = std::fs::metadata(path)
+                    let meta = std::fs::metadata(&path)
                         .map_err(|e| Problem::file(&rel, format!("cannot be read: {e}")))?;
                     (meta.len(), mtime_ns(&meta))
                 }
             };
-            let under = rel_path(corpus, path);
+            let under = rel_path(corpus, &path);
             let id_default = under.strip_suffix(".md").unwrap_or(&under).to_string();
             Ok(CorpusFile {
-                abs: path.clone(),
+                abs: path,
                 rel,
                 id_default,
                 size,
@@ -180,20 +238,44 @@ pub fn walk(root: &Path, corpus: &Path, skip: &[PathBuf], quick: Option<&Known>)
             })
         })
         .collect();
-    out.trusted = found.iter().filter(|f| f.1.is_some()).count();
+    let mut files = Vec::with_capacity(stats.len());
     for s in stats {
         match s {
-            Ok(f) => out.files.push(f),
-            Err(p) => out.problems.push(p),
+            Ok(f) => files.push(f),
+            Err(p) => v.problem(p),
         }
     }
-    out.files.sort_unstable_by(|a, b| a.rel.cmp(&b.rel));
-    out.problems.sort_by(|a, b| a.path.cmp(&b.path));
-    if !corpus.exists() {
-        out.problems.push(Problem::file(
-            rel_path(root, corpus),
-            "the corpus folder does not exist; create it (or run `heard init`) and put Markdown sources in it",
-        ));
+    v.files(files);
+}
+
+/// Every Markdown file under `corpus`, each stat-ed, collected in walk order: for tools and
+/// benchmarks that want the list. The refresh never collects it (see [`Walker::walk`]).
+pub fn walk(root: &Path, corpus: &Path, skip: &[PathBuf]) -> Walk {
+    struct Collect(Walk);
+    impl Visit for Collect {
+        fn dir(&mut self, _: &str, _: u64) -> bool {
+            false
+        }
+        fn known_file(&mut self, _: &str) -> Option<(u64, u64)> {
+            None
+        }
+        fn files(&mut self, mut files: Vec<CorpusFile>) {
+            self.0.files.append(&mut files);
+        }
+        fn problem(&mut self, problem: Problem) {
+            self.0.problems.push(problem);
+        }
     }
-    out
+    let mut c = Collect(Walk::default());
+    Walker { root, corpus, skip }.walk(corpus, false, &mut c);
+    c.0
+}
+
+/// What [`walk`] found.
+#[derive(Debug, Default)]
+pub struct Walk {
+    /// The Markdown files, in walk order.
+    pub files: Vec<CorpusFile>,
+    /// A problem for every entry that could not be walked.
+    pub problems: Vec<Problem>,
 }

@@ -22,18 +22,22 @@ pub struct Located {
 /// Sources by id, loaded on demand, for anchoring quotes.
 pub struct Sources<'a> {
     lib: &'a Library,
-    paths: HashMap<String, String>,
+    paths: corpus::SourceMap,
     loaded: HashMap<String, Option<Source>>,
 }
 
 impl<'a> Sources<'a> {
-    /// Sources as the index knows them (refresh the index first).
+    /// Sources as the last refresh found them (refresh the index first).
     pub fn new(lib: &'a Library) -> anyhow::Result<Sources<'a>> {
-        Ok(Sources::with_paths(lib, crate::index::source_paths(lib)?))
+        Ok(Sources::with_map(lib, corpus::SourceMap::open(lib)?))
     }
 
     /// Sources at known paths, by id.
     pub fn with_paths(lib: &'a Library, paths: HashMap<String, String>) -> Sources<'a> {
+        Sources::with_map(lib, paths.into())
+    }
+
+    fn with_map(lib: &'a Library, paths: corpus::SourceMap) -> Sources<'a> {
         Sources {
             lib,
             paths,
@@ -42,27 +46,27 @@ impl<'a> Sources<'a> {
     }
 
     /// Path of a source, if it exists.
-    pub fn path_of(&self, id: &str) -> Option<&str> {
-        self.paths.get(id).map(String::as_str)
+    pub fn path_of(&self, id: &str) -> Option<String> {
+        self.paths.get(id)
     }
 
-    /// All source ids.
+    /// All source ids, sorted.
     pub fn ids(&self) -> impl Iterator<Item = &String> {
-        self.paths.keys()
+        self.paths.entries().iter().map(|(id, _)| id)
     }
 
     /// Load a source by id.
     pub fn get(&mut self, id: &str) -> Option<&Source> {
         if !self.loaded.contains_key(id) {
             let source = self.paths.get(id).and_then(|rel| {
-                let abs = self.lib.root().join(rel);
+                let abs = self.lib.root().join(&rel);
                 let under = crate::fsutil::rel_path(&self.lib.corpus_dir(), &abs);
                 let id_default = under.strip_suffix(".md").unwrap_or(&under).to_string();
                 let opts = LoadOptions {
                     default_sensitivity: self.lib.config.default_sensitivity,
                     max_bytes: self.lib.config.max_source_bytes,
                 };
-                corpus::load_file(&abs, rel, &id_default, opts).source
+                corpus::load_file(&abs, &rel, &id_default, opts).source
             });
             self.loaded.insert(id.to_string(), source);
         }

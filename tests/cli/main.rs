@@ -26,6 +26,7 @@ mod qdpx;
 mod quotes;
 mod recs;
 mod recs_why;
+mod refresh;
 mod relevance;
 mod schemas;
 mod search;

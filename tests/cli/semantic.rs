@@ -105,7 +105,7 @@ fn embeddings_are_cached_and_only_new_texts_are_embedded() {
     // A rebuilt index (e.g. after `rm -r .heard/index`) re-embeds nothing: vectors are
     // keyed by the text, not by the index.
     std::fs::remove_dir_all(lib.path(".heard/index")).unwrap();
-    std::fs::remove_file(lib.path(".heard/manifest.json")).unwrap();
+    std::fs::remove_file(lib.path(".heard/state.redb")).unwrap();
     let rebuilt = lib.index_json();
     assert_eq!(rebuilt["embedded"], 0, "{rebuilt:#}");
     assert_eq!(rebuilt["embeddings"].as_u64().unwrap(), n);

@@ -585,7 +585,7 @@ pub fn import_project(
     let mut project: Option<Project> = None;
     // A project's source ids are kept unless the library already has a source by that id.
     LibraryIndex::refresh_and_open(lib, progress)?;
-    let known_ids = crate::index::source_paths(lib)?;
+    let known_ids = crate::corpus::SourceMap::open(lib)?.to_map();
     let mut convert = |bytes: &[u8]| -> Result<Vec<Converted>, String> {
         let p = read(bytes, &shown)?;
         let docs = p
@@ -613,7 +613,7 @@ pub fn import_project(
     out.themes_added = add_themes(lib, &project)?;
     // The new sources must be in the index before quotes can be anchored in them.
     LibraryIndex::refresh_and_open(lib, progress)?;
-    let paths = crate::index::source_paths(lib)?;
+    let paths = crate::corpus::SourceMap::open(lib)?.to_map();
     let by_path: HashMap<&str, &str> = paths
         .iter()
         .map(|(id, p)| (p.as_str(), id.as_str()))
