@@ -34,8 +34,9 @@ use crate::{Library, Problem};
 
 /// Bump when the schema, the analyzers or the way sources are split change: the index is
 /// then rebuilt from the files. (5: front matter after blank lines, a BOM or with `\r` line
-/// endings, misspelt `sensitivity`, YAML text kept as written. 6: passages know their page. 7: asks in prose are recommendations. 8: texts carry the key of their embedding.)
-const FORMAT: u32 = 8;
+/// endings, misspelt `sensitivity`, YAML text kept as written. 6: passages know their page. 7: asks in prose are recommendations. 8: texts carry the key of their embedding. 9: a whole source's text
+/// is indexed without positions in `whole`, not in `body`; `source` is a fast field.)
+const FORMAT: u32 = 9;
 
 /// Memory the index writer may use, shared by its threads. Fixed, whatever the corpus size.
 const WRITER_HEAP: usize = 64 * 1024 * 1024;
@@ -158,6 +159,8 @@ pub struct LibraryIndex {
     taxonomy: Taxonomy,
     /// `.heard/`, where the embeddings are.
     state_dir: PathBuf,
+    /// The reader searches share, opened at the first (see [`LibraryIndex::reader`]).
+    reader: std::sync::OnceLock<tantivy::IndexReader>,
 }
 
 fn index_dir(lib: &Library) -> PathBuf {
@@ -217,6 +220,7 @@ impl LibraryIndex {
                         fields,
                         taxonomy,
                         state_dir: lib.state_dir(),
+                        reader: Default::default(),
                     },
                     report,
                 ));
@@ -246,6 +250,7 @@ impl LibraryIndex {
                 fields,
                 taxonomy,
                 state_dir: lib.state_dir(),
+                reader: Default::default(),
             },
             report,
         ))
