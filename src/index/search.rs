@@ -13,7 +13,8 @@ use tantivy::query::{
 use tantivy::schema::{IndexRecordOption, Value};
 use tantivy::snippet::SnippetGenerator;
 use tantivy::{
-    DocAddress, DocId, IndexReader, Order, Score, Searcher, SegmentReader, TantivyDocument, Term,
+    DocAddress, DocId, DocSet, IndexReader, Order, Score, Searcher, SegmentReader, TantivyDocument,
+    Term,
 };
 
 use super::{Fields, LibraryIndex};
@@ -718,9 +719,11 @@ impl LibraryIndex {
         }
         if let Some(t) = q.downcast_ref::<TermQuery>() {
             if t.term().field() == f.body {
-                let mut w = Term::from_field_text(f.whole, "");
-                w.append_bytes(t.term().serialized_value_bytes());
-                return Ok(Box::new(TermQuery::new(w, IndexRecordOption::WithFreqs)));
+                let word = t.term().value().as_str().unwrap_or_default().to_string();
+                return Ok(Box::new(TermQuery::new(
+                    Term::from_field_text(f.whole, &word),
+                    IndexRecordOption::WithFreqs,
+                )));
             }
             return Ok(q.box_clone());
         }
@@ -854,11 +857,11 @@ impl LibraryIndex {
 /// Up to this many documents in the index (about 13,000 sources), every match is counted:
 /// it costs little. Above, a query that tantivy can answer without looking at every match
 /// is not made to, and the total shown is an estimate.
-pub const EXACT_TOTAL_DOCS: u32 = 100_000;
+pub const EXACT_TOTAL_DOCS: u64 = 100_000;
 
 /// [`EXACT_TOTAL_DOCS`], or `HEARD_EXACT_TOTAL_DOCS` from the environment (for tests and
 /// benchmarks: `0` estimates on any library).
-fn exact_total_docs() -> u32 {
+fn exact_total_docs() -> u64 {
     std::env::var("HEARD_EXACT_TOTAL_DOCS")
         .ok()
         .and_then(|v| v.parse().ok())
