@@ -282,4 +282,3 @@ impl Fields {
         d
     }
 }
-
