@@ -212,24 +212,21 @@ struct Found {
 /// question it fits best (and to others it fits nearly as well), and weak followers of a
 /// strong first item are cut.
 fn contest(found: &mut [Option<Found>], choice: relevance::Choice) {
-    for kind in 0..3 {
-        let keep = {
-            let lists: Vec<Vec<(&str, f32)>> = found
-                .iter()
-                .flatten()
-                .map(|f| {
-                    f.hits[kind]
-                        .iter()
-                        .map(|h| (h.id.as_str(), h.score))
-                        .collect()
-                })
-                .collect();
-            choice.keep(&lists)
-        };
-        for (f, keep) in found.iter_mut().flatten().zip(keep) {
-            let mut keep = keep.into_iter();
-            f.hits[kind].retain(|_| keep.next().unwrap_or(true));
+    let keep = {
+        let mut lists: Vec<Vec<(&str, f32)>> = Vec::new();
+        let mut question = Vec::new();
+        for (i, f) in found.iter().enumerate() {
+            for hits in f.iter().flat_map(|f| &f.hits) {
+                lists.push(hits.iter().map(|h| (h.id.as_str(), h.score)).collect());
+                question.push(i);
+            }
         }
+        choice.keep(&lists, &question)
+    };
+    let mut keep = keep.into_iter();
+    for hits in found.iter_mut().flatten().flat_map(|f| &mut f.hits) {
+        let mut k = keep.next().unwrap_or_default().into_iter();
+        hits.retain(|_| k.next().unwrap_or(true));
     }
 }
 

@@ -279,9 +279,12 @@ pub struct Choice {
 }
 
 impl Default for Choice {
+    /// Calibrated on the evaluation set (EVALUATION.md): `share` 0.8 lifted precision of
+    /// chosen items from 48% to 54% and recall from 44% to 47%, on each of the three calls;
+    /// a relative cut lost precision on the demo call and recall everywhere, so it is off.
     fn default() -> Choice {
         Choice {
-            share: 0.0,
+            share: 0.8,
             cut: 0.0,
         }
     }
@@ -307,12 +310,33 @@ impl Choice {
     }
 
     /// Which candidates to keep. `lists` holds one list per question and kind of evidence,
-    /// each of `(id, score)`; scores of one item in different lists must be comparable (the
-    /// same kind of evidence, scored the same way). An item is kept in a list when it
-    /// scores there at least `share` of its best score in any list — the question it fits
-    /// best, and any other it fits nearly as well — and at least `cut` of the best score
-    /// in that list.
-    pub fn keep(&self, lists: &[Vec<(&str, f32)>]) -> Vec<Vec<bool>> {
+    /// each of `(id, score)`, and `question[i]` says which question list `i` is for;
+    /// scores of one item in different lists must be comparable (the same kind of
+    /// evidence, scored the same way). An item is kept in a list when it scores there at
+    /// least `share` of its best score in any list — the question it fits best, and any
+    /// other it fits nearly as well — and at least `cut` of the best score in that list.
+    /// A question these rules would leave with nothing keeps all it had: evidence that fits
+    /// another question better is still better than an empty answer to one the library can
+    /// answer.
+    pub fn keep(&self, lists: &[Vec<(&str, f32)>], question: &[usize]) -> Vec<Vec<bool>> {
+        let mut keep = self.rules(lists);
+        let emptied: HashSet<usize> = question
+            .iter()
+            .filter(|&&q| {
+                let mine = || (0..lists.len()).filter(|&i| question.get(i) == Some(&q));
+                mine().any(|i| !lists[i].is_empty()) && mine().all(|i| !keep[i].contains(&true))
+            })
+            .copied()
+            .collect();
+        for (i, k) in keep.iter_mut().enumerate() {
+            if question.get(i).is_some_and(|q| emptied.contains(q)) {
+                k.iter_mut().for_each(|x| *x = true);
+            }
+        }
+        keep
+    }
+
+    fn rules(&self, lists: &[Vec<(&str, f32)>]) -> Vec<Vec<bool>> {
         let mut best: HashMap<&str, f32> = HashMap::new();
         for (id, s) in lists.iter().flatten() {
             let b = best.entry(id).or_insert(f32::MIN);
@@ -469,7 +493,7 @@ mod tests {
             vec![("x", 0.9), ("y", 0.7)],
             vec![("z", 0.8), ("y", 0.65), ("x", 0.5)],
         ];
-        let keep = choice.keep(&lists);
+        let keep = choice.keep(&lists, &[0, 1]);
         assert_eq!(keep[0], [true, true], "A keeps what fits it best");
         assert_eq!(
             keep[1],
@@ -484,7 +508,10 @@ mod tests {
             share: 0.0,
             cut: 0.6,
         };
-        let keep = choice.keep(&[vec![("a", 1.0), ("b", 0.7), ("c", 0.3)], vec![("d", 0.2)]]);
+        let keep = choice.keep(
+            &[vec![("a", 1.0), ("b", 0.7), ("c", 0.3)], vec![("d", 0.2)]],
+            &[0, 1],
+        );
         assert_eq!(keep[0], [true, true, false]);
         assert_eq!(keep[1], [true], "a question's own best is never cut");
     }
@@ -495,8 +522,31 @@ mod tests {
             share: 0.0,
             cut: 0.0,
         }
-        .keep(&[vec![("a", 1.0), ("b", 0.1)], vec![("a", 0.05)]]);
+        .keep(&[vec![("a", 1.0), ("b", 0.1)], vec![("a", 0.05)]], &[0, 1]);
         assert_eq!(keep, [vec![true, true], vec![true]]);
+    }
+
+    #[test]
+    fn a_question_is_never_left_empty_by_evidence_that_fits_another_better() {
+        let choice = Choice {
+            share: 0.8,
+            cut: 0.0,
+        };
+        // Question 1's only candidates (a quote and a passage) fit question 0 far better.
+        let lists = vec![
+            vec![("q", 0.9)],
+            vec![("p", 0.8)],
+            vec![("q", 0.3)],
+            vec![("p", 0.2)],
+        ];
+        let keep = choice.keep(&lists, &[0, 0, 1, 1]);
+        assert_eq!(keep, [vec![true], vec![true], vec![true], vec![true]]);
+        // With one candidate of its own, it keeps that one and loses the other's.
+        let lists = vec![vec![("q", 0.9)], vec![("q", 0.3), ("r", 0.25)]];
+        assert_eq!(
+            choice.keep(&lists, &[0, 1]),
+            [vec![true], vec![false, true]]
+        );
     }
 
     #[test]
