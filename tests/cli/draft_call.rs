@@ -52,7 +52,9 @@ fn cited_by_question(prov: &Value) -> BTreeMap<String, Vec<String>> {
 #[test]
 fn evidence_goes_to_the_question_it_fits_and_every_answerable_question_keeps_some() {
     let lib = demo_with_call();
-    let run = lib.heard(&["draft", CALL]);
+    // The folder is given whole: a relative one would name the repository's own copy.
+    let folder = lib.path(CALL);
+    let run = lib.heard(&["draft", folder.to_str().unwrap()]);
     run.assert_ok();
     let prov: Value = serde_json::from_str(&lib.read(&format!("{CALL}/provenance.json"))).unwrap();
     let cited = cited_by_question(&prov);
