@@ -198,6 +198,38 @@ pub fn load_provenance(path: &Path) -> anyhow::Result<Option<Provenance>> {
     }
 }
 
+/// What the searches found for one question.
+struct Found {
+    /// Quotes, passages and recommendations, best first.
+    hits: [Vec<Hit>; 3],
+    /// Whether any of them is strong evidence for the question.
+    strong: bool,
+    /// The nearest weak evidence, for the note of a question with no strong evidence.
+    weak: Vec<(String, String)>,
+}
+
+/// Keep of each question's candidates only those `choice` keeps: an item goes to the
+/// question it fits best (and to others it fits nearly as well), and weak followers of a
+/// strong first item are cut.
+fn contest(found: &mut [Option<Found>], choice: relevance::Choice) {
+    let keep = {
+        let mut lists: Vec<Vec<(&str, f32)>> = Vec::new();
+        let mut question = Vec::new();
+        for (i, f) in found.iter().enumerate() {
+            for hits in f.iter().flat_map(|f| &f.hits) {
+                lists.push(hits.iter().map(|h| (h.id.as_str(), h.score)).collect());
+                question.push(i);
+            }
+        }
+        choice.keep(&lists, &question)
+    };
+    let mut keep = keep.into_iter();
+    for hits in found.iter_mut().flatten().flat_map(|f| &mut f.hits) {
+        let mut k = keep.next().unwrap_or_default().into_iter();
+        hits.retain(|_| k.next().unwrap_or(true));
+    }
+}
+
 struct Drafter<'a> {
     lib: &'a Library,
     index: &'a LibraryIndex,
@@ -290,8 +322,8 @@ impl Drafter<'_> {
             let on_theme = doc_type != DocType::Quote && q.tags.iter().any(|t| h.tags.contains(t));
             if std::env::var_os("HEARD_DEBUG_RELEVANCE").is_some() {
                 eprintln!(
-                    "{} {:?} {} tagged={tagged} theme={on_theme} cover={cover:.2} cos={cos:.2}",
-                    q.id, doc_type, h.id
+                    "{} {:?} {} tagged={tagged} theme={on_theme} cover={cover:.2} cos={cos:.2} score={:.2}",
+                    q.id, doc_type, h.id, h.score
                 );
             }
             let strong = cover >= relevance::FLOOR || close(m.strong);
@@ -310,6 +342,30 @@ impl Drafter<'_> {
             }
         }
         Ok(out)
+    }
+
+    /// Everything that may serve a question, before the call's questions compete for it:
+    /// quotes, passages of reports, submissions and other documents (never people's own
+    /// words, which leave only as consented quotes), and recommendations.
+    fn find(&mut self, q: &Question) -> anyhow::Result<Found> {
+        self.weak.clear();
+        self.strong = false;
+        self.about = relevance::About::of(q, &self.call, &self.taxonomy, self.index);
+        let hits = [
+            self.search(q, DocType::Quote, Vec::new(), 60)?,
+            self.search(
+                q,
+                DocType::Passage,
+                vec![Kind::Report, Kind::Submission, Kind::Other],
+                40,
+            )?,
+            self.search(q, DocType::Recommendation, Vec::new(), 30)?,
+        ];
+        Ok(Found {
+            hits,
+            strong: self.strong,
+            weak: std::mem::take(&mut self.weak),
+        })
     }
 
     /// Hits ordered with those already used for an earlier question counting for less:
@@ -352,8 +408,7 @@ impl Drafter<'_> {
     }
 
     /// Approved, in-scope, well-anchored quotes, most relevant first, several voices.
-    fn quotes(&mut self, q: &Question) -> anyhow::Result<Vec<Picked>> {
-        let hits = self.search(q, DocType::Quote, Vec::new(), 60)?;
+    fn quotes(&mut self, q: &Question, hits: Vec<Hit>) -> anyhow::Result<Vec<Picked>> {
         let mut usable = Vec::new();
         for hit in hits {
             let Some(quote) = self.book.quotes.get(&hit.id).cloned() else {
@@ -458,13 +513,7 @@ impl Drafter<'_> {
 
     /// Passages of reports, submissions and other documents (never people's own words,
     /// which leave only as consented quotes), one per source.
-    fn passages(&mut self, q: &Question) -> anyhow::Result<Vec<Picked>> {
-        let hits = self.search(
-            q,
-            DocType::Passage,
-            vec![Kind::Report, Kind::Submission, Kind::Other],
-            40,
-        )?;
+    fn passages(&mut self, q: &Question, hits: Vec<Hit>) -> anyhow::Result<Vec<Picked>> {
         let hits = self.fresh_first(hits);
         let mut out = Vec::new();
         let mut sources = HashSet::new();
@@ -526,8 +575,7 @@ impl Drafter<'_> {
     }
 
     /// Our past recommendations that bear on the question.
-    fn recommendations(&mut self, q: &Question) -> anyhow::Result<Vec<Picked>> {
-        let hits = self.search(q, DocType::Recommendation, Vec::new(), 30)?;
+    fn recommendations(&mut self, q: &Question, hits: Vec<Hit>) -> anyhow::Result<Vec<Picked>> {
         let hits = self.fresh_first(hits);
         // Prefer recommendations from different reports and submissions; take a second from
         // the same source only when there are not enough others.
@@ -727,12 +775,25 @@ pub fn draft(lib: &Library, index: &LibraryIndex, dir: &Path) -> anyhow::Result<
     }
     writeln!(md, "Response from {}.\n", md_escape(&organisation))?;
 
+    // Every question is searched first, so that the call's questions can compete for
+    // evidence: an item is used where it fits best, not by the first question to find it.
+    let mut found = Vec::new();
+    for q in &consultation.questions {
+        found.push(if relevance::is_profile(q) {
+            None
+        } else {
+            Some(d.find(q)?)
+        });
+    }
+    contest(&mut found, relevance::Choice::from_env());
+    let mut found = found.into_iter();
     let has_chapters = consultation.questions.iter().any(|q| q.chapter.is_some());
     let hashes = if has_chapters { "###" } else { "##" };
     let mut chapter: Option<&str> = None;
     let mut citations = Vec::new();
     let mut summaries = Vec::new();
     for q in &consultation.questions {
+        let this = found.next().flatten();
         if has_chapters && q.chapter.as_deref() != chapter {
             chapter = q.chapter.as_deref();
             writeln!(
@@ -779,13 +840,20 @@ pub fn draft(lib: &Library, index: &LibraryIndex, dir: &Path) -> anyhow::Result<
             });
             continue;
         }
-        d.weak.clear();
+        let Some(Found {
+            hits: [quote_hits, passage_hits, rec_hits],
+            strong,
+            weak,
+        }) = this
+        else {
+            anyhow::bail!("question {}: nothing was searched for it", q.id);
+        };
         d.held.clear();
-        d.strong = false;
-        d.about = relevance::About::of(q, &d.call, &d.taxonomy, index);
-        let mut quotes = d.quotes(q)?;
-        let mut passages = d.passages(q)?;
-        let mut recs = d.recommendations(q)?;
+        d.strong = strong;
+        d.weak = weak;
+        let mut quotes = d.quotes(q, quote_hits)?;
+        let mut passages = d.passages(q, passage_hits)?;
+        let mut recs = d.recommendations(q, rec_hits)?;
         if !d.strong {
             // Only weak matches: an honest gap, not padding.
             for p in quotes.iter().chain(&passages).chain(&recs) {

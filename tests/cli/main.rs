@@ -8,6 +8,7 @@ mod concurrency;
 mod consent;
 mod demo;
 mod draft;
+mod draft_call;
 mod evidence;
 mod export;
 mod export_safety;
