@@ -285,7 +285,7 @@ machine() {
   echo "- CPU: $(nproc) cores ($cpu)"
   echo "- Memory: $(free -h | awk '/^Mem:/ {print $2}') RAM, $(free -h | awk '/^Swap:/ {print $2}') swap"
   echo "- Disk: $(df -h "$BENCH_DIR" | awk 'NR==2 {print $1", "$2" ("$5" used)"}'), rotational=$(cat /sys/block/"$(basename "$(df "$BENCH_DIR" | awk 'NR==2 {print $1}')")"/queue/rotational 2>/dev/null || echo '?'), filesystem $(df -T "$BENCH_DIR" | awk 'NR==2 {print $2}')"
-  echo "- Kernel: $(uname -sr); $(rustc --version 2>/dev/null || echo rustc ?); hyperfine $(hyperfine --version | awk '{print $2}'); $(rg --version | head -1)"
+  echo "- Kernel: $(uname -sr); $(rustc --version 2>/dev/null || echo rustc ?); hyperfine $(hyperfine --version | awk '{print $2}'); $(rg --version 2>/dev/null | head -1)"
 }
 
 # The report: every size with results in $RESULTS (so a size re-run alone still gives the
@@ -771,8 +771,8 @@ EOS
   # --- collect
   put rss "$(awk '{printf "%s\t%s\n", $1, $3}' "$res/cmds.txt" | jq -Rn '[inputs | split("\t") | {(.[0]): (.[1] | tonumber? // null)}] | add')"
   put cmd_s "$(awk '$2 != "-" {printf "%s\t%s\n", $1, $2}' "$res/cmds.txt" | jq -Rn '[inputs | split("\t") | {(.[0]): (.[1] | tonumber? // .)}] | add')"
-  put search_rss_mb "$(awk '$1 == "search" {print $3}' "$res/cmds.txt")"
-  put draft_rss_mb "$(awk '$1 == "draft" {print $3}' "$res/cmds.txt")"
+  put search_rss_mb "$(num "$(awk '$1 == "search" {print $3}' "$res/cmds.txt")")"
+  put draft_rss_mb "$(num "$(awk '$1 == "draft" {print $3}' "$res/cmds.txt")")"
   put load_after "\"$(loadavg)\""
   jq -s 'add' "$res/parts.jsonl" >"$RESULTS/s$SEED-n$n.json"
   log "n=$n: done"
