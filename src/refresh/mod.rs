@@ -788,8 +788,7 @@ fn open_if_unchanged(
     // With a live watcher the journal already said no folder changed.
     let unchanged = !check_dirs
         || snap.dirs.iter().all(|(rel, t)| {
-            std::fs::metadata(lib.root().join(rel))
-                .is_ok_and(|m| corpus::mtime_ns(&m) as u64 == *t)
+            std::fs::metadata(lib.root().join(rel)).is_ok_and(|m| corpus::mtime_ns(&m) as u64 == *t)
         });
     if !unchanged || !corpus::source_map_path(lib).exists() {
         return None;
