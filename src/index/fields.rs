@@ -282,3 +282,4 @@ impl Fields {
         d
     }
 }
+
