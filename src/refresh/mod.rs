@@ -820,7 +820,12 @@ mod tests {
         std::fs::remove_dir_all(lib.root().join("corpus/old")).unwrap();
         // Not named: not looked at.
         write("corpus/notes/e.md", "# E\n\nThe chess club.\n");
-        let named = ["corpus/notes/a.md", "corpus/notes/d.md", "corpus/notes/b.md", "corpus/old"];
+        let named = [
+            "corpus/notes/a.md",
+            "corpus/notes/d.md",
+            "corpus/notes/b.md",
+            "corpus/old",
+        ];
         let scope = Scope::Paths(named.iter().map(|s| s.to_string()).collect());
         let (index, r) = run(&lib, scope, &Quiet).unwrap();
         assert_eq!((r.added, r.changed, r.removed), (1, 1, 2), "{r:?}");
