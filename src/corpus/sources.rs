@@ -127,6 +127,14 @@ where
         .into_inner()
         .map_err(|e| e.into_error())
         .with_context(|| format!("failed to write `{}`", path.display()))?;
+    #[cfg(unix)]
+    {
+        // Readable like the other files of `.heard/`, not only by its owner.
+        use std::os::unix::fs::PermissionsExt;
+        let _ = tmp
+            .as_file()
+            .set_permissions(std::fs::Permissions::from_mode(0o644));
+    }
     tmp.as_file()
         .sync_all()
         .with_context(|| format!("failed to write `{}`", path.display()))?;

@@ -804,3 +804,77 @@ fn open_if_unchanged(
     };
     Some((index, fields, report))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::index::{Quiet, SearchRequest};
+
+    fn paths_found(index: &LibraryIndex, word: &str) -> Vec<String> {
+        let req = SearchRequest {
+            query: Some(word.to_string()),
+            limit: 10,
+            ..SearchRequest::default()
+        };
+        let mut found: Vec<String> = index
+            .search(&req)
+            .expect("search")
+            .hits
+            .into_iter()
+            .map(|h| h.path)
+            .collect();
+        found.sort();
+        found.dedup();
+        found
+    }
+
+    /// What a watcher reports is all a refresh looks at: an in-place rewrite, a new file, a
+    /// deleted file and a deleted folder, each named by path.
+    #[test]
+    fn a_refresh_of_named_paths_sees_exactly_their_changes() {
+        let dir = tempfile::tempdir().unwrap();
+        crate::library::init(dir.path()).unwrap();
+        let lib = Library::open(dir.path()).unwrap();
+        let write = |rel: &str, text: &str| {
+            let p = lib.root().join(rel);
+            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+            std::fs::write(p, text).unwrap();
+        };
+        write("corpus/notes/a.md", "# A\n\nThe allotment group met.\n");
+        write("corpus/notes/b.md", "# B\n\nThe choir practised.\n");
+        write("corpus/old/c.md", "# C\n\nThe pottery class moved.\n");
+        let (_, first) = run(&lib, Scope::Everything, &Quiet).unwrap();
+        assert_eq!((first.added, first.sources), (3, 3));
+
+        write("corpus/notes/a.md", "# A\n\nThe beekeeping group met!\n");
+        write("corpus/notes/d.md", "# D\n\nThe darts team won.\n");
+        std::fs::remove_file(lib.root().join("corpus/notes/b.md")).unwrap();
+        std::fs::remove_dir_all(lib.root().join("corpus/old")).unwrap();
+        // Not named: not looked at.
+        write("corpus/notes/e.md", "# E\n\nThe chess club.\n");
+        let named = [
+            "corpus/notes/a.md",
+            "corpus/notes/d.md",
+            "corpus/notes/b.md",
+            "corpus/old",
+        ];
+        let scope = Scope::Paths(named.iter().map(|s| s.to_string()).collect());
+        let (index, r) = run(&lib, scope, &Quiet).unwrap();
+        assert_eq!((r.added, r.changed, r.removed), (1, 1, 2), "{r:?}");
+        assert_eq!(paths_found(&index, "beekeeping"), ["corpus/notes/a.md"]);
+        assert!(paths_found(&index, "allotment").is_empty());
+        assert_eq!(paths_found(&index, "darts"), ["corpus/notes/d.md"]);
+        assert!(paths_found(&index, "choir").is_empty());
+        assert!(paths_found(&index, "pottery").is_empty());
+        assert!(paths_found(&index, "chess").is_empty());
+
+        // A folder named is walked again: the file nobody named is found there.
+        let (index, r) = run(&lib, Scope::Paths(vec!["corpus/notes".into()]), &Quiet).unwrap();
+        assert_eq!((r.added, r.changed, r.removed), (1, 0, 0), "{r:?}");
+        assert_eq!(paths_found(&index, "chess"), ["corpus/notes/e.md"]);
+        // And a full refresh finds nothing left to do.
+        let (_, r) = run(&lib, Scope::Everything, &Quiet).unwrap();
+        assert!(!r.changed_anything(), "{r:?}");
+        assert_eq!(r.sources, 3);
+    }
+}
