@@ -267,6 +267,11 @@ fn glued(line: &str) -> Option<Vec<Event>> {
 }
 
 impl Ledger {
+    /// The ids of every event in the ledger.
+    pub fn ids(&self) -> HashSet<&str> {
+        self.events.iter().map(|(_, e)| e.id.as_str()).collect()
+    }
+
     /// Ids of the events no other event names as a parent: the latest ones.
     pub fn heads(&self) -> Vec<String> {
         let named: HashSet<&str> = self

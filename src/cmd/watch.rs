@@ -3,20 +3,12 @@
 //! it refreshes the index itself soon after each change, so they find little to do.
 
 use std::process::ExitCode;
-use std::sync::mpsc::{self, RecvTimeoutError};
-use std::time::{Duration, Instant};
+use std::sync::mpsc;
 
 use crate::Library;
 use crate::cli::WatchArgs;
 use crate::index::{LibraryIndex, Quiet};
-use crate::watch::{Signal, StartError};
-
-/// Quiet time after a change before refreshing: an editor's save or a checkout is many
-/// events in a row.
-const SETTLE: Duration = Duration::from_millis(200);
-
-/// The longest a refresh waits for events to stop (a long checkout is refreshed as it goes).
-const SETTLE_AT_MOST: Duration = Duration::from_secs(2);
+use crate::watch::StartError;
 
 /// Run `heard watch` until interrupted (or until the watcher fails: exit 1).
 pub fn run(_args: WatchArgs, lib: &Library) -> anyhow::Result<ExitCode> {
@@ -43,22 +35,10 @@ pub fn run(_args: WatchArgs, lib: &Library) -> anyhow::Result<ExitCode> {
         super::shown(&lib.config.name)
     );
     loop {
-        let Ok(first) = rx.recv() else {
+        let Some(burst) = crate::watch::next_burst(&rx) else {
             return Ok(ExitCode::SUCCESS);
         };
-        let mut failed = match first {
-            Signal::Failed(why) => Some(why),
-            Signal::Changed => None,
-        };
-        let started = Instant::now();
-        while failed.is_none() && started.elapsed() < SETTLE_AT_MOST {
-            match rx.recv_timeout(SETTLE) {
-                Ok(Signal::Changed) => {}
-                Ok(Signal::Failed(why)) => failed = Some(why),
-                Err(RecvTimeoutError::Timeout | RecvTimeoutError::Disconnected) => break,
-            }
-        }
-        if let Some(why) = failed {
+        if let Err(why) = burst {
             eprintln!(
                 "error: heard watch stopped: {}; other commands check every file until it runs again",
                 super::shown(&why)

@@ -85,13 +85,7 @@ impl QuoteBook {
                         q.scope = None;
                         q.expires = None;
                         q.reconsent = true;
-                        q.history.push(HistoryItem {
-                            time: e.time.clone(),
-                            actor: e.actor.clone(),
-                            action: e.action.as_str().into(),
-                            details: e.details.clone(),
-                            event: e.id.clone(),
-                        });
+                        q.history.push(HistoryItem::from(e));
                     }
                 }
                 continue;
@@ -121,13 +115,7 @@ impl QuoteBook {
             if q.history.iter().any(|h| h.event == e.id) {
                 continue; // the same event twice, as a union merge can leave
             }
-            q.history.push(HistoryItem {
-                time: e.time.clone(),
-                actor: e.actor.clone(),
-                action: e.action.as_str().into(),
-                details: e.details.clone(),
-                event: e.id.clone(),
-            });
+            q.history.push(HistoryItem::from(e));
             match e.action {
                 Action::QuoteTag => {
                     for t in strings(&e.details, "add") {

@@ -1,7 +1,7 @@
 //! Quote files: `corpus/quotes/<source>.toml`, written from the book after every change so
 //! people can read and review quotes in git, and read back leniently.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::path::PathBuf;
 
 use anyhow::Context;
@@ -110,12 +110,7 @@ pub fn quote_file_path(lib: &Library, source: &str) -> PathBuf {
 /// evidence that events were deleted, until someone restores or acknowledges them.
 pub fn write_quote_file(lib: &Library, book: &QuoteBook, source: &str) -> anyhow::Result<()> {
     let path = quote_file_path(lib, source);
-    let ids: HashSet<&str> = book
-        .ledger
-        .events
-        .iter()
-        .map(|(_, e)| e.id.as_str())
-        .collect();
+    let ids = book.ledger.ids();
     let acknowledged = book.ledger.acknowledged();
     let evidence: HashMap<String, QuoteRecord> = std::fs::read_to_string(&path)
         .ok()

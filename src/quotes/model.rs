@@ -106,6 +106,18 @@ pub struct HistoryItem {
     pub event: String,
 }
 
+impl From<&crate::ledger::Event> for HistoryItem {
+    fn from(e: &crate::ledger::Event) -> Self {
+        HistoryItem {
+            time: e.time.clone(),
+            actor: e.actor.clone(),
+            action: e.action.as_str().into(),
+            details: e.details.clone(),
+            event: e.id.clone(),
+        }
+    }
+}
+
 /// A quote as the ledger says it is.
 #[derive(Debug, Clone)]
 pub struct Quote {

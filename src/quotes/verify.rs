@@ -33,12 +33,7 @@ pub(super) fn heal_quote_files(
     book: &QuoteBook,
     repair: bool,
 ) -> anyhow::Result<Vec<Problem>> {
-    let ids: HashSet<&str> = book
-        .ledger
-        .events
-        .iter()
-        .map(|(_, e)| e.id.as_str())
-        .collect();
+    let ids = book.ledger.ids();
     let lost = |r: &QuoteRecord| r.last_event.as_deref().is_some_and(|e| !ids.contains(e));
     let mut problems = Vec::new();
     let mut on_file: BTreeMap<String, (String, QuoteRecord)> = BTreeMap::new();

@@ -197,6 +197,31 @@ pub enum Signal {
     Failed(String),
 }
 
+/// Quiet time after a change before refreshing: an editor's save or a checkout is many
+/// events in a row.
+const SETTLE: Duration = Duration::from_millis(200);
+
+/// The longest a refresh waits for events to stop (a long checkout is refreshed as it goes).
+const SETTLE_AT_MOST: Duration = Duration::from_secs(2);
+
+/// Wait for the next burst of changes to settle: `None` when the watcher is gone,
+/// `Some(Err(why))` when it failed, `Some(Ok(()))` when it is time to refresh.
+pub fn next_burst(rx: &std::sync::mpsc::Receiver<Signal>) -> Option<Result<(), String>> {
+    use std::sync::mpsc::RecvTimeoutError;
+    if let Signal::Failed(why) = rx.recv().ok()? {
+        return Some(Err(why));
+    }
+    let started = Instant::now();
+    while started.elapsed() < SETTLE_AT_MOST {
+        match rx.recv_timeout(SETTLE) {
+            Ok(Signal::Changed) => {}
+            Ok(Signal::Failed(why)) => return Some(Err(why)),
+            Err(RecvTimeoutError::Timeout | RecvTimeoutError::Disconnected) => break,
+        }
+    }
+    Some(Ok(()))
+}
+
 /// Why a watcher did not start.
 #[derive(Debug, thiserror::Error)]
 pub enum StartError {

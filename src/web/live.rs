@@ -13,16 +13,10 @@
 
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, Weak};
-use std::time::{Duration, Instant};
 
 use crate::Library;
 use crate::index::{LibraryIndex, Quiet, RefreshReport};
 use crate::watch::{Signal, StartError, Watcher};
-
-/// Quiet time after a change before the background refresh.
-const SETTLE: Duration = Duration::from_millis(200);
-/// The longest the background refresh waits for changes to stop.
-const SETTLE_AT_MOST: Duration = Duration::from_secs(2);
 
 /// The open index of one app, and what keeps it fresh.
 pub(crate) struct Live {
@@ -186,24 +180,11 @@ impl Live {
 
 /// Refresh once after each burst of changes, until the app or its watcher goes.
 fn background(live: &Weak<Live>, rx: &std::sync::mpsc::Receiver<Signal>) {
-    use std::sync::mpsc::RecvTimeoutError;
-    while let Ok(first) = rx.recv() {
-        let mut failed = match first {
-            Signal::Failed(why) => Some(why),
-            Signal::Changed => None,
-        };
-        let started = Instant::now();
-        while failed.is_none() && started.elapsed() < SETTLE_AT_MOST {
-            match rx.recv_timeout(SETTLE) {
-                Ok(Signal::Changed) => {}
-                Ok(Signal::Failed(why)) => failed = Some(why),
-                Err(RecvTimeoutError::Timeout | RecvTimeoutError::Disconnected) => break,
-            }
-        }
+    while let Some(burst) = crate::watch::next_burst(rx) {
         let Some(live) = live.upgrade() else {
             return;
         };
-        if let Some(why) = failed {
+        if let Err(why) = burst {
             live.unwatch(&why);
             return;
         }
