@@ -100,8 +100,14 @@ pub fn run(args: SearchArgs, lib: &Library) -> anyhow::Result<ExitCode> {
     if results.hits.is_empty() {
         eprintln!("No results. Try fewer words, OR between alternatives, or fewer filters.");
     } else if results.total > results.hits.len() {
+        // A large library's total is estimated rather than counted (see `SearchResults`).
+        let about = if results.total_is_estimate {
+            "about "
+        } else {
+            ""
+        };
         eprintln!(
-            "Showing {} of {} results; use --limit to see more.",
+            "Showing {} of {about}{} results; use --limit to see more.",
             results.hits.len(),
             results.total
         );

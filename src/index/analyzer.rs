@@ -5,6 +5,9 @@
 //! canonical spelling only has to be consistent, not "correct".
 
 use std::borrow::Cow;
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 
 use tantivy::Index;
 use tantivy::tokenizer::{
@@ -23,15 +26,155 @@ pub fn register(index: &Index) {
     index.tokenizers().register(KEYWORD, keyword_analyzer());
 }
 
-/// The analyzer for prose.
+/// The analyzer for prose: words split and long ones dropped, then each word's analyzed
+/// form (see [`word_analyzer`]) taken from a per-thread memo.
 pub fn text_analyzer() -> TextAnalyzer {
     TextAnalyzer::builder(SimpleTokenizer::default())
         .filter(RemoveLongFilter::limit(48))
+        .filter(MemoFilter)
+        .build()
+}
+
+/// What becomes of one word: lower-cased, accents folded, one spelling, stemmed. Every step
+/// looks at the word alone, so a word's analyzed form can be remembered.
+fn word_analyzer() -> TextAnalyzer {
+    TextAnalyzer::builder(RawTokenizer::default())
         .filter(LowerCaser)
         .filter(AsciiFoldingFilter)
         .filter(SpellingFilter)
         .filter(Stemmer::new(Language::English))
         .build()
+}
+
+/// Most words a thread remembers before it forgets them all: a library's vocabulary is a
+/// few thousand common words and a long tail of rare ones (about 5 MB at most).
+const MEMO_WORDS: usize = 65_536;
+
+/// A thread's memo of words and their analyzed forms (`None`: the word makes no term).
+struct Memo {
+    words: HashMap<Box<str>, Option<Box<str>>, BuildHasherDefault<FxHasher>>,
+    analyzer: TextAnalyzer,
+    /// Words analyzed in full (not found in the memo), for tests.
+    misses: u64,
+}
+
+thread_local! {
+    static MEMO: RefCell<Memo> = RefCell::new(Memo {
+        words: HashMap::default(),
+        analyzer: word_analyzer(),
+        misses: 0,
+    });
+}
+
+impl Memo {
+    /// Replace `word` by its analyzed form; false when it makes no term.
+    fn analyse(&mut self, word: &mut String) -> bool {
+        if let Some(form) = self.words.get(word.as_str()) {
+            return match form {
+                Some(f) => {
+                    word.clear();
+                    word.push_str(f);
+                    true
+                }
+                None => false,
+            };
+        }
+        self.misses += 1;
+        let form: Option<Box<str>> = {
+            let mut stream = self.analyzer.token_stream(word);
+            stream
+                .advance()
+                .then(|| stream.token().text.as_str().into())
+        };
+        if self.words.len() >= MEMO_WORDS {
+            self.words.clear();
+        }
+        self.words.insert(word.as_str().into(), form.clone());
+        match form {
+            Some(f) => {
+                word.clear();
+                word.push_str(&f);
+                true
+            }
+            None => false,
+        }
+    }
+}
+
+/// Words analyzed in full on this thread so far (the memo's misses).
+#[cfg(test)]
+fn memo_misses() -> u64 {
+    MEMO.with(|m| m.borrow().misses)
+}
+
+/// FxHash (as in rustc): the memo's keys are short words, and SipHash would cost more than
+/// a lookup saves.
+#[derive(Default, Clone, Copy)]
+struct FxHasher(u64);
+
+impl Hasher for FxHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        const K: u64 = 0x51_7c_c1_b7_27_22_0a_95;
+        let mut chunks = bytes.chunks_exact(8);
+        for c in &mut chunks {
+            let v = u64::from_le_bytes(c.try_into().expect("8 bytes"));
+            self.0 = (self.0.rotate_left(5) ^ v).wrapping_mul(K);
+        }
+        for &b in chunks.remainder() {
+            self.0 = (self.0.rotate_left(5) ^ u64::from(b)).wrapping_mul(K);
+        }
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+/// A token filter giving each word its analyzed form, from the thread's memo.
+#[derive(Clone, Copy, Debug)]
+pub struct MemoFilter;
+
+impl TokenFilter for MemoFilter {
+    type Tokenizer<T: Tokenizer> = MemoTokenizer<T>;
+
+    fn transform<T: Tokenizer>(self, tokenizer: T) -> MemoTokenizer<T> {
+        MemoTokenizer(tokenizer)
+    }
+}
+
+/// The tokenizer made by [`MemoFilter`].
+#[derive(Clone, Debug)]
+pub struct MemoTokenizer<T>(T);
+
+impl<T: Tokenizer> Tokenizer for MemoTokenizer<T> {
+    type TokenStream<'a> = MemoStream<T::TokenStream<'a>>;
+
+    fn token_stream<'a>(&'a mut self, text: &'a str) -> Self::TokenStream<'a> {
+        MemoStream(self.0.token_stream(text))
+    }
+}
+
+/// The token stream made by [`MemoTokenizer`].
+pub struct MemoStream<S>(S);
+
+impl<S: TokenStream> TokenStream for MemoStream<S> {
+    fn advance(&mut self) -> bool {
+        while self.0.advance() {
+            let word = &mut self.0.token_mut().text;
+            if MEMO.with(|m| m.borrow_mut().analyse(word)) {
+                return true;
+            }
+        }
+        false
+    }
+
+    fn token(&self) -> &Token {
+        self.0.token()
+    }
+
+    fn token_mut(&mut self) -> &mut Token {
+        self.0.token_mut()
+    }
 }
 
 /// The analyzer for whole values such as tags.
@@ -269,6 +412,62 @@ mod tests {
             out.push(stream.token().text.clone());
         }
         out
+    }
+
+    /// The analyzer as it was before the memo: every filter on every token.
+    fn unmemoised() -> TextAnalyzer {
+        TextAnalyzer::builder(SimpleTokenizer::default())
+            .filter(RemoveLongFilter::limit(48))
+            .filter(LowerCaser)
+            .filter(AsciiFoldingFilter)
+            .filter(SpellingFilter)
+            .filter(Stemmer::new(Language::English))
+            .build()
+    }
+
+    fn tokens(a: &mut TextAnalyzer, text: &str) -> Vec<(String, usize, usize, usize)> {
+        let mut stream = a.token_stream(text);
+        let mut out = Vec::new();
+        while stream.advance() {
+            let t = stream.token();
+            out.push((t.text.clone(), t.offset_from, t.offset_to, t.position));
+        }
+        out
+    }
+
+    #[test]
+    fn memoised_and_unmemoised_analysis_give_the_same_tokens() {
+        let text = "The Organisation's COUNSELLING centre (Café Naïve) re-housed 12 families; \
+            evictions, Evictions and EVICTIONS! Behaviour/behavior, paediatric & pediatric, \
+            travelled, judgement, defence, whilst, grey mould, programme, analysed, \
+            catalogues, fibre, four hours of your time, ÆSIR straße ŁÓDŹ Ελληνικά 日本語, \
+            x_y_z foo-bar don't won’t, nowhere-to-go, 2024-03-01, \
+            supercalifragilisticexpialidocioussupercalifragilisticexpialidocious word";
+        let want = tokens(&mut unmemoised(), text);
+        assert!(want.len() > 50, "{want:?}");
+        // Twice: the first pass fills the memo, the second only reads it.
+        for _ in 0..2 {
+            assert_eq!(tokens(&mut text_analyzer(), text), want);
+        }
+        // And the same again from another thread, with a memo of its own.
+        let other = std::thread::spawn(move || tokens(&mut text_analyzer(), text))
+            .join()
+            .expect("thread");
+        assert_eq!(other, want);
+    }
+
+    #[test]
+    fn each_distinct_word_is_analyzed_once_per_thread() {
+        std::thread::spawn(|| {
+            let before = memo_misses();
+            let text = "housing housing Housing HOUSING housed housing eviction housing";
+            let n = tokens(&mut text_analyzer(), &vec![text; 50].join(" ")).len();
+            assert_eq!(n, 400);
+            // housing, Housing, HOUSING, housed, eviction.
+            assert_eq!(memo_misses() - before, 5);
+        })
+        .join()
+        .expect("thread");
     }
 
     #[test]

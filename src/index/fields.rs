@@ -26,8 +26,11 @@ pub struct Fields {
     pub source: tantivy::schema::Field,
     /// Title of the source.
     pub title: tantivy::schema::Field,
-    /// The text: the whole source, or one passage.
+    /// The text of a passage, quote or recommendation (searched with phrases).
     pub body: tantivy::schema::Field,
+    /// The text of a whole source: its words are indexed without positions, as its passages
+    /// already hold them with positions (a phrase is looked for in the passages).
+    pub whole: tantivy::schema::Field,
     /// Headings above a passage.
     pub section: tantivy::schema::Field,
     /// Kind of source.
@@ -91,9 +94,21 @@ impl Fields {
             id: b.add_text_field("id", STRING | STORED),
             doc_type: b.add_text_field("type", STRING | STORED),
             path: b.add_text_field("path", STRING | STORED),
-            source: b.add_text_field("source", STRING | STORED),
+            // Fast: a search for whole sources turns the passages a phrase was found in into
+            // their sources.
+            source: b.add_text_field("source", STRING | STORED | FAST),
             title: b.add_text_field("title", text(true)),
             body: b.add_text_field("body", text(true)),
+            whole: b.add_text_field(
+                "whole",
+                TextOptions::default()
+                    .set_indexing_options(
+                        TextFieldIndexing::default()
+                            .set_tokenizer(analyzer::TEXT)
+                            .set_index_option(IndexRecordOption::WithFreqs),
+                    )
+                    .set_stored(),
+            ),
             section: b.add_text_field("section", text(true)),
             kind: b.add_text_field("kind", keyword.clone()),
             tag: b.add_text_field("tag", keyword.clone()),
@@ -157,7 +172,7 @@ impl Fields {
         };
         let mut docs = Vec::with_capacity(s.passages.len() + 1);
         let mut whole = base("source", &s.id);
-        whole.add_text(self.body, &s.text);
+        whole.add_text(self.whole, &s.text);
         whole.add_u64(
             self.line_start,
             s.passages.first().map_or(1, |p| p.line_start) as u64,

@@ -37,7 +37,9 @@ use crate::{Library, Problem};
 /// then rebuilt from the files. (5: front matter after blank lines, a BOM or with `\r` line
 /// endings, misspelt `sensitivity`, YAML text kept as written. 6: passages know their page. 7: asks in prose are recommendations. 8: texts carry the key of their embedding.)
 /// 9: the corpus state moved from `.heard/manifest.json` to `.heard/state.redb`.
-pub(crate) const FORMAT: u32 = 9;
+/// 10: a whole source's text is indexed without positions in `whole`, not in `body`;
+/// `source` is a fast field.
+pub(crate) const FORMAT: u32 = 10;
 
 /// Memory the index writer may use, shared by its threads. Fixed, whatever the corpus size.
 const WRITER_HEAP: usize = 64 * 1024 * 1024;
@@ -110,6 +112,8 @@ pub struct LibraryIndex {
     taxonomy: Taxonomy,
     /// `.heard/`, where the embeddings are.
     state_dir: PathBuf,
+    /// The reader searches share, opened at the first (see [`LibraryIndex::reader`]).
+    reader: std::sync::OnceLock<tantivy::IndexReader>,
 }
 
 fn index_dir(lib: &Library) -> PathBuf {
@@ -165,6 +169,7 @@ impl LibraryIndex {
             fields,
             taxonomy,
             state_dir: lib.state_dir(),
+            reader: Default::default(),
         }
     }
 
@@ -195,7 +200,7 @@ impl LibraryIndex {
     /// How rare each stem is in the library's text: inverse document frequency,
     /// `ln(1 + N / (1 + df))` over every indexed document.
     pub fn idf(&self, stems: &std::collections::HashSet<String>) -> HashMap<String, f32> {
-        let Ok(reader) = self.index.reader() else {
+        let Ok(reader) = self.reader() else {
             return HashMap::new();
         };
         let searcher = reader.searcher();

@@ -4,11 +4,18 @@
 use std::ops::Bound;
 
 use serde::Serialize;
-use tantivy::collector::{Count, TopDocs};
-use tantivy::query::{AllQuery, BooleanQuery, Occur, Query, QueryParser, RangeQuery, TermQuery};
+use std::collections::HashSet;
+
+use tantivy::collector::{Collector, Count, SegmentCollector, TopDocs};
+use tantivy::query::{
+    AllQuery, BooleanQuery, Occur, Query, QueryParser, RangeQuery, TermQuery, TermSetQuery,
+};
 use tantivy::schema::{IndexRecordOption, Value};
 use tantivy::snippet::SnippetGenerator;
-use tantivy::{DocAddress, Order, Searcher, TantivyDocument, Term};
+use tantivy::{
+    DocAddress, DocId, DocSet, IndexReader, Order, Score, Searcher, SegmentReader, TantivyDocument,
+    Term,
+};
 
 use super::{Fields, LibraryIndex};
 use crate::corpus::{Kind, PartialDate};
@@ -134,8 +141,12 @@ pub struct Hit {
 pub struct SearchResults {
     /// The best hits, best first.
     pub hits: Vec<Hit>,
-    /// Number of matching documents (may exceed `hits.len()`).
+    /// Number of matching documents (may exceed `hits.len()`); an estimate to two
+    /// significant figures when `total_is_estimate`.
     pub total: usize,
+    /// Whether `total` is an estimate: on a large library, matches are not all counted when
+    /// that would slow the search (shown as "about N").
+    pub total_is_estimate: bool,
     /// Synonyms from the taxonomy that the search also looked for.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub synonyms: Vec<String>,
@@ -490,6 +501,7 @@ impl LibraryIndex {
         Ok(SearchResults {
             hits,
             total,
+            total_is_estimate: words.total_is_estimate,
             synonyms: words.synonyms,
             matched_by: "words and meaning",
         })
@@ -501,8 +513,7 @@ impl LibraryIndex {
         keys: Option<&[String]>,
     ) -> Result<SearchResults, SearchError> {
         let f = &self.fields;
-        let reader = self.index.reader()?;
-        let searcher = reader.searcher();
+        let searcher = self.reader()?.searcher();
         let mut synonyms = Vec::new();
         let text_query = match req.query.as_deref().map(str::trim) {
             Some(q) if !q.is_empty() && q != "*" => {
@@ -515,20 +526,44 @@ impl LibraryIndex {
             }
             _ => None,
         };
-        let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
-        clauses.push((
-            Occur::Must,
-            match &text_query {
-                Some(q) => q.box_clone(),
-                None => Box::new(AllQuery),
-            },
-        ));
         let types: Vec<&str> = if req.types.is_empty() {
             vec!["passage", "quote", "recommendation"]
         } else {
             req.types.iter().map(|t| t.as_str()).collect()
         };
-        clauses.push((Occur::Must, any_of(f.doc_type, &types)));
+        let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        match &text_query {
+            None => {
+                clauses.push((Occur::Must, Box::new(AllQuery)));
+                clauses.push((Occur::Must, any_of(f.doc_type, &types)));
+            }
+            Some(q) => {
+                let parts: Vec<&str> = types.iter().copied().filter(|t| *t != "source").collect();
+                let mut alternatives: Vec<Box<dyn Query>> = Vec::new();
+                if !parts.is_empty() {
+                    alternatives.push(self.among_parts(q.as_ref(), &parts));
+                }
+                if types.contains(&"source") {
+                    alternatives.push(Box::new(BooleanQuery::new(vec![
+                        (Occur::Must, self.for_sources(&searcher, q.as_ref())?),
+                        (Occur::Must, term(f.doc_type, "source")),
+                    ])));
+                }
+                clauses.push((
+                    Occur::Must,
+                    if alternatives.len() == 1 {
+                        alternatives.remove(0)
+                    } else {
+                        Box::new(BooleanQuery::new(
+                            alternatives
+                                .into_iter()
+                                .map(|q| (Occur::Should, q))
+                                .collect(),
+                        ))
+                    },
+                ));
+            }
+        }
         if !req.kinds.is_empty() {
             let kinds: Vec<&str> = req.kinds.iter().map(|k| k.as_str()).collect();
             clauses.push((Occur::Must, any_of(f.kind, &kinds)));
@@ -563,25 +598,53 @@ impl LibraryIndex {
                 )),
             ));
         }
-        let query = BooleanQuery::new(clauses);
+        // The text query alone (no filters) is searched as it is, so that tantivy can skip
+        // what cannot reach the top hits.
+        let query: Box<dyn Query> = if clauses.len() == 1 {
+            clauses.remove(0).1
+        } else {
+            Box::new(BooleanQuery::new(clauses))
+        };
         // Never ask for more hits than there are documents (the collector allocates for them).
         let limit = req.limit.clamp(1, (searcher.num_docs() as usize).max(1));
-        let (addresses, total): (Vec<(f32, DocAddress)>, usize) = match &text_query {
-            Some(_) => searcher.search(
-                &query,
-                &(TopDocs::with_limit(limit).order_by_score(), Count),
-            )?,
-            None => {
-                let (docs, total) = searcher.search(
-                    &query,
-                    &(
-                        TopDocs::with_limit(limit).order_by_fast_field::<i64>("date", Order::Desc),
-                        Count,
-                    ),
-                )?;
-                (docs.into_iter().map(|(_, a)| (0.0, a)).collect(), total)
-            }
-        };
+        let (addresses, total, total_is_estimate): (Vec<(f32, DocAddress)>, usize, bool) =
+            match &text_query {
+                Some(_) if searcher.num_docs() > exact_total_docs() && prunable(query.as_ref()) => {
+                    let top =
+                        searcher.search(&query, &TopDocs::with_limit(limit).order_by_score())?;
+                    let (total, estimated) = if top.len() < limit {
+                        (top.len(), false)
+                    } else {
+                        match estimate_total(&searcher, query.as_ref())? {
+                            Some(n) => (n.max(top.len()), true),
+                            None => (searcher.search(&query, &Count)?, false),
+                        }
+                    };
+                    (top, total, estimated)
+                }
+                Some(_) => {
+                    let (top, total) = searcher.search(
+                        &query,
+                        &(TopDocs::with_limit(limit).order_by_score(), Count),
+                    )?;
+                    (top, total, false)
+                }
+                None => {
+                    let (docs, total) = searcher.search(
+                        &query,
+                        &(
+                            TopDocs::with_limit(limit)
+                                .order_by_fast_field::<i64>("date", Order::Desc),
+                            Count,
+                        ),
+                    )?;
+                    (
+                        docs.into_iter().map(|(_, a)| (0.0, a)).collect(),
+                        total,
+                        false,
+                    )
+                }
+            };
         let snippets = match &text_query {
             Some(q) => {
                 let mut g = SnippetGenerator::create(&searcher, q.as_ref(), f.body)?;
@@ -597,9 +660,94 @@ impl LibraryIndex {
         Ok(SearchResults {
             hits,
             total,
+            total_is_estimate,
             synonyms,
             matched_by: "words",
         })
+    }
+
+    /// The reader searches share: opened at the first search and kept, as opening one costs
+    /// a few milliseconds on a large library. It follows commits by itself (shortly after
+    /// another process commits); call `reload` on it to see a commit at once. A long-lived
+    /// holder such as `heard serve` keeps the `LibraryIndex` and with it this reader.
+    pub fn reader(&self) -> Result<&IndexReader, SearchError> {
+        if let Some(r) = self.reader.get() {
+            return Ok(r);
+        }
+        let r = self.index.reader()?;
+        Ok(self.reader.get_or_init(|| r))
+    }
+
+    /// `q` among passages, quotes and recommendations of the types in `parts`. Only they
+    /// hold `body`, so a query on `body` alone needs no filter for all three, and nothing
+    /// then stops tantivy from skipping what cannot reach the top hits.
+    fn among_parts(&self, q: &dyn Query, parts: &[&str]) -> Box<dyn Query> {
+        let f = &self.fields;
+        if parts.len() == 3 && only_body(q, f.body) {
+            return q.box_clone();
+        }
+        let filter = if parts.len() == 3 {
+            (Occur::MustNot, term(f.doc_type, "source"))
+        } else {
+            (Occur::Must, any_of(f.doc_type, parts))
+        };
+        Box::new(BooleanQuery::new(vec![
+            (Occur::Must, q.box_clone()),
+            filter,
+        ]))
+    }
+
+    /// `q` for whole sources: a source matches when its whole text would (words anywhere
+    /// in it, `NOT` nowhere in it). Words are looked up in `whole`; a phrase, which needs
+    /// positions, is looked for in the passages and recommendations, and stands for the
+    /// sources it was found in.
+    fn for_sources(
+        &self,
+        searcher: &Searcher,
+        q: &dyn Query,
+    ) -> Result<Box<dyn Query>, SearchError> {
+        let f = &self.fields;
+        if let Some(b) = q.downcast_ref::<BooleanQuery>() {
+            let clauses = b
+                .clauses()
+                .iter()
+                .map(|(o, c)| Ok((*o, self.for_sources(searcher, c.as_ref())?)))
+                .collect::<Result<Vec<_>, SearchError>>()?;
+            let mut out = BooleanQuery::new(clauses);
+            out.set_minimum_number_should_match(b.get_minimum_number_should_match());
+            return Ok(Box::new(out));
+        }
+        if let Some(t) = q.downcast_ref::<TermQuery>() {
+            if t.term().field() == f.body {
+                let word = t.term().value().as_str().unwrap_or_default().to_string();
+                return Ok(Box::new(TermQuery::new(
+                    Term::from_field_text(f.whole, &word),
+                    IndexRecordOption::WithFreqs,
+                )));
+            }
+            return Ok(q.box_clone());
+        }
+        let mut on_body = false;
+        q.query_terms(&mut |t, _| on_body |= t.field() == f.body);
+        if !on_body {
+            return Ok(q.box_clone());
+        }
+        let found = searcher.search(
+            &BooleanQuery::new(vec![
+                (Occur::Must, q.box_clone()),
+                (
+                    Occur::Must,
+                    any_of(f.doc_type, &["passage", "recommendation"]),
+                ),
+            ]),
+            &SourcesOf,
+        )?;
+        Ok(Box::new(tantivy::query::ConstScoreQuery::new(
+            Box::new(TermSetQuery::new(
+                found.iter().map(|id| Term::from_field_text(f.source, id)),
+            )),
+            1.0,
+        )))
     }
 
     fn parse_query(&self, q: &str, any: bool) -> Result<Box<dyn Query>, SearchError> {
@@ -644,7 +792,11 @@ impl LibraryIndex {
                 .to_string()
         };
         let num = |field| doc.get_first(field).and_then(|v| v.as_u64()).unwrap_or(0);
-        let body = text(f.body);
+        // A whole source keeps its text in `whole`.
+        let mut body = text(f.body);
+        if body.is_empty() {
+            body = text(f.whole);
+        }
         let (mut snippet, mut highlights) = (String::new(), Vec::new());
         if let Some(g) = snippets {
             let s = g.snippet(&body);
@@ -699,6 +851,164 @@ impl LibraryIndex {
             speaker: opt(text(f.speaker)),
             anchor: opt(text(f.anchor)),
         })
+    }
+}
+
+/// Up to this many documents in the index (about 13,000 sources), every match is counted:
+/// it costs little. Above, a query that tantivy can answer without looking at every match
+/// is not made to, and the total shown is an estimate.
+pub const EXACT_TOTAL_DOCS: u64 = 100_000;
+
+/// [`EXACT_TOTAL_DOCS`], or `HEARD_EXACT_TOTAL_DOCS` from the environment (for tests and
+/// benchmarks: `0` estimates on any library).
+fn exact_total_docs() -> u64 {
+    std::env::var("HEARD_EXACT_TOTAL_DOCS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(EXACT_TOTAL_DOCS)
+}
+
+/// Whether tantivy can find the top hits of `q` without scoring every match (block-max
+/// WAND): one word, or words all required or all alternatives.
+fn prunable(q: &dyn Query) -> bool {
+    if q.is::<TermQuery>() {
+        return true;
+    }
+    q.downcast_ref::<BooleanQuery>().is_some_and(|b| {
+        let c = b.clauses();
+        c.iter().all(|(_, q)| q.is::<TermQuery>())
+            && (c.iter().all(|(o, _)| *o == Occur::Must)
+                || (c.iter().all(|(o, _)| *o == Occur::Should)
+                    && b.get_minimum_number_should_match() <= 1))
+    })
+}
+
+/// Whether `q` only looks at `body` (words, phrases and term sets, with AND/OR/NOT).
+fn only_body(q: &dyn Query, body: tantivy::schema::Field) -> bool {
+    if let Some(b) = q.downcast_ref::<BooleanQuery>() {
+        return b.clauses().iter().all(|(_, c)| only_body(c.as_ref(), body));
+    }
+    // Words, phrases and term sets: every term they look for is in `body`.
+    if !(q.is::<TermQuery>() || q.is::<tantivy::query::PhraseQuery>() || q.is::<TermSetQuery>()) {
+        return false;
+    }
+    let (mut any, mut all) = (false, true);
+    q.query_terms(&mut |t, _| {
+        any = true;
+        all &= t.field() == body;
+    });
+    any && all
+}
+
+/// Windows of documents counted in each large segment, spread evenly over it (documents
+/// are in the order of the files, so one window would see one folder).
+const WINDOWS: u32 = 128;
+/// Share of a large segment that is counted: 1 in `SAMPLED_ONE_IN`.
+const SAMPLED_ONE_IN: u32 = 16;
+/// Fewest matches the counted windows must hold for an estimate; with fewer, matches are
+/// few or bunched, and they are counted one by one.
+const LEAST_SAMPLED: u64 = 200;
+
+/// About how many documents match `q`, counting them in evenly spread windows of each large
+/// segment (small segments are counted whole), to two significant figures; `None` when the
+/// windows hold too few matches to say.
+fn estimate_total(searcher: &Searcher, q: &dyn Query) -> Result<Option<usize>, SearchError> {
+    let weight = q.weight(tantivy::query::EnableScoring::disabled_from_searcher(
+        searcher,
+    ))?;
+    let (mut estimate, mut sampled) = (0f64, 0u64);
+    for seg in searcher.segment_readers() {
+        let max = seg.max_doc();
+        let window = max / (WINDOWS * SAMPLED_ONE_IN);
+        if window < 8 {
+            let n = u64::from(weight.count(seg)?);
+            estimate += n as f64;
+            sampled += n;
+            continue;
+        }
+        let mut scorer = weight.scorer(seg, 1.0)?;
+        let alive = seg.alive_bitset();
+        let step = max / WINDOWS;
+        let mut found = 0u64;
+        for i in 0..WINDOWS {
+            let (start, end) = (i * step, i * step + window);
+            let mut d = scorer.doc();
+            if d < start {
+                d = scorer.seek(start);
+            }
+            while d < end {
+                if alive.is_none_or(|a| a.is_alive(d)) {
+                    found += 1;
+                }
+                d = scorer.advance();
+            }
+        }
+        sampled += found;
+        estimate += found as f64 * f64::from(max) / f64::from(WINDOWS * window);
+    }
+    if sampled < LEAST_SAMPLED {
+        return Ok(None);
+    }
+    Ok(Some(round_2(estimate.round() as usize)))
+}
+
+/// `n` to two significant figures: 12,345 → 12,000.
+fn round_2(n: usize) -> usize {
+    let mut unit = 1;
+    while n / unit >= 100 {
+        unit *= 10;
+    }
+    (n + unit / 2) / unit * unit
+}
+
+/// The ids of the sources of the documents found.
+struct SourcesOf;
+
+impl Collector for SourcesOf {
+    type Fruit = HashSet<String>;
+    type Child = SourcesOfSegment;
+
+    fn for_segment(&self, _: u32, seg: &SegmentReader) -> tantivy::Result<SourcesOfSegment> {
+        Ok(SourcesOfSegment {
+            column: seg.fast_fields().str("source")?,
+            ords: HashSet::new(),
+        })
+    }
+
+    fn requires_scoring(&self) -> bool {
+        false
+    }
+
+    fn merge_fruits(&self, fruits: Vec<HashSet<String>>) -> tantivy::Result<HashSet<String>> {
+        Ok(fruits.into_iter().flatten().collect())
+    }
+}
+
+struct SourcesOfSegment {
+    column: Option<tantivy::columnar::StrColumn>,
+    ords: HashSet<u64>,
+}
+
+impl SegmentCollector for SourcesOfSegment {
+    type Fruit = HashSet<String>;
+
+    fn collect(&mut self, doc: DocId, _: Score) {
+        if let Some(c) = &self.column {
+            self.ords.extend(c.term_ords(doc));
+        }
+    }
+
+    fn harvest(self) -> HashSet<String> {
+        let mut out = HashSet::new();
+        if let Some(c) = &self.column {
+            let mut id = String::new();
+            for ord in self.ords {
+                if c.ord_to_str(ord, &mut id).unwrap_or(false) {
+                    out.insert(id.clone());
+                }
+            }
+        }
+        out
     }
 }
 
@@ -780,6 +1090,186 @@ mod tests {
             speaker: None,
             anchor: None,
         }
+    }
+
+    /// A library of the given corpus files (path under `corpus/`, text), indexed.
+    fn indexed(files: &[(&str, &str)]) -> (tempfile::TempDir, LibraryIndex) {
+        let dir = tempfile::tempdir().expect("temporary folder");
+        crate::library::init(dir.path()).expect("init");
+        let lib = crate::Library::open(dir.path()).expect("open");
+        for (rel, text) in files {
+            let path = lib.corpus_dir().join(rel);
+            std::fs::create_dir_all(path.parent().expect("parent")).expect("folder");
+            std::fs::write(path, text).expect("write");
+        }
+        let (index, _) = LibraryIndex::refresh_and_open(&lib, &super::super::Quiet).expect("index");
+        (dir, index)
+    }
+
+    fn source(id: &str, body: &str) -> (String, String) {
+        (
+            format!("testimonies/{id}.md"),
+            format!("---\nid: {id}\ntitle: Source {id}\nkind: testimony\n---\n\n{body}\n"),
+        )
+    }
+
+    const THEMES: &str = "[[tag]]\nid = \"housing\"\nlabel = \"Housing and homelessness\"\n\
+        synonyms = [\"homelessness\", \"accommodation\", \"sofa-surfing\", \"temporary accommodation\"]\n";
+
+    fn found(index: &LibraryIndex, q: &str) -> Vec<String> {
+        let mut ids: Vec<String> = index
+            .search(&SearchRequest {
+                query: Some(q.into()),
+                limit: 50,
+                ..SearchRequest::default()
+            })
+            .expect("search")
+            .hits
+            .into_iter()
+            .map(|h| h.source)
+            .collect();
+        ids.sort();
+        ids.dedup();
+        ids
+    }
+
+    #[test]
+    fn a_theme_word_finds_single_word_synonyms_as_terms_and_longer_ones_as_phrases() {
+        let files = [
+            source("s-one", "Years of homelessness after the fire."),
+            source(
+                "s-two",
+                "We were put in temporary accommodation for a year.",
+            ),
+            source(
+                "s-split",
+                "The accommodation was temporary, and so was the job.",
+            ),
+            source("s-sofa", "I was sofa-surfing for months."),
+            source("s-none", "Nothing about it here at all."),
+            ("taxonomy.toml".to_string(), THEMES.to_string()),
+        ];
+        let files: Vec<(&str, &str)> = files
+            .iter()
+            .map(|(a, b)| (a.as_str(), b.as_str()))
+            .collect();
+        let (_dir, index) = indexed(&files);
+        // `accommodation` alone is a synonym too, so s-split is found through it; the
+        // phrase `sofa-surfing` finds s-sofa; nothing finds s-none.
+        assert_eq!(
+            found(&index, "housing"),
+            ["s-one", "s-sofa", "s-split", "s-two"]
+        );
+        let expanded = index.taxonomy.expand_query("housing").0;
+        assert!(
+            expanded.contains("body:IN [homelessness accommodation]"),
+            "{expanded}"
+        );
+        assert!(
+            expanded.contains("\"temporary accommodation\""),
+            "{expanded}"
+        );
+        assert!(!expanded.contains("\"homelessness\""), "{expanded}");
+    }
+
+    #[test]
+    fn a_multi_word_synonym_is_matched_as_a_phrase_not_as_loose_words() {
+        let themes =
+            "[[tag]]\nid = \"crisis-care\"\nsynonyms = [\"crisis team\", \"safe haven\"]\n";
+        let files = [
+            source("s-team", "The crisis team came at midnight."),
+            source("s-loose", "A team met about the crisis."),
+            source("s-haven", "The safe haven was open late."),
+            ("taxonomy.toml".to_string(), themes.to_string()),
+        ];
+        let files: Vec<(&str, &str)> = files
+            .iter()
+            .map(|(a, b)| (a.as_str(), b.as_str()))
+            .collect();
+        let (_dir, index) = indexed(&files);
+        assert_eq!(found(&index, "\"crisis care\""), ["s-haven", "s-team"]);
+        // The words of a synonym typed without quotes find it as a theme, as a phrase.
+        assert_eq!(found(&index, "safe haven"), ["s-haven", "s-team"]);
+    }
+
+    #[test]
+    fn whole_sources_match_words_anywhere_in_them_and_phrases_within_a_passage() {
+        let files = [
+            source(
+                "s-both",
+                "The landlord sent a letter.\n\nThen came the eviction notice.",
+            ),
+            source("s-one", "The landlord was kind."),
+            source("s-not", "The landlord.\n\nAn eviction, and the hospital."),
+        ];
+        let files: Vec<(&str, &str)> = files
+            .iter()
+            .map(|(a, b)| (a.as_str(), b.as_str()))
+            .collect();
+        let (_dir, index) = indexed(&files);
+        let sources = |q: &str| {
+            let r = index
+                .search(&SearchRequest {
+                    query: Some(q.into()),
+                    types: vec![DocType::Source],
+                    limit: 10,
+                    ..SearchRequest::default()
+                })
+                .expect("search");
+            assert!(r.hits.iter().all(|h| h.doc_type == "source"));
+            let mut ids: Vec<String> = r.hits.into_iter().map(|h| h.id).collect();
+            ids.sort();
+            ids
+        };
+        // Words in different paragraphs of one source: found, as before.
+        assert_eq!(sources("landlord eviction"), ["s-both", "s-not"]);
+        assert_eq!(sources("landlord eviction NOT hospital"), ["s-both"]);
+        assert_eq!(sources("\"eviction notice\""), ["s-both"]);
+        assert_eq!(sources("\"landlord was\" OR hospital"), ["s-not", "s-one"]);
+        assert_eq!(sources("\"landlord eviction\""), Vec::<String>::new());
+    }
+
+    #[test]
+    fn round_2_keeps_two_significant_figures() {
+        assert_eq!(round_2(7), 7);
+        assert_eq!(round_2(99), 99);
+        assert_eq!(round_2(123), 120);
+        assert_eq!(round_2(12_345), 12_000);
+        assert_eq!(round_2(996), 1_000);
+    }
+
+    #[test]
+    fn an_estimated_total_is_near_the_count_and_bunched_matches_are_counted() {
+        use tantivy::schema::{Schema, TEXT};
+        let mut schema = Schema::builder();
+        let body = schema.add_text_field("body", TEXT);
+        let index = tantivy::Index::create_in_ram(schema.build());
+        let mut w = index.writer(50_000_000).expect("writer");
+        for i in 0..60_000u32 {
+            let mut d = TantivyDocument::default();
+            let mut text = String::from("word");
+            if i % 7 == 0 {
+                text.push_str(" spread");
+            }
+            if i < 1_000 {
+                text.push_str(" bunched");
+            }
+            d.add_text(body, &text);
+            w.add_document(d).expect("add");
+        }
+        w.commit().expect("commit");
+        let searcher = index.reader().expect("reader").searcher();
+        let q = |w: &str| TermQuery::new(Term::from_field_text(body, w), IndexRecordOption::Basic);
+        let exact = searcher.search(&q("spread"), &Count).expect("count");
+        let est = estimate_total(&searcher, &q("spread"))
+            .expect("estimate")
+            .expect("enough");
+        assert!(est.abs_diff(exact) * 10 < exact, "{est} vs {exact}");
+        // All in one corner of the library: too few in the windows to guess from.
+        assert_eq!(
+            estimate_total(&searcher, &q("bunched")).expect("estimate"),
+            None
+        );
     }
 
     fn ids(hits: &[Hit]) -> Vec<&str> {

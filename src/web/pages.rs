@@ -677,7 +677,7 @@ pub fn search(lib: &Library, user: &User, p: &SearchParams) -> anyhow::Result<Ma
             }
             @if let Some(e) = &error { div.problems role="alert" { p { (e) } } }
             @if let Some(r) = &results {
-                h2 { (r.total) " results" @if !r.synonyms.is_empty() { " (also searched: " (r.synonyms.join(", ")) ")" } }
+                h2 { @if r.total_is_estimate { "About " } (r.total) " results" @if !r.synonyms.is_empty() { " (also searched: " (r.synonyms.join(", ")) ")" } }
                 ol.results { @for h in &r.hits {
                     li {
                         a href={ "/sources/" (seg(&h.source)) "#L" (h.line_start) } { strong { (h.title) } }

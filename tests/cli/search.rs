@@ -494,3 +494,122 @@ fn passage_hits_match_in_the_passage_not_just_the_title() {
         "{doc:#}"
     );
 }
+
+/// A library of `n` testimonies with six paragraphs about an eviction each.
+fn evictions(n: usize) -> TestLibrary {
+    let lib = TestLibrary::new();
+    for i in 0..n {
+        let paras: Vec<String> = (0..6)
+            .map(|p| format!("Paragraph {p} of {i}: the eviction came in week {p}."))
+            .collect();
+        lib.write(
+            &format!("corpus/testimonies/t{i:03}.md"),
+            &format!(
+                "---\nid: t{i:03}\ntitle: Testimony {i}\nkind: testimony\n---\n\n{}\n",
+                paras.join("\n\n")
+            ),
+        );
+    }
+    lib
+}
+
+#[test]
+fn totals_are_exact_on_a_small_library_and_shown_as_about_n_when_estimated() {
+    let lib = evictions(47);
+    // A small library: every match counted.
+    let run = lib.heard(&["search", "eviction"]);
+    run.assert_ok();
+    assert!(
+        run.stderr.contains("Showing 10 of 282 results;"),
+        "{}",
+        run.stderr
+    );
+    let doc = lib.search(&["eviction"]);
+    assert_eq!(total(&doc), 282);
+    assert_eq!(doc["total_is_estimate"], false);
+
+    // As on a large library (estimates from the first document): "about", to two figures.
+    let large = |args: &[&str]| {
+        let out = lib
+            .command(args)
+            .env("HEARD_EXACT_TOTAL_DOCS", "0")
+            .output()
+            .expect("run heard");
+        assert!(out.status.success(), "{out:?}");
+        out
+    };
+    let out = large(&["search", "eviction"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("Showing 10 of about 280 results;"),
+        "{stderr}"
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout)
+            .matches("eviction")
+            .count(),
+        10
+    );
+    let doc: serde_json::Value =
+        serde_json::from_slice(&large(&["search", "eviction", "--json"]).stdout).unwrap();
+    assert_eq!(total(&doc), 280);
+    assert_eq!(doc["total_is_estimate"], true);
+    assert_eq!(hits(&doc).len(), 10);
+    // A filtered search is counted exactly whatever the size.
+    let doc: serde_json::Value = serde_json::from_slice(
+        &large(&["search", "eviction", "--kind", "testimony", "--json"]).stdout,
+    )
+    .unwrap();
+    assert_eq!(
+        (total(&doc), &doc["total_is_estimate"]),
+        (282, &false.into())
+    );
+    // Fewer matches than asked for: they are all there, so the total is exact.
+    let doc: serde_json::Value =
+        serde_json::from_slice(&large(&["search", "t046", "--json"]).stdout).unwrap();
+    assert_eq!(doc["total_is_estimate"], false, "{doc:#}");
+}
+
+#[test]
+fn whole_sources_are_found_by_words_anywhere_in_them_with_their_text_and_a_snippet() {
+    let lib = TestLibrary::new();
+    lib.write(
+        "corpus/testimonies/both.md",
+        "---\nid: both\ntitle: Both\nkind: testimony\n---\n\nThe landlord sent a letter.\n\nThen the eviction notice came.\n",
+    );
+    lib.write(
+        "corpus/testimonies/one.md",
+        "---\nid: one\ntitle: One\nkind: testimony\n---\n\nThe landlord was kind to us.\n",
+    );
+    let doc = lib.search(&["landlord", "eviction", "--type", "source"]);
+    let found = hits(&doc);
+    assert_eq!(found.len(), 1, "{doc:#}");
+    let h = &found[0];
+    assert_eq!((s(h, "type"), s(h, "id")), ("source", "both"));
+    assert!(
+        s(h, "text").contains("The landlord sent a letter."),
+        "{h:#}"
+    );
+    assert!(s(h, "text").contains("eviction notice"), "{h:#}");
+    let snippet = s(h, "snippet");
+    let marked: Vec<&str> = h["highlights"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| &snippet[r[0].as_u64().unwrap() as usize..r[1].as_u64().unwrap() as usize])
+        .collect();
+    assert!(marked.contains(&"landlord"), "{h:#}");
+    assert_eq!(total(&doc), 1);
+    // A phrase is found within a passage; both sources have "the landlord".
+    let doc = lib.search(&["\"the landlord\"", "--type", "source"]);
+    assert_eq!(hits(&doc).len(), 2, "{doc:#}");
+    let doc = lib.search(&["\"letter then\"", "--type", "source"]);
+    assert_eq!(hits(&doc).len(), 0, "{doc:#}");
+    // Passages are found as before, sources never by default.
+    let doc = lib.search(&["landlord"]);
+    assert!(
+        hits(&doc).iter().all(|h| s(h, "type") == "passage"),
+        "{doc:#}"
+    );
+    assert_eq!(total(&doc), 2);
+}
