@@ -110,44 +110,26 @@ impl Taxonomy {
                     let (start, end) = (tokens[i].start, tokens[i + len - 1].end);
                     out.push_str(&query[last_end..start]);
                     // Words only: a tag would match every passage of every tagged source.
-                    // What was typed is searched as typed (and ranks as usual); the other
-                    // single words go into one term set, which costs one lookup whatever
-                    // their number, and only names of several words are phrases.
-                    let typed = &query[start..end];
-                    let typed_words = typed.trim_matches('"').to_lowercase();
-                    let mut set: Vec<String> = Vec::new();
-                    let mut phrases: Vec<String> = Vec::new();
+                    // A name of one word is a plain term (ranked as usual; several of them
+                    // make one union of terms), only names of several words are phrases.
+                    // The group is the same whichever name was typed, so a theme named twice
+                    // in a query is searched (and weighed) once.
+                    let typed = query[start..end].trim_matches('"');
+                    let mut alts: Vec<String> = Vec::new();
                     for (_, term) in theme_terms(theme) {
                         let plain = term.replace('"', "");
-                        if plain.to_lowercase() == typed_words {
-                            continue;
+                        let alt = if is_one_word(&plain) {
+                            plain.to_lowercase()
+                        } else {
+                            format!("\"{plain}\"")
+                        };
+                        if !alts.contains(&alt) {
+                            alts.push(alt);
                         }
-                        if !used.contains(&term) {
+                        if !term.eq_ignore_ascii_case(typed) && !used.contains(&term) {
                             used.push(term.clone());
                         }
-                        if is_one_word(&plain) {
-                            let w = plain.to_lowercase();
-                            if !set.contains(&w) {
-                                set.push(w);
-                            }
-                        } else {
-                            let quoted = format!("\"{plain}\"");
-                            if !phrases.contains(&quoted) {
-                                phrases.push(quoted);
-                            }
-                        }
                     }
-                    // Several words typed without quotes were matched as one name.
-                    let typed = if len > 1 {
-                        format!("\"{}\"", typed.replace('"', ""))
-                    } else {
-                        typed.to_string()
-                    };
-                    let mut alts = vec![typed];
-                    if !set.is_empty() {
-                        alts.push(format!("{SET_FIELD}:IN [{}]", set.join(" ")));
-                    }
-                    alts.extend(phrases);
                     out.push_str(&format!("({})", alts.join(" OR ")));
                     last_end = end;
                     i += len;
@@ -160,11 +142,8 @@ impl Taxonomy {
     }
 }
 
-/// The field a query's words are looked for in (the query parser's default field).
-const SET_FIELD: &str = "body";
-
-/// Whether `name` is one word to the search analyzer (so it can go in a term set): letters
-/// and digits only, that make one search term.
+/// Whether `name` is one word to the search analyzer (a term, not a phrase): letters and
+/// digits only, that make one search term.
 fn is_one_word(name: &str) -> bool {
     if name.is_empty() || !name.chars().all(char::is_alphanumeric) {
         return false;
@@ -277,22 +256,18 @@ mod tests {
         let (q, used) = tax().expand_query("women \"multiple disadvantage\" NOT prison");
         assert_eq!(
             q,
-            "women (\"multiple disadvantage\" OR body:IN [mcn] OR \"Multiple and complex needs\") NOT prison"
+            "women (mcn OR \"Multiple and complex needs\" OR \"multiple disadvantage\") NOT prison"
         );
         assert_eq!(
             used,
             vec!["mcn".to_string(), "Multiple and complex needs".to_string()]
         );
         let (q, _) = tax().expand_query("MCN housing");
-        assert_eq!(
-            q,
-            "(MCN OR \"Multiple and complex needs\" OR \"multiple disadvantage\") housing"
-        );
-        let (q, _) = tax().expand_query("multiple disadvantage");
-        assert!(
-            q.starts_with("(\"multiple disadvantage\" OR body:IN [mcn]"),
-            "{q}"
-        );
+        assert!(q.starts_with("(mcn OR"), "{q}");
+        // Whichever name is typed, the theme's group is the same.
+        let (a, _) = tax().expand_query("multiple disadvantage");
+        let (b, _) = tax().expand_query("mcn");
+        assert_eq!(a, b);
         let (q, used) = tax().expand_query("title:mcn housing");
         assert_eq!(q, "title:mcn housing");
         assert!(used.is_empty());

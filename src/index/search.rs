@@ -8,7 +8,8 @@ use std::collections::HashSet;
 
 use tantivy::collector::{Collector, Count, SegmentCollector, TopDocs};
 use tantivy::query::{
-    AllQuery, BooleanQuery, Occur, Query, QueryParser, RangeQuery, TermQuery, TermSetQuery,
+    AllQuery, Bm25StatisticsProvider, BooleanQuery, Occur, Query, QueryParser, RangeQuery,
+    TermQuery, TermSetQuery,
 };
 use tantivy::schema::{IndexRecordOption, Value};
 use tantivy::snippet::SnippetGenerator;
@@ -145,7 +146,8 @@ pub struct SearchResults {
     /// significant figures when `total_is_estimate`.
     pub total: usize,
     /// Whether `total` is an estimate: on a large library, matches are not all counted when
-    /// that would slow the search (shown as "about N").
+    /// that would slow the search (shown as "about N"). Left out of JSON when false.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub total_is_estimate: bool,
     /// Synonyms from the taxonomy that the search also looked for.
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -607,11 +609,19 @@ impl LibraryIndex {
         };
         // Never ask for more hits than there are documents (the collector allocates for them).
         let limit = req.limit.clamp(1, (searcher.num_docs() as usize).max(1));
+        let stats = Stats {
+            searcher: &searcher,
+            body: f.body,
+            whole: f.whole,
+        };
         let (addresses, total, total_is_estimate): (Vec<(f32, DocAddress)>, usize, bool) =
             match &text_query {
                 Some(_) if searcher.num_docs() > exact_total_docs() && prunable(query.as_ref()) => {
-                    let top =
-                        searcher.search(&query, &TopDocs::with_limit(limit).order_by_score())?;
+                    let top = searcher.search_with_statistics_provider(
+                        &query,
+                        &TopDocs::with_limit(limit).order_by_score(),
+                        &stats,
+                    )?;
                     let (total, estimated) = if top.len() < limit {
                         (top.len(), false)
                     } else {
@@ -623,9 +633,10 @@ impl LibraryIndex {
                     (top, total, estimated)
                 }
                 Some(_) => {
-                    let (top, total) = searcher.search(
+                    let (top, total) = searcher.search_with_statistics_provider(
                         &query,
                         &(TopDocs::with_limit(limit).order_by_score(), Count),
+                        &stats,
                     )?;
                     (top, total, false)
                 }
@@ -647,9 +658,22 @@ impl LibraryIndex {
             };
         let snippets = match &text_query {
             Some(q) => {
-                let mut g = SnippetGenerator::create(&searcher, q.as_ref(), f.body)?;
-                g.set_max_num_chars(220);
-                Some(g)
+                // As `SnippetGenerator::create`, with the words weighed as in the search.
+                let mut words = std::collections::BTreeMap::new();
+                let mut terms = Vec::new();
+                q.query_terms(&mut |t, _| {
+                    if t.field() == f.body {
+                        terms.push(t.clone());
+                    }
+                });
+                for t in terms {
+                    let df = stats.doc_freq(&t)?;
+                    if let (Some(w), true) = (t.value().as_str(), df > 0) {
+                        words.insert(w.to_string(), 1.0 / (1.0 + df as Score));
+                    }
+                }
+                let analyzer = searcher.index().tokenizer_for_field(f.body)?;
+                Some(SnippetGenerator::new(words, analyzer, f.body, 220))
             }
             None => None,
         };
@@ -961,6 +985,47 @@ fn round_2(n: usize) -> usize {
     (n + unit / 2) / unit * unit
 }
 
+/// The statistics words are weighed by (BM25), as if each source's whole text were in `body`
+/// beside its passages, as it was until it moved to `whole`: how rare a word is, and how
+/// long texts are on average, stay what they were, and so do scores and rankings.
+struct Stats<'a> {
+    searcher: &'a Searcher,
+    body: tantivy::schema::Field,
+    whole: tantivy::schema::Field,
+}
+
+impl Stats<'_> {
+    fn text_fields(&self, field: tantivy::schema::Field) -> bool {
+        field == self.body || field == self.whole
+    }
+}
+
+impl Bm25StatisticsProvider for Stats<'_> {
+    fn total_num_tokens(&self, field: tantivy::schema::Field) -> tantivy::Result<u64> {
+        let s = self.searcher;
+        if self.text_fields(field) {
+            Ok(Bm25StatisticsProvider::total_num_tokens(s, self.body)?
+                + Bm25StatisticsProvider::total_num_tokens(s, self.whole)?)
+        } else {
+            Bm25StatisticsProvider::total_num_tokens(s, field)
+        }
+    }
+
+    fn total_num_docs(&self) -> tantivy::Result<u64> {
+        Bm25StatisticsProvider::total_num_docs(self.searcher)
+    }
+
+    fn doc_freq(&self, term: &Term) -> tantivy::Result<u64> {
+        let s = self.searcher;
+        match term.value().as_str() {
+            Some(word) if self.text_fields(term.field()) => Ok(s
+                .doc_freq(&Term::from_field_text(self.body, word))?
+                + s.doc_freq(&Term::from_field_text(self.whole, word))?),
+            _ => s.doc_freq(term),
+        }
+    }
+}
+
 /// The ids of the sources of the documents found.
 struct SourcesOf;
 
@@ -1161,8 +1226,9 @@ mod tests {
             ["s-one", "s-sofa", "s-split", "s-two"]
         );
         let expanded = index.taxonomy.expand_query("housing").0;
+        assert!(expanded.starts_with("(housing OR "), "{expanded}");
         assert!(
-            expanded.contains("body:IN [homelessness accommodation]"),
+            expanded.contains(" homelessness OR accommodation OR "),
             "{expanded}"
         );
         assert!(
