@@ -8,7 +8,7 @@ use crate::cli::CheckArgs;
 
 /// Run `heard check`.
 pub fn run(args: CheckArgs, lib: &Library) -> anyhow::Result<ExitCode> {
-    let target = super::resolve(lib, &args.target);
+    let target = super::resolve(lib, &args.target)?;
     let (_, report) = super::open_index(lib)?;
     super::note_refresh(&report);
     let problems = crate::check::check(lib, &target)?;

@@ -61,7 +61,7 @@ pub fn run(cmd: ConsultationCommand, lib: &Library) -> anyhow::Result<ExitCode> 
             a.slug
         );
     }
-    let call = read_call(&super::resolve(lib, &a.from))?;
+    let call = read_call(&super::resolve(lib, &a.from)?)?;
     let title = a.title.clone().or(call.title).unwrap_or_default();
     let mut c = consultation::from_text(&title, &call.text);
     if c.title.is_empty() {

@@ -8,7 +8,7 @@ use crate::cli::DraftArgs;
 
 /// Run `heard draft`.
 pub fn run(args: DraftArgs, lib: &Library) -> anyhow::Result<ExitCode> {
-    let dir = super::resolve(lib, &args.dir);
+    let dir = super::resolve(lib, &args.dir)?;
     let (index, report) = super::open_index(lib)?;
     index.with_meaning(lib, &super::Bar::new())?;
     anstream::eprintln!(

@@ -17,7 +17,7 @@ pub fn run(args: ExportArgs, lib: &Library) -> anyhow::Result<ExitCode> {
         );
         return Ok(ExitCode::from(super::EXIT_USAGE));
     }
-    let target = super::resolve(lib, &args.target);
+    let target = super::resolve(lib, &args.target)?;
     let (_, report) = super::open_index(lib)?;
     super::note_refresh(&report);
     let checked = crate::check::check_response(lib, &target)?;

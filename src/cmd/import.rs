@@ -21,7 +21,11 @@ pub fn run(args: ImportArgs, lib: &Library) -> anyhow::Result<ExitCode> {
         actor: args.by.unwrap_or_else(crate::quotes::default_actor),
         allow_duplicate: args.allow_duplicate,
     };
-    let paths: Vec<_> = args.paths.iter().map(|p| super::resolve(lib, p)).collect();
+    let paths: Vec<_> = args
+        .paths
+        .iter()
+        .map(|p| super::resolve(lib, p))
+        .collect::<anyhow::Result<_>>()?;
     let bar = super::Bar::with("Importing {bar:30} {pos}/{len} files {eta}");
     let outcomes = crate::import::import(lib, &paths, &opts, &bar)?;
     let count = |s: &str| outcomes.iter().filter(|o| o.status == s).count();

@@ -113,12 +113,33 @@ impl Progress for Bar {
 
 /// A folder or file named on the command line: as given if it exists from here, else
 /// relative to the library root (so `heard -C lib draft responses/x` works anywhere).
-pub fn resolve(lib: &Library, path: &std::path::Path) -> std::path::PathBuf {
-    if path.exists() || path.is_absolute() {
-        path.to_path_buf()
-    } else {
-        lib.root().join(path)
+/// When both exist and are different places — `heard -C other-lib draft responses/x` run
+/// where this folder has its own `responses/x` — it is an error rather than a guess: the
+/// draft would otherwise be written into the wrong library's folder.
+pub fn resolve(lib: &Library, path: &std::path::Path) -> anyhow::Result<std::path::PathBuf> {
+    let inside = lib.root().join(path);
+    if path.is_absolute() || !inside.exists() {
+        return Ok(path.to_path_buf());
     }
+    if !path.exists() {
+        return Ok(inside);
+    }
+    let same = match (path.canonicalize(), inside.canonicalize()) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => false,
+    };
+    if !same {
+        let here = std::env::current_dir()
+            .map(|d| d.join(path))
+            .unwrap_or_else(|_| path.to_path_buf());
+        anyhow::bail!(
+            "`{}` names two places: `{}` (from the current folder) and `{}` (in the library); pass the one you mean as a full path",
+            path.display(),
+            here.display(),
+            inside.display()
+        );
+    }
+    Ok(path.to_path_buf())
 }
 
 /// Refresh and open the index, with a progress bar on a terminal.

@@ -46,7 +46,7 @@ pub fn export(args: ExportProjectArgs, lib: &Library) -> anyhow::Result<ExitCode
 
 /// Run `heard import-project`.
 pub fn import(args: ImportProjectArgs, lib: &Library) -> anyhow::Result<ExitCode> {
-    let path = super::resolve(lib, &args.path);
+    let path = super::resolve(lib, &args.path)?;
     let opts = ImportOptions {
         kind: args.kind,
         tags: Vec::new(),

@@ -169,3 +169,47 @@ fn a_library_of_notes_does_not_index_its_responses_or_hidden_folders() {
     let doc = lib.search(&["warm spaces"]);
     assert_eq!(paths(&doc), set(&["meetings/2024-05-drop-in.md"]));
 }
+
+/// `heard -C other draft responses/x`, run where this folder has its own `responses/x`
+/// (tests run in the repository, whose demo has `responses/crisis-care-2026`): the path
+/// names two places, and heard refuses to guess rather than drafting into the wrong
+/// library's folder. A full path, or a name only the library has, works.
+#[test]
+fn a_response_folder_that_exists_here_and_in_the_library_is_refused_not_guessed() {
+    let demo = std::path::Path::new("responses/crisis-care-2026/response.md");
+    assert!(demo.is_file(), "the test runs in the repository root");
+    let demo_before = std::fs::read(demo).unwrap();
+    let lib = TestLibrary::new();
+    lib.write(
+        "corpus/notes/ward.md",
+        "# Ward notes\n\nPeople leave hospital with nowhere to live and come back within weeks.\n",
+    );
+    lib.write(
+        "responses/crisis-care-2026/consultation.toml",
+        crate::evidence::CONSULTATION,
+    );
+    let run = lib.heard(&["draft", "responses/crisis-care-2026"]);
+    run.assert_code(2);
+    assert!(
+        run.stderr.contains("names two places") && run.stderr.contains("full path"),
+        "{}",
+        run.stderr
+    );
+    assert!(!lib.path("responses/crisis-care-2026/response.md").exists());
+    assert_eq!(
+        std::fs::read(demo).unwrap(),
+        demo_before,
+        "the repository's demo draft was touched"
+    );
+    // The full path is unambiguous.
+    let full = lib.path("responses/crisis-care-2026");
+    lib.heard(&["draft", full.to_str().unwrap()]).assert_ok();
+    assert!(lib.path("responses/crisis-care-2026/response.md").is_file());
+    // A name only the library has is the library's.
+    lib.write(
+        "responses/only-here/consultation.toml",
+        crate::evidence::CONSULTATION,
+    );
+    lib.heard(&["draft", "responses/only-here"]).assert_ok();
+    assert!(lib.path("responses/only-here/response.md").is_file());
+}
