@@ -32,6 +32,6 @@ pub use commands::{
 pub use files::{
     QuoteFile, QuoteRecord, quote_file_path, quotes_dir, read_quote_files, write_quote_file,
 };
-pub use model::{HistoryItem, Quote, Scope, Status, check_day, today};
+pub use model::{HistoryItem, Quote, Scope, Status, today};
 pub use sources::{Located, Sources};
 pub use verify::verify;

@@ -183,11 +183,3 @@ pub fn today() -> String {
         .date()
         .to_string()
 }
-
-/// Check a date given on the command line is a full date.
-pub fn check_day(s: &str) -> anyhow::Result<()> {
-    if corpus::PartialDate::parse(s).is_none_or(|d| d.day.is_none()) {
-        bail!("`{s}` is not a date; write YYYY-MM-DD");
-    }
-    Ok(())
-}
