@@ -3,13 +3,11 @@
 
 use std::collections::BTreeSet;
 
-use anyhow::bail;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::Anchor;
-use crate::corpus;
 
 /// Where a quote may be used, narrowest first.
 #[derive(
