@@ -1201,6 +1201,28 @@ impl Coverage {
     }
 }
 
+/// What to say, once, when a draft or a search by meaning could not use the meaning of
+/// every text: how much is known, and what completes it. `None` when everything is known.
+pub fn coverage_note(c: &Coverage, watcher: Option<&str>) -> Option<String> {
+    if c.complete() {
+        return None;
+    }
+    let how = match watcher {
+        Some(who) => format!(
+            "{who} is completing it in the background, or `heard index` does it now ({} of work)",
+            c.time_to_complete()
+        ),
+        None => format!(
+            "`heard index` completes it ({} of work), or a running `heard watch` or `heard serve` does it in the background",
+            c.time_to_complete()
+        ),
+    };
+    Some(format!(
+        "note: the meaning of {} of {} texts is known, so the rest were found by their words only (those looked at were read for their meaning now); {how}",
+        c.known, c.texts
+    ))
+}
+
 /// What the embedding stage of a refresh did.
 #[derive(Debug, Default, Clone)]
 pub struct Report {
@@ -1290,7 +1312,10 @@ pub fn refresh(
         }
     }
     let mut report = Report::default();
-    let (mut store, rebuilt) = Store::open(state_dir, mode != Mode::Count);
+    // Every byte is checked when the whole store is gone over anyway; a draft or a search
+    // checks sizes only (a store of a million vectors is 420 MB).
+    let verify = matches!(mode, Mode::Everything | Mode::Background);
+    let (mut store, rebuilt) = Store::open(state_dir, verify);
     report.rebuilt = rebuilt.into_iter().next();
     let reader = index.reader().context("failed to open the index")?;
     let searcher = reader.searcher();
