@@ -614,6 +614,15 @@ impl Store {
         if limit == 0 || nq == 0 {
             return vec![Vec::new(); nq];
         }
+        // The queries coordinate by coordinate: `by_coordinate[j * nq + q]`.
+        let d0 = queries[0].len();
+        let by_coordinate: Vec<f32> = (0..d0)
+            .flat_map(|j| {
+                queries
+                    .iter()
+                    .map(move |q| q.get(j).copied().unwrap_or(0.0))
+            })
+            .collect();
         for (si, seg) in self.segments.iter().enumerate() {
             if queries.iter().any(|q| q.len() != seg.d) {
                 continue;
@@ -637,8 +646,22 @@ impl Store {
                     .for_each(|((out, c), s)| {
                         for (r, (cv, sv)) in c.chunks_exact(d).zip(s.chunks_exact(4)).enumerate() {
                             let scale = f32::from_le_bytes(sv.try_into().expect("4 bytes"));
-                            for (qi, q) in queries.iter().enumerate() {
-                                out[r * nq + qi] = dot(cv, scale, q);
+                            let acc = &mut out[r * nq..(r + 1) * nq];
+                            if nq == 1 {
+                                acc[0] = dot(cv, scale, queries[0]);
+                                continue;
+                            }
+                            acc.fill(0.0);
+                            // Every query's sum in coordinate order, as [`dot`] does (so the
+                            // cosines are the same to the last bit), the queries side by side.
+                            for (c, qs) in cv.iter().zip(by_coordinate.chunks_exact(nq)) {
+                                let c = *c as i8 as f32;
+                                for (a, q) in acc.iter_mut().zip(qs) {
+                                    *a += c * q;
+                                }
+                            }
+                            for a in acc.iter_mut() {
+                                *a *= scale;
                             }
                         }
                     });
