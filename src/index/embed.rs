@@ -497,7 +497,7 @@ fn write_segment(
     dir: &Path,
     mut rows: Vec<(Key, f32, Vec<u8>)>,
 ) -> anyhow::Result<Option<PathBuf>> {
-    rows.sort_by(|a, b| a.0.cmp(&b.0));
+    rows.sort_by_key(|a| a.0);
     rows.dedup_by(|a, b| a.0 == b.0);
     let Some(d) = rows.first().map(|r| r.2.len()) else {
         return Ok(None);
@@ -878,6 +878,9 @@ fn clear_bit(bits: &mut [u64], i: u64) {
     }
 }
 
+/// Each tantivy segment's `hash` column and which of its terms a live document holds.
+type Columns = [Option<(tantivy::columnar::StrColumn, Vec<u64>)>];
+
 /// Which of each segment's `hash` terms a live document holds: one bit per term.
 fn alive_terms(searcher: &Searcher) -> Vec<Option<(tantivy::columnar::StrColumn, Vec<u64>)>> {
     searcher
@@ -899,7 +902,7 @@ fn alive_terms(searcher: &Searcher) -> Vec<Option<(tantivy::columnar::StrColumn,
 /// Call `f` with every text of the index once, in key order: its key, its tantivy segment
 /// and its term ordinal there. Streams the segments' sorted dictionaries side by side.
 fn for_each_live(
-    columns: &[Option<(tantivy::columnar::StrColumn, Vec<u64>)>],
+    columns: &Columns,
     mut f: impl FnMut(Key, usize, u64) -> anyhow::Result<()>,
 ) -> anyhow::Result<()> {
     let mut streams = Vec::new();
@@ -944,7 +947,7 @@ enum Met {
 
 /// Walk the index's texts and the store's vectors side by side, in key order.
 fn join(
-    columns: &[Option<(tantivy::columnar::StrColumn, Vec<u64>)>],
+    columns: &Columns,
     store: &mut Merged<'_>,
     mut f: impl FnMut(Met, &Key, &Merged<'_>) -> anyhow::Result<()>,
 ) -> anyhow::Result<()> {
@@ -981,10 +984,7 @@ struct Census {
     missing: Vec<Vec<u64>>,
 }
 
-fn census(
-    columns: &[Option<(tantivy::columnar::StrColumn, Vec<u64>)>],
-    store: &Store,
-) -> anyhow::Result<Census> {
+fn census(columns: &Columns, store: &Store) -> anyhow::Result<Census> {
     let mut c = Census {
         texts: 0,
         known: 0,
@@ -1015,11 +1015,7 @@ fn census(
 /// Merge segments into one: all of them (dropping the vectors of texts no longer in the
 /// index, when `columns` are given) or some of them. The merged segment is written before
 /// its parts are removed, so an interruption leaves at worst a text stored twice.
-fn merge(
-    store: &mut Store,
-    which: &[usize],
-    columns: Option<&[Option<(tantivy::columnar::StrColumn, Vec<u64>)>]>,
-) -> anyhow::Result<usize> {
+fn merge(store: &mut Store, which: &[usize], columns: Option<&Columns>) -> anyhow::Result<usize> {
     let parts: Vec<Segment> = {
         let mut taken = Vec::new();
         let mut rest = Vec::new();
@@ -1382,7 +1378,7 @@ fn embed_missing(
     store: &mut Store,
     searcher: &Searcher,
     fields: &Fields,
-    columns: &[Option<(tantivy::columnar::StrColumn, Vec<u64>)>],
+    columns: &Columns,
     c: &mut Census,
     progress: &dyn Progress,
     mode: Mode,
@@ -1489,7 +1485,6 @@ fn embed_missing(
         }
     }
     run_round(&mut todo, &mut done, true)?;
-    drop(run_round);
     progress.finish();
     Ok(embedded)
 }
