@@ -10,7 +10,7 @@ use crate::cli::DraftArgs;
 pub fn run(args: DraftArgs, lib: &Library) -> anyhow::Result<ExitCode> {
     let dir = super::resolve(lib, &args.dir)?;
     let (index, report) = super::open_index(lib)?;
-    index.with_meaning(lib, &super::Bar::new())?;
+    let meaning = index.with_some_meaning(lib, &super::Bar::new())?;
     anstream::eprintln!(
         "Indexed {} ({} new, {} changed, {} removed) in {:.1} s",
         plural(report.sources, "source", "sources"),
@@ -24,6 +24,11 @@ pub fn run(args: DraftArgs, lib: &Library) -> anyhow::Result<ExitCode> {
             "note: {} in the library; those files are left out (run `heard index` to see them)",
             plural(report.problems.len(), "problem", "problems")
         );
+    }
+    let watcher = crate::watch::running(lib);
+    if let Some(note) = crate::index::embed::coverage_note(&meaning.coverage(), watcher.as_deref())
+    {
+        anstream::eprintln!("{}", paint(&note, style::WARN));
     }
     let d = crate::draft::draft(lib, &index, &dir)?;
     anstream::eprintln!(

@@ -29,7 +29,13 @@ pub fn run(args: SearchArgs, lib: &Library) -> anyhow::Result<ExitCode> {
     let (index, report) = super::open_index(lib)?;
     super::note_refresh(&report);
     let found = if args.meaning {
-        index.with_meaning(lib, &super::Bar::new())?;
+        let meaning = index.with_some_meaning(lib, &super::Bar::new())?;
+        let watcher = crate::watch::running(lib);
+        if let Some(note) =
+            crate::index::embed::coverage_note(&meaning.coverage(), watcher.as_deref())
+        {
+            eprintln!("{note}");
+        }
         index.search_meaning(&req)
     } else {
         index.search(&req)

@@ -27,8 +27,11 @@ pub fn run(_args: WatchArgs, lib: &Library) -> anyhow::Result<ExitCode> {
         Err(StartError::Failed(e)) => return Err(e),
     };
     // What happened before the watcher started: the journal opens with a rescan.
-    let (_, report) = super::open_index(lib)?;
+    let (index, report) = super::open_index(lib)?;
     super::note_refresh(&report);
+    // The meaning of new texts is read in the background, after each refresh.
+    let embedder = crate::watch::Embedder::start(|line| eprintln!("{line}"));
+    embedder.refreshed(std::sync::Arc::new(index));
     let mut problems = report.problems.len();
     eprintln!(
         "Watching “{}” for changes; the index stays fresh (Ctrl-C to stop).",
@@ -46,7 +49,8 @@ pub fn run(_args: WatchArgs, lib: &Library) -> anyhow::Result<ExitCode> {
             return Ok(ExitCode::from(super::EXIT_PROBLEMS));
         }
         match LibraryIndex::refresh_and_open(lib, &Quiet) {
-            Ok((_, report)) => {
+            Ok((index, report)) => {
+                embedder.refreshed(std::sync::Arc::new(index));
                 if report.changed_anything() {
                     eprintln!(
                         "Index updated in {:.2} s: {} added, {} changed, {} removed",

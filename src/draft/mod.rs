@@ -722,9 +722,17 @@ pub fn internal_footnote(c: &Citation) -> String {
 /// Draft a response for the consultation in `dir`.
 pub fn draft(lib: &Library, index: &LibraryIndex, dir: &Path) -> anyhow::Result<DraftReport> {
     let consultation = consultation::load(&dir.join("consultation.toml"))?;
-    // Evidence is chosen by meaning as well as words: every text's meaning must be known
-    // (a no-op when it is; `heard draft` has already shown its progress).
-    index.with_meaning(lib, &crate::index::Quiet)?;
+    // Evidence is chosen by meaning as well as words. A large library's meaning need not
+    // all be known (`heard index` or a watcher completes it; searches read the texts they
+    // look at); each question's nearest texts are found in one pass over the store.
+    index.with_some_meaning(lib, &crate::index::Quiet)?;
+    let texts: Vec<String> = consultation
+        .questions
+        .iter()
+        .filter(|q| !relevance::is_profile(q))
+        .map(question_text)
+        .collect();
+    index.prepare_meaning(&texts)?;
     let book = QuoteBook::load(lib)?;
     if let Some(e) = book.untrusted() {
         return Err(e.context("not drafted"));
@@ -1107,6 +1115,7 @@ pub fn draft(lib: &Library, index: &LibraryIndex, dir: &Path) -> anyhow::Result<
         scope: d.scope.as_str().into(),
         organisation,
         citations,
+        meaning: index.meaning_coverage(),
     };
     crate::fsutil::write_atomic(&file, md.as_bytes())?;
     crate::fsutil::write_atomic(&prov_path, serde_json::to_string_pretty(&prov)?.as_bytes())?;

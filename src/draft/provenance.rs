@@ -19,6 +19,10 @@ pub struct Provenance {
     pub organisation: String,
     /// Every citation, in order of first use.
     pub citations: Vec<Citation>,
+    /// How much of the library's meaning was known when drafting: evidence among the
+    /// other texts could be found by its words only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub meaning: Option<crate::index::embed::Coverage>,
 }
 
 /// What kind of thing a citation points at.

@@ -2,33 +2,55 @@
 //! recommendation, so that "nowhere to live after hospital" finds "discharged homeless".
 //!
 //! The model is `pocket-encoder`'s 3-layer MiniLM, compiled into heard: nothing is
-//! downloaded, ever. Vectors are cached in `.heard/embeddings.bin`, keyed by the blake3 hash
+//! downloaded, ever. Vectors are cached in `.heard/embeddings/`, keyed by the blake3 hash
 //! of the text they embed, so a text is embedded once however often the index is rebuilt,
-//! and only new texts are embedded on a refresh. The store records the model's complete
-//! identity and is used only by the same model. It is only a cache: a damaged store, or one
-//! made by another model, is rebuilt with a one-line notice, never an error.
+//! and only new texts are embedded. The store records the model's complete identity and is
+//! used only by the same model. It is only a cache: a damaged part of it, or one made by
+//! another model, is rebuilt with a one-line notice, never an error.
 //!
-//! Vectors are kept as 8-bit integers with one scale per vector (388 bytes instead of
-//! 1,536); EVALUATION.md records that this changes nothing measurable in the drafts.
+//! Vectors are kept as 8-bit integers with one scale per vector (420 bytes a text with its
+//! key, instead of 1,568); EVALUATION.md records that this changes nothing measurable in
+//! the drafts.
 //!
-//! File layout: `HEARDEMB`, format (u32 LE), header length (u32 LE), the header as JSON
-//! (model identity, index state, dimensions, count), then per vector its 32-byte key, its
-//! scale (f32 LE) and its coordinates (i8), and last a blake3 hash of all that precedes it.
+//! **Scale.** Embedding costs about 13 ms of CPU a text, so a library of a million texts
+//! takes hours, and its store is some 420 MB. Hence:
+//! - The store is a folder of immutable *segments*, each written atomically (temporary file,
+//!   then rename): `heard index` saves what it embedded every [`CHECKPOINT_TEXTS`] texts or
+//!   [`CHECKPOINT_SECS`] seconds, so an interrupted run keeps its work. Small segments are
+//!   merged as they accumulate (a few per size tier), texts that left the library are
+//!   dropped when enough of them have built up.
+//! - Nothing reads the store whole into memory: a nearest-neighbour search streams the
+//!   vectors in chunks into a reused buffer and keeps a top-k heap; a text's own vector is
+//!   found by binary search of a segment's sorted keys on disk; which texts lack a vector is
+//!   found by walking the index's sorted keys beside the store's.
+//! - A draft or a search by meaning never waits for the whole library: when more than
+//!   [`EMBED_ALL_BELOW`] texts lack a vector, they embed only what they look at (see
+//!   [`crate::index::LibraryIndex::with_some_meaning`]), and `heard index`, `heard watch`
+//!   and `heard serve` complete the store.
+//!
+//! Segment layout: `HEARDEMB`, format (u32 LE), header length (u32 LE), the header as JSON
+//! (model identity, dimensions, count); then the keys (32 bytes each, sorted, unique), the
+//! scales (f32 LE), the coordinates (i8, `dimensions` per vector); last the blake3 hashes of
+//! the keys, of the scales and of the coordinates.
 
-use std::collections::HashMap;
-use std::io::Read as _;
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
+use std::fs::File;
+use std::io::Write as _;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
-use tantivy::{DocAddress, Index, TantivyDocument};
+use tantivy::{DocAddress, Index, Searcher, TantivyDocument};
 
 use super::{Fields, Progress};
 
 const MAGIC: &[u8; 8] = b"HEARDEMB";
-const FORMAT: u32 = 1;
+/// 1: one file, `.heard/embeddings.bin`, read whole. 2: a folder of sorted segments.
+const FORMAT: u32 = 2;
 
 /// Longest text given to the model, in characters: it reads at most 128 word pieces, so
 /// more is never looked at.
@@ -36,6 +58,35 @@ const MAX_CHARS: usize = 2_000;
 
 /// Texts per call to the model (each rayon task embeds one batch).
 const BATCH: usize = 16;
+
+/// `heard index` saves what it embedded at least this often (texts)...
+pub const CHECKPOINT_TEXTS: usize = 2_000;
+
+/// ...and at least this often (seconds), so that an interrupted run loses little.
+pub const CHECKPOINT_SECS: u64 = 60;
+
+/// A draft or a search by meaning first embeds every text that lacks a vector when there
+/// are at most this many (about 13 s of CPU, 7 s on two cores): a small library, or a large
+/// one after a few edits, behaves exactly as if the store were complete. Above it, they
+/// embed only the texts they consider and say how much of the library's meaning is known.
+/// `HEARD_EMBED_ALL_BELOW` sets it (tests).
+pub const EMBED_ALL_BELOW: usize = 2_000;
+
+/// Vectors read at a time by a nearest-neighbour search (about 1.6 MB).
+const SCAN_CHUNK: usize = 4_096;
+
+/// Segments of one size tier (a power of 4) that are merged into one.
+const MERGE_TIER: usize = 4;
+
+/// Texts that left the library are dropped from the store when they are this share of it
+/// (1 in `STALE_SHARE`), or whenever the store is small: dropping rewrites the whole store.
+const STALE_SHARE: usize = 20;
+
+/// A store this small (vectors) is rewritten whenever a text left the library.
+const SMALL_STORE: usize = 200_000;
+
+/// CPU time the model takes a text, measured on the benchmark machine: for estimates.
+const CPU_MS_PER_TEXT: u64 = 13;
 
 /// The key of a text: blake3 of the text as indexed.
 pub type Key = [u8; 32];
@@ -45,13 +96,31 @@ pub fn key_hex(text: &str) -> String {
     blake3::hash(text.as_bytes()).to_hex().to_string()
 }
 
-fn key_of_hex(hex: &str) -> Option<Key> {
-    blake3::Hash::from_hex(hex).ok().map(|h| *h.as_bytes())
+fn key_of_hex(hex: &[u8]) -> Option<Key> {
+    let mut k = [0u8; 32];
+    if hex.len() != 64 {
+        return None;
+    }
+    for (i, pair) in hex.chunks_exact(2).enumerate() {
+        let digit = |c: u8| (c as char).to_digit(16).map(|d| d as u8);
+        k[i] = digit(pair[0])? << 4 | digit(pair[1])?;
+    }
+    Some(k)
 }
 
 /// Where the store lives.
 pub fn path(state_dir: &Path) -> PathBuf {
+    state_dir.join("embeddings")
+}
+
+/// The store of format 1 (one file), imported once into the folder.
+fn old_path(state_dir: &Path) -> PathBuf {
     state_dir.join("embeddings.bin")
+}
+
+/// What the store knew of the index when last brought up to date.
+fn state_path(state_dir: &Path) -> PathBuf {
+    path(state_dir).join("state.json")
 }
 
 /// The model's complete identity, as stored.
@@ -59,13 +128,21 @@ pub fn model() -> pocket_encoder::ModelInfo {
     pocket_encoder::model_info()
 }
 
+/// Texts given to the model by this process (for tests: `HEARD_DEBUG_EMBED` prints it).
+static EMBEDDED: AtomicUsize = AtomicUsize::new(0);
+
 /// Embed texts (queries or evidence) with the bundled model; one unit vector per text.
 pub fn embed(texts: &[&str]) -> anyhow::Result<Vec<Vec<f32>>> {
     let encoder = pocket_encoder::Encoder::new().context("the meaning model cannot start")?;
     let inputs: Vec<&str> = texts.iter().map(|t| clip(t)).collect();
-    encoder
+    let out = encoder
         .embed(&inputs)
-        .context("the meaning model failed on a text")
+        .context("the meaning model failed on a text")?;
+    EMBEDDED.fetch_add(texts.len(), Ordering::Relaxed);
+    if std::env::var_os("HEARD_DEBUG_EMBED").is_some() {
+        eprintln!("heard-debug: embedded {} texts", texts.len());
+    }
+    Ok(out)
 }
 
 /// The start of a text that the model reads; a blank text reads as a dot.
@@ -80,215 +157,1010 @@ fn clip(text: &str) -> &str {
     }
 }
 
+/// A vector as stored: 8-bit coordinates and their scale.
+fn quantise(v: &[f32]) -> (f32, Vec<u8>) {
+    let max = v.iter().fold(0f32, |m, x| m.max(x.abs()));
+    let scale = if max > 0.0 { max / 127.0 } else { 1.0 };
+    let codes = v
+        .iter()
+        .map(|x| (x / scale).round().clamp(-127.0, 127.0) as i8 as u8)
+        .collect();
+    (scale, codes)
+}
+
+/// Cosine of a unit query with a stored vector (summed in coordinate order, as always, so
+/// that a draft is the same whatever the store's layout).
+fn dot(codes: &[u8], scale: f32, query: &[f32]) -> f32 {
+    let s: f32 = codes
+        .iter()
+        .zip(query)
+        .map(|(c, q)| *c as i8 as f32 * q)
+        .sum();
+    s * scale
+}
+
+fn read_at(file: &File, buf: &mut [u8], pos: u64) -> std::io::Result<()> {
+    #[cfg(unix)]
+    {
+        std::os::unix::fs::FileExt::read_exact_at(file, buf, pos)
+    }
+    #[cfg(windows)]
+    {
+        let mut done = 0;
+        while done < buf.len() {
+            let n = std::os::windows::fs::FileExt::seek_read(
+                file,
+                &mut buf[done..],
+                pos + done as u64,
+            )?;
+            if n == 0 {
+                return Err(std::io::ErrorKind::UnexpectedEof.into());
+            }
+            done += n;
+        }
+        Ok(())
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 struct Header {
     model: pocket_encoder::ModelInfo,
-    /// The index's segments and deletions when the store was last brought up to date.
-    state: String,
     dimensions: usize,
     count: usize,
 }
 
-/// Vectors by key, 8-bit with a scale each.
+/// One immutable, sorted part of the store.
 #[derive(Debug)]
-pub struct Store {
-    header: Header,
-    keys: Vec<Key>,
-    scales: Vec<f32>,
-    codes: Vec<i8>,
-    rows: HashMap<Key, usize>,
+struct Segment {
+    path: PathBuf,
+    file: File,
+    count: usize,
+    d: usize,
+    keys_at: u64,
+    scales_at: u64,
+    codes_at: u64,
+    sums_at: u64,
 }
 
-impl Store {
-    fn empty(state: String) -> Store {
-        let model = model();
-        Store {
-            header: Header {
-                dimensions: model.dimensions,
-                model,
-                state,
-                count: 0,
-            },
-            keys: Vec::new(),
-            scales: Vec::new(),
-            codes: Vec::new(),
-            rows: HashMap::new(),
+impl Segment {
+    /// Open a segment, checking its header and size (not its hashes: see [`Segment::verify`]).
+    fn open(path: &Path) -> Result<Segment, String> {
+        let file = File::open(path).map_err(|e| format!("it cannot be read ({e})"))?;
+        let len = file
+            .metadata()
+            .map_err(|e| format!("it cannot be read ({e})"))?
+            .len();
+        let mut head = [0u8; 16];
+        if len < 16 || read_at(&file, &mut head, 0).is_err() || &head[..8] != MAGIC {
+            return Err("it is not a heard embeddings file".into());
+        }
+        let format = u32::from_le_bytes(head[8..12].try_into().expect("4 bytes"));
+        if format != FORMAT {
+            return Err(format!("it is in format {format}, not {FORMAT}"));
+        }
+        let hlen = u32::from_le_bytes(head[12..16].try_into().expect("4 bytes")) as u64;
+        if hlen > 1 << 20 || 16 + hlen > len {
+            return Err("its header cannot be read".into());
+        }
+        let mut hbytes = vec![0u8; hlen as usize];
+        read_at(&file, &mut hbytes, 16).map_err(|_| "its header cannot be read")?;
+        let header: Header =
+            serde_json::from_slice(&hbytes).map_err(|_| "its header cannot be read")?;
+        if header.model != model() {
+            return Err("it was made by another model".into());
+        }
+        let (n, d) = (header.count as u64, header.dimensions as u64);
+        let keys_at = 16 + hlen;
+        let scales_at = keys_at + 32 * n;
+        let codes_at = scales_at + 4 * n;
+        let sums_at = codes_at + d * n;
+        if d == 0 || len != sums_at + 96 {
+            return Err("its size does not match its header (it is cut short)".into());
+        }
+        Ok(Segment {
+            path: path.to_path_buf(),
+            file,
+            count: header.count,
+            d: header.dimensions,
+            keys_at,
+            scales_at,
+            codes_at,
+            sums_at,
+        })
+    }
+
+    fn key(&self, i: usize) -> std::io::Result<Key> {
+        let mut k = [0u8; 32];
+        read_at(&self.file, &mut k, self.keys_at + 32 * i as u64)?;
+        Ok(k)
+    }
+
+    /// The row of `key`, by binary search of the sorted keys on disk.
+    fn find(&self, key: &Key) -> std::io::Result<Option<usize>> {
+        let (mut lo, mut hi) = (0, self.count);
+        while lo < hi {
+            let mid = (lo + hi) / 2;
+            match self.key(mid)?.cmp(key) {
+                std::cmp::Ordering::Less => lo = mid + 1,
+                std::cmp::Ordering::Greater => hi = mid,
+                std::cmp::Ordering::Equal => return Ok(Some(mid)),
+            }
+        }
+        Ok(None)
+    }
+
+    fn vector(&self, i: usize) -> std::io::Result<(f32, Vec<u8>)> {
+        let mut s = [0u8; 4];
+        read_at(&self.file, &mut s, self.scales_at + 4 * i as u64)?;
+        let mut c = vec![0u8; self.d];
+        read_at(&self.file, &mut c, self.codes_at + (self.d * i) as u64)?;
+        Ok((f32::from_le_bytes(s), c))
+    }
+
+    /// Check every byte against the hashes at the end (reads the segment once, in chunks).
+    fn verify(&self) -> Result<(), String> {
+        let mut sums = [0u8; 96];
+        read_at(&self.file, &mut sums, self.sums_at)
+            .map_err(|e| format!("it cannot be read ({e})"))?;
+        let parts = [
+            (self.keys_at, self.scales_at),
+            (self.scales_at, self.codes_at),
+            (self.codes_at, self.sums_at),
+        ];
+        let mut buf = vec![0u8; 1 << 20];
+        for (n, (from, to)) in parts.into_iter().enumerate() {
+            let mut h = blake3::Hasher::new();
+            let mut at = from;
+            while at < to {
+                let len = ((to - at) as usize).min(buf.len());
+                read_at(&self.file, &mut buf[..len], at)
+                    .map_err(|e| format!("it cannot be read ({e})"))?;
+                h.update(&buf[..len]);
+                at += len as u64;
+            }
+            if h.finalize().as_bytes() != &sums[32 * n..32 * n + 32] {
+                return Err("its checksum does not match".into());
+            }
+        }
+        // Keys must be sorted and unique for the binary search and the merges.
+        let mut prev: Option<Key> = None;
+        let mut keys = Chunked::new(&self.file, self.keys_at, self.scales_at, 32);
+        while let Some(k) = keys
+            .next_item()
+            .map_err(|e| format!("it cannot be read ({e})"))?
+        {
+            let k: Key = k.try_into().expect("32 bytes");
+            if prev.is_some_and(|p| p >= k) {
+                return Err("its keys are out of order".into());
+            }
+            prev = Some(k);
+        }
+        let mut scales = Chunked::new(&self.file, self.scales_at, self.codes_at, 4);
+        while let Some(s) = scales
+            .next_item()
+            .map_err(|e| format!("it cannot be read ({e})"))?
+        {
+            if !f32::from_le_bytes(s.try_into().expect("4 bytes")).is_finite() {
+                return Err("it holds a vector that is not a number".into());
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Fixed-size items read in order from a part of a file, through one reused buffer.
+struct Chunked<'a> {
+    file: &'a File,
+    at: u64,
+    end: u64,
+    item: usize,
+    buf: Vec<u8>,
+    pos: usize,
+}
+
+impl<'a> Chunked<'a> {
+    fn new(file: &'a File, from: u64, to: u64, item: usize) -> Self {
+        Chunked {
+            file,
+            at: from,
+            end: to,
+            item,
+            buf: Vec::new(),
+            pos: 0,
         }
     }
 
-    /// Number of vectors.
+    fn next_item(&mut self) -> std::io::Result<Option<&[u8]>> {
+        if self.pos >= self.buf.len() {
+            if self.at >= self.end {
+                return Ok(None);
+            }
+            let items = (((self.end - self.at) as usize) / self.item)
+                .min((256 << 10) / self.item)
+                .max(1);
+            self.buf.resize(items * self.item, 0);
+            read_at(self.file, &mut self.buf, self.at)?;
+            self.at += self.buf.len() as u64;
+            self.pos = 0;
+        }
+        let out = &self.buf[self.pos..self.pos + self.item];
+        self.pos += self.item;
+        Ok(Some(out))
+    }
+}
+
+/// Writes one segment: the count is known first, the three parts are written side by side
+/// into a temporary file that is renamed into place when complete.
+struct SegmentWriter {
+    tmp: tempfile::NamedTempFile,
+    parts: [std::io::BufWriter<File>; 3],
+    sums: [blake3::Hasher; 3],
+    count: usize,
+    written: usize,
+    d: usize,
+    sums_at: u64,
+}
+
+impl SegmentWriter {
+    fn new(dir: &Path, count: usize, d: usize) -> anyhow::Result<SegmentWriter> {
+        let prefix = format!("{}{}-", crate::fsutil::TEMP_PREFIX, std::process::id());
+        let tmp = tempfile::Builder::new()
+            .prefix(&prefix)
+            .tempfile_in(dir)
+            .with_context(|| format!("failed to create a temporary file in `{}`", dir.display()))?;
+        let header = serde_json::to_vec(&Header {
+            model: model(),
+            dimensions: d,
+            count,
+        })?;
+        let mut head = Vec::with_capacity(16 + header.len());
+        head.extend_from_slice(MAGIC);
+        head.extend_from_slice(&FORMAT.to_le_bytes());
+        head.extend_from_slice(&u32::try_from(header.len())?.to_le_bytes());
+        head.extend_from_slice(&header);
+        let keys_at = head.len() as u64;
+        let scales_at = keys_at + 32 * count as u64;
+        let codes_at = scales_at + 4 * count as u64;
+        let sums_at = codes_at + (d * count) as u64;
+        let mut first = tmp.reopen()?;
+        first.write_all(&head)?;
+        let at = |pos: u64| -> anyhow::Result<std::io::BufWriter<File>> {
+            use std::io::Seek;
+            let mut f = tmp.reopen()?;
+            f.seek(std::io::SeekFrom::Start(pos))?;
+            Ok(std::io::BufWriter::with_capacity(256 << 10, f))
+        };
+        let parts = [at(keys_at)?, at(scales_at)?, at(codes_at)?];
+        Ok(SegmentWriter {
+            parts,
+            tmp,
+            sums: Default::default(),
+            count,
+            written: 0,
+            d,
+            sums_at,
+        })
+    }
+
+    fn push(&mut self, key: &Key, scale: f32, codes: &[u8]) -> anyhow::Result<()> {
+        anyhow::ensure!(
+            self.written < self.count && codes.len() == self.d,
+            "segment overflow"
+        );
+        for (n, bytes) in [&key[..], &scale.to_le_bytes()[..], codes]
+            .into_iter()
+            .enumerate()
+        {
+            self.parts[n].write_all(bytes)?;
+            self.sums[n].update(bytes);
+        }
+        self.written += 1;
+        Ok(())
+    }
+
+    /// Rename the segment into place (as `dir/<name>.vec`); returns its path.
+    fn finish(self, dir: &Path) -> anyhow::Result<PathBuf> {
+        use std::io::Seek;
+        anyhow::ensure!(self.written == self.count, "segment short of vectors");
+        for p in self.parts {
+            p.into_inner().map_err(|e| e.into_error())?.sync_all()?;
+        }
+        let mut f = self.tmp.reopen()?;
+        f.seek(std::io::SeekFrom::Start(self.sums_at))?;
+        for s in &self.sums {
+            f.write_all(s.finalize().as_bytes())?;
+        }
+        f.sync_all()?;
+        let name = format!(
+            "{}-{}-{}.vec",
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_nanos()),
+            std::process::id(),
+            SEGMENT_SERIAL.fetch_add(1, Ordering::Relaxed)
+        );
+        let path = dir.join(name);
+        self.tmp
+            .persist(&path)
+            .with_context(|| format!("failed to save `{}`", path.display()))?;
+        if let Ok(d) = File::open(dir) {
+            let _ = d.sync_all();
+        }
+        Ok(path)
+    }
+}
+
+static SEGMENT_SERIAL: AtomicUsize = AtomicUsize::new(0);
+
+/// Write vectors (any order, duplicates allowed) as one new segment.
+fn write_segment(
+    dir: &Path,
+    mut rows: Vec<(Key, f32, Vec<u8>)>,
+) -> anyhow::Result<Option<PathBuf>> {
+    rows.sort_by_key(|a| a.0);
+    rows.dedup_by(|a, b| a.0 == b.0);
+    let Some(d) = rows.first().map(|r| r.2.len()) else {
+        return Ok(None);
+    };
+    std::fs::create_dir_all(dir)
+        .with_context(|| format!("failed to create `{}`", dir.display()))?;
+    let mut w = SegmentWriter::new(dir, rows.len(), d)?;
+    for (k, s, c) in &rows {
+        w.push(k, *s, c)?;
+    }
+    w.finish(dir).map(Some)
+}
+
+/// The store: its segments, opened (nothing of them is read until asked).
+#[derive(Debug)]
+pub struct Store {
+    dir: PathBuf,
+    segments: Vec<Segment>,
+}
+
+/// Notice for a part of the store that cannot be used, which is then removed.
+fn rebuilt_notice(state_dir: &Path, file: &Path, why: &str) {
+    let shown = file
+        .strip_prefix(state_dir.parent().unwrap_or(state_dir))
+        .unwrap_or(file)
+        .display()
+        .to_string();
+    eprintln!(
+        "note: the meaning index `{shown}` was rebuilt because {why}; nothing is lost, it is only a cache"
+    );
+}
+
+impl Store {
+    /// Open the store of `.heard/`. Segments that cannot be used (damaged, cut short, made
+    /// by another model; with `verify`, every byte is checked) are removed with a notice and
+    /// their texts embedded again; the reasons are returned.
+    pub fn open(state_dir: &Path, verify: bool) -> (Store, Vec<String>) {
+        let dir = path(state_dir);
+        let mut rebuilt = Vec::new();
+        let old = old_path(state_dir);
+        if old.exists() {
+            if let Err(why) = import_format_1(&old, &dir) {
+                rebuilt_notice(state_dir, &old, &why);
+                rebuilt.push(why);
+            }
+            let _ = std::fs::remove_file(&old);
+        }
+        crate::fsutil::remove_stale_temporaries(&dir);
+        let mut segments = Vec::new();
+        for p in segment_paths(&dir) {
+            let opened = Segment::open(&p).and_then(|s| {
+                if verify {
+                    s.verify()?;
+                }
+                Ok(s)
+            });
+            match opened {
+                Ok(s) => segments.push(s),
+                // Removed by a concurrent merge: its vectors are in the merged segment.
+                Err(_) if !p.exists() => {}
+                Err(why) => {
+                    rebuilt_notice(state_dir, &p, &why);
+                    let _ = std::fs::remove_file(&p);
+                    rebuilt.push(why);
+                }
+            }
+        }
+        (Store { dir, segments }, rebuilt)
+    }
+
+    /// Vectors stored (a text stored twice, briefly after an interrupted merge, counts twice).
     pub fn len(&self) -> usize {
-        self.keys.len()
+        self.segments.iter().map(|s| s.count).sum()
     }
 
     /// Whether the store holds no vectors.
     pub fn is_empty(&self) -> bool {
-        self.keys.is_empty()
+        self.len() == 0
     }
 
-    /// Whether `key` has a vector.
-    pub fn contains(&self, key: &Key) -> bool {
-        self.rows.contains_key(key)
-    }
-
-    fn push(&mut self, key: Key, v: &[f32]) {
-        let max = v.iter().fold(0f32, |m, x| m.max(x.abs()));
-        let scale = if max > 0.0 { max / 127.0 } else { 1.0 };
-        self.rows.insert(key, self.keys.len());
-        self.keys.push(key);
-        self.scales.push(scale);
-        self.codes.extend(
-            v.iter()
-                .map(|x| (x / scale).round().clamp(-127.0, 127.0) as i8),
-        );
-        self.header.count = self.keys.len();
-    }
-
-    fn row(&self, i: usize) -> &[i8] {
-        let d = self.header.dimensions;
-        &self.codes[i * d..(i + 1) * d]
-    }
-
-    /// Cosine similarity of a unit query vector with the text of `key`.
-    pub fn cosine(&self, query: &[f32], key: &Key) -> Option<f32> {
-        self.rows.get(key).map(|&i| self.dot(query, i))
-    }
-
-    fn dot(&self, query: &[f32], i: usize) -> f32 {
-        let s: f32 = self
-            .row(i)
+    fn names(&self) -> Vec<String> {
+        let mut names: Vec<String> = self
+            .segments
             .iter()
-            .zip(query)
-            .map(|(c, q)| *c as f32 * q)
-            .sum();
-        s * self.scales[i]
+            .filter_map(|s| s.path.file_name().map(|n| n.to_string_lossy().into_owned()))
+            .collect();
+        names.sort();
+        names
+    }
+
+    /// The stored vector of `key`.
+    fn vector(&self, key: &Key) -> Option<(f32, Vec<u8>)> {
+        self.segments.iter().find_map(|s| {
+            let i = s.find(key).ok()??;
+            s.vector(i).ok()
+        })
+    }
+
+    /// Cosine similarity of a unit query vector with the text of `key`, if it has a vector.
+    pub fn cosine(&self, query: &[f32], key: &Key) -> Option<f32> {
+        let (scale, codes) = self.vector(key)?;
+        (codes.len() == query.len()).then(|| dot(&codes, scale, query))
+    }
+
+    /// The `limit` nearest texts to each unit query vector, with their cosine, best first:
+    /// one pass over the store, in chunks read into one buffer, a heap per query.
+    pub fn nearest_many(&self, queries: &[&[f32]], limit: usize) -> Vec<Vec<(Key, f32)>> {
+        let mut heaps: Vec<BinaryHeap<Reverse<Cand>>> =
+            queries.iter().map(|_| BinaryHeap::new()).collect();
+        let mut scales = Vec::new();
+        let mut codes = Vec::new();
+        let mut scores: Vec<f32> = Vec::new();
+        let nq = queries.len();
+        if limit == 0 || nq == 0 {
+            return vec![Vec::new(); nq];
+        }
+        // The queries coordinate by coordinate: `by_coordinate[j * nq + q]`.
+        let d0 = queries[0].len();
+        let by_coordinate: Vec<f32> = (0..d0)
+            .flat_map(|j| {
+                queries
+                    .iter()
+                    .map(move |q| q.get(j).copied().unwrap_or(0.0))
+            })
+            .collect();
+        for (si, seg) in self.segments.iter().enumerate() {
+            if queries.iter().any(|q| q.len() != seg.d) {
+                continue;
+            }
+            let d = seg.d;
+            let mut row = 0;
+            while row < seg.count {
+                let n = SCAN_CHUNK.min(seg.count - row);
+                scales.resize(4 * n, 0u8);
+                codes.resize(d * n, 0u8);
+                if read_at(&seg.file, &mut scales, seg.scales_at + 4 * row as u64).is_err()
+                    || read_at(&seg.file, &mut codes, seg.codes_at + (d * row) as u64).is_err()
+                {
+                    break;
+                }
+                scores.resize(n * nq, 0.0);
+                scores
+                    .par_chunks_mut(nq * 64)
+                    .zip(codes.par_chunks(d * 64))
+                    .zip(scales.par_chunks(4 * 64))
+                    .for_each(|((out, c), s)| {
+                        for (r, (cv, sv)) in c.chunks_exact(d).zip(s.chunks_exact(4)).enumerate() {
+                            let scale = f32::from_le_bytes(sv.try_into().expect("4 bytes"));
+                            let acc = &mut out[r * nq..(r + 1) * nq];
+                            if nq == 1 {
+                                acc[0] = dot(cv, scale, queries[0]);
+                                continue;
+                            }
+                            acc.fill(0.0);
+                            // Every query's sum in coordinate order, as [`dot`] does (so the
+                            // cosines are the same to the last bit), the queries side by side.
+                            for (c, qs) in cv.iter().zip(by_coordinate.chunks_exact(nq)) {
+                                let c = *c as i8 as f32;
+                                for (a, q) in acc.iter_mut().zip(qs) {
+                                    *a += c * q;
+                                }
+                            }
+                            for a in acc.iter_mut() {
+                                *a *= scale;
+                            }
+                        }
+                    });
+                for r in 0..n {
+                    for (qi, heap) in heaps.iter_mut().enumerate() {
+                        let c = Cand {
+                            score: scores[r * nq + qi],
+                            seg: si,
+                            row: row + r,
+                        };
+                        if heap.len() < limit {
+                            heap.push(Reverse(c));
+                        } else if heap.peek().is_some_and(|m| c > m.0) {
+                            heap.pop();
+                            heap.push(Reverse(c));
+                        }
+                    }
+                }
+                row += n;
+            }
+        }
+        heaps
+            .into_iter()
+            .map(|h| {
+                let mut best: Vec<Cand> = h.into_iter().map(|r| r.0).collect();
+                best.sort_by(|a, b| b.cmp(a));
+                let mut seen = std::collections::HashSet::new();
+                best.into_iter()
+                    .filter_map(|c| {
+                        let k = self.segments[c.seg].key(c.row).ok()?;
+                        seen.insert(k).then_some((k, c.score))
+                    })
+                    .collect()
+            })
+            .collect()
     }
 
     /// The `limit` nearest texts to a unit query vector, with their cosine, best first.
     pub fn nearest(&self, query: &[f32], limit: usize) -> Vec<(Key, f32)> {
-        if query.len() != self.header.dimensions {
-            return Vec::new();
-        }
-        let mut all: Vec<(usize, f32)> = (0..self.keys.len())
-            .into_par_iter()
-            .map(|i| (i, self.dot(query, i)))
-            .collect();
-        let limit = limit.min(all.len());
-        if limit == 0 {
-            return Vec::new();
-        }
-        all.select_nth_unstable_by(limit - 1, |a, b| b.1.total_cmp(&a.1));
-        all.truncate(limit);
-        all.sort_by(|a, b| b.1.total_cmp(&a.1));
-        all.into_iter().map(|(i, c)| (self.keys[i], c)).collect()
+        self.nearest_many(&[query], limit).remove(0)
     }
 
-    fn to_bytes(&self) -> anyhow::Result<Vec<u8>> {
-        let header = serde_json::to_vec(&self.header)?;
-        let d = self.header.dimensions;
-        let mut out = Vec::with_capacity(16 + header.len() + self.keys.len() * (36 + d) + 32);
-        out.extend_from_slice(MAGIC);
-        out.extend_from_slice(&FORMAT.to_le_bytes());
-        out.extend_from_slice(&u32::try_from(header.len())?.to_le_bytes());
-        out.extend_from_slice(&header);
-        for i in 0..self.keys.len() {
-            out.extend_from_slice(&self.keys[i]);
-            out.extend_from_slice(&self.scales[i].to_le_bytes());
-            out.extend(self.row(i).iter().map(|c| *c as u8));
-        }
-        let sum = blake3::hash(&out);
-        out.extend_from_slice(sum.as_bytes());
-        Ok(out)
+    /// Every stored key once, in order (all segments merged).
+    fn keys(&self) -> std::io::Result<Merged<'_>> {
+        Merged::new(&self.segments, false)
     }
+}
 
-    fn from_bytes(bytes: &[u8]) -> Result<Store, String> {
-        let (header, body_at) = parse_header(bytes)?;
-        if bytes.len() < body_at + 32 {
-            return Err("it is cut short".into());
-        }
-        let (content, sum) = bytes.split_at(bytes.len() - 32);
-        if blake3::hash(content).as_bytes() != sum {
-            return Err("its checksum does not match".into());
-        }
-        let d = header.dimensions;
-        let body = &content[body_at..];
-        if d == 0 || body.len() != header.count * (36 + d) {
-            return Err("its size does not match its header".into());
-        }
-        let mut store = Store::empty(header.state.clone());
-        store.header = Header {
-            count: 0,
-            ..header.clone()
+/// A candidate of a nearest-neighbour search.
+#[derive(Debug, Clone, Copy)]
+struct Cand {
+    score: f32,
+    seg: usize,
+    row: usize,
+}
+
+impl PartialEq for Cand {
+    fn eq(&self, o: &Self) -> bool {
+        self.cmp(o) == std::cmp::Ordering::Equal
+    }
+}
+impl Eq for Cand {}
+impl PartialOrd for Cand {
+    fn partial_cmp(&self, o: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(o))
+    }
+}
+impl Ord for Cand {
+    /// By score; ties go to the earlier row, as a stable sort would.
+    fn cmp(&self, o: &Self) -> std::cmp::Ordering {
+        self.score
+            .total_cmp(&o.score)
+            .then_with(|| (o.seg, o.row).cmp(&(self.seg, self.row)))
+    }
+}
+
+fn segment_paths(dir: &Path) -> Vec<PathBuf> {
+    let mut out: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map(|rd| {
+            rd.filter_map(Result::ok)
+                .map(|e| e.path())
+                .filter(|p| p.extension().is_some_and(|x| x == "vec"))
+                .collect()
+        })
+        .unwrap_or_default();
+    out.sort();
+    out
+}
+
+/// The records of several segments merged in key order, each key once.
+struct Merged<'a> {
+    cursors: Vec<SegCursor<'a>>,
+    heap: BinaryHeap<Reverse<(Key, usize)>>,
+    last: Option<Key>,
+    /// The cursor of the key last returned, advanced at the next call.
+    pending: Option<usize>,
+}
+
+struct SegCursor<'a> {
+    keys: Chunked<'a>,
+    vectors: Option<(Chunked<'a>, Chunked<'a>)>,
+    scale: f32,
+    codes: Vec<u8>,
+}
+
+impl SegCursor<'_> {
+    fn advance(&mut self) -> std::io::Result<Option<Key>> {
+        let Some(k) = self.keys.next_item()? else {
+            return Ok(None);
         };
-        for rec in body.chunks_exact(36 + d) {
-            let key: Key = rec[..32].try_into().expect("32 bytes");
-            let scale = f32::from_le_bytes(rec[32..36].try_into().expect("4 bytes"));
-            if !scale.is_finite() {
-                return Err("it holds a vector that is not a number".into());
-            }
-            store.rows.insert(key, store.keys.len());
-            store.keys.push(key);
-            store.scales.push(scale);
-            store.codes.extend(rec[36..].iter().map(|b| *b as i8));
+        let k: Key = k.try_into().expect("32 bytes");
+        if let Some((s, c)) = &mut self.vectors {
+            let s = s.next_item()?.ok_or(std::io::ErrorKind::UnexpectedEof)?;
+            self.scale = f32::from_le_bytes(s.try_into().expect("4 bytes"));
+            let c = c.next_item()?.ok_or(std::io::ErrorKind::UnexpectedEof)?;
+            self.codes.clear();
+            self.codes.extend_from_slice(c);
         }
-        store.header.count = store.keys.len();
-        Ok(store)
+        Ok(Some(k))
     }
 }
 
-fn parse_header(bytes: &[u8]) -> Result<(Header, usize), String> {
-    if bytes.len() < 16 || &bytes[..8] != MAGIC {
-        return Err("it is not a heard embeddings file".into());
+impl<'a> Merged<'a> {
+    fn new(segments: &'a [Segment], vectors: bool) -> std::io::Result<Merged<'a>> {
+        let mut m = Merged {
+            cursors: Vec::new(),
+            heap: BinaryHeap::new(),
+            last: None,
+            pending: None,
+        };
+        for s in segments {
+            let keys = Chunked::new(&s.file, s.keys_at, s.scales_at, 32);
+            let vectors = vectors.then(|| {
+                (
+                    Chunked::new(&s.file, s.scales_at, s.codes_at, 4),
+                    Chunked::new(&s.file, s.codes_at, s.sums_at, s.d),
+                )
+            });
+            m.cursors.push(SegCursor {
+                keys,
+                vectors,
+                scale: 0.0,
+                codes: Vec::new(),
+            });
+        }
+        for i in 0..m.cursors.len() {
+            m.refill(i)?;
+        }
+        Ok(m)
     }
-    let format = u32::from_le_bytes(bytes[8..12].try_into().expect("4 bytes"));
-    if format != FORMAT {
-        return Err(format!("it is in format {format}, not {FORMAT}"));
+
+    fn refill(&mut self, i: usize) -> std::io::Result<()> {
+        if let Some(k) = self.cursors[i].advance()? {
+            self.heap.push(Reverse((k, i)));
+        }
+        Ok(())
     }
-    let len = u32::from_le_bytes(bytes[12..16].try_into().expect("4 bytes")) as usize;
-    let header: Header = bytes
-        .get(16..16 + len)
-        .and_then(|h| serde_json::from_slice(h).ok())
-        .ok_or("its header cannot be read")?;
-    Ok((header, 16 + len))
+
+    /// The next key (its vector is then [`Merged::current`]).
+    fn next_key(&mut self) -> std::io::Result<Option<Key>> {
+        if let Some(i) = self.pending.take() {
+            self.refill(i)?;
+        }
+        while let Some(Reverse((k, i))) = self.heap.pop() {
+            if self.last == Some(k) {
+                self.refill(i)?;
+                continue;
+            }
+            self.last = Some(k);
+            self.pending = Some(i);
+            return Ok(Some(k));
+        }
+        Ok(None)
+    }
+
+    /// The scale and coordinates of the key last returned (when opened with vectors).
+    fn current(&self) -> (f32, &[u8]) {
+        let c = &self.cursors[self.pending.expect("a key was returned")];
+        (c.scale, &c.codes)
+    }
 }
 
-/// Only the header of the store on disk (cheap: the vectors are not read).
-fn read_header(path: &Path) -> Option<Header> {
-    let mut f = std::fs::File::open(path).ok()?;
-    let mut head = [0u8; 16];
-    f.read_exact(&mut head).ok()?;
-    let len = u32::from_le_bytes(head[12..16].try_into().ok()?) as usize;
-    if len > 1 << 20 {
-        return None;
+/// The next term of a dictionary stream that some live document holds, as a key.
+macro_rules! next_alive {
+    ($stream:expr, $bits:expr) => {{
+        let mut found = None;
+        while $stream.advance() {
+            let ord = $stream.term_ord();
+            if bit($bits, ord) {
+                if let Some(k) = key_of_hex($stream.key()) {
+                    found = Some((k, ord));
+                    break;
+                }
+            }
+        }
+        found
+    }};
+}
+
+fn bit(bits: &[u64], i: u64) -> bool {
+    bits.get((i / 64) as usize)
+        .is_some_and(|w| w >> (i % 64) & 1 == 1)
+}
+
+fn set_bit(bits: &mut [u64], i: u64) {
+    if let Some(w) = bits.get_mut((i / 64) as usize) {
+        *w |= 1 << (i % 64);
     }
-    let mut bytes = head.to_vec();
-    bytes.resize(16 + len, 0);
-    f.read_exact(&mut bytes[16..]).ok()?;
-    parse_header(&bytes).ok().map(|(h, _)| h)
 }
 
-/// What loading the store found.
-pub enum Loaded {
-    /// A store of this model.
-    Ready(Box<Store>),
-    /// No store yet.
-    Missing,
-    /// A store that cannot be used, and why (damaged, or made by another model).
-    Unusable(String),
+fn clear_bit(bits: &mut [u64], i: u64) {
+    if let Some(w) = bits.get_mut((i / 64) as usize) {
+        *w &= !(1 << (i % 64));
+    }
 }
 
-/// Read the store on disk.
-pub fn load(path: &Path) -> Loaded {
-    let bytes = match std::fs::read(path) {
-        Ok(b) => b,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Loaded::Missing,
-        Err(e) => return Loaded::Unusable(format!("it cannot be read ({e})")),
+/// Each tantivy segment's `hash` column and which of its terms a live document holds.
+type Columns = [Option<(tantivy::columnar::StrColumn, Vec<u64>)>];
+
+/// Which of each segment's `hash` terms a live document holds: one bit per term.
+fn alive_terms(searcher: &Searcher) -> Vec<Option<(tantivy::columnar::StrColumn, Vec<u64>)>> {
+    searcher
+        .segment_readers()
+        .iter()
+        .map(|seg| {
+            let col = seg.fast_fields().str("hash").ok().flatten()?;
+            let mut bits = vec![0u64; col.num_terms().div_ceil(64)];
+            for doc in seg.doc_ids_alive() {
+                for t in col.term_ords(doc) {
+                    set_bit(&mut bits, t);
+                }
+            }
+            Some((col, bits))
+        })
+        .collect()
+}
+
+/// Call `f` with every text of the index once, in key order: its key, its tantivy segment
+/// and its term ordinal there. Streams the segments' sorted dictionaries side by side.
+fn for_each_live(
+    columns: &Columns,
+    mut f: impl FnMut(Key, usize, u64) -> anyhow::Result<()>,
+) -> anyhow::Result<()> {
+    let mut streams = Vec::new();
+    for c in columns {
+        streams.push(match c {
+            Some((col, _)) => Some(col.dictionary().stream()?),
+            None => None,
+        });
+    }
+    let mut heap: BinaryHeap<Reverse<(Key, usize, u64)>> = BinaryHeap::new();
+    for (i, s) in streams.iter_mut().enumerate() {
+        if let (Some(s), Some((_, bits))) = (s.as_mut(), &columns[i]) {
+            if let Some((k, ord)) = next_alive!(s, bits) {
+                heap.push(Reverse((k, i, ord)));
+            }
+        }
+    }
+    let mut last: Option<Key> = None;
+    while let Some(Reverse((k, i, ord))) = heap.pop() {
+        if last != Some(k) {
+            last = Some(k);
+            f(k, i, ord)?;
+        }
+        if let (Some(s), Some((_, bits))) = (streams[i].as_mut(), &columns[i]) {
+            if let Some((k, ord)) = next_alive!(s, bits) {
+                heap.push(Reverse((k, i, ord)));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// How a key of the index and a key of the store meet.
+enum Met {
+    /// A text with a vector.
+    Both,
+    /// A text without one (its tantivy segment and term ordinal).
+    Missing(usize, u64),
+    /// A vector whose text left the library.
+    Stale,
+}
+
+/// Walk the index's texts and the store's vectors side by side, in key order.
+fn join(
+    columns: &Columns,
+    store: &mut Merged<'_>,
+    mut f: impl FnMut(Met, &Key, &Merged<'_>) -> anyhow::Result<()>,
+) -> anyhow::Result<()> {
+    let mut cur = store.next_key()?;
+    for_each_live(columns, |k, seg, ord| {
+        while let Some(s) = cur.filter(|s| *s < k) {
+            f(Met::Stale, &s, store)?;
+            cur = store.next_key()?;
+        }
+        if cur == Some(k) {
+            f(Met::Both, &k, store)?;
+            cur = store.next_key()?;
+        } else {
+            f(Met::Missing(seg, ord), &k, store)?;
+        }
+        Ok(())
+    })?;
+    while let Some(s) = cur {
+        f(Met::Stale, &s, store)?;
+        cur = store.next_key()?;
+    }
+    Ok(())
+}
+
+/// What the index and the store hold, counted side by side.
+struct Census {
+    /// Texts in the index.
+    texts: usize,
+    /// Of those, texts with a vector.
+    known: usize,
+    /// Vectors whose text left the library.
+    stale: usize,
+    /// The texts without a vector: a bit per term of each tantivy segment.
+    missing: Vec<Vec<u64>>,
+}
+
+fn census(columns: &Columns, store: &Store) -> anyhow::Result<Census> {
+    let mut c = Census {
+        texts: 0,
+        known: 0,
+        stale: 0,
+        missing: columns
+            .iter()
+            .map(|x| x.as_ref().map_or(Vec::new(), |(_, b)| vec![0u64; b.len()]))
+            .collect(),
     };
-    match Store::from_bytes(&bytes) {
-        Ok(s) if s.header.model == model() => Loaded::Ready(Box::new(s)),
-        Ok(_) => Loaded::Unusable("it was made by another model".into()),
-        Err(why) => Loaded::Unusable(why),
+    let mut keys = store.keys()?;
+    join(columns, &mut keys, |met, _, _| {
+        match met {
+            Met::Both => {
+                c.texts += 1;
+                c.known += 1;
+            }
+            Met::Missing(seg, ord) => {
+                c.texts += 1;
+                set_bit(&mut c.missing[seg], ord);
+            }
+            Met::Stale => c.stale += 1,
+        }
+        Ok(())
+    })?;
+    Ok(c)
+}
+
+/// Merge segments into one: all of them (dropping the vectors of texts no longer in the
+/// index, when `columns` are given) or some of them. The merged segment is written before
+/// its parts are removed, so an interruption leaves at worst a text stored twice.
+fn merge(store: &mut Store, which: &[usize], columns: Option<&Columns>) -> anyhow::Result<usize> {
+    let parts: Vec<Segment> = {
+        let mut taken = Vec::new();
+        let mut rest = Vec::new();
+        for (i, s) in std::mem::take(&mut store.segments).into_iter().enumerate() {
+            if which.contains(&i) {
+                taken.push(s);
+            } else {
+                rest.push(s);
+            }
+        }
+        store.segments = rest;
+        taken
+    };
+    let Some(d) = parts.first().map(|s| s.d) else {
+        return Ok(0);
+    };
+    // First count what is kept (the header says how many), then write it.
+    let mut count = 0;
+    let mut dropped = 0;
+    match columns {
+        Some(cols) => join(cols, &mut Merged::new(&parts, false)?, |met, _, _| {
+            match met {
+                Met::Both => count += 1,
+                Met::Stale => dropped += 1,
+                Met::Missing(..) => {}
+            }
+            Ok(())
+        })?,
+        None => {
+            let mut m = Merged::new(&parts, false)?;
+            while m.next_key()?.is_some() {
+                count += 1;
+            }
+        }
     }
+    if count > 0 {
+        let mut w = SegmentWriter::new(&store.dir, count, d)?;
+        let mut m = Merged::new(&parts, true)?;
+        match columns {
+            Some(cols) => join(cols, &mut m, |met, k, m| {
+                if let Met::Both = met {
+                    let (s, c) = m.current();
+                    w.push(k, s, c)?;
+                }
+                Ok(())
+            })?,
+            None => {
+                while let Some(k) = m.next_key()? {
+                    let (s, c) = m.current();
+                    w.push(&k, s, c)?;
+                }
+            }
+        }
+        let p = w.finish(&store.dir)?;
+        store
+            .segments
+            .push(Segment::open(&p).map_err(|e| anyhow::anyhow!("{e}"))?);
+    }
+    for s in &parts {
+        let _ = std::fs::remove_file(&s.path);
+    }
+    Ok(dropped)
+}
+
+/// Keep the number of segments small: whenever [`MERGE_TIER`] segments are of one size
+/// tier (a power of 4 of their count), merge them. Each vector is then rewritten about
+/// log4(size) times in all, and a store has a few segments per tier.
+fn merge_tiers(store: &mut Store) -> anyhow::Result<()> {
+    loop {
+        let tier = |n: usize| (usize::BITS - n.max(1).leading_zeros()) / 2;
+        let mut by_tier: std::collections::BTreeMap<u32, Vec<usize>> = Default::default();
+        for (i, s) in store.segments.iter().enumerate() {
+            by_tier.entry(tier(s.count)).or_default().push(i);
+        }
+        let Some(group) = by_tier.into_values().find(|g| g.len() >= MERGE_TIER) else {
+            return Ok(());
+        };
+        merge(store, &group, None)?;
+    }
+}
+
+/// Import a store of format 1 (one file, vectors in any order) as segments, streaming it.
+fn import_format_1(old: &Path, dir: &Path) -> Result<(), String> {
+    use std::io::Read;
+    let mut f =
+        std::io::BufReader::new(File::open(old).map_err(|e| format!("it cannot be read ({e})"))?);
+    let len = std::fs::metadata(old).map_err(|e| e.to_string())?.len();
+    let mut head = [0u8; 16];
+    f.read_exact(&mut head).map_err(|_| "it is cut short")?;
+    if &head[..8] != MAGIC || u32::from_le_bytes(head[8..12].try_into().expect("4")) != 1 {
+        return Err("it is in an older format".into());
+    }
+    let hlen = u32::from_le_bytes(head[12..16].try_into().expect("4")) as usize;
+    let mut h = vec![0u8; hlen.min(1 << 20)];
+    f.read_exact(&mut h)
+        .map_err(|_| "its header cannot be read")?;
+    #[derive(Deserialize)]
+    struct Old {
+        model: pocket_encoder::ModelInfo,
+        dimensions: usize,
+        count: usize,
+    }
+    let o: Old = serde_json::from_slice(&h).map_err(|_| "its header cannot be read")?;
+    if o.model != model() {
+        return Err("it was made by another model".into());
+    }
+    let rec = 36 + o.dimensions;
+    if o.dimensions == 0 || len != (16 + hlen + o.count * rec + 32) as u64 {
+        return Err("its size does not match its header".into());
+    }
+    // Check the whole file first, then copy it in sorted chunks.
+    let mut sum = blake3::Hasher::new();
+    sum.update(&head);
+    sum.update(&h);
+    let mut buf = vec![0u8; rec];
+    let mut chunk = Vec::new();
+    let mut written = Vec::new();
+    let fail = |written: &[PathBuf], why: &str| {
+        for p in written {
+            let _ = std::fs::remove_file(p);
+        }
+        why.to_string()
+    };
+    for i in 0..o.count {
+        f.read_exact(&mut buf)
+            .map_err(|_| fail(&written, "it is cut short"))?;
+        sum.update(&buf);
+        let key: Key = buf[..32].try_into().expect("32");
+        let scale = f32::from_le_bytes(buf[32..36].try_into().expect("4"));
+        chunk.push((key, scale, buf[36..].to_vec()));
+        if chunk.len() == 50_000 || i + 1 == o.count {
+            if let Some(p) = write_segment(dir, std::mem::take(&mut chunk))
+                .map_err(|e| fail(&written, &format!("it cannot be copied ({e})")))?
+            {
+                written.push(p);
+            }
+        }
+    }
+    let mut tail = [0u8; 32];
+    f.read_exact(&mut tail)
+        .map_err(|_| fail(&written, "it is cut short"))?;
+    if sum.finalize().as_bytes() != &tail {
+        return Err(fail(&written, "its checksum does not match"));
+    }
+    Ok(())
 }
 
 /// The index's segments and their deletions: changes whenever documents are added or
@@ -304,6 +1176,72 @@ pub fn index_state(index: &Index) -> String {
     key_hex(&parts.join(","))
 }
 
+/// What the store knew of the index when last counted (`embeddings/state.json`): while the
+/// index and the segments are the same, the coverage is known without reading either.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+struct Counted {
+    model: pocket_encoder::ModelInfo,
+    state: String,
+    segments: Vec<String>,
+    texts: usize,
+    known: usize,
+}
+
+fn read_counted(state_dir: &Path) -> Option<Counted> {
+    let bytes = std::fs::read(state_path(state_dir)).ok()?;
+    serde_json::from_slice(&bytes).ok()
+}
+
+/// How much of the library's meaning is known: recorded in a draft's provenance.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct Coverage {
+    /// Texts (passages, quotes, recommendations) in the library.
+    pub texts: usize,
+    /// Of those, texts whose meaning was known (the others were found by their words only).
+    pub known: usize,
+}
+
+impl Coverage {
+    /// Whether every text's meaning is known.
+    pub fn complete(&self) -> bool {
+        self.known >= self.texts
+    }
+
+    /// About how long embedding the rest takes on this machine, in words ("about 3 minutes").
+    pub fn time_to_complete(&self) -> String {
+        let threads = std::thread::available_parallelism().map_or(1, |n| n.get()) as u64;
+        let secs = (self.texts.saturating_sub(self.known) as u64 * CPU_MS_PER_TEXT)
+            .div_ceil(1000 * threads);
+        match secs {
+            0..=89 => format!("about {} seconds", secs.max(1)),
+            90..=5_399 => format!("about {} minutes", secs.div_ceil(60)),
+            _ => format!("about {:.1} hours", secs as f64 / 3600.0),
+        }
+    }
+}
+
+/// What to say, once, when a draft or a search by meaning could not use the meaning of
+/// every text: how much is known, and what completes it. `None` when everything is known.
+pub fn coverage_note(c: &Coverage, watcher: Option<&str>) -> Option<String> {
+    if c.complete() {
+        return None;
+    }
+    let how = match watcher {
+        Some(who) => format!(
+            "{who} is completing it in the background, or `heard index` does it now ({} of work)",
+            c.time_to_complete()
+        ),
+        None => format!(
+            "`heard index` completes it ({} of work), or a running `heard watch` or `heard serve` does it in the background",
+            c.time_to_complete()
+        ),
+    };
+    Some(format!(
+        "note: the meaning of {} of {} texts is known, so the rest were found by their words only (those looked at were read for their meaning now); {how}",
+        c.known, c.texts
+    ))
+}
+
 /// What the embedding stage of a refresh did.
 #[derive(Debug, Default, Clone)]
 pub struct Report {
@@ -311,134 +1249,341 @@ pub struct Report {
     pub embedded: usize,
     /// Vectors dropped because their text is no longer in the library.
     pub dropped: usize,
-    /// Vectors in the store now.
+    /// Texts of the library with a vector now.
     pub vectors: usize,
-    /// Why the store was rebuilt from nothing, when it was.
+    /// Texts in the library.
+    pub texts: usize,
+    /// Why (part of) the store was rebuilt from nothing, when it was.
     pub rebuilt: Option<String>,
 }
 
-/// Bring the store up to date with the index: embed the texts it has no vector for, drop
-/// the vectors of texts no longer indexed, and write it (atomically) if anything changed.
+impl Report {
+    /// How much of the library's meaning is known.
+    pub fn coverage(&self) -> Coverage {
+        Coverage {
+            texts: self.texts,
+            known: self.vectors.min(self.texts),
+        }
+    }
+}
+
+/// How far to bring the store up to date.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Mode {
+    /// Embed every text without a vector, on every core (`heard index`).
+    Everything,
+    /// Embed every text without a vector on one thread, leaving the others to searches
+    /// (`heard watch`, `heard serve`).
+    Background,
+    /// Embed them only if there are at most this many; else only count them (a draft, a
+    /// search by meaning).
+    UpTo(usize),
+    /// Only count them (another process is embedding).
+    Count,
+}
+
+/// The threshold of [`Mode::UpTo`]: [`EMBED_ALL_BELOW`], or `HEARD_EMBED_ALL_BELOW`.
+pub fn embed_all_below() -> usize {
+    std::env::var("HEARD_EMBED_ALL_BELOW")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(EMBED_ALL_BELOW)
+}
+
+fn checkpoint_texts() -> usize {
+    std::env::var("HEARD_EMBED_CHECKPOINT")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .filter(|n| *n > 0)
+        .unwrap_or(CHECKPOINT_TEXTS)
+}
+
+/// Bring the store up to date with the index as far as `mode` says: embed the texts it has
+/// no vector for (saving every checkpoint), drop the vectors of texts no longer indexed
+/// when enough have built up, and count how much is known. The caller holds the embedding
+/// lock unless the mode is [`Mode::Count`].
 pub fn refresh(
     state_dir: &Path,
     index: &Index,
     fields: &Fields,
     progress: &dyn Progress,
+    mode: Mode,
 ) -> anyhow::Result<Report> {
-    let file = path(state_dir);
+    let dir = path(state_dir);
     let state = index_state(index);
-    if let Some(h) = read_header(&file) {
-        if h.model == model() && h.state == state {
+    if let Some(k) = read_counted(state_dir) {
+        let names: Vec<String> = segment_paths(&dir)
+            .iter()
+            .filter_map(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
+            .collect();
+        let missing = k.texts.saturating_sub(k.known);
+        let enough = match mode {
+            Mode::UpTo(t) => missing > t,
+            Mode::Count => true,
+            Mode::Everything | Mode::Background => missing == 0,
+        };
+        if k.model == model() && k.state == state && k.segments == names && enough {
             return Ok(Report {
-                vectors: h.count,
+                vectors: k.known,
+                texts: k.texts,
                 ..Report::default()
             });
         }
     }
     let mut report = Report::default();
-    let old = match load(&file) {
-        Loaded::Ready(s) => *s,
-        Loaded::Missing => Store::empty(state.clone()),
-        Loaded::Unusable(why) => {
-            eprintln!(
-                "note: the meaning index `.heard/embeddings.bin` was rebuilt because {why}; nothing is lost, it is only a cache"
-            );
-            report.rebuilt = Some(why);
-            Store::empty(state.clone())
-        }
-    };
+    // Every byte is checked when the whole store is gone over anyway; a draft or a search
+    // checks sizes only (a store of a million vectors is 420 MB).
+    let verify = matches!(mode, Mode::Everything | Mode::Background);
+    let (mut store, rebuilt) = Store::open(state_dir, verify);
+    report.rebuilt = rebuilt.into_iter().next();
     let reader = index.reader().context("failed to open the index")?;
     let searcher = reader.searcher();
-    // Every text in the index (passages, quotes, recommendations), by key.
-    let mut live: HashMap<Key, DocAddress> = HashMap::new();
-    for (ord, seg) in searcher.segment_readers().iter().enumerate() {
-        let Some(col) = seg.fast_fields().str("hash").ok().flatten() else {
-            continue;
+    let columns = alive_terms(&searcher);
+    let mut c = census(&columns, &store)?;
+    report.texts = c.texts;
+    let missing = c.texts - c.known;
+    let embed_now = match mode {
+        Mode::UpTo(t) => missing <= t,
+        Mode::Count => false,
+        Mode::Everything | Mode::Background => true,
+    };
+    if missing > 0 && embed_now {
+        report.embedded = embed_missing(
+            &mut store, &searcher, fields, &columns, &mut c, progress, mode,
+        )?;
+    }
+    let kept = store.len();
+    if embed_now && c.stale > 0 && (c.stale * STALE_SHARE >= kept || kept <= SMALL_STORE) {
+        let all: Vec<usize> = (0..store.segments.len()).collect();
+        report.dropped = merge(&mut store, &all, Some(&columns))?;
+    }
+    report.vectors = c.known + report.embedded;
+    if mode != Mode::Count {
+        let counted = Counted {
+            model: model(),
+            state,
+            segments: store.names(),
+            texts: report.texts,
+            known: report.vectors,
         };
-        let mut s = String::new();
-        for doc in seg.doc_ids_alive() {
-            for t in col.term_ords(doc) {
-                s.clear();
-                if col.ord_to_str(t, &mut s).is_ok() {
-                    if let Some(k) = key_of_hex(&s) {
-                        live.entry(k).or_insert(DocAddress::new(ord as u32, doc));
-                    }
-                }
-            }
-        }
+        std::fs::create_dir_all(&dir)?;
+        crate::fsutil::write_atomic(&state_path(state_dir), &serde_json::to_vec(&counted)?)?;
     }
-    let mut missing: Vec<(Key, String)> = Vec::new();
-    for (k, addr) in &live {
-        if !old.contains(k) {
-            let doc: TantivyDocument = searcher.doc(*addr).context("failed to read the index")?;
-            use tantivy::schema::Value;
-            let body = doc
-                .get_first(fields.body)
-                .and_then(|v| v.as_str())
-                .unwrap_or_default()
-                .to_string();
-            missing.push((*k, body));
-        }
-    }
-    let mut new = Store::empty(state);
-    for (i, k) in old.keys.iter().enumerate() {
-        if live.contains_key(k) {
-            let v: Vec<f32> = old
-                .row(i)
-                .iter()
-                .map(|c| *c as f32 * old.scales[i])
-                .collect();
-            new.push(*k, &v);
-        } else {
-            report.dropped += 1;
-        }
-    }
-    if !missing.is_empty() {
-        progress.start(missing.len());
-        let vectors: Vec<anyhow::Result<Vec<Vec<f32>>>> = missing
-            .par_chunks(BATCH)
-            .map(|chunk| {
-                let texts: Vec<&str> = chunk.iter().map(|(_, t)| t.as_str()).collect();
-                let v = embed(&texts);
-                for _ in chunk {
-                    progress.tick();
-                }
-                v
-            })
-            .collect();
-        progress.finish();
-        for (chunk, vs) in missing.chunks(BATCH).zip(vectors) {
-            for ((k, _), v) in chunk.iter().zip(vs?) {
-                new.push(*k, &v);
-            }
-        }
-        report.embedded = missing.len();
-    }
-    report.vectors = new.len();
-    crate::fsutil::write_atomic(&file, &new.to_bytes()?)?;
     Ok(report)
 }
 
-/// The store of a library, read once per process and shared (searches on the web reuse it
-/// until the index changes).
-pub fn shared(state_dir: &Path, state: &str) -> Option<Arc<Store>> {
-    use std::sync::Mutex;
-    static CACHE: Mutex<Option<(PathBuf, String, Arc<Store>)>> = Mutex::new(None);
-    let file = path(state_dir);
-    let mut cache = CACHE.lock().unwrap_or_else(|e| e.into_inner());
-    if let Some((p, s, store)) = cache.as_ref() {
-        if *p == file && s == state {
-            return Some(store.clone());
+/// Embed every text the census found without a vector, reading them segment by segment
+/// in document order, and save a segment every checkpoint. Returns how many were embedded.
+fn embed_missing(
+    store: &mut Store,
+    searcher: &Searcher,
+    fields: &Fields,
+    columns: &Columns,
+    c: &mut Census,
+    progress: &dyn Progress,
+    mode: Mode,
+) -> anyhow::Result<usize> {
+    use tantivy::schema::Value;
+    let total = c.texts - c.known;
+    let threads = if mode == Mode::Background {
+        1
+    } else {
+        rayon::current_num_threads()
+    };
+    let round = BATCH * threads * 2;
+    let checkpoint = checkpoint_texts();
+    let mut todo: Vec<(Key, String)> = Vec::with_capacity(round);
+    let mut done: Vec<(Key, f32, Vec<u8>)> = Vec::new();
+    let mut saved_at = Instant::now();
+    let mut embedded = 0;
+    progress.start(total);
+    let mut run_round = |todo: &mut Vec<(Key, String)>,
+                         done: &mut Vec<(Key, f32, Vec<u8>)>,
+                         last: bool|
+     -> anyhow::Result<()> {
+        if !todo.is_empty() {
+            let texts: Vec<&str> = todo.iter().map(|(_, t)| t.as_str()).collect();
+            let vectors: Vec<Vec<f32>> = if threads == 1 {
+                let mut out = Vec::new();
+                for chunk in texts.chunks(BATCH) {
+                    out.extend(embed(chunk)?);
+                    for _ in chunk {
+                        progress.tick();
+                    }
+                }
+                out
+            } else {
+                let parts: Vec<anyhow::Result<Vec<Vec<f32>>>> = texts
+                    .par_chunks(BATCH)
+                    .map(|chunk| {
+                        let v = embed(chunk);
+                        for _ in chunk {
+                            progress.tick();
+                        }
+                        v
+                    })
+                    .collect();
+                let mut out = Vec::new();
+                for p in parts {
+                    out.extend(p?);
+                }
+                out
+            };
+            for ((k, _), v) in todo.drain(..).zip(vectors) {
+                let (s, codes) = quantise(&v);
+                done.push((k, s, codes));
+            }
+        }
+        if !done.is_empty()
+            && (last
+                || done.len() >= checkpoint
+                || saved_at.elapsed() >= Duration::from_secs(CHECKPOINT_SECS))
+        {
+            embedded += done.len();
+            if let Some(p) = write_segment(&store.dir, std::mem::take(done))? {
+                store
+                    .segments
+                    .push(Segment::open(&p).map_err(|e| anyhow::anyhow!("{e}"))?);
+            }
+            merge_tiers(store)?;
+            saved_at = Instant::now();
+        }
+        Ok(())
+    };
+    let mut s = String::new();
+    for (si, seg) in searcher.segment_readers().iter().enumerate() {
+        let Some((col, _)) = &columns[si] else {
+            continue;
+        };
+        if c.missing[si].iter().all(|w| *w == 0) {
+            continue;
+        }
+        for doc in seg.doc_ids_alive() {
+            for t in col.term_ords(doc) {
+                if !bit(&c.missing[si], t) {
+                    continue;
+                }
+                clear_bit(&mut c.missing[si], t);
+                s.clear();
+                col.ord_to_str(t, &mut s)?;
+                let Some(k) = key_of_hex(s.as_bytes()) else {
+                    continue;
+                };
+                let d: TantivyDocument = searcher
+                    .doc(DocAddress::new(si as u32, doc))
+                    .context("failed to read the index")?;
+                let body = d
+                    .get_first(fields.body)
+                    .and_then(|v| v.as_str())
+                    .unwrap_or_default()
+                    .to_string();
+                todo.push((k, body));
+                if todo.len() >= round {
+                    run_round(&mut todo, &mut done, false)?;
+                }
+            }
         }
     }
-    match load(&file) {
-        Loaded::Ready(store) if store.header.state == state => {
-            let store = Arc::new(*store);
-            *cache = Some((file, state.to_string(), store.clone()));
-            Some(store)
-        }
-        _ => None,
+    run_round(&mut todo, &mut done, true)?;
+    progress.finish();
+    Ok(embedded)
+}
+
+/// Embed texts a search is looking at that have no vector yet, and save them as a segment
+/// (a failure to save only means they are embedded again next time). Returns the vectors
+/// as stored (8-bit), in the order given.
+pub fn embed_and_save(
+    state_dir: &Path,
+    texts: &[(Key, &str)],
+) -> anyhow::Result<Vec<(f32, Vec<u8>)>> {
+    if texts.is_empty() {
+        return Ok(Vec::new());
     }
+    let parts: Vec<anyhow::Result<Vec<Vec<f32>>>> = texts
+        .par_chunks(BATCH)
+        .map(|chunk| embed(&chunk.iter().map(|(_, t)| *t).collect::<Vec<_>>()))
+        .collect();
+    let mut out = Vec::new();
+    for p in parts {
+        out.extend(p?.iter().map(|v| quantise(v)));
+    }
+    let rows = texts
+        .iter()
+        .zip(&out)
+        .map(|((k, _), (s, c))| (*k, *s, c.clone()))
+        .collect();
+    let dir = path(state_dir);
+    let saved = write_segment(&dir, rows);
+    // Keep the segments few; skipped while another process embeds (it merges them).
+    if saved.is_ok() {
+        if let Ok(lock) = File::options()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(state_dir.join(LOCK))
+        {
+            if lock.try_lock().is_ok() {
+                let (mut store, _) = Store::open(state_dir, false);
+                let _ = merge_tiers(&mut store);
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// The lock of whoever embeds the library, under `.heard/`.
+pub const LOCK: &str = "embed.lock";
+
+/// Cosine of a unit query with a vector as stored.
+pub fn cosine_of(query: &[f32], stored: &(f32, Vec<u8>)) -> Option<f32> {
+    (stored.1.len() == query.len()).then(|| dot(&stored.1, stored.0, query))
+}
+
+/// The stored vector of a text, if it has one.
+pub fn stored(store: &Store, key: &Key) -> Option<(f32, Vec<u8>)> {
+    store.vector(key)
+}
+
+/// The key of a text from its hex form (as in the index's `hash` field).
+pub fn key_of(hex: &str) -> Option<Key> {
+    key_of_hex(hex.as_bytes())
+}
+
+/// Write `n` random unit vectors (random keys) into the store of `state_dir`, through the
+/// store's own writer, in checkpoint-sized segments merged as `heard index` merges them:
+/// for measuring a large store without embedding a large library.
+#[doc(hidden)]
+pub fn write_random_store(state_dir: &Path, n: usize, seed: u64) -> anyhow::Result<usize> {
+    let d = model().dimensions;
+    let mut x = seed | 1;
+    let mut next = move || {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        x
+    };
+    std::fs::create_dir_all(path(state_dir))?;
+    let mut rows = Vec::new();
+    for i in 0..n {
+        let mut key = [0u8; 32];
+        for c in key.chunks_mut(8) {
+            c.copy_from_slice(&next().to_le_bytes());
+        }
+        let v: Vec<f32> = (0..d)
+            .map(|_| (next() % 2001) as f32 / 1000.0 - 1.0)
+            .collect();
+        let norm = v.iter().map(|a| a * a).sum::<f32>().sqrt().max(1e-6);
+        let v: Vec<f32> = v.into_iter().map(|a| a / norm).collect();
+        let (s, c) = quantise(&v);
+        rows.push((key, s, c));
+        if rows.len() == 100_000 || i + 1 == n {
+            write_segment(&path(state_dir), std::mem::take(&mut rows))?;
+            let (mut store, _) = Store::open(state_dir, false);
+            merge_tiers(&mut store)?;
+        }
+    }
+    let (store, _) = Store::open(state_dir, false);
+    Ok(store.len())
 }
 
 #[cfg(test)]
@@ -453,47 +1598,164 @@ mod tests {
         v.into_iter().map(|x| x / n).collect()
     }
 
-    #[test]
-    fn a_store_round_trips_and_finds_the_nearest_vector() {
-        let mut s = Store::empty("x".into());
-        for i in 0..20 {
-            s.push(*blake3::hash(&[i]).as_bytes(), &unit(u32::from(i)));
-        }
-        let back = Store::from_bytes(&s.to_bytes().unwrap()).unwrap();
-        assert_eq!(back.len(), 20);
-        let best = back.nearest(&unit(7), 3);
-        assert_eq!(best[0].0, *blake3::hash(&[7]).as_bytes());
-        assert!((best[0].1 - 1.0).abs() < 0.02, "8-bit cosine {}", best[0].1);
+    fn key(i: u32) -> Key {
+        *blake3::hash(&i.to_le_bytes()).as_bytes()
+    }
+
+    fn rows(range: std::ops::Range<u32>) -> Vec<(Key, f32, Vec<u8>)> {
+        range
+            .map(|i| {
+                let (s, c) = quantise(&unit(i));
+                (key(i), s, c)
+            })
+            .collect()
     }
 
     #[test]
-    fn a_damaged_or_cut_store_is_refused_not_trusted() {
-        let mut s = Store::empty("x".into());
-        s.push([1; 32], &unit(1));
-        let mut bytes = s.to_bytes().unwrap();
-        let mid = bytes.len() - 100;
+    fn a_store_round_trips_and_finds_the_nearest_vector() {
+        let dir = tempfile::tempdir().unwrap();
+        write_segment(&path(dir.path()), rows(0..20)).unwrap();
+        write_segment(&path(dir.path()), rows(20..45)).unwrap();
+        let (store, rebuilt) = Store::open(dir.path(), true);
+        assert!(rebuilt.is_empty());
+        assert_eq!(store.len(), 45);
+        let best = store.nearest(&unit(30), 3);
+        assert_eq!(best[0].0, key(30));
+        assert!((best[0].1 - 1.0).abs() < 0.02, "8-bit cosine {}", best[0].1);
+        assert_eq!(
+            store.cosine(&unit(7), &key(7)).unwrap(),
+            best_cosine(&store, 7)
+        );
+        assert!(store.cosine(&unit(7), &key(99)).is_none());
+    }
+
+    fn best_cosine(store: &Store, i: u32) -> f32 {
+        store.nearest(&unit(i), 1)[0].1
+    }
+
+    #[test]
+    fn a_streamed_search_ranks_as_a_search_of_every_vector_does() {
+        let dir = tempfile::tempdir().unwrap();
+        // More than one chunk, over several segments.
+        for part in 0..3 {
+            write_segment(&path(dir.path()), rows(part * 3_000..(part + 1) * 3_000)).unwrap();
+        }
+        let (store, _) = Store::open(dir.path(), false);
+        let queries = [unit(5), unit(4_321), unit(8_999)];
+        let qs: Vec<&[f32]> = queries.iter().map(Vec::as_slice).collect();
+        let found = store.nearest_many(&qs, 25);
+        for (q, got) in queries.iter().zip(found) {
+            let mut all: Vec<(Key, f32)> = (0..9_000)
+                .map(|i| {
+                    let (s, c) = quantise(&unit(i));
+                    (key(i), dot(&c, s, q))
+                })
+                .collect();
+            all.sort_by(|a, b| b.1.total_cmp(&a.1));
+            let want: Vec<f32> = all[..25].iter().map(|x| x.1).collect();
+            let have: Vec<f32> = got.iter().map(|x| x.1).collect();
+            assert_eq!(have, want);
+        }
+    }
+
+    #[test]
+    fn segments_of_one_tier_are_merged_and_keys_stay_unique() {
+        let dir = tempfile::tempdir().unwrap();
+        for part in 0..4u32 {
+            // Overlapping: a text stored twice (an interrupted merge) is kept once.
+            write_segment(&path(dir.path()), rows(part * 10..part * 10 + 12)).unwrap();
+        }
+        let (mut store, _) = Store::open(dir.path(), true);
+        assert_eq!(store.segments.len(), 4);
+        merge_tiers(&mut store).unwrap();
+        assert_eq!(store.segments.len(), 1);
+        assert_eq!(store.len(), 42);
+        let (again, rebuilt) = Store::open(dir.path(), true);
+        assert!(rebuilt.is_empty(), "{rebuilt:?}");
+        assert_eq!(again.len(), 42);
+        assert!(again.cosine(&unit(41), &key(41)).is_some());
+    }
+
+    #[test]
+    fn a_damaged_or_cut_segment_is_refused_not_trusted() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = write_segment(&path(dir.path()), rows(0..3))
+            .unwrap()
+            .unwrap();
+        let mut bytes = std::fs::read(&p).unwrap();
+        let mid = bytes.len() - 200;
         bytes[mid] ^= 0x55;
-        assert!(Store::from_bytes(&bytes).unwrap_err().contains("checksum"));
-        let bytes = s.to_bytes().unwrap();
-        assert!(Store::from_bytes(&bytes[..bytes.len() - 40]).is_err());
-        assert!(Store::from_bytes(b"not an embeddings file at all").is_err());
+        std::fs::write(&p, &bytes).unwrap();
+        assert!(
+            Segment::open(&p)
+                .unwrap()
+                .verify()
+                .unwrap_err()
+                .contains("checksum")
+        );
+        std::fs::write(&p, &bytes[..bytes.len() - 40]).unwrap();
+        assert!(Segment::open(&p).unwrap_err().contains("cut short"));
+        std::fs::write(&p, b"not an embeddings file at all").unwrap();
+        assert!(Segment::open(&p).is_err());
+        let (store, rebuilt) = Store::open(dir.path(), true);
+        assert_eq!((store.len(), rebuilt.len()), (0, 1));
+        assert!(!p.exists(), "the damaged part is removed");
     }
 
     #[test]
     fn a_store_of_another_model_is_not_used() {
         let dir = tempfile::tempdir().unwrap();
-        let mut s = Store::empty("x".into());
-        s.push([1; 32], &unit(1));
-        s.header.model.revision = "sha256:another".into();
-        std::fs::write(path(dir.path()), s.to_bytes().unwrap()).unwrap();
-        assert!(
-            matches!(load(&path(dir.path())), Loaded::Unusable(why) if why.contains("another model"))
-        );
+        let p = write_segment(&path(dir.path()), rows(0..2))
+            .unwrap()
+            .unwrap();
+        let bytes = std::fs::read(&p).unwrap();
+        let text = String::from_utf8_lossy(&bytes).into_owned();
+        let rev = model().revision;
+        let at = text.find(&rev).unwrap();
+        let mut changed = bytes.clone();
+        changed[at] = if changed[at] == b'0' { b'1' } else { b'0' };
+        std::fs::write(&p, &changed).unwrap();
+        assert!(Segment::open(&p).unwrap_err().contains("another model"));
+    }
+
+    #[test]
+    fn a_store_of_format_1_is_imported_not_embedded_again() {
+        let dir = tempfile::tempdir().unwrap();
+        // Format 1: header, then key, scale and coordinates per vector, then a hash.
+        let header = serde_json::json!({
+            "model": model(), "state": "x", "dimensions": 384, "count": 3
+        });
+        let header = serde_json::to_vec(&header).unwrap();
+        let mut out = Vec::new();
+        out.extend_from_slice(MAGIC);
+        out.extend_from_slice(&1u32.to_le_bytes());
+        out.extend_from_slice(&(header.len() as u32).to_le_bytes());
+        out.extend_from_slice(&header);
+        for (k, s, c) in rows(0..3) {
+            out.extend_from_slice(&k);
+            out.extend_from_slice(&s.to_le_bytes());
+            out.extend_from_slice(&c);
+        }
+        let sum = blake3::hash(&out);
+        out.extend_from_slice(sum.as_bytes());
+        std::fs::write(old_path(dir.path()), out).unwrap();
+        let (store, rebuilt) = Store::open(dir.path(), true);
+        assert!(rebuilt.is_empty(), "{rebuilt:?}");
+        assert_eq!(store.len(), 3);
+        assert!(!old_path(dir.path()).exists());
     }
 
     #[test]
     fn long_and_blank_texts_are_clipped_for_the_model() {
         assert_eq!(clip("  "), ".");
         assert_eq!(clip(&"a".repeat(5_000)).len(), MAX_CHARS);
+    }
+
+    #[test]
+    fn hex_keys_read_back() {
+        let k = key(3);
+        let hex = blake3::Hash::from_bytes(k).to_hex().to_string();
+        assert_eq!(key_of(&hex), Some(k));
+        assert_eq!(key_of("zz"), None);
     }
 }

@@ -114,6 +114,11 @@ pub struct LibraryIndex {
     state_dir: PathBuf,
     /// The reader searches share, opened at the first (see [`LibraryIndex::reader`]).
     reader: std::sync::OnceLock<tantivy::IndexReader>,
+    /// How much of the library's meaning is known, once asked (texts embedded by searches
+    /// since are added).
+    meaning: std::sync::Mutex<Option<embed::Coverage>>,
+    /// Query vectors and their nearest texts, worked out ahead for a draft's questions.
+    prepared: std::sync::Mutex<HashMap<String, std::sync::Arc<search::Prepared>>>,
 }
 
 fn index_dir(lib: &Library) -> PathBuf {
@@ -170,21 +175,108 @@ impl LibraryIndex {
             taxonomy,
             state_dir: lib.state_dir(),
             reader: Default::default(),
+            meaning: Default::default(),
+            prepared: Default::default(),
         }
     }
 
-    /// Bring the meaning of every text up to date: embed what is new and drop what left
-    /// the library (only the texts, never at query time). Only what needs meaning calls it
-    /// (`heard index`, `heard draft`, `heard search --meaning`), so a plain search never
-    /// waits for embeddings; when nothing changed it reads one header.
+    /// Bring the meaning of every text up to date: embed what is new (saving every
+    /// checkpoint, so an interrupted run keeps its work) and drop what left the library
+    /// (`heard index`). Waits for another process that is embedding. When nothing changed
+    /// it reads one small file.
     pub fn with_meaning(
         &self,
         lib: &Library,
         progress: &dyn Progress,
     ) -> anyhow::Result<embed::Report> {
-        let _lock = lock(lib)?;
+        let lock = crate::fsutil::lock_file(&self.state_dir, embed::LOCK)?;
         progress.embedding();
-        embed::refresh(&self.state_dir, &self.index, &self.fields, progress)
+        let report = embed::refresh(
+            &self.state_dir,
+            &self.index,
+            &self.fields,
+            progress,
+            embed::Mode::Everything,
+        )?;
+        drop(lock);
+        let _ = lib;
+        self.set_coverage(report.coverage());
+        Ok(report)
+    }
+
+    /// The meaning a draft or a search by meaning needs, without waiting for the whole
+    /// library: when at most [`embed::embed_all_below`] texts lack a vector they are
+    /// embedded now (so a small library behaves as if the store were complete); otherwise
+    /// nothing is embedded here, searches embed the texts they look at, and the report's
+    /// coverage says how much is known (say so: [`embed::Coverage`]).
+    pub fn with_some_meaning(
+        &self,
+        lib: &Library,
+        progress: &dyn Progress,
+    ) -> anyhow::Result<embed::Report> {
+        let _ = lib;
+        std::fs::create_dir_all(&self.state_dir)?;
+        let lock = std::fs::File::options()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(self.state_dir.join(embed::LOCK))?;
+        // Another process embedding (a watcher, `heard index`): count, do not wait.
+        let mode = if lock.try_lock().is_ok() {
+            embed::Mode::UpTo(embed::embed_all_below())
+        } else {
+            embed::Mode::Count
+        };
+        progress.embedding();
+        let report = embed::refresh(&self.state_dir, &self.index, &self.fields, progress, mode)?;
+        drop(lock);
+        self.set_coverage(report.coverage());
+        Ok(report)
+    }
+
+    /// Embed texts with the index's own state (for the background embedder of `heard watch`
+    /// and `heard serve`): on one thread, skipped when another process is embedding.
+    /// `None` when it was skipped.
+    pub fn embed_in_background(&self) -> anyhow::Result<Option<embed::Report>> {
+        std::fs::create_dir_all(&self.state_dir)?;
+        let lock = std::fs::File::options()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(self.state_dir.join(embed::LOCK))?;
+        if lock.try_lock().is_err() {
+            return Ok(None);
+        }
+        let report = embed::refresh(
+            &self.state_dir,
+            &self.index,
+            &self.fields,
+            &Quiet,
+            embed::Mode::Background,
+        )?;
+        Ok(Some(report))
+    }
+
+    /// How much of the library's meaning was known to this index's searches, once
+    /// [`LibraryIndex::with_meaning`] or [`LibraryIndex::with_some_meaning`] ran.
+    pub fn meaning_coverage(&self) -> Option<embed::Coverage> {
+        *self.meaning.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn set_coverage(&self, c: embed::Coverage) {
+        *self.meaning.lock().unwrap_or_else(|e| e.into_inner()) = Some(c);
+    }
+
+    /// Texts a search embedded (and saved) because they had no vector yet.
+    pub(crate) fn add_known(&self, n: usize) {
+        if let Some(c) = self
+            .meaning
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .as_mut()
+        {
+            c.known = (c.known + n).min(c.texts);
+        }
     }
 
     /// The index's fields.

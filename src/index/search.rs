@@ -174,6 +174,19 @@ pub enum SearchError {
 /// Fewest candidates each ranking offers to fusion.
 const MEANING_POOL: usize = 50;
 
+/// Nearest texts worked out ahead for each of a draft's questions (the most any of its
+/// searches asks for is 4 × its pool).
+const PREPARED_NEAREST: usize = 1_024;
+
+/// A query's vector and its nearest texts (best first), worked out once.
+#[derive(Debug)]
+pub struct Prepared {
+    qv: Vec<f32>,
+    near: Vec<(super::embed::Key, f32)>,
+    /// How many nearest texts were asked for.
+    limit: usize,
+}
+
 /// Least cosine similarity for a text the words did not match to be shown. Measured on the
 /// test library: "homeless after leaving hospital" against "They discharged me … homeless
 /// that same night" is 0.54, "foodbank locksmith" against an unrelated foodbank sentence 0.52.
@@ -420,6 +433,60 @@ impl LibraryIndex {
         self.fused(req, text, fusion, least, false)
     }
 
+    /// Work out ahead, in one pass over the store, the vectors and nearest texts of texts
+    /// that will be searched for by meaning (a draft's questions): a store of a million
+    /// vectors is then read once for the whole draft, not once per search.
+    pub fn prepare_meaning(&self, texts: &[String]) -> anyhow::Result<()> {
+        let mut todo: Vec<&str> = Vec::new();
+        {
+            let prepared = self.prepared.lock().unwrap_or_else(|e| e.into_inner());
+            for t in texts {
+                if !prepared.contains_key(t.as_str()) && !todo.contains(&t.as_str()) {
+                    todo.push(t);
+                }
+            }
+        }
+        if todo.is_empty() {
+            return Ok(());
+        }
+        let vectors = super::embed::embed(&todo)?;
+        let (store, _) = super::embed::Store::open(&self.state_dir, false);
+        let queries: Vec<&[f32]> = vectors.iter().map(Vec::as_slice).collect();
+        let near = store.nearest_many(&queries, PREPARED_NEAREST);
+        let mut prepared = self.prepared.lock().unwrap_or_else(|e| e.into_inner());
+        for ((t, qv), near) in todo.iter().zip(vectors).zip(near) {
+            prepared.insert(
+                t.to_string(),
+                std::sync::Arc::new(Prepared {
+                    qv,
+                    near,
+                    limit: PREPARED_NEAREST,
+                }),
+            );
+        }
+        Ok(())
+    }
+
+    /// The vector of `text` and at least its `limit` nearest texts.
+    fn prepared(&self, text: &str, limit: usize) -> Result<std::sync::Arc<Prepared>, SearchError> {
+        if let Some(p) = self
+            .prepared
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(text)
+        {
+            if p.limit >= limit {
+                return Ok(p.clone());
+            }
+        }
+        let qv = super::embed::embed(&[text])
+            .map_err(|e| SearchError::Meaning(format!("{e:#}")))?
+            .remove(0);
+        let (store, _) = super::embed::Store::open(&self.state_dir, false);
+        let near = store.nearest(&qv, limit);
+        Ok(std::sync::Arc::new(Prepared { qv, near, limit }))
+    }
+
     fn fused(
         &self,
         req: &SearchRequest,
@@ -428,16 +495,11 @@ impl LibraryIndex {
         least: f32,
         near_best: bool,
     ) -> Result<SearchResults, SearchError> {
-        let store = super::embed::shared(&self.state_dir, &super::embed::index_state(&self.index));
-        let Some(store) = store else {
-            return self.search_words(req, None);
-        };
         check_query_shape(text)?;
-        let qv = super::embed::embed(&[text])
-            .map_err(|e| SearchError::Meaning(format!("{e:#}")))?
-            .remove(0);
         // Words: more candidates than asked for, so that fusion can reorder them.
         let pool = req.limit.max(1).saturating_mul(4).max(MEANING_POOL);
+        let prepared = self.prepared(text, pool.saturating_mul(4))?;
+        let qv = &prepared.qv;
         let mut words = self.search_words(
             &SearchRequest {
                 limit: pool,
@@ -446,16 +508,51 @@ impl LibraryIndex {
             None,
         )?;
         // Meaning: the nearest texts in the whole library, kept if they pass the filters.
-        let near: Vec<(super::embed::Key, f32)> = store
-            .nearest(&qv, pool.saturating_mul(4))
-            .into_iter()
+        let near: Vec<(super::embed::Key, f32)> = prepared
+            .near
+            .iter()
+            .take(pool.saturating_mul(4))
             .filter(|(_, c)| *c >= least)
+            .copied()
             .collect();
-        let cos = |h: &Hit| {
-            blake3::Hash::from_hex(super::embed::key_hex(&h.text))
-                .ok()
-                .and_then(|k| store.cosine(&qv, k.as_bytes()))
-        };
+        // The meaning of every word candidate: stored, or embedded now (and saved) when
+        // the store does not have it yet, so a search never waits for the whole library.
+        let (store, _) = super::embed::Store::open(&self.state_dir, false);
+        let mut cosines: std::collections::HashMap<String, f32> = Default::default();
+        let mut missing: Vec<(super::embed::Key, &str)> = Vec::new();
+        for h in &words.hits {
+            let hex = super::embed::key_hex(&h.text);
+            let Some(k) = super::embed::key_of(&hex) else {
+                continue;
+            };
+            if cosines.contains_key(&hex) || missing.iter().any(|m| m.0 == k) {
+                continue;
+            }
+            match super::embed::stored(&store, &k) {
+                Some(v) => {
+                    if let Some(c) = super::embed::cosine_of(qv, &v) {
+                        cosines.insert(hex, c);
+                    }
+                }
+                None => missing.push((k, &h.text)),
+            }
+        }
+        if !missing.is_empty() {
+            let vectors = super::embed::embed_and_save(&self.state_dir, &missing)
+                .map_err(|e| SearchError::Meaning(format!("{e:#}")))?;
+            self.add_known(vectors.len());
+            for ((k, _), v) in missing.iter().zip(&vectors) {
+                if let Some(c) = super::embed::cosine_of(qv, v) {
+                    cosines.insert(blake3::Hash::from_bytes(*k).to_hex().to_string(), c);
+                }
+            }
+        }
+        for (k, c) in &near {
+            cosines
+                .entry(blake3::Hash::from_bytes(*k).to_hex().to_string())
+                .or_insert(*c);
+        }
+        let cos = |h: &Hit| cosines.get(&super::embed::key_hex(&h.text)).copied();
         // When the words found what was asked for, meaning adds only texts as close in
         // meaning as the best of those: a precise word search is not diluted.
         let best_words = if near_best {

@@ -558,3 +558,51 @@ fn explain(e: &notify::Error) -> String {
         _ => e.to_string(),
     }
 }
+
+/// Reads the meaning of new and changed texts in the background, for `heard watch` and
+/// `heard serve`: after each refresh it is handed the index, and embeds on one thread what
+/// has no vector yet (saving every checkpoint), so the word index stays fresh meanwhile
+/// and the other cores are left to searches. A refresh during a long run is taken up when
+/// it ends. Dropping it lets its thread finish the current run's checkpoint and stop.
+pub struct Embedder {
+    tx: Option<mpsc::Sender<std::sync::Arc<crate::index::LibraryIndex>>>,
+}
+
+impl Embedder {
+    /// Start the background thread; `say` tells what it did (a line on stderr).
+    pub fn start(say: fn(&str)) -> Embedder {
+        let (tx, rx) = mpsc::channel::<std::sync::Arc<crate::index::LibraryIndex>>();
+        let spawned = std::thread::Builder::new()
+            .name("heard-embed".into())
+            .spawn(move || {
+                while let Ok(mut index) = rx.recv() {
+                    while let Ok(newer) = rx.try_recv() {
+                        index = newer;
+                    }
+                    match index.embed_in_background() {
+                        Ok(Some(r)) if r.embedded > 0 => say(&format!(
+                            "Read the meaning of {} in the background; {} of {} texts known",
+                            crate::cmd::plural(r.embedded, "text", "texts"),
+                            r.vectors,
+                            r.texts
+                        )),
+                        Ok(_) => {}
+                        Err(e) => say(&format!(
+                            "error: reading meaning in the background: {}",
+                            crate::cmd::shown_lines(&format!("{e:#}"))
+                        )),
+                    }
+                }
+            });
+        Embedder {
+            tx: spawned.is_ok().then_some(tx),
+        }
+    }
+
+    /// The index was refreshed: embed what it holds that has no vector yet.
+    pub fn refreshed(&self, index: std::sync::Arc<crate::index::LibraryIndex>) {
+        if let Some(tx) = &self.tx {
+            let _ = tx.send(index);
+        }
+    }
+}

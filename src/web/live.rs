@@ -28,6 +28,8 @@ pub(crate) struct Live {
     watched: AtomicBool,
     refreshes: AtomicUsize,
     watcher: Mutex<Option<Watcher>>,
+    /// Reads the meaning of new texts after each refresh, while we watch.
+    embedder: Mutex<Option<crate::watch::Embedder>>,
 }
 
 struct Kept {
@@ -55,6 +57,7 @@ impl Live {
             watched: AtomicBool::new(false),
             refreshes: AtomicUsize::new(0),
             watcher: Mutex::new(None),
+            embedder: Mutex::new(None),
         });
         let mut apps = APPS.lock().unwrap_or_else(|e| e.into_inner());
         apps.retain(|w| w.strong_count() > 0);
@@ -96,6 +99,14 @@ impl Live {
             index: index.clone(),
             ledger,
         });
+        if let Some(e) = self
+            .embedder
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .as_ref()
+        {
+            e.refreshed(index.clone());
+        }
         Ok((index, report))
     }
 
@@ -152,6 +163,10 @@ impl Live {
             }
         };
         *self.watcher.lock().unwrap_or_else(|e| e.into_inner()) = Some(watcher);
+        // With a watcher of our own, the meaning of new texts is read in the background
+        // after each refresh (the first refresh comes next).
+        *self.embedder.lock().unwrap_or_else(|e| e.into_inner()) =
+            Some(crate::watch::Embedder::start(|line| eprintln!("{line}")));
         let weak = Arc::downgrade(self);
         let spawned = std::thread::Builder::new()
             .name("heard-serve-refresh".into())
@@ -175,6 +190,10 @@ impl Live {
             .unwrap_or_else(|e| e.into_inner())
             .take();
         drop(w);
+        self.embedder
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .take();
     }
 }
 

@@ -32,6 +32,7 @@ mod relevance;
 mod schemas;
 mod search;
 mod semantic;
+mod semantic_scale;
 mod sheets;
 mod sources;
 mod speaker;

@@ -18,6 +18,16 @@ fn lib() -> TestLibrary {
     lib
 }
 
+/// The segments of the embeddings store.
+fn segments(lib: &TestLibrary) -> Vec<std::path::PathBuf> {
+    let mut out: Vec<_> = std::fs::read_dir(lib.path(".heard/embeddings"))
+        .map(|rd| rd.filter_map(Result::ok).map(|e| e.path()).collect())
+        .unwrap_or_default();
+    out.retain(|p: &std::path::PathBuf| p.extension().is_some_and(|x| x == "vec"));
+    out.sort();
+    out
+}
+
 fn found(doc: &Value, path: &str) -> bool {
     hits(doc).iter().any(|h| s(h, "path") == path)
 }
@@ -41,7 +51,7 @@ fn a_search_finds_a_passage_close_in_meaning_that_shares_no_word() {
     assert_eq!(doc["matched_by"], "words");
     assert!(!found(&doc, DISCHARGED), "{doc:#}");
     assert!(
-        !lib.path(".heard/embeddings.bin").exists(),
+        !lib.path(".heard/embeddings").exists(),
         "a plain search embedded the library"
     );
 
@@ -84,7 +94,7 @@ fn embeddings_are_cached_and_only_new_texts_are_embedded() {
     let first = lib.index_json();
     let n = first["embeddings"].as_u64().unwrap();
     assert!(n > 5, "{first:#}");
-    assert!(lib.path(".heard/embeddings.bin").is_file());
+    assert!(!segments(&lib).is_empty());
 
     // A new file: only its text is embedded.
     lib.write(
@@ -115,7 +125,7 @@ fn embeddings_are_cached_and_only_new_texts_are_embedded() {
 fn a_damaged_embeddings_cache_is_rebuilt_with_a_notice() {
     let lib = lib();
     lib.index_ok();
-    let file = lib.path(".heard/embeddings.bin");
+    let file = segments(&lib).pop().expect("a segment");
     let mut bytes = std::fs::read(&file).unwrap();
     let mid = bytes.len() / 2;
     bytes[mid] ^= 0xff;
@@ -130,7 +140,7 @@ fn a_damaged_embeddings_cache_is_rebuilt_with_a_notice() {
     let notices: Vec<&str> = run
         .stderr
         .lines()
-        .filter(|l| l.contains("embeddings.bin"))
+        .filter(|l| l.contains(".heard/embeddings/"))
         .collect();
     assert_eq!(notices.len(), 1, "{}", run.stderr);
     assert!(notices[0].contains("rebuilt"), "{}", run.stderr);
