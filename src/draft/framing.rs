@@ -15,9 +15,11 @@
 //!   charity…", "We welcome the chance to respond…"), or how the evidence was gathered
 //!   ("Between May and June we interviewed…").
 //!
-//! Headings such as Introduction, Summary or Background are judged by their text: an
-//! introduction often says what the issue is, which is evidence, and then what the report
-//! does, which is not (measured on the evaluation set, EVALUATION.md).
+//! An introduction, summary or background ([`Framing::Opening`]) often says what the issue
+//! is, which is evidence, but only in brief: the document says it in full further on, and a
+//! draft cites that part instead. A document that has nothing but its summary keeps it.
+//! Measured on the evaluation set (EVALUATION.md): setting openings aside too raised
+//! precision on the demo call and lost no recall.
 
 use std::sync::LazyLock;
 
@@ -33,11 +35,14 @@ pub enum Framing {
     /// The document's apparatus: contents, acknowledgements, foreword, glossary, a summary
     /// of recommendations given again as a passage.
     Apparatus,
+    /// An introduction, summary or background, which restates what the document says in
+    /// full elsewhere: the draft cites the part that says it in full (see [`restated`]).
+    Opening,
 }
 
 impl Framing {
     /// How a draft names what it set aside.
-    pub const SET_ASIDE: &'static str = "passage that describes a report or its authors rather than the question (an introduction, method or “about us”): not used as evidence";
+    pub const SET_ASIDE: &'static str = "passage that introduces or describes a report rather than answering the question (an introduction, summary, method or “about us”): not used as evidence";
 }
 
 /// Whether drafts set framing aside: always, unless `HEARD_RELEVANCE_TUNE` holds `framing=0`
@@ -103,6 +108,30 @@ pub fn of_heading(section: &str) -> Option<Framing> {
     })
 }
 
+/// Headings of a part that opens a document by restating it.
+static OPENING: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)^(?:introduction|(?:executive\s+)?summary|background|overview|in\s+brief|at\s+a\s+glance)$")
+        .expect("opening heading regex")
+});
+
+/// Whether a passage under these headings opens its document (Introduction, Summary,
+/// Background, Overview).
+pub fn is_opening(section: &str) -> bool {
+    section
+        .rsplit('›')
+        .map(unnumbered)
+        .any(|h| OPENING.is_match(h.trim_end_matches(['.', ':'])))
+}
+
+/// Whether a document whose passages sit under these sections says what its opening
+/// restates somewhere else: it has a passage under neither an opening nor a framing
+/// heading. A briefing that is all summary keeps its summary as evidence.
+pub fn restated<'a>(sections: impl IntoIterator<Item = &'a str>) -> bool {
+    sections
+        .into_iter()
+        .any(|s| !is_opening(s) && of_heading(s).is_none())
+}
+
 /// Sentences that describe the document as their subject, or how its evidence was gathered.
 static DOCUMENT: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
@@ -161,8 +190,8 @@ impl Classifier {
         }
     }
 
-    /// Whether a passage (under the headings `section`) describes a document or its
-    /// authors rather than the issue, and how.
+    /// Whether a passage (under the headings `section`) introduces or describes a document
+    /// or its authors rather than the issue, and how.
     pub fn framing(&self, section: &str, text: &str) -> Option<Framing> {
         if let Some(f) = of_heading(section) {
             return Some(f);
@@ -178,7 +207,7 @@ impl Classifier {
         }
         let sentences = sentences(text);
         if sentences.is_empty() {
-            return None;
+            return is_opening(section).then_some(Framing::Opening);
         }
         let (mut about, mut method) = (0, 0);
         for s in &sentences {
@@ -189,7 +218,7 @@ impl Classifier {
             }
         }
         if 2 * (about + method) < sentences.len() || about + method == 0 {
-            return None;
+            return is_opening(section).then_some(Framing::Opening);
         }
         Some(if about >= method {
             Framing::About
@@ -258,7 +287,7 @@ pub fn asked_for(question: &str, f: Framing) -> bool {
     match f {
         Framing::Method => ASKS_METHOD.is_match(question),
         Framing::About => ASKS_ABOUT.is_match(question) || ASKS_METHOD.is_match(question),
-        Framing::Apparatus => false,
+        Framing::Apparatus | Framing::Opening => false,
     }
 }
 
@@ -349,8 +378,48 @@ mod tests {
             "Our 2024 report found that a third of people discharged while homeless were readmitted within 90 days.",
             "Our report found that people who come from care are more likely to be evicted.",
         ] {
-            assert_eq!(c.framing("Report › Introduction", text), None, "{text}");
+            assert_eq!(c.framing("Report › Findings", text), None, "{text}");
         }
+    }
+
+    #[test]
+    fn an_introduction_or_summary_is_an_opening_set_aside_only_when_the_document_goes_on() {
+        let c = ours();
+        let text = "Women facing multiple disadvantage are often less visible than men.";
+        for section in [
+            "Report › Introduction",
+            "Report › Summary",
+            "Report › 1. Executive summary",
+            "Report › Background",
+        ] {
+            assert_eq!(
+                c.framing(section, text),
+                Some(Framing::Opening),
+                "{section}"
+            );
+            assert!(!asked_for("What is the background?", Framing::Opening));
+        }
+        // Framing text under an opening heading is named for what it is.
+        assert_eq!(
+            c.framing(
+                "Report › Summary",
+                "This report sets out what 42 people told us."
+            ),
+            Some(Framing::Method)
+        );
+        assert!(restated([
+            "Report › Summary",
+            "Report › What we did",
+            "Report › Findings › Relapse",
+        ]));
+        assert!(
+            !restated([
+                "Briefing › Summary",
+                "Briefing › Summary",
+                "Briefing › About us"
+            ]),
+            "a briefing that is all summary keeps its summary"
+        );
     }
 
     #[test]

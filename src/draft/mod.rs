@@ -332,7 +332,13 @@ impl Drafter<'_> {
             }
             let about = &self.about;
             let cover = about.coverage(&h.text);
-            let on_theme = doc_type != DocType::Quote && q.tags.iter().any(|t| h.tags.contains(t));
+            let theme_knob = std::env::var("HEARD_RELEVANCE_TUNE").unwrap_or_default();
+            let theme_off = theme_knob.contains("theme=0")
+                || (theme_knob.contains("theme=recs") && doc_type == DocType::Recommendation)
+                || (theme_knob.contains("theme=passages") && doc_type == DocType::Passage);
+            let on_theme = doc_type != DocType::Quote
+                && !theme_off
+                && q.tags.iter().any(|t| h.tags.contains(t));
             if std::env::var_os("HEARD_DEBUG_RELEVANCE").is_some() {
                 eprintln!(
                     "{} {:?} {} tagged={tagged} theme={on_theme} cover={cover:.2} cos={cos:.2} score={:.2}",
@@ -397,9 +403,19 @@ impl Drafter<'_> {
             .framers
             .entry(theirs.clone())
             .or_insert_with(|| framing::Classifier::new([ours.as_str(), theirs.as_str()]));
-        classifier
-            .framing(&hit.section, &hit.text)
-            .is_some_and(|f| !framing::asked_for(&q.text, f))
+        match classifier.framing(&hit.section, &hit.text) {
+            None => false,
+            // An opening is set aside only when the document says it in full elsewhere.
+            Some(framing::Framing::Opening) => self.sources.get(&hit.source).is_some_and(|s| {
+                framing::restated(
+                    s.passages
+                        .iter()
+                        .filter(|p| p.recommendation.is_none())
+                        .map(|p| p.section.as_str()),
+                )
+            }),
+            Some(f) => !framing::asked_for(&q.text, f),
+        }
     }
 
     /// Hits ordered with those already used for an earlier question counting for less:
