@@ -332,13 +332,7 @@ impl Drafter<'_> {
             }
             let about = &self.about;
             let cover = about.coverage(&h.text);
-            let theme_knob = std::env::var("HEARD_RELEVANCE_TUNE").unwrap_or_default();
-            let theme_off = theme_knob.contains("theme=0")
-                || (theme_knob.contains("theme=recs") && doc_type == DocType::Recommendation)
-                || (theme_knob.contains("theme=passages") && doc_type == DocType::Passage);
-            let on_theme = doc_type != DocType::Quote
-                && !theme_off
-                && q.tags.iter().any(|t| h.tags.contains(t));
+            let on_theme = doc_type != DocType::Quote && q.tags.iter().any(|t| h.tags.contains(t));
             if std::env::var_os("HEARD_DEBUG_RELEVANCE").is_some() {
                 eprintln!(
                     "{} {:?} {} tagged={tagged} theme={on_theme} cover={cover:.2} cos={cos:.2} score={:.2}",
