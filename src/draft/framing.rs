@@ -5,7 +5,7 @@
 //! draft sets such passages aside, except for a question that asks about method or about
 //! the organisation itself.
 //!
-//! One rule, in two parts a user can check by reading the passage:
+//! One rule a user can check by reading the passage. It is framing when:
 //! - its heading names a part of a document that describes the document (About us, Method,
 //!   How we did this, Who we spoke to, Acknowledgements, Contents, Foreword, Summary of
 //!   recommendations…); or
@@ -13,11 +13,12 @@
 //!   issue: the document as subject ("This report sets out…", "Our response draws on…",
 //!   "It was written with…"), the organisation describing itself ("Northgate Together is a
 //!   charity…", "We welcome the chance to respond…"), or how the evidence was gathered
-//!   ("Between May and June we interviewed…").
+//!   ("Between May and June we interviewed…"); or
+//! - it sits under an Introduction, Summary or Background ([`Framing::Opening`]) and its
+//!   document goes on. An opening often says what the issue is, which is evidence, but only
+//!   in brief: the document says it in full further on, and a draft cites that part
+//!   instead. A document that has nothing but its summary keeps it.
 //!
-//! An introduction, summary or background ([`Framing::Opening`]) often says what the issue
-//! is, which is evidence, but only in brief: the document says it in full further on, and a
-//! draft cites that part instead. A document that has nothing but its summary keeps it.
 //! Measured on the evaluation set (EVALUATION.md): setting openings aside too raised
 //! precision on the demo call and lost no recall.
 
