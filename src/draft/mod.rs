@@ -10,6 +10,7 @@
 //! answer is filled in order of value up to its word limit.
 
 pub mod consultation;
+pub mod framing;
 pub mod provenance;
 pub mod relevance;
 
@@ -258,6 +259,10 @@ struct Drafter<'a> {
     about: relevance::About,
     /// How meaning joins words.
     meaning: relevance::Meaning,
+    /// Whether passages that describe a document rather than the issue are set aside.
+    set_aside_framing: bool,
+    /// Who frames a document, by the source's organisation: ours and theirs.
+    framers: HashMap<String, framing::Classifier>,
 }
 
 impl Drafter<'_> {
@@ -290,7 +295,6 @@ impl Drafter<'_> {
             Err(e) => return Err(e.into()),
         };
         let top = res.hits.iter().filter_map(|h| h.words).fold(0f32, f32::max);
-        let about = &self.about;
         let m = self.meaning;
         let mut out = Vec::new();
         for h in res.hits {
@@ -318,6 +322,15 @@ impl Drafter<'_> {
             {
                 continue;
             }
+            if doc_type == DocType::Passage && self.is_framing(q, &h) {
+                // Counted only when it would otherwise have been a candidate.
+                let cover = self.about.coverage(&h.text);
+                if cover >= relevance::SUPPORT_FLOOR || close(m.support) {
+                    self.skip(&h.id, framing::Framing::SET_ASIDE);
+                }
+                continue;
+            }
+            let about = &self.about;
             let cover = about.coverage(&h.text);
             let on_theme = doc_type != DocType::Quote && q.tags.iter().any(|t| h.tags.contains(t));
             if std::env::var_os("HEARD_DEBUG_RELEVANCE").is_some() {
@@ -366,6 +379,37 @@ impl Drafter<'_> {
             strong: self.strong,
             weak: std::mem::take(&mut self.weak),
         })
+    }
+
+    /// Whether a passage describes a document or its authors rather than the issue (an
+    /// introduction, method, "about us") and the question does not ask for that.
+    fn is_framing(&mut self, q: &Question, hit: &Hit) -> bool {
+        if !self.set_aside_framing {
+            return false;
+        }
+        let theirs = self
+            .sources
+            .get(&hit.source)
+            .and_then(|s| s.meta.organisation.clone())
+            .unwrap_or_default();
+        let ours = &self.lib.config.organisation;
+        let classifier = self
+            .framers
+            .entry(theirs.clone())
+            .or_insert_with(|| framing::Classifier::new([ours.as_str(), theirs.as_str()]));
+        match classifier.framing(&hit.section, &hit.text) {
+            None => false,
+            // An opening is set aside only when the document says it in full elsewhere.
+            Some(framing::Framing::Opening) => self.sources.get(&hit.source).is_some_and(|s| {
+                framing::restated(
+                    s.passages
+                        .iter()
+                        .filter(|p| p.recommendation.is_none())
+                        .map(|p| p.section.as_str()),
+                )
+            }),
+            Some(f) => !framing::asked_for(&q.text, f),
+        }
     }
 
     /// Hits ordered with those already used for an earlier question counting for less:
@@ -756,6 +800,8 @@ pub fn draft(lib: &Library, index: &LibraryIndex, dir: &Path) -> anyhow::Result<
         held: Vec::new(),
         about: relevance::About::default(),
         meaning: relevance::Meaning::from_env(),
+        set_aside_framing: framing::enabled(),
+        framers: HashMap::new(),
     };
     let organisation = if lib.config.organisation.is_empty() {
         "our organisation".to_string()

@@ -9,6 +9,7 @@ mod consent;
 mod demo;
 mod draft;
 mod draft_call;
+mod draft_framing;
 mod evidence;
 mod export;
 mod export_safety;
