@@ -81,7 +81,10 @@ pub fn run(args: DraftArgs, lib: &Library) -> anyhow::Result<ExitCode> {
         plural(d.contributors, "contributor", "contributors")
     );
     anstream::eprintln!("{line}");
-    for (reason, n) in &d.skipped {
+    // Quotes left out for consent first: they are what a reviewer must see.
+    let mut skipped: Vec<_> = d.skipped.iter().collect();
+    skipped.sort_by_key(|(reason, _)| !reason.starts_with("quote"));
+    for (reason, n) in skipped {
         anstream::eprintln!("  {n} skipped: {}", shown(reason));
     }
     anstream::eprintln!(

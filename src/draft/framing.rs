@@ -43,7 +43,7 @@ pub enum Framing {
 
 impl Framing {
     /// How a draft names what it set aside.
-    pub const SET_ASIDE: &'static str = "passage that introduces or describes a report rather than answering the question (an introduction, summary, method or “about us”): not used as evidence";
+    pub const SET_ASIDE: &'static str = "passage set aside as evidence: it introduces or describes a report (an introduction, summary, method or “about us”) rather than answering a question";
 }
 
 /// Whether drafts set framing aside: always, unless `HEARD_RELEVANCE_TUNE` holds `framing=0`
