@@ -290,14 +290,17 @@ impl<'a> Update<'a> {
 
     /// Put in (or replace) the documents of one source.
     pub(crate) fn put_source(&mut self, source: &Source) -> anyhow::Result<()> {
-        let docs = self.fields.documents(source, self.taxonomy);
+        use crate::refresh::timing::{Stage, time};
+        let docs = time(Stage::Documents, || self.fields.documents(source, self.taxonomy));
         let term = Term::from_field_text(self.fields.path, &source.path);
         let w = self.writer()?;
-        w.delete_term(term);
-        for doc in docs {
-            w.add_document(doc)?;
-        }
-        Ok(())
+        time(Stage::AddDocument, || -> anyhow::Result<()> {
+            w.delete_term(term);
+            for doc in docs {
+                w.add_document(doc)?;
+            }
+            Ok(())
+        })
     }
 
     /// Take out one quote's document.
