@@ -164,7 +164,7 @@ fn refresh(
     };
     let txn = store.begin()?;
     let mut t = Tables::open(&txn, store.meta().clone())?;
-    let mut up = Update::new(&index, &fields, taxonomy);
+    let mut up = Update::new(&index, &fields, taxonomy, rebuilt);
 
     let (touched, mut walk_problems) =
         corpus_stage(lib, scope, &mut t, &mut up, progress, &mut report)?;
@@ -174,7 +174,9 @@ fn refresh(
     timing::time(Stage::Commit, || up.commit())?;
 
     if t.ids_changed || !corpus::source_map_path(lib).exists() {
-        timing::time(Stage::SourceMap, || corpus::write_source_map(lib, t.owners()?))?;
+        timing::time(Stage::SourceMap, || {
+            corpus::write_source_map(lib, t.owners()?)
+        })?;
     }
     report.sources = t.meta.sources as usize;
     report.problems = t.all_problems()?;
@@ -415,16 +417,24 @@ impl Visit for CorpusStage<'_, '_, '_> {
 enum Read {
     /// Same bytes as last time (only the time stamp changed).
     Same { hash: String },
-    /// New or changed content.
+    /// New or changed content, and the source's index documents (made on the thread that
+    /// read it).
     Loaded {
         loaded: Box<corpus::Loaded>,
         hash: String,
+        docs: Vec<tantivy::TantivyDocument>,
     },
     /// The file could not be read.
     Failed(Problem),
 }
 
-fn read_one(file: &CorpusFile, old: Option<&Entry>, opts: LoadOptions) -> Read {
+fn read_one(
+    file: &CorpusFile,
+    old: Option<&Entry>,
+    opts: LoadOptions,
+    fields: &Fields,
+    taxonomy: &Taxonomy,
+) -> Read {
     if file.size > opts.max_bytes {
         // Don't read a huge file just to say that it is huge.
         return Read::Failed(corpus::size_problem(&file.rel, file.size, opts.max_bytes));
@@ -444,11 +454,18 @@ fn read_one(file: &CorpusFile, old: Option<&Entry>, opts: LoadOptions) -> Read {
             return Read::Same { hash };
         }
     }
+    let loaded = timing::time(Stage::Parse, || {
+        corpus::load_bytes(&bytes, &file.rel, &file.id_default, opts)
+    });
+    drop(bytes);
+    let docs = match &loaded.source {
+        Some(s) => timing::time(Stage::Documents, || fields.documents(s, taxonomy)),
+        None => Vec::new(),
+    };
     Read::Loaded {
-        loaded: Box::new(timing::time(Stage::Parse, || {
-            corpus::load_bytes(&bytes, &file.rel, &file.id_default, opts)
-        })),
+        loaded: Box::new(loaded),
         hash,
+        docs,
     }
 }
 
@@ -483,10 +500,11 @@ impl CorpusStage<'_, '_, '_> {
         self.progress.start(self.queued);
         for batch in candidates.chunks(BATCH) {
             let (opts, progress) = (self.opts, self.progress);
+            let (fields, taxonomy) = (self.up.fields(), self.up.taxonomy());
             let reads: Vec<Read> = batch
                 .par_iter()
                 .map(|(f, old)| {
-                    let r = read_one(f, old.as_ref(), opts);
+                    let r = read_one(f, old.as_ref(), opts, fields, taxonomy);
                     progress.tick();
                     r
                 })
@@ -495,7 +513,8 @@ impl CorpusStage<'_, '_, '_> {
                 let t = Instant::now();
                 let indexing = self.indexing_ns;
                 self.apply(file, old.as_ref(), read)?;
-                let store = (t.elapsed().as_nanos() as u64).saturating_sub(self.indexing_ns - indexing);
+                let store =
+                    (t.elapsed().as_nanos() as u64).saturating_sub(self.indexing_ns - indexing);
                 timing::add(Stage::Store, store);
             }
         }
@@ -526,7 +545,7 @@ impl CorpusStage<'_, '_, '_> {
                 self.report.unchanged += 1;
             }
             Read::Failed(p) => entry.problems.push(p),
-            Read::Loaded { loaded, hash } => {
+            Read::Loaded { loaded, hash, docs } => {
                 entry.hash = hash;
                 entry.problems = loaded.problems;
                 if let Some(source) = loaded.source {
@@ -541,7 +560,7 @@ impl CorpusStage<'_, '_, '_> {
                         )),
                         None => {
                             let t = Instant::now();
-                            self.up.put_source(&source)?;
+                            self.up.put_source(&source.path, docs)?;
                             self.indexing_ns += t.elapsed().as_nanos() as u64;
                             entry.indexed = true;
                             self.touched.add(&source.id);

@@ -91,7 +91,10 @@ pub(crate) fn report(wall: std::time::Duration) {
     if !enabled() {
         return;
     }
-    eprintln!("heard timings (thread time summed; wall {:.3} s):", wall.as_secs_f64());
+    eprintln!(
+        "heard timings (thread time summed; wall {:.3} s):",
+        wall.as_secs_f64()
+    );
     for (stage, name) in STAGES {
         let ns = NANOS[stage as usize].swap(0, Ordering::Relaxed);
         let n = COUNTS[stage as usize].swap(0, Ordering::Relaxed);
