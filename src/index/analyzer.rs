@@ -19,11 +19,30 @@ use tantivy::tokenizer::{
 pub const TEXT: &str = "heard_en";
 /// Name of the analyzer for tags and other whole-value fields: case and accents only.
 pub const KEYWORD: &str = "heard_keyword";
+/// Name of the analyzer for the key of a text's embedding (see [`key_term`]).
+pub const KEY: &str = "heard_key";
+
+/// Characters of a text's key (blake3, hex) that the index's terms keep: 64 bits, so that
+/// two texts of a library share a term only by a chance of about n²/2⁶⁵, and a search by
+/// meaning that meets such a pair only sees one more candidate, weighed by its own text.
+/// The whole key (64 random hex digits) made each text add some 60 nodes to the term
+/// dictionary, and building that dictionary was a fifth of a first build.
+pub const KEY_TERM_CHARS: usize = 16;
+
+/// The term a text's key (hex) is indexed and looked up by.
+pub fn key_term(hex: &str) -> &str {
+    let mut end = KEY_TERM_CHARS.min(hex.len());
+    while !hex.is_char_boundary(end) {
+        end -= 1;
+    }
+    &hex[..end]
+}
 
 /// Register heard's analyzers on an index (they are not stored in it).
 pub fn register(index: &Index) {
     index.tokenizers().register(TEXT, text_analyzer());
     index.tokenizers().register(KEYWORD, keyword_analyzer());
+    index.tokenizers().register(KEY, key_analyzer());
 }
 
 /// The analyzer for prose: words split and long ones dropped, then each word's analyzed
@@ -166,6 +185,58 @@ impl<S: TokenStream> TokenStream for MemoStream<S> {
             }
         }
         false
+    }
+
+    fn token(&self) -> &Token {
+        self.0.token()
+    }
+
+    fn token_mut(&mut self) -> &mut Token {
+        self.0.token_mut()
+    }
+}
+
+/// The analyzer for a text's key: its first [`KEY_TERM_CHARS`] characters, as one term.
+fn key_analyzer() -> TextAnalyzer {
+    TextAnalyzer::builder(RawTokenizer::default())
+        .filter(KeyTermFilter)
+        .build()
+}
+
+/// A token filter keeping [`key_term`] of each token.
+#[derive(Clone, Copy, Debug)]
+struct KeyTermFilter;
+
+impl TokenFilter for KeyTermFilter {
+    type Tokenizer<T: Tokenizer> = KeyTermTokenizer<T>;
+
+    fn transform<T: Tokenizer>(self, tokenizer: T) -> KeyTermTokenizer<T> {
+        KeyTermTokenizer(tokenizer)
+    }
+}
+
+#[derive(Clone, Debug)]
+struct KeyTermTokenizer<T>(T);
+
+impl<T: Tokenizer> Tokenizer for KeyTermTokenizer<T> {
+    type TokenStream<'a> = KeyTermStream<T::TokenStream<'a>>;
+
+    fn token_stream<'a>(&'a mut self, text: &'a str) -> Self::TokenStream<'a> {
+        KeyTermStream(self.0.token_stream(text))
+    }
+}
+
+struct KeyTermStream<S>(S);
+
+impl<S: TokenStream> TokenStream for KeyTermStream<S> {
+    fn advance(&mut self) -> bool {
+        if !self.0.advance() {
+            return false;
+        }
+        let text = &mut self.0.token_mut().text;
+        let len = key_term(text).len();
+        text.truncate(len);
+        true
     }
 
     fn token(&self) -> &Token {

@@ -68,7 +68,8 @@ pub struct Fields {
     /// Anchor state of a quote.
     pub anchor: tantivy::schema::Field,
     /// Key of the text's embedding (blake3 of `body`, hex) for passages, quotes and
-    /// recommendations.
+    /// recommendations: whole in the fast field, by [`analyzer::key_term`] in the index
+    /// (look it up with [`Fields::key_term`]).
     pub hash: tantivy::schema::Field,
 }
 
@@ -127,9 +128,25 @@ impl Fields {
             status: b.add_text_field("status", keyword.clone()),
             speaker: b.add_text_field("speaker", keyword.clone()),
             anchor: b.add_text_field("anchor", STRING | STORED),
-            hash: b.add_text_field("hash", STRING | FAST),
+            // Indexed by a prefix of the key (a term per text, so the term dictionary is
+            // kept small: see `analyzer::KEY_TERM_CHARS`); the fast field keeps it whole.
+            hash: b.add_text_field(
+                "hash",
+                TextOptions::default()
+                    .set_indexing_options(
+                        TextFieldIndexing::default()
+                            .set_tokenizer(analyzer::KEY)
+                            .set_index_option(IndexRecordOption::Basic),
+                    )
+                    .set_fast("raw"),
+            ),
         };
         (b.build(), fields)
+    }
+
+    /// The term a text's key (hex, as [`embed::key_hex`] makes it) is found by in `hash`.
+    pub(crate) fn key_term(hex: &str) -> &str {
+        analyzer::key_term(hex)
     }
 
     /// The tantivy documents for one source: the source, its passages and recommendations.

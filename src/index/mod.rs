@@ -39,7 +39,9 @@ use crate::{Library, Problem};
 /// 9: the corpus state moved from `.heard/manifest.json` to `.heard/state.redb`.
 /// 10: a whole source's text is indexed without positions in `whole`, not in `body`;
 /// `source` is a fast field.
-pub(crate) const FORMAT: u32 = 10;
+/// 11: `hash` is indexed by the first 16 characters of a text's key (the fast field keeps
+/// it whole).
+pub(crate) const FORMAT: u32 = 11;
 
 /// Memory the index writer may use, shared by its threads. Fixed, whatever the corpus size.
 const WRITER_HEAP: usize = 64 * 1024 * 1024;
@@ -349,16 +351,40 @@ pub(crate) struct Update<'a> {
     fields: &'a Fields,
     taxonomy: &'a Taxonomy,
     writer: Option<IndexWriter>,
+    /// The index was empty when this update began (a first build): nothing is in it to
+    /// replace, so no deletes are queued (tantivy would look each one up in every segment
+    /// written before the commit, a cost that grows with the square of the library).
+    empty: bool,
+    /// Deletes queued, for tests.
+    deletes: u64,
 }
 
 impl<'a> Update<'a> {
-    pub(crate) fn new(index: &'a Index, fields: &'a Fields, taxonomy: &'a Taxonomy) -> Self {
+    /// Changes to `index`; `empty` when it was just made (nothing to replace in it).
+    pub(crate) fn new(
+        index: &'a Index,
+        fields: &'a Fields,
+        taxonomy: &'a Taxonomy,
+        empty: bool,
+    ) -> Self {
         Update {
             index,
             fields,
             taxonomy,
             writer: None,
+            empty,
+            deletes: 0,
         }
+    }
+
+    /// The index's fields.
+    pub(crate) fn fields(&self) -> &'a Fields {
+        self.fields
+    }
+
+    /// The themes tags are indexed with.
+    pub(crate) fn taxonomy(&self) -> &'a Taxonomy {
+        self.taxonomy
     }
 
     fn writer(&mut self) -> anyhow::Result<&mut IndexWriter> {
@@ -372,28 +398,51 @@ impl<'a> Update<'a> {
         Ok(self.writer.as_mut().expect("writer was just opened"))
     }
 
-    /// Take out every document of the file at `path` (its source, passages,
-    /// recommendations, and the quotes anchored in it).
-    pub(crate) fn remove_path(&mut self, path: &str) -> anyhow::Result<()> {
-        let term = Term::from_field_text(self.fields.path, path);
+    fn delete(&mut self, term: Term) -> anyhow::Result<()> {
+        self.deletes += 1;
         self.writer()?.delete_term(term);
         Ok(())
     }
 
-    /// Put in (or replace) the documents of one source.
-    pub(crate) fn put_source(&mut self, source: &Source) -> anyhow::Result<()> {
-        let docs = self.fields.documents(source, self.taxonomy);
-        let term = Term::from_field_text(self.fields.path, &source.path);
-        let w = self.writer()?;
-        w.delete_term(term);
-        for doc in docs {
-            w.add_document(doc)?;
+    /// Take out every document of the file at `path` (its source, passages,
+    /// recommendations, and the quotes anchored in it).
+    pub(crate) fn remove_path(&mut self, path: &str) -> anyhow::Result<()> {
+        if self.empty {
+            return Ok(());
         }
-        Ok(())
+        self.delete(Term::from_field_text(self.fields.path, path))
+    }
+
+    /// Put in (or replace) the documents of the source at `path`, made by
+    /// [`Fields::documents`] (on the thread that read it).
+    pub(crate) fn put_source(
+        &mut self,
+        path: &str,
+        docs: Vec<tantivy::TantivyDocument>,
+    ) -> anyhow::Result<()> {
+        use crate::refresh::timing::{Stage, time};
+        self.remove_path(path)?;
+        let w = self.writer()?;
+        time(Stage::AddDocument, || -> anyhow::Result<()> {
+            for doc in docs {
+                w.add_document(doc)?;
+            }
+            Ok(())
+        })
+    }
+
+    /// Deletes queued so far.
+    #[cfg(test)]
+    pub(crate) fn deletes(&self) -> u64 {
+        self.deletes
     }
 
     /// Take out one quote's document.
     pub(crate) fn remove_quote(&mut self, id: &str) -> anyhow::Result<()> {
+        if self.empty {
+            return Ok(());
+        }
+        self.deletes += 1;
         let query = BooleanQuery::new(vec![
             (
                 Occur::Must,
@@ -431,5 +480,119 @@ impl<'a> Update<'a> {
                 .context("failed to finish merging the index")?;
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::corpus::{LoadOptions, Sensitivity};
+    use tantivy::collector::Count;
+    use tantivy::columnar::StrColumn;
+
+    fn source(rel: &str, text: &str) -> Source {
+        let opts = LoadOptions {
+            default_sensitivity: Sensitivity::Internal,
+            max_bytes: 1 << 20,
+        };
+        let id = rel.trim_start_matches("corpus/").trim_end_matches(".md");
+        crate::corpus::load_bytes(text.as_bytes(), rel, id, opts)
+            .source
+            .expect("source")
+    }
+
+    fn put(up: &mut Update<'_>, s: &Source, taxonomy: &Taxonomy) {
+        let docs = up.fields().documents(s, taxonomy);
+        up.put_source(&s.path, docs).unwrap();
+    }
+
+    fn count(index: &Index, q: &dyn Query) -> usize {
+        let reader = index.reader().unwrap();
+        reader.searcher().search(q, &Count).unwrap()
+    }
+
+    /// A first build puts every source into an empty index: nothing there to replace, so
+    /// no delete is queued (each one would be looked up in every segment at the commit);
+    /// a later update still replaces what it puts again.
+    #[test]
+    fn a_first_build_queues_no_deletes_and_a_later_update_replaces() {
+        let dir = tempfile::tempdir().unwrap();
+        let (schema, fields) = Fields::schema();
+        let index = Index::create_in_dir(dir.path(), schema).unwrap();
+        analyzer::register(&index);
+        let taxonomy = Taxonomy::default();
+        let a = source("corpus/a.md", "# A\n\nThe allotment group met.\n");
+        let b = source("corpus/b.md", "# B\n\nThe choir practised.\n");
+
+        let mut up = Update::new(&index, &fields, &taxonomy, true);
+        put(&mut up, &a, &taxonomy);
+        put(&mut up, &b, &taxonomy);
+        up.remove_path("corpus/c.md").unwrap();
+        assert_eq!(up.deletes(), 0);
+        up.commit().unwrap();
+        let allotment = TermQuery::new(
+            Term::from_field_text(fields.body, "allot"),
+            IndexRecordOption::Basic,
+        );
+        assert_eq!(count(&index, &allotment), 1);
+
+        // The index now holds `a`: putting it again replaces it, never doubles it.
+        let mut up = Update::new(&index, &fields, &taxonomy, false);
+        put(&mut up, &a, &taxonomy);
+        assert_eq!(up.deletes(), 1);
+        up.commit().unwrap();
+        assert_eq!(count(&index, &allotment), 1);
+        let path_a = TermQuery::new(
+            Term::from_field_text(fields.path, "corpus/a.md"),
+            IndexRecordOption::Basic,
+        );
+        let docs_of_a = a.passages.len() + 1;
+        assert_eq!(count(&index, &path_a), docs_of_a);
+    }
+
+    /// A text's key is found in the index by its term (a prefix, which keeps the term
+    /// dictionary small), and read whole from the fast field, as search by meaning does.
+    #[test]
+    fn a_texts_key_is_found_by_its_term_and_read_whole() {
+        let dir = tempfile::tempdir().unwrap();
+        let (schema, fields) = Fields::schema();
+        let index = Index::create_in_dir(dir.path(), schema).unwrap();
+        analyzer::register(&index);
+        let taxonomy = Taxonomy::default();
+        let s = source("corpus/a.md", "# A\n\nThe allotment group met.\n");
+        let mut up = Update::new(&index, &fields, &taxonomy, true);
+        put(&mut up, &s, &taxonomy);
+        up.commit().unwrap();
+
+        let key = embed::key_hex("The allotment group met.");
+        assert_eq!(key.len(), 64);
+        let term = Fields::key_term(&key);
+        assert_eq!(term.len(), analyzer::KEY_TERM_CHARS);
+        let by_term = TermQuery::new(
+            Term::from_field_text(fields.hash, term),
+            IndexRecordOption::Basic,
+        );
+        assert_eq!(count(&index, &by_term), 1);
+        // The whole key is no term: only its prefix is.
+        let whole = TermQuery::new(
+            Term::from_field_text(fields.hash, &key),
+            IndexRecordOption::Basic,
+        );
+        assert_eq!(count(&index, &whole), 0);
+
+        let reader = index.reader().unwrap();
+        let searcher = reader.searcher();
+        let mut keys = Vec::new();
+        for seg in searcher.segment_readers() {
+            let col: StrColumn = seg.fast_fields().str("hash").unwrap().unwrap();
+            for doc in seg.doc_ids_alive() {
+                for ord in col.term_ords(doc) {
+                    let mut s = String::new();
+                    col.ord_to_str(ord, &mut s).unwrap();
+                    keys.push(s);
+                }
+            }
+        }
+        assert_eq!(keys, [key]);
     }
 }

@@ -671,7 +671,7 @@ impl LibraryIndex {
             clauses.push((Occur::Must, term(f.contributor, c)));
         }
         if let Some(keys) = keys {
-            let keys: Vec<&str> = keys.iter().map(String::as_str).collect();
+            let keys: Vec<&str> = keys.iter().map(|k| Fields::key_term(k)).collect();
             clauses.push((Occur::Must, any_of(f.hash, &keys)));
         }
         for tag in &req.tags {

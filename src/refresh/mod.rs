@@ -20,6 +20,7 @@
 //! changed.
 
 mod store;
+pub(crate) mod timing;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::time::Instant;
@@ -35,6 +36,7 @@ use crate::taxonomy::Taxonomy;
 use crate::{Library, Problem};
 
 use store::{Entry, QuoteState, Store, Tables, path_hash};
+use timing::Stage;
 
 /// What a refresh looks at.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -120,6 +122,7 @@ pub fn run(
     }
     report.elapsed = started.elapsed();
     Snapshot::record(lib, &taxonomy_hash, dirs, &report);
+    timing::report(report.elapsed);
     match &watched {
         Some(c) => c.consumed(lib),
         None if checking_files && !report.rebuilt => crate::watch::hint_if_slow(
@@ -161,15 +164,19 @@ fn refresh(
     };
     let txn = store.begin()?;
     let mut t = Tables::open(&txn, store.meta().clone())?;
-    let mut up = Update::new(&index, &fields, taxonomy);
+    let mut up = Update::new(&index, &fields, taxonomy, rebuilt);
 
     let (touched, mut walk_problems) =
         corpus_stage(lib, scope, &mut t, &mut up, progress, &mut report)?;
-    quote_stage(lib, &mut t, &mut up, &touched, rebuilt, &mut report)?;
-    up.commit()?;
+    timing::time(Stage::Quotes, || {
+        quote_stage(lib, &mut t, &mut up, &touched, rebuilt, &mut report)
+    })?;
+    timing::time(Stage::Commit, || up.commit())?;
 
     if t.ids_changed || !corpus::source_map_path(lib).exists() {
-        corpus::write_source_map(lib, t.owners()?)?;
+        timing::time(Stage::SourceMap, || {
+            corpus::write_source_map(lib, t.owners()?)
+        })?;
     }
     report.sources = t.meta.sources as usize;
     report.problems = t.all_problems()?;
@@ -177,8 +184,10 @@ fn refresh(
     report.problems.append(&mut walk_problems);
     let dirs = t.all_dirs()?;
     if t.dirty {
+        let started = Instant::now();
         t.save()?;
         txn.commit().map_err(store::damaged)?;
+        timing::add(Stage::StoreCommit, started.elapsed().as_nanos() as u64);
     } else {
         drop(t);
         txn.abort().map_err(store::damaged)?;
@@ -223,6 +232,7 @@ fn corpus_stage(
     progress: &dyn Progress,
     report: &mut RefreshReport,
 ) -> anyhow::Result<(Touched, Vec<Problem>)> {
+    let stage_started = Instant::now();
     let corpus_dir = lib.corpus_dir();
     // Originals kept by `heard import` are not sources (an imported `.md` would be twice).
     let skip = vec![
@@ -252,6 +262,8 @@ fn corpus_stage(
         touched: Touched::Ids(HashSet::new()),
         walk_problems: Vec::new(),
         error: None,
+        handling_ns: 0,
+        indexing_ns: 0,
     };
     match scope {
         Scope::Everything | Scope::Folders => {
@@ -324,6 +336,8 @@ fn corpus_stage(
         }
     }
     progress.finish();
+    timing::add(Stage::Walk, stage_started.elapsed().as_nanos() as u64);
+    timing::subtract(Stage::Walk, stage.handling_ns);
     Ok((stage.touched, stage.walk_problems))
 }
 
@@ -348,6 +362,10 @@ struct CorpusStage<'a, 't, 'u> {
     walk_problems: Vec<Problem>,
     /// The first error met while walking: the walk cannot return one, so it is kept.
     error: Option<anyhow::Error>,
+    /// Time spent handling files (for [`timing`]: the rest of the stage is the walk).
+    handling_ns: u64,
+    /// Time spent handing sources to the index (for [`timing`]).
+    indexing_ns: u64,
 }
 
 impl Visit for CorpusStage<'_, '_, '_> {
@@ -382,9 +400,11 @@ impl Visit for CorpusStage<'_, '_, '_> {
 
     fn files(&mut self, files: Vec<CorpusFile>) {
         if self.error.is_none() {
+            let t = Instant::now();
             if let Err(e) = self.handle(files) {
                 self.error = Some(e);
             }
+            self.handling_ns += t.elapsed().as_nanos() as u64;
         }
     }
 
@@ -397,21 +417,29 @@ impl Visit for CorpusStage<'_, '_, '_> {
 enum Read {
     /// Same bytes as last time (only the time stamp changed).
     Same { hash: String },
-    /// New or changed content.
+    /// New or changed content, and the source's index documents (made on the thread that
+    /// read it).
     Loaded {
         loaded: Box<corpus::Loaded>,
         hash: String,
+        docs: Vec<tantivy::TantivyDocument>,
     },
     /// The file could not be read.
     Failed(Problem),
 }
 
-fn read_one(file: &CorpusFile, old: Option<&Entry>, opts: LoadOptions) -> Read {
+fn read_one(
+    file: &CorpusFile,
+    old: Option<&Entry>,
+    opts: LoadOptions,
+    fields: &Fields,
+    taxonomy: &Taxonomy,
+) -> Read {
     if file.size > opts.max_bytes {
         // Don't read a huge file just to say that it is huge.
         return Read::Failed(corpus::size_problem(&file.rel, file.size, opts.max_bytes));
     }
-    let bytes = match std::fs::read(&file.abs) {
+    let bytes = match timing::time(Stage::Read, || std::fs::read(&file.abs)) {
         Ok(b) => b,
         Err(e) => {
             return Read::Failed(Problem::file(
@@ -420,20 +448,24 @@ fn read_one(file: &CorpusFile, old: Option<&Entry>, opts: LoadOptions) -> Read {
             ));
         }
     };
-    let hash = blake3::hash(&bytes).to_hex().to_string();
+    let hash = timing::time(Stage::Hash, || blake3::hash(&bytes).to_hex().to_string());
     if let Some(old) = old {
         if old.hash == hash && old.indexed {
             return Read::Same { hash };
         }
     }
+    let loaded = timing::time(Stage::Parse, || {
+        corpus::load_bytes(&bytes, &file.rel, &file.id_default, opts)
+    });
+    drop(bytes);
+    let docs = match &loaded.source {
+        Some(s) => timing::time(Stage::Documents, || fields.documents(s, taxonomy)),
+        None => Vec::new(),
+    };
     Read::Loaded {
-        loaded: Box::new(corpus::load_bytes(
-            &bytes,
-            &file.rel,
-            &file.id_default,
-            opts,
-        )),
+        loaded: Box::new(loaded),
         hash,
+        docs,
     }
 }
 
@@ -453,7 +485,7 @@ impl CorpusStage<'_, '_, '_> {
                 continue; // the same file twice (a folder named twice in a journal)
             }
             self.seen += 1;
-            let old = self.t.file(&f.rel)?;
+            let old = timing::time(Stage::Store, || self.t.file(&f.rel))?;
             match &old {
                 Some(e) if e.size == f.size && e.mtime_ns == f.mtime_ns as u64 && e.indexed => {
                     self.report.unchanged += 1;
@@ -468,16 +500,22 @@ impl CorpusStage<'_, '_, '_> {
         self.progress.start(self.queued);
         for batch in candidates.chunks(BATCH) {
             let (opts, progress) = (self.opts, self.progress);
+            let (fields, taxonomy) = (self.up.fields(), self.up.taxonomy());
             let reads: Vec<Read> = batch
                 .par_iter()
                 .map(|(f, old)| {
-                    let r = read_one(f, old.as_ref(), opts);
+                    let r = read_one(f, old.as_ref(), opts, fields, taxonomy);
                     progress.tick();
                     r
                 })
                 .collect();
             for ((file, old), read) in batch.iter().zip(reads) {
+                let t = Instant::now();
+                let indexing = self.indexing_ns;
                 self.apply(file, old.as_ref(), read)?;
+                let store =
+                    (t.elapsed().as_nanos() as u64).saturating_sub(self.indexing_ns - indexing);
+                timing::add(Stage::Store, store);
             }
         }
         Ok(())
@@ -507,7 +545,7 @@ impl CorpusStage<'_, '_, '_> {
                 self.report.unchanged += 1;
             }
             Read::Failed(p) => entry.problems.push(p),
-            Read::Loaded { loaded, hash } => {
+            Read::Loaded { loaded, hash, docs } => {
                 entry.hash = hash;
                 entry.problems = loaded.problems;
                 if let Some(source) = loaded.source {
@@ -521,7 +559,9 @@ impl CorpusStage<'_, '_, '_> {
                             ),
                         )),
                         None => {
-                            self.up.put_source(&source)?;
+                            let t = Instant::now();
+                            self.up.put_source(&source.path, docs)?;
+                            self.indexing_ns += t.elapsed().as_nanos() as u64;
                             entry.indexed = true;
                             self.touched.add(&source.id);
                             if was_indexed {
