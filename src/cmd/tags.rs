@@ -5,10 +5,11 @@ use std::io::Write;
 use std::process::ExitCode;
 
 use serde::Serialize;
+use tantivy::schema::Value;
 
 use crate::Library;
 use crate::cli::TagsArgs;
-use crate::index::{DocType, SearchRequest};
+use crate::index::DocType;
 use crate::quotes::QuoteBook;
 
 #[derive(Default, Serialize)]
@@ -30,18 +31,19 @@ pub fn run(args: TagsArgs, lib: &Library) -> anyhow::Result<ExitCode> {
     for theme in &taxonomy.themes {
         counts.entry(theme.id.clone()).or_default();
     }
-    let sources = index.search(&SearchRequest {
-        types: vec![DocType::Source],
-        limit: usize::MAX / 4,
-        ..SearchRequest::default()
-    })?;
-    for hit in &sources.hits {
-        // Count tags as written, not the themes they were indexed under as well.
-        let written: Vec<&String> = hit.tags.iter().collect();
-        for t in written {
-            counts.entry(t.clone()).or_default().sources += 1;
+    // Every source's tags, counted as the index stores them, one source at a time: a search
+    // for every source would hold each with its whole text.
+    let tag = index.fields().tag;
+    index.for_each_stored(DocType::Source, |doc| {
+        for t in doc.get_all(tag).filter_map(|v| v.as_str()) {
+            match counts.get_mut(t) {
+                Some(c) => c.sources += 1,
+                None => {
+                    counts.entry(t.to_string()).or_default().sources += 1;
+                }
+            }
         }
-    }
+    })?;
     let book = QuoteBook::load(lib)?;
     for q in book.quotes.values() {
         for t in &q.tags {

@@ -702,6 +702,42 @@ impl LibraryIndex {
         Ok(self.reader.get_or_init(|| r))
     }
 
+    /// Hand every stored document of one type to `each`, one at a time in index order, and
+    /// return how many there were: for summaries of the whole library (the tags in use, the
+    /// groups of recommendations) whose memory must not grow with the library, as a search
+    /// for everything would (it holds every hit with its text).
+    pub fn for_each_stored(
+        &self,
+        doc_type: DocType,
+        mut each: impl FnMut(&TantivyDocument),
+    ) -> Result<usize, SearchError> {
+        let searcher = self.reader()?.searcher();
+        let term = Term::from_field_text(self.fields.doc_type, doc_type.as_str());
+        let mut n = 0;
+        for seg in searcher.segment_readers() {
+            let postings = seg
+                .inverted_index(self.fields.doc_type)?
+                .read_postings(&term, IndexRecordOption::Basic)
+                .map_err(tantivy::TantivyError::from)?;
+            let Some(mut postings) = postings else {
+                continue;
+            };
+            // Documents come in order, so a few blocks of cache are all that is read again.
+            let store = seg
+                .get_store_reader(4)
+                .map_err(tantivy::TantivyError::from)?;
+            let mut doc = postings.doc();
+            while doc != tantivy::TERMINATED {
+                if !seg.is_deleted(doc) {
+                    each(&store.get::<TantivyDocument>(doc)?);
+                    n += 1;
+                }
+                doc = postings.advance();
+            }
+        }
+        Ok(n)
+    }
+
     /// `q` among passages, quotes and recommendations of the types in `parts`. Only they
     /// hold `body`, so a query on `body` alone needs no filter for all three, and nothing
     /// then stops tantivy from skipping what cannot reach the top hits.
