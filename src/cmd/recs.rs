@@ -331,9 +331,9 @@ fn sheet(
     args: &crate::cli::SheetArgs,
 ) -> anyhow::Result<ExitCode> {
     use crate::interop::sheets;
-    let (kept, left_out): (Vec<Hit>, Vec<Hit>) = hits
+    // By reference: a copy of every hit would double what the spreadsheet holds.
+    let (kept, left_out): (Vec<&Hit>, Vec<&Hit>) = hits
         .iter()
-        .cloned()
         .partition(|h| sheets::admits(args.include, &h.sensitivity));
     let table = sheets::recommendations(lib, &kept, outcomes, about)?;
     let out = sheets::save(&table, format, args.out.as_deref(), "recommendations")?;

@@ -5,7 +5,6 @@ use std::io::Write;
 use std::process::ExitCode;
 
 use serde::Serialize;
-use tantivy::schema::Value;
 
 use crate::Library;
 use crate::cli::TagsArgs;
@@ -31,19 +30,11 @@ pub fn run(args: TagsArgs, lib: &Library) -> anyhow::Result<ExitCode> {
     for theme in &taxonomy.themes {
         counts.entry(theme.id.clone()).or_default();
     }
-    // Every source's tags, counted as the index stores them, one source at a time: a search
-    // for every source would hold each with its whole text.
-    let tag = index.fields().tag;
-    index.for_each_stored(DocType::Source, |doc| {
-        for t in doc.get_all(tag).filter_map(|v| v.as_str()) {
-            match counts.get_mut(t) {
-                Some(c) => c.sources += 1,
-                None => {
-                    counts.entry(t.to_string()).or_default().sources += 1;
-                }
-            }
-        }
-    })?;
+    // Every source's tags as the index holds them, counted from its postings: a search for
+    // every source would hold each with its whole text.
+    for (tag, n) in index.tag_counts(DocType::Source)? {
+        counts.entry(tag).or_default().sources += n;
+    }
     let book = QuoteBook::load(lib)?;
     for q in book.quotes.values() {
         for t in &q.tags {

@@ -538,7 +538,7 @@ fn withheld(r: &crate::consent::Refusal) -> String {
 /// outcome with its note, evidence and date, and the responses that cite each.
 pub fn recommendations(
     lib: &Library,
-    hits: &[Hit],
+    hits: &[&Hit],
     outcomes: &crate::recs::Outcomes,
     about: &crate::recs::About,
 ) -> anyhow::Result<Table> {

@@ -451,6 +451,7 @@ pub async fn download(
             .filter(|h| sheets::admits(include, &h.sensitivity))
             .collect();
         let about = crate::recs::About::load(&lib, &index)?;
+        let kept: Vec<&Hit> = kept.iter().collect();
         let table = sheets::recommendations(&lib, &kept, &outcomes, &about)?;
         Ok(match format {
             SheetFormat::Csv => (table.to_csv()?, "csv"),
