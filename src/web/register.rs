@@ -441,7 +441,7 @@ pub async fn download(
             error,
             outcomes,
             ..
-        } = matching(&lib, &*index, &p)?;
+        } = matching(&lib, &index, &p)?;
         if let Some(e) = error {
             return Err(InputError(format!("the search could not be read: {e}")).into());
         }
