@@ -187,8 +187,15 @@ pub fn run(args: RecsArgs, lib: &Library) -> anyhow::Result<ExitCode> {
         });
     }
     if let Some(format) = args.sheet.to {
-        return sheet(lib, &results.hits, &outcomes, format, &args.sheet);
+        return sheet(lib, &results.hits, &outcomes, &about, format, &args.sheet);
     }
+    // Why each was taken is in its source, not the index: read for those shown only.
+    let why = if args.filters.json || args.explain {
+        About::whys(lib, &results.hits)?
+    } else {
+        Default::default()
+    };
+    debug_reads();
     let mut out = anstream::stdout().lock();
     if args.filters.json {
         let doc = RecsJson {
@@ -201,7 +208,7 @@ pub fn run(args: RecsArgs, lib: &Library) -> anyhow::Result<ExitCode> {
                     Rec {
                         outcome: outcomes.of(&h.id),
                         outcome_detail: outcomes.latest(&h.id),
-                        why: about.why.get(&h.id).cloned(),
+                        why: why.get(&h.id).cloned(),
                         organisation: about.organisation(&whose, lib),
                         ours: whose.is_ours(),
                         group: group.map(|g| g.members[0].clone()),
@@ -275,8 +282,7 @@ pub fn run(args: RecsArgs, lib: &Library) -> anyhow::Result<ExitCode> {
             )?;
         }
         if args.explain {
-            let why = about
-                .why
+            let why = why
                 .get(&hit.id)
                 .map_or_else(|| "not recorded".to_string(), Why::explain);
             writeln!(out, "    why: {}", super::shown(&why))?;
@@ -320,16 +326,18 @@ fn sheet(
     lib: &Library,
     hits: &[Hit],
     outcomes: &Outcomes,
+    about: &About,
     format: crate::interop::sheets::SheetFormat,
     args: &crate::cli::SheetArgs,
 ) -> anyhow::Result<ExitCode> {
     use crate::interop::sheets;
-    let (kept, left_out): (Vec<Hit>, Vec<Hit>) = hits
+    // By reference: a copy of every hit would double what the spreadsheet holds.
+    let (kept, left_out): (Vec<&Hit>, Vec<&Hit>) = hits
         .iter()
-        .cloned()
         .partition(|h| sheets::admits(args.include, &h.sensitivity));
-    let table = sheets::recommendations(lib, &kept, outcomes)?;
+    let table = sheets::recommendations(lib, &kept, outcomes, about)?;
     let out = sheets::save(&table, format, args.out.as_deref(), "recommendations")?;
+    debug_reads();
     let n = super::plural(kept.len(), "recommendation", "recommendations");
     eprintln!("Wrote {} ({n}).", out.display());
     if !left_out.is_empty() {
@@ -337,4 +345,15 @@ fn sheet(
         eprintln!("{}", sheets::left_out(&what, args.include));
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// With `HEARD_DEBUG_READS` set, say on stderr how many source files were read on demand
+/// (after the refresh): a test's measure that `heard recs` does not read every source.
+pub(super) fn debug_reads() {
+    if std::env::var_os("HEARD_DEBUG_READS").is_some() {
+        eprintln!(
+            "debug: source files read on demand: {}",
+            crate::quotes::sources_read()
+        );
+    }
 }

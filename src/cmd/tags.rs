@@ -8,7 +8,7 @@ use serde::Serialize;
 
 use crate::Library;
 use crate::cli::TagsArgs;
-use crate::index::{DocType, SearchRequest};
+use crate::index::DocType;
 use crate::quotes::QuoteBook;
 
 #[derive(Default, Serialize)]
@@ -30,17 +30,10 @@ pub fn run(args: TagsArgs, lib: &Library) -> anyhow::Result<ExitCode> {
     for theme in &taxonomy.themes {
         counts.entry(theme.id.clone()).or_default();
     }
-    let sources = index.search(&SearchRequest {
-        types: vec![DocType::Source],
-        limit: usize::MAX / 4,
-        ..SearchRequest::default()
-    })?;
-    for hit in &sources.hits {
-        // Count tags as written, not the themes they were indexed under as well.
-        let written: Vec<&String> = hit.tags.iter().collect();
-        for t in written {
-            counts.entry(t.clone()).or_default().sources += 1;
-        }
+    // Every source's tags as the index holds them, counted from its postings: a search for
+    // every source would hold each with its whole text.
+    for (tag, n) in index.tag_counts(DocType::Source)? {
+        counts.entry(tag).or_default().sources += n;
     }
     let book = QuoteBook::load(lib)?;
     for q in book.quotes.values() {

@@ -799,6 +799,112 @@ impl LibraryIndex {
         Ok(self.reader.get_or_init(|| r))
     }
 
+    /// Hand every stored document of one type to `each`, one at a time in index order, and
+    /// return how many there were: for summaries of the whole library (the tags in use, the
+    /// groups of recommendations) whose memory must not grow with the library, as a search
+    /// for everything would (it holds every hit with its text).
+    pub fn for_each_stored(
+        &self,
+        doc_type: DocType,
+        mut each: impl FnMut(&TantivyDocument),
+    ) -> Result<usize, SearchError> {
+        let searcher = self.reader()?.searcher();
+        let term = Term::from_field_text(self.fields.doc_type, doc_type.as_str());
+        let mut n = 0;
+        for seg in searcher.segment_readers() {
+            let postings = seg
+                .inverted_index(self.fields.doc_type)?
+                .read_postings(&term, IndexRecordOption::Basic)
+                .map_err(tantivy::TantivyError::from)?;
+            let Some(mut postings) = postings else {
+                continue;
+            };
+            // Documents come in order, so a few blocks of cache are all that is read again.
+            let store = seg
+                .get_store_reader(4)
+                .map_err(tantivy::TantivyError::from)?;
+            let mut doc = postings.doc();
+            while doc != tantivy::TERMINATED {
+                if !seg.is_deleted(doc) {
+                    each(&store.get::<TantivyDocument>(doc)?);
+                    n += 1;
+                }
+                doc = postings.advance();
+            }
+        }
+        Ok(n)
+    }
+
+    /// How many documents of one type carry each tag, counted from the index's postings
+    /// rather than its stored documents (a pass over those would bring the whole document
+    /// store into memory, as whole sources keep their text there). A tag is spelt as the
+    /// first document that carries it stores it: tags written with and without accents
+    /// (`café`, `cafe`) are one tag here, as they are to `--tag`.
+    pub fn tag_counts(
+        &self,
+        doc_type: DocType,
+    ) -> Result<std::collections::BTreeMap<String, usize>, SearchError> {
+        let f = &self.fields;
+        let searcher = self.reader()?.searcher();
+        let of_type = Term::from_field_text(f.doc_type, doc_type.as_str());
+        let mut by_term: std::collections::BTreeMap<Vec<u8>, (String, usize)> = Default::default();
+        for seg in searcher.segment_readers() {
+            let io = tantivy::TantivyError::from;
+            let mut wanted = tantivy::BitSet::with_max_value(seg.max_doc());
+            if let Some(mut p) = seg
+                .inverted_index(f.doc_type)?
+                .read_postings(&of_type, IndexRecordOption::Basic)
+                .map_err(io)?
+            {
+                while p.doc() != tantivy::TERMINATED {
+                    if !seg.is_deleted(p.doc()) {
+                        wanted.insert(p.doc());
+                    }
+                    p.advance();
+                }
+            }
+            let tags = seg.inverted_index(f.tag)?;
+            let mut terms = tags.terms().stream().map_err(io)?;
+            while terms.advance() {
+                let mut p = tags
+                    .read_postings_from_terminfo(terms.value(), IndexRecordOption::Basic)
+                    .map_err(io)?;
+                let (mut n, mut first) = (0, None);
+                while p.doc() != tantivy::TERMINATED {
+                    if wanted.contains(p.doc()) {
+                        n += 1;
+                        first.get_or_insert(p.doc());
+                    }
+                    p.advance();
+                }
+                let Some(first) = first else {
+                    continue;
+                };
+                let key = terms.key();
+                if let Some((_, count)) = by_term.get_mut(key) {
+                    *count += n;
+                    continue;
+                }
+                let doc: TantivyDocument = seg.get_store_reader(1).map_err(io)?.get(first)?;
+                let mut analyzer = super::analyzer::keyword_analyzer();
+                let spelt = doc
+                    .get_all(f.tag)
+                    .filter_map(|v| v.as_str())
+                    .find(|v| {
+                        let mut tokens = analyzer.token_stream(v);
+                        tokens.advance() && tokens.token().text.as_bytes() == key
+                    })
+                    .map_or_else(|| String::from_utf8_lossy(key).into_owned(), String::from);
+                by_term.insert(key.to_vec(), (spelt, n));
+            }
+        }
+        let mut out = std::collections::BTreeMap::new();
+        for (spelt, n) in by_term.into_values() {
+            *out.entry(spelt).or_default() += n;
+        }
+        Ok(out)
+    }
+
     /// `q` among passages, quotes and recommendations of the types in `parts`. Only they
     /// hold `body`, so a query on `body` alone needs no filter for all three, and nothing
     /// then stops tantivy from skipping what cannot reach the top hits.

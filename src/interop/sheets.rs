@@ -538,11 +538,11 @@ fn withheld(r: &crate::consent::Refusal) -> String {
 /// outcome with its note, evidence and date, and the responses that cite each.
 pub fn recommendations(
     lib: &Library,
-    hits: &[Hit],
+    hits: &[&Hit],
     outcomes: &crate::recs::Outcomes,
+    about: &crate::recs::About,
 ) -> anyhow::Result<Table> {
     use ColumnKind::{Date, Number, Text, Url};
-    let mut sources = Sources::new(lib)?;
     let uses = uses(lib);
     let mut table = Table::new(
         "Recommendations",
@@ -569,16 +569,11 @@ pub fn recommendations(
     for h in hits {
         // The organisation the source names; else ours only when the source is ours by the
         // rule the draft and `heard recs` use (an imported document that names nobody is not).
-        let organisation = sources.get(&h.source).map_or_else(String::new, |s| {
-            match (
-                &s.meta.organisation,
-                crate::recs::whose(s, &lib.config.organisation),
-            ) {
-                (Some(o), _) if !o.trim().is_empty() => o.trim().to_string(),
-                (_, crate::recs::Whose::Ours) => lib.config.organisation.trim().to_string(),
-                _ => String::new(),
-            }
-        });
+        let organisation = match (about.named(&h.source), about.whose(&h.source)) {
+            (Some(o), _) => o.to_string(),
+            (None, crate::recs::Whose::Ours) => lib.config.organisation.trim().to_string(),
+            _ => String::new(),
+        };
         let outcome = outcomes.latest(&h.id);
         let place = if h.line_start == h.line_end {
             format!("{}:{}", h.path, h.line_start)

@@ -1,6 +1,7 @@
 //! Sources by id, loaded on demand, and quotes found in their current text.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use super::{AnchorState, Quote, anchor};
 use crate::Library;
@@ -17,6 +18,16 @@ pub struct Located {
     pub lines: Option<(usize, usize)>,
     /// Path of the source now.
     pub path: String,
+}
+
+/// How many source files [`Sources`] has read in this process (not the refresh's reads):
+/// `HEARD_DEBUG_READS=1` prints it after `heard recs` and `heard quotes`, so that a test can
+/// see that a command reads only the files it needs.
+static READ: AtomicUsize = AtomicUsize::new(0);
+
+/// How many source files have been read on demand in this process.
+pub fn sources_read() -> usize {
+    READ.load(Ordering::Relaxed)
 }
 
 /// Sources by id, loaded on demand, for anchoring quotes.
@@ -55,22 +66,28 @@ impl<'a> Sources<'a> {
         self.paths.entries().iter().map(|(id, _)| id)
     }
 
-    /// Load a source by id.
+    /// Load a source by id, and keep it for the next call.
     pub fn get(&mut self, id: &str) -> Option<&Source> {
         if !self.loaded.contains_key(id) {
-            let source = self.paths.get(id).and_then(|rel| {
-                let abs = self.lib.root().join(&rel);
-                let under = crate::fsutil::rel_path(&self.lib.corpus_dir(), &abs);
-                let id_default = under.strip_suffix(".md").unwrap_or(&under).to_string();
-                let opts = LoadOptions {
-                    default_sensitivity: self.lib.config.default_sensitivity,
-                    max_bytes: self.lib.config.max_source_bytes,
-                };
-                corpus::load_file(&abs, &rel, &id_default, opts).source
-            });
+            let source = self.read(id);
             self.loaded.insert(id.to_string(), source);
         }
         self.loaded.get(id).and_then(Option::as_ref)
+    }
+
+    /// Read a source by id without keeping it: for a pass over many sources, which must
+    /// not hold them all.
+    pub fn read(&self, id: &str) -> Option<Source> {
+        let rel = self.paths.get(id)?;
+        READ.fetch_add(1, Ordering::Relaxed);
+        let abs = self.lib.root().join(&rel);
+        let under = crate::fsutil::rel_path(&self.lib.corpus_dir(), &abs);
+        let id_default = under.strip_suffix(".md").unwrap_or(&under).to_string();
+        let opts = LoadOptions {
+            default_sensitivity: self.lib.config.default_sensitivity,
+            max_bytes: self.lib.config.max_source_bytes,
+        };
+        corpus::load_file(&abs, &rel, &id_default, opts).source
     }
 
     /// Find a quote in the current text of its source.

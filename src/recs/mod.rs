@@ -10,8 +10,13 @@ pub mod outcomes;
 pub use group::{Member, Similarity, THRESHOLD, groups, groups_at};
 pub use outcomes::{Outcome, Outcomes, record_outcome};
 
-use crate::corpus::Source;
-use crate::index::{DocType, SearchRequest};
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use tantivy::TantivyDocument;
+use tantivy::schema::Value;
+
+use crate::corpus::{Source, Why};
+use crate::index::DocType;
 
 /// Whose material a source is.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -34,26 +39,45 @@ impl Whose {
 /// Whose a source is, given the library's organisation (`heard.toml`): the same rule the
 /// draft uses to decide between "we said" and "X said".
 pub fn whose(source: &Source, our_organisation: &str) -> Whose {
+    whose_named(source.meta.organisation.as_deref(), our_organisation)
+        .unwrap_or_else(|| whose_unnamed(source))
+}
+
+/// [`whose`] from the organisation a source names alone, when that decides it: `None` when
+/// it depends on whether the source was imported (no organisation named, or none of ours).
+fn whose_named(organisation: Option<&str>, our_organisation: &str) -> Option<Whose> {
     let ours = our_organisation.trim().to_lowercase();
-    match source.meta.organisation.as_deref().map(str::trim) {
-        Some(o) if !ours.is_empty() && o.to_lowercase() == ours => Whose::Ours,
-        Some(o) if !o.is_empty() && !ours.is_empty() => Whose::Theirs(o.to_string()),
-        _ if source.meta.extra.contains_key("original") => Whose::Unknown,
-        _ => Whose::Ours,
+    match organisation.map(str::trim) {
+        Some(o) if !ours.is_empty() && o.to_lowercase() == ours => Some(Whose::Ours),
+        Some(o) if !o.is_empty() && !ours.is_empty() => Some(Whose::Theirs(o.to_string())),
+        _ => None,
     }
 }
 
-/// What the index does not store about recommendations, read from their sources: why each
-/// was taken, whose it is, and the groups of the same ask.
+/// [`whose`] of a source the organisation it names does not decide.
+fn whose_unnamed(source: &Source) -> Whose {
+    if source.meta.extra.contains_key("original") {
+        Whose::Unknown
+    } else {
+        Whose::Ours
+    }
+}
+
+/// What the index's search hits do not say about recommendations: whose each source is, and
+/// the groups of the same ask. Read from the index's stored recommendations one at a time
+/// (a source file only when the organisation it names does not decide whose it is), so
+/// that it holds per recommendation of ours its id, source and text, and per source whose
+/// it is — never the sources themselves.
 pub struct About {
-    /// crate::corpus::Why each recommendation was taken, by id.
-    pub why: std::collections::HashMap<String, crate::corpus::Why>,
-    /// Whose each source is, by source id.
-    pub whose: std::collections::HashMap<String, Whose>,
+    /// Whose each source with recommendations is, by source id.
+    whose: HashMap<String, Whose>,
+    /// The organisation a source names as written (trimmed), for those not [`Whose::Theirs`]
+    /// (whose name that holds already).
+    named: HashMap<String, String>,
     /// The groups of the same ask.
-    pub groups: Vec<Group>,
+    groups: Vec<Group>,
     /// Each grouped recommendation's group.
-    pub group_of: std::collections::HashMap<String, usize>,
+    group_of: HashMap<String, usize>,
 }
 
 /// The same ask, made in several of our sources.
@@ -77,63 +101,111 @@ impl Group {
     }
 }
 
+/// A recommendation as [`About::load`] reads it from the index.
+struct Stored {
+    date: String,
+    member: Member,
+}
+
 impl About {
-    /// Read what the index does not hold, from the sources with recommendations.
+    /// Read what the search hits do not hold, from the index's recommendations.
     pub fn load(lib: &crate::Library, index: &crate::index::LibraryIndex) -> anyhow::Result<About> {
-        let all = index.search(&SearchRequest {
-            types: vec![DocType::Recommendation],
-            limit: usize::MAX / 4,
-            ..SearchRequest::default()
-        })?;
-        let mut sources = crate::quotes::Sources::new(lib)?;
-        let mut about = About {
-            why: Default::default(),
-            whose: Default::default(),
-            groups: Vec::new(),
-            group_of: Default::default(),
+        let f = index.fields();
+        let ours_name = &lib.config.organisation;
+        let mut whose_of: HashMap<String, Whose> = HashMap::new();
+        let mut named: HashMap<String, String> = HashMap::new();
+        // Our recommendations, and those of sources whose owner the index cannot tell.
+        let (mut ours, mut undecided): (Vec<Stored>, Vec<Stored>) = (Vec::new(), Vec::new());
+        let text = |doc: &TantivyDocument, field| {
+            doc.get_first(field)
+                .and_then(|v| v.as_str())
+                .unwrap_or_default()
+                .to_string()
         };
-        // (date, id, source, text) of our recommendations.
-        let mut ours: Vec<(String, String, String, String)> = Vec::new();
-        let mut seen = std::collections::HashSet::new();
-        for hit in &all.hits {
-            if !seen.insert(hit.source.clone()) {
-                continue;
-            }
-            let Some(source) = sources.get(&hit.source) else {
-                continue;
+        index.for_each_stored(DocType::Recommendation, |doc| {
+            let source = text(doc, f.source);
+            let whose = match whose_of.get(&source) {
+                Some(w) => Some(w.clone()),
+                None => {
+                    let organisation = doc.get_first(f.organisation).and_then(|v| v.as_str());
+                    let w = whose_named(organisation, ours_name);
+                    match organisation.map(str::trim) {
+                        Some(o) if !o.is_empty() && !matches!(w, Some(Whose::Theirs(_))) => {
+                            named.insert(source.clone(), o.to_string());
+                        }
+                        _ => {}
+                    }
+                    if let Some(w) = &w {
+                        whose_of.insert(source.clone(), w.clone());
+                    }
+                    w
+                }
             };
-            let whose = whose(source, &lib.config.organisation);
-            for r in &source.recommendations {
-                about.why.insert(r.id.clone(), r.why.clone());
-                if whose.is_ours() {
-                    let date = source.date.clone().unwrap_or_default();
-                    ours.push((date, r.id.clone(), source.id.clone(), r.text.clone()));
+            if whose.as_ref().is_some_and(|w| !w.is_ours()) {
+                return;
+            }
+            let stored = Stored {
+                date: text(doc, f.date_text),
+                member: Member {
+                    id: text(doc, f.id),
+                    source,
+                    text: text(doc, f.body),
+                },
+            };
+            match whose {
+                Some(_) => ours.push(stored),
+                None => undecided.push(stored),
+            }
+        })?;
+        // Sources that name no organisation (or a library that names none): whose they are
+        // depends on their front matter, read one file at a time.
+        if !undecided.is_empty() {
+            let sources = crate::quotes::Sources::new(lib)?;
+            undecided.sort_by(|a, b| a.member.source.cmp(&b.member.source));
+            for s in undecided {
+                if !whose_of.contains_key(&s.member.source) {
+                    let whose = match sources.read(&s.member.source) {
+                        Some(source) => whose(&source, ours_name),
+                        // Gone since the refresh: nobody's to present as ours.
+                        None => Whose::Unknown,
+                    };
+                    whose_of.insert(s.member.source.clone(), whose);
+                }
+                if whose_of[&s.member.source].is_ours() {
+                    ours.push(s);
                 }
             }
-            about.whose.insert(hit.source.clone(), whose);
         }
-        ours.sort();
-        let members: Vec<Member> = ours
-            .iter()
-            .map(|(_, id, source, text)| Member {
-                id: id.clone(),
-                source: source.clone(),
-                text: text.clone(),
-            })
-            .collect();
+        ours.sort_by(|a, b| {
+            (&a.date, &a.member.id, &a.member.source, &a.member.text).cmp(&(
+                &b.date,
+                &b.member.id,
+                &b.member.source,
+                &b.member.text,
+            ))
+        });
+        let (dates, members): (Vec<String>, Vec<Member>) =
+            ours.into_iter().map(|s| (s.date, s.member)).unzip();
+        let mut about = About {
+            whose: whose_of,
+            named,
+            groups: Vec::new(),
+            group_of: HashMap::new(),
+        };
         for g in groups(&members) {
             let mut years: Vec<String> = g
                 .iter()
-                .filter_map(|&i| ours[i].0.get(..4).map(String::from))
+                .filter_map(|&i| dates[i].get(..4).map(String::from))
                 .collect();
             years.dedup();
             for &i in &g {
-                about.group_of.insert(ours[i].1.clone(), about.groups.len());
+                about
+                    .group_of
+                    .insert(members[i].id.clone(), about.groups.len());
             }
-            let sources: std::collections::HashSet<&str> =
-                g.iter().map(|&i| ours[i].2.as_str()).collect();
+            let sources: HashSet<&str> = g.iter().map(|&i| members[i].source.as_str()).collect();
             about.groups.push(Group {
-                members: g.iter().map(|&i| ours[i].1.clone()).collect(),
+                members: g.iter().map(|&i| members[i].id.clone()).collect(),
                 years,
                 sources: sources.len(),
             });
@@ -141,9 +213,42 @@ impl About {
         Ok(about)
     }
 
+    /// Why each of these recommendations was taken, read from their sources one at a time
+    /// (the index does not hold it): for the recommendations shown, not every one.
+    pub fn whys<'h>(
+        lib: &crate::Library,
+        hits: impl IntoIterator<Item = &'h crate::index::Hit>,
+    ) -> anyhow::Result<HashMap<String, Why>> {
+        let mut wanted: BTreeMap<&str, HashSet<&str>> = BTreeMap::new();
+        for h in hits {
+            wanted.entry(&h.source).or_default().insert(&h.id);
+        }
+        let sources = crate::quotes::Sources::new(lib)?;
+        let mut out = HashMap::new();
+        for (source, ids) in wanted {
+            let Some(s) = sources.read(source) else {
+                continue;
+            };
+            for r in s.recommendations {
+                if ids.contains(r.id.as_str()) {
+                    out.insert(r.id, r.why);
+                }
+            }
+        }
+        Ok(out)
+    }
+
     /// Whose a source is.
     pub fn whose(&self, source: &str) -> Whose {
         self.whose.get(source).cloned().unwrap_or(Whose::Unknown)
+    }
+
+    /// The organisation a source names, as written; `None` when it names none.
+    pub fn named(&self, source: &str) -> Option<&str> {
+        match self.whose.get(source) {
+            Some(Whose::Theirs(o)) => Some(o),
+            _ => self.named.get(source).map(String::as_str),
+        }
     }
 
     /// The group a recommendation belongs to, if any.

@@ -435,12 +435,13 @@ pub async fn download(
     let include = (p.internal == "1").then_some(Include::Internal);
     let lib = state.lib.clone();
     let (bytes, ext) = blocking(move || {
+        let index = fresh_index(&lib)?;
         let Matching {
             hits,
             error,
             outcomes,
             ..
-        } = matching(&lib, &*fresh_index(&lib)?, &p)?;
+        } = matching(&lib, &index, &p)?;
         if let Some(e) = error {
             return Err(InputError(format!("the search could not be read: {e}")).into());
         }
@@ -449,7 +450,9 @@ pub async fn download(
             // `include` is at most Internal here, so restricted sources never pass.
             .filter(|h| sheets::admits(include, &h.sensitivity))
             .collect();
-        let table = sheets::recommendations(&lib, &kept, &outcomes)?;
+        let about = crate::recs::About::load(&lib, &index)?;
+        let kept: Vec<&Hit> = kept.iter().collect();
+        let table = sheets::recommendations(&lib, &kept, &outcomes, &about)?;
         Ok(match format {
             SheetFormat::Csv => (table.to_csv()?, "csv"),
             SheetFormat::Xlsx => (table.to_xlsx()?, "xlsx"),

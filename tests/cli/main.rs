@@ -30,6 +30,7 @@ mod recs;
 mod recs_why;
 mod refresh;
 mod relevance;
+mod scale;
 mod schemas;
 mod search;
 mod semantic;

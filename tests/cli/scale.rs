@@ -1,0 +1,123 @@
+//! Commands that summarise the whole library (`heard recs`, its spreadsheet) read what they
+//! need from the index, one document at a time, instead of reading and keeping every
+//! source with recommendations: their memory must not grow with the library (issue 12).
+//! Memory itself is not asserted (no test here is timed or measures RSS); the measure is how
+//! many source files a command reads after the refresh (`HEARD_DEBUG_READS`).
+
+use crate::util::{TestLibrary, hits, s};
+
+/// A library with `n` reports of ours and `n` of another organisation's, each asking the
+/// same thing in its year, and a workshop report of ours that names no organisation and
+/// makes the same ask as our reports.
+fn library(n: usize) -> TestLibrary {
+    let lib = TestLibrary::new();
+    lib.write("heard.toml", "organisation = \"Northgate Together\"\n");
+    for i in 0..n {
+        let year = 2010 + i;
+        lib.write(
+            &format!("corpus/reports/ours-{year}.md"),
+            &format!(
+                "---\norganisation: Northgate Together\ndate: {year}\n---\n\n# Our report {year}\n\n## Recommendations\n\n- Fund the gate meeting service on a permanent basis.\n- Publish the number of people released from prison on a Friday in {year}.\n"
+            ),
+        );
+        lib.write(
+            &format!("corpus/reports/lga-{year}.md"),
+            &format!(
+                "---\norganisation: Local Government Association\ndate: {year}\n---\n\n# Their report {year}\n\n## Recommendations\n\n- Councils should pool housing budgets for care leavers in {year}.\n"
+            ),
+        );
+    }
+    lib.write(
+        "corpus/reports/workshop.md",
+        "---\ndate: 2024\n---\n\n# Notes of a workshop\n\n## Recommendations\n\n- Fund the gate meeting service on a permanent basis.\n",
+    );
+    lib.index_ok();
+    lib
+}
+
+/// How many source files a command read on demand, as `HEARD_DEBUG_READS` reports it.
+#[track_caller]
+fn files_read(lib: &TestLibrary, args: &[&str]) -> (usize, String) {
+    let out = lib
+        .command(args)
+        .env("HEARD_DEBUG_READS", "1")
+        .output()
+        .expect("run heard");
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(out.status.success(), "{args:?}: {stderr}");
+    let n = stderr
+        .lines()
+        .find_map(|l| l.strip_prefix("debug: source files read on demand: "))
+        .unwrap_or_else(|| panic!("{args:?} did not say how many files it read: {stderr}"))
+        .trim()
+        .parse()
+        .expect("a number");
+    (n, String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+#[test]
+fn recs_reads_only_the_sources_that_name_no_organisation() {
+    let lib = library(6);
+    // 13 sources have recommendations; whose 12 of them are is in the index (the
+    // organisation they name), and only the workshop report's front matter must be read.
+    let (read, stdout) = files_read(&lib, &["recs"]);
+    assert_eq!(read, 1, "{stdout}");
+    // What it found is unchanged: our ask of six years and the workshop's is one group,
+    // listed once; theirs is not ours.
+    assert!(
+        stdout.contains("asked in 2010, 2011, 2012, 2013, 2014, 2015 and 2024"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("Local Government Association, 2015"),
+        "{stdout}"
+    );
+    let doc = lib.recs(&["--ours", "--limit", "100"]);
+    let sources: std::collections::BTreeSet<&str> =
+        hits(&doc).iter().map(|r| s(r, "source")).collect();
+    assert!(sources.contains("reports/workshop"), "{doc:#}");
+    assert!(!sources.iter().any(|s| s.contains("lga")), "{doc:#}");
+}
+
+#[test]
+fn the_recommendations_spreadsheet_reads_no_source_twice() {
+    let lib = library(6);
+    let csv = lib.path("recs.csv");
+    let (read, _) = files_read(
+        &lib,
+        &[
+            "recs",
+            "--to",
+            "csv",
+            "--include",
+            "internal",
+            "--out",
+            csv.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(read, 1);
+    let text = std::fs::read_to_string(&csv).unwrap();
+    let org_of = |id: &str| {
+        let row = text
+            .lines()
+            .find(|l| l.starts_with(&format!("{id},")))
+            .unwrap_or_else(|| panic!("no {id} in {text}"));
+        row.to_string()
+    };
+    assert!(org_of("r-reports-ours-2012-1").contains(",Northgate Together,"));
+    assert!(org_of("r-reports-lga-2012-1").contains(",Local Government Association,"));
+    // A report of ours that namess no organisation is credited to ours.
+    assert!(
+        org_of("r-reports-workshop-1").contains(",Northgate Together,"),
+        "{text}"
+    );
+}
+
+#[test]
+fn why_is_read_for_the_recommendations_shown_only() {
+    let lib = library(6);
+    let (read, stdout) = files_read(&lib, &["recs", "--explain", "--limit", "2"]);
+    // The workshop report (whose) and the sources of the two shown.
+    assert!(read <= 3, "{read} files read: {stdout}");
+    assert_eq!(stdout.matches("why: ").count(), 2, "{stdout}");
+}
