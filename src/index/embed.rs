@@ -1209,14 +1209,18 @@ impl Coverage {
 
     /// About how long embedding the rest takes on this machine, in words ("about 3 minutes").
     pub fn time_to_complete(&self) -> String {
-        let threads = std::thread::available_parallelism().map_or(1, |n| n.get()) as u64;
-        let secs = (self.texts.saturating_sub(self.known) as u64 * CPU_MS_PER_TEXT)
-            .div_ceil(1000 * threads);
-        match secs {
-            0..=89 => format!("about {} seconds", secs.max(1)),
-            90..=5_399 => format!("about {} minutes", secs.div_ceil(60)),
-            _ => format!("about {:.1} hours", secs as f64 / 3600.0),
-        }
+        let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+        time_in_words(self.texts.saturating_sub(self.known), threads)
+    }
+}
+
+/// About how long embedding `texts` takes on `threads` threads, in words ("about 3 minutes").
+pub fn time_in_words(texts: usize, threads: usize) -> String {
+    let secs = (texts as u64 * CPU_MS_PER_TEXT).div_ceil(1000 * threads.max(1) as u64);
+    match secs {
+        0..=89 => format!("about {} seconds", secs.max(1)),
+        90..=5_399 => format!("about {} minutes", secs.div_ceil(60)),
+        _ => format!("about {:.1} hours", secs as f64 / 3600.0),
     }
 }
 

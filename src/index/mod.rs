@@ -239,7 +239,10 @@ impl LibraryIndex {
     /// Embed texts with the index's own state (for the background embedder of `heard watch`
     /// and `heard serve`): on one thread, skipped when another process is embedding.
     /// `None` when it was skipped.
-    pub fn embed_in_background(&self) -> anyhow::Result<Option<embed::Report>> {
+    pub fn embed_in_background(
+        &self,
+        progress: &dyn Progress,
+    ) -> anyhow::Result<Option<embed::Report>> {
         std::fs::create_dir_all(&self.state_dir)?;
         let lock = std::fs::File::options()
             .create(true)
@@ -253,7 +256,7 @@ impl LibraryIndex {
             &self.state_dir,
             &self.index,
             &self.fields,
-            &Quiet,
+            progress,
             embed::Mode::Background,
         )?;
         Ok(Some(report))

@@ -568,6 +568,27 @@ pub struct Embedder {
     tx: Option<mpsc::Sender<std::sync::Arc<crate::index::LibraryIndex>>>,
 }
 
+/// A background run long enough to notice (about 1.3 s of one core and more) is announced
+/// when it starts, with how long it will take, so a busy core is never a mystery.
+const ANNOUNCE_FROM: usize = 100;
+
+/// Says when a long background run starts.
+struct Announce(fn(&str));
+
+impl crate::index::Progress for Announce {
+    fn start(&self, total: usize) {
+        if total >= ANNOUNCE_FROM {
+            (self.0)(&format!(
+                "Reading the meaning of {} in the background on one core ({}); word search stays up to date meanwhile",
+                crate::cmd::plural(total, "text", "texts"),
+                crate::index::embed::time_in_words(total, 1)
+            ));
+        }
+    }
+    fn tick(&self) {}
+    fn finish(&self) {}
+}
+
 impl Embedder {
     /// Start the background thread; `say` tells what it did (a line on stderr).
     pub fn start(say: fn(&str)) -> Embedder {
@@ -579,7 +600,7 @@ impl Embedder {
                     while let Ok(newer) = rx.try_recv() {
                         index = newer;
                     }
-                    match index.embed_in_background() {
+                    match index.embed_in_background(&Announce(say)) {
                         Ok(Some(r)) if r.embedded > 0 => say(&format!(
                             "Read the meaning of {} in the background; {} of {} texts known",
                             crate::cmd::plural(r.embedded, "text", "texts"),

@@ -158,6 +158,7 @@ fn a_watcher_reads_the_meaning_of_a_new_source_in_the_background() {
         panic!("`heard watch` did not say {text:?}:\n{}", said.join("\n"));
     };
     wait_for("Watching ");
+    // One new text is read quietly; only a run long enough to notice is announced.
     lib.write(
         "corpus/people/bo.md",
         "---\ntitle: Bo\n---\n\nDischarged at night with nowhere to go.\n",
@@ -169,4 +170,59 @@ fn a_watcher_reads_the_meaning_of_a_new_source_in_the_background() {
     let doc = lib.index_json();
     assert_eq!(doc["embedded"], 0, "{doc:#}");
     assert_eq!(doc["embeddings"], 2, "{doc:#}");
+}
+
+/// A watcher started on a library whose texts have no meaning yet says, before it spends
+/// a core on them, how many it will read and about how long that takes.
+#[test]
+fn a_watcher_says_before_a_long_background_run_how_many_texts_and_how_long() {
+    let lib = TestLibrary::new();
+    for i in 0..120 {
+        lib.write(
+            &format!("corpus/notes/n{i:03}.md"),
+            &format!("---\ntitle: Note {i}\n---\n\nNote number {i} says the wait was {i} weeks.\n"),
+        );
+    }
+    // Words only: a search never reads meaning up front.
+    lib.heard(&["search", "wait"]).assert_ok();
+    let mut child = Command::new(assert_cmd::cargo::cargo_bin("heard"))
+        .arg("-C")
+        .arg(lib.root())
+        .arg("watch")
+        .env("NO_COLOR", "1")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stderr = child.stderr.take().unwrap();
+    let (tx, lines) = mpsc::channel();
+    std::thread::spawn(move || {
+        for l in BufReader::new(stderr).lines().map_while(Result::ok) {
+            if tx.send(l).is_err() {
+                break;
+            }
+        }
+    });
+    let mut said: Vec<String> = Vec::new();
+    let started = Instant::now();
+    while started.elapsed() < Duration::from_secs(180)
+        && !said.iter().any(|l| l.contains("Read the meaning of"))
+    {
+        if let Ok(l) = lines.recv_timeout(Duration::from_millis(100)) {
+            said.push(l);
+        }
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    let announced = said.iter().position(|l| {
+        l.starts_with("Reading the meaning of")
+            && l.contains(" texts in the background")
+            && l.contains("about ")
+    });
+    let done = said.iter().position(|l| l.contains("Read the meaning of"));
+    assert!(
+        matches!((announced, done), (Some(a), Some(d)) if a < d),
+        "the run was not announced before it ended:\n{}",
+        said.join("\n")
+    );
 }
