@@ -774,10 +774,15 @@ impl LibraryIndex {
             }
             None => None,
         };
-        let hits = addresses
+        let mut hits = addresses
             .into_iter()
             .map(|(score, addr)| self.hit(&searcher, addr, score, snippets.as_ref()))
             .collect::<Result<Vec<_>, _>>()?;
+        if text_query.is_none() {
+            // Browsing is newest first; texts of the same day by id, so that the order never
+            // depends on how the index was built (segments, the order of updates).
+            hits.sort_by(|a, b| b.date.cmp(&a.date).then_with(|| a.id.cmp(&b.id)));
+        }
         Ok(SearchResults {
             hits,
             total,

@@ -90,7 +90,7 @@ impl Status {
 }
 
 /// One line of a quote's history.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct HistoryItem {
     /// When.
     pub time: String,
@@ -116,8 +116,9 @@ impl From<&crate::ledger::Event> for HistoryItem {
     }
 }
 
-/// A quote as the ledger says it is.
-#[derive(Debug, Clone)]
+/// A quote as the ledger says it is (kept in the refresh's store, so that a changed source
+/// can locate its quotes again without folding the whole ledger).
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Quote {
     /// `q-` and 8 hex digits.
     pub id: String,

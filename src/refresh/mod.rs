@@ -684,14 +684,48 @@ fn quote_stage(
         report.quotes = t.meta.anchors.clone();
         return Ok(());
     }
+    let today = crate::quotes::today();
+    // Only sources changed, on the day the store last brought every quote up to date with
+    // the same ledger: their quotes are read from the store, and the ledger is not read.
+    if let Touched::Ids(ids) = touched
+        && !rebuilt
+        && !ledger_changed
+        && t.meta.quotes_day == today
+    {
+        let mut ids: Vec<&String> = ids.iter().collect();
+        ids.sort();
+        let mut anchors = t.meta.anchors.clone();
+        for id in ids {
+            let quotes = t.quotes_of(id)?;
+            let mut todo = Vec::with_capacity(quotes.len());
+            for q in &quotes {
+                let old = t.quote(&q.id)?;
+                if let Some(o) = &old
+                    && let Some(n) = anchors.get_mut(&o.anchor)
+                {
+                    *n = n.saturating_sub(1);
+                }
+                todo.push((q, quote_hash(q, &today), old));
+            }
+            locate_again(lib, t, up, &todo, &mut anchors, report)?;
+        }
+        anchors.retain(|_, n| *n > 0);
+        if t.meta.anchors != anchors {
+            t.meta.anchors = anchors;
+            t.dirty = true;
+        }
+        report.quotes = t.meta.anchors.clone();
+        return Ok(());
+    }
     let bytes = match bytes {
         Some(b) => b,
         None => std::fs::read(&ledger_path).unwrap_or_default(),
     };
     let rel = lib.rel(&ledger_path);
-    let book = QuoteBook::fold(crate::ledger::parse(&bytes, &rel), &rel);
+    let book = timing::time(Stage::Ledger, || {
+        QuoteBook::fold(crate::ledger::parse(&bytes, &rel), &rel)
+    });
     drop(bytes);
-    let today = crate::quotes::today();
 
     // Quotes the ledger no longer has (events lost from it) leave the index.
     if ledger_changed {
@@ -714,45 +748,75 @@ fn quote_stage(
             old => todo.push((q, hash, old)),
         }
     }
+    // Every quote's data is kept up to date for the day: all of it on a new day (statuses
+    // may expire), else what changed.
+    if t.meta.quotes_day != today {
+        for q in book.quotes.values() {
+            t.put_quote_data(q)?;
+        }
+        t.meta.quotes_day = today.clone();
+        t.dirty = true;
+    } else {
+        for (q, _, _) in &todo {
+            t.put_quote_data(q)?;
+        }
+    }
     // One source read per source, and dropped before the next.
     todo.sort_by(|a, b| a.0.source.cmp(&b.0.source));
     for group in todo.chunk_by(|a, b| a.0.source == b.0.source) {
-        let id = &group[0].0.source;
-        let paths: HashMap<String, String> = t
-            .owner(id)?
-            .map(|p| HashMap::from([(id.clone(), p)]))
-            .unwrap_or_default();
-        let mut sources = Sources::with_paths(lib, paths);
-        for (q, hash, old) in group {
-            let loc = sources.locate(q);
-            if old.as_ref().is_some_and(|o| o.indexed) {
-                up.remove_quote(&q.id)?;
-            }
-            let indexed = match sources.get(&q.source) {
-                Some(s) => {
-                    up.put_quote(q, &loc, s)?;
-                    true
-                }
-                None => false,
-            };
-            let anchor = loc.state.as_str().to_string();
-            *anchors.entry(anchor.clone()).or_insert(0) += 1;
-            t.put_quote(
-                &q.id,
-                &QuoteState {
-                    hash: hash.clone(),
-                    anchor,
-                    indexed,
-                },
-            )?;
-            report.reanchored += 1;
-        }
+        locate_again(lib, t, up, group, &mut anchors, report)?;
     }
     if t.meta.anchors != anchors {
         t.meta.anchors = anchors;
         t.dirty = true;
     }
     report.quotes = t.meta.anchors.clone();
+    Ok(())
+}
+
+/// Locate again, and index again, quotes of one source (with their hashes and last states),
+/// counting their anchor states into `anchors`.
+fn locate_again(
+    lib: &Library,
+    t: &mut Tables<'_>,
+    up: &mut Update<'_>,
+    group: &[(&Quote, String, Option<QuoteState>)],
+    anchors: &mut BTreeMap<String, usize>,
+    report: &mut RefreshReport,
+) -> anyhow::Result<()> {
+    let Some((first, _, _)) = group.first() else {
+        return Ok(());
+    };
+    let id = &first.source;
+    let paths: HashMap<String, String> = t
+        .owner(id)?
+        .map(|p| HashMap::from([(id.clone(), p)]))
+        .unwrap_or_default();
+    let mut sources = Sources::with_paths(lib, paths);
+    for (q, hash, old) in group {
+        let loc = sources.locate(q);
+        if old.as_ref().is_some_and(|o| o.indexed) {
+            up.remove_quote(&q.id)?;
+        }
+        let indexed = match sources.get(&q.source) {
+            Some(s) => {
+                up.put_quote(q, &loc, s)?;
+                true
+            }
+            None => false,
+        };
+        let anchor = loc.state.as_str().to_string();
+        *anchors.entry(anchor.clone()).or_insert(0) += 1;
+        t.put_quote(
+            &q.id,
+            &QuoteState {
+                hash: hash.clone(),
+                anchor,
+                indexed,
+            },
+        )?;
+        report.reanchored += 1;
+    }
     Ok(())
 }
 

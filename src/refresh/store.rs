@@ -19,6 +19,7 @@ use redb::{
 };
 use serde::{Deserialize, Serialize};
 
+use crate::quotes::Quote;
 use crate::{Library, Problem};
 
 /// Bump when what is stored changes meaning: the store is then made anew (and the index
@@ -40,6 +41,10 @@ const DIRS: TableDefinition<&str, u64> = TableDefinition::new("dirs");
 const QUOTES: TableDefinition<&str, &[u8]> = TableDefinition::new("quotes");
 /// `meta` → [`Meta`] as JSON.
 const META: TableDefinition<&str, &[u8]> = TableDefinition::new("meta");
+/// Quote id → the quote as last folded from the ledger (JSON).
+const QUOTE_DATA: TableDefinition<&str, &[u8]> = TableDefinition::new("quote_data");
+/// `source id` + U+001F + `quote id`: the quotes of each source, found by prefix.
+const SOURCE_QUOTES: TableDefinition<&str, ()> = TableDefinition::new("source_quotes");
 
 /// The store cannot be read or written as it should: the pipeline rebuilds it from the
 /// files (it is only a cache) and says so once.
@@ -93,6 +98,11 @@ pub(crate) struct Meta {
     pub sources: u64,
     /// Quotes by anchor state, as last indexed.
     pub anchors: BTreeMap<String, usize>,
+    /// The day (`YYYY-MM-DD`) on which every quote's data in `quote_data` was last brought
+    /// up to date with the ledger; empty when it never was. On the same day, with the
+    /// ledger unchanged, a changed source's quotes are read from there, not from the ledger.
+    #[serde(default)]
+    pub quotes_day: String,
 }
 
 pub(crate) fn path(lib: &Library) -> PathBuf {
@@ -200,6 +210,8 @@ pub(crate) struct Tables<'t> {
     ids: Table<'t, &'static str, &'static str>,
     dirs: Table<'t, &'static str, u64>,
     quotes: Table<'t, &'static str, &'static [u8]>,
+    quote_data: Table<'t, &'static str, &'static [u8]>,
+    source_quotes: Table<'t, &'static str, ()>,
     meta_table: Table<'t, &'static str, &'static [u8]>,
     /// The summary, saved with [`Tables::save`].
     pub meta: Meta,
@@ -217,6 +229,8 @@ impl<'t> Tables<'t> {
             ids: txn.open_table(IDS).map_err(damaged)?,
             dirs: txn.open_table(DIRS).map_err(damaged)?,
             quotes: txn.open_table(QUOTES).map_err(damaged)?,
+            quote_data: txn.open_table(QUOTE_DATA).map_err(damaged)?,
+            source_quotes: txn.open_table(SOURCE_QUOTES).map_err(damaged)?,
             meta_table: txn.open_table(META).map_err(damaged)?,
             meta,
             ids_changed: false,
@@ -420,7 +434,56 @@ impl<'t> Tables<'t> {
             self.quotes.remove(id).map_err(damaged)?;
             self.dirty = true;
         }
+        let source = match self.quote_data.remove(id).map_err(damaged)? {
+            Some(v) => serde_json::from_slice::<Quote>(v.value())
+                .ok()
+                .map(|q| q.source),
+            None => None,
+        };
+        if let Some(source) = source {
+            self.source_quotes
+                .remove(source_quote_key(&source, id).as_str())
+                .map_err(damaged)?;
+            self.dirty = true;
+        }
         Ok(old)
+    }
+
+    /// Keep a quote as folded from the ledger, found by its source.
+    pub(crate) fn put_quote_data(&mut self, q: &Quote) -> anyhow::Result<()> {
+        let json = serde_json::to_vec(q)?;
+        self.quote_data
+            .insert(q.id.as_str(), json.as_slice())
+            .map_err(damaged)?;
+        self.source_quotes
+            .insert(source_quote_key(&q.source, &q.id).as_str(), ())
+            .map_err(damaged)?;
+        self.dirty = true;
+        Ok(())
+    }
+
+    /// The quotes of a source, as last folded from the ledger.
+    pub(crate) fn quotes_of(&self, source: &str) -> anyhow::Result<Vec<Quote>> {
+        let prefix = source_quote_key(source, "");
+        let mut out = Vec::new();
+        for item in self
+            .source_quotes
+            .range(prefix.as_str()..)
+            .map_err(damaged)?
+        {
+            let (k, _) = item.map_err(damaged)?;
+            let Some(id) = k.value().strip_prefix(prefix.as_str()) else {
+                break;
+            };
+            let Some(v) = self.quote_data.get(id).map_err(damaged)? else {
+                return Err(damaged(format!("quote `{id}` has no data")));
+            };
+            out.push(
+                serde_json::from_slice(v.value())
+                    .map_err(|e| damaged(format!("data of quote `{id}`: {e}")))?,
+            );
+        }
+        Ok(out)
     }
 
     /// Ids of quotes indexed but not in `keep`.
@@ -443,6 +506,10 @@ impl<'t> Tables<'t> {
 }
 
 /// A 64-bit hash of a path: the walk's record of which files it saw.
+fn source_quote_key(source: &str, quote: &str) -> String {
+    format!("{source}\u{1f}{quote}")
+}
+
 pub(crate) fn path_hash(rel: &str) -> u64 {
     let h = blake3::hash(rel.as_bytes());
     u64::from_le_bytes(h.as_bytes()[..8].try_into().expect("8 bytes"))

@@ -35,9 +35,12 @@ pub(crate) enum Stage {
     SourceMap,
     /// Committing the store's transaction.
     StoreCommit,
+    /// Reading and folding the whole ledger (part of the quote stage; skipped when only
+    /// sources changed, the ledger did not, and the day is the same).
+    Ledger,
 }
 
-const STAGES: [(Stage, &str); 11] = [
+const STAGES: [(Stage, &str); 12] = [
     (Stage::Walk, "walk+stat"),
     (Stage::Read, "read"),
     (Stage::Hash, "hash"),
@@ -49,10 +52,11 @@ const STAGES: [(Stage, &str); 11] = [
     (Stage::Commit, "index commit+merge"),
     (Stage::SourceMap, "source map"),
     (Stage::StoreCommit, "store commit"),
+    (Stage::Ledger, "ledger fold"),
 ];
 
-static NANOS: [AtomicU64; 11] = [const { AtomicU64::new(0) }; 11];
-static COUNTS: [AtomicU64; 11] = [const { AtomicU64::new(0) }; 11];
+static NANOS: [AtomicU64; 12] = [const { AtomicU64::new(0) }; 12];
+static COUNTS: [AtomicU64; 12] = [const { AtomicU64::new(0) }; 12];
 
 /// Whether timings are on (`HEARD_TIMINGS` set).
 pub(crate) fn enabled() -> bool {

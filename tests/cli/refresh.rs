@@ -197,3 +197,67 @@ fn an_old_manifest_is_replaced_without_a_fuss() {
     assert!(!lib.path(".heard/manifest.json").exists());
     assert_eq!(paths(&lib.search(&["breakfast"])), set(&[SHELTER]));
 }
+
+/// How often `heard index` folded the whole ledger, from its per-stage timings.
+fn ledger_folds(lib: &TestLibrary) -> (Value, u64) {
+    let out = lib
+        .command(&["index", "--json"])
+        .env("HEARD_TIMINGS", "1")
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let line = stderr
+        .lines()
+        .find(|l| l.trim_start().starts_with("ledger fold"))
+        .unwrap_or_else(|| panic!("no ledger line in the timings:\n{stderr}"));
+    let times = line
+        .rsplit('(')
+        .next()
+        .and_then(|t| t.split_whitespace().next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("{line}"));
+    (serde_json::from_slice(&out.stdout).unwrap(), times)
+}
+
+/// An edited source has its quotes found again from what the store keeps, without reading
+/// the whole ledger (which grows with every consent decision ever made); a change to the
+/// ledger is still read, and the answers are the same as a full fold's.
+#[test]
+fn an_edited_source_finds_its_quotes_again_without_folding_the_whole_ledger() {
+    let (lib, ids) = quoted();
+    let (_, folds) = ledger_folds(&lib);
+    assert_eq!(folds, 1, "the new quotes are read from the ledger");
+
+    let text = lib.read(SHELTER) + "\nThe kitchen was run by volunteers.\n";
+    lib.write(SHELTER, &text);
+    let (doc, folds) = ledger_folds(&lib);
+    assert_eq!(folds, 0, "only a source changed: {doc:#}");
+    assert_eq!(n(&doc, "reanchored"), 2, "{doc:#}");
+    assert_eq!(n(&doc["quotes"], "ok"), 4, "{doc:#}");
+
+    // The quoted words leave the report: its quote is no longer found where it was.
+    let text = lib.read(SHELTER).replace("forty-one nights", "many nights");
+    lib.write(SHELTER, &text);
+    let (doc, folds) = ledger_folds(&lib);
+    assert_eq!(folds, 0, "{doc:#}");
+    assert_eq!(n(&doc, "reanchored"), 2, "{doc:#}");
+    assert_eq!(n(&doc["quotes"], "drifted"), 1, "{doc:#}");
+
+    // A consent decision changes the ledger: it is read again.
+    lib.approve(&ids[2], "bea", "external");
+    let (doc, folds) = ledger_folds(&lib);
+    assert_eq!(folds, 1, "{doc:#}");
+    let q = lib.search(&["quiet", "--type", "quote"]);
+    assert_eq!(hits(&q)[0]["status"], "approved", "{q:#}");
+
+    // And the quotes are what a full rebuild makes of them (word scores aside: those of an
+    // updated index count replaced texts until tantivy merges them away).
+    let browse = ["--type", "quote", "--limit", "50"];
+    let incremental = lib.search(&browse);
+    let quotes = lib.index_json()["quotes"].clone();
+    std::fs::remove_dir_all(lib.path(".heard")).unwrap();
+    let rebuilt = lib.index_json();
+    assert_eq!(rebuilt["quotes"], quotes, "{rebuilt:#}");
+    assert_eq!(lib.search(&browse), incremental);
+}
