@@ -3,15 +3,14 @@
 //! provenance); `heard index` saves its work in checkpoints, so a killed run loses little;
 //! `heard watch` reads the meaning of new texts in the background.
 
-use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
-use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
 use crate::evidence::{RESPONSE, evidence};
 use crate::util::TestLibrary;
+use crate::watch::Watching;
 
 /// Texts the model read, from the `HEARD_DEBUG_EMBED` lines.
 fn embedded(stderr: &str) -> usize {
@@ -126,46 +125,17 @@ fn a_watcher_reads_the_meaning_of_a_new_source_in_the_background() {
         "---\ntitle: Ana\n---\n\nThe waiting list was eleven months long.\n",
     );
     lib.index_ok();
-    let mut child = Command::new(assert_cmd::cargo::cargo_bin("heard"))
-        .arg("-C")
-        .arg(lib.root())
-        .arg("watch")
-        .env("NO_COLOR", "1")
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let stderr = child.stderr.take().unwrap();
-    let (tx, lines) = mpsc::channel();
-    std::thread::spawn(move || {
-        for l in BufReader::new(stderr).lines().map_while(Result::ok) {
-            if tx.send(l).is_err() {
-                break;
-            }
-        }
-    });
-    let mut said = Vec::new();
-    let mut wait_for = |text: &str| {
-        let started = Instant::now();
-        while started.elapsed() < Duration::from_secs(120) {
-            if let Ok(l) = lines.recv_timeout(Duration::from_millis(100)) {
-                said.push(l.clone());
-                if l.contains(text) {
-                    return;
-                }
-            }
-        }
-        panic!("`heard watch` did not say {text:?}:\n{}", said.join("\n"));
-    };
-    wait_for("Watching ");
+    let mut watching = Watching::start(&lib);
     // One new text is read quietly; only a run long enough to notice is announced.
     lib.write(
         "corpus/people/bo.md",
         "---\ntitle: Bo\n---\n\nDischarged at night with nowhere to go.\n",
     );
-    wait_for("Read the meaning of 1 text in the background");
-    let _ = child.kill();
-    let _ = child.wait();
+    watching.wait_for(
+        "Read the meaning of 1 text in the background",
+        Duration::from_secs(120),
+    );
+    drop(watching);
     // Nothing is left for `heard index` to read.
     let doc = lib.index_json();
     assert_eq!(doc["embedded"], 0, "{doc:#}");
@@ -185,43 +155,14 @@ fn a_watcher_says_before_a_long_background_run_how_many_texts_and_how_long() {
     }
     // Words only: a search never reads meaning up front.
     lib.heard(&["search", "wait"]).assert_ok();
-    let mut child = Command::new(assert_cmd::cargo::cargo_bin("heard"))
-        .arg("-C")
-        .arg(lib.root())
-        .arg("watch")
-        .env("NO_COLOR", "1")
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let stderr = child.stderr.take().unwrap();
-    let (tx, lines) = mpsc::channel();
-    std::thread::spawn(move || {
-        for l in BufReader::new(stderr).lines().map_while(Result::ok) {
-            if tx.send(l).is_err() {
-                break;
-            }
-        }
-    });
-    let mut said: Vec<String> = Vec::new();
-    let started = Instant::now();
-    while started.elapsed() < Duration::from_secs(180)
-        && !said.iter().any(|l| l.contains("Read the meaning of"))
-    {
-        if let Ok(l) = lines.recv_timeout(Duration::from_millis(100)) {
-            said.push(l);
-        }
-    }
-    let _ = child.kill();
-    let _ = child.wait();
-    let announced = said.iter().position(|l| {
-        l.starts_with("Reading the meaning of")
-            && l.contains(" texts in the background")
-            && l.contains("about ")
-    });
-    let done = said.iter().position(|l| l.contains("Read the meaning of"));
+    let mut watching = Watching::start(&lib);
+    watching.wait_for("Read the meaning of", Duration::from_secs(180));
+    // Everything said before the line that says the run ended.
+    let said = &watching.said[..watching.said.len() - 1];
     assert!(
-        matches!((announced, done), (Some(a), Some(d)) if a < d),
+        said.iter().any(|l| l.starts_with("Reading the meaning of")
+            && l.contains(" texts in the background")
+            && l.contains("about ")),
         "the run was not announced before it ended:\n{}",
         said.join("\n")
     );

@@ -10,17 +10,17 @@ use std::time::{Duration, Instant};
 use crate::util::{TestLibrary, hits, paths, set};
 
 /// A running `heard watch`, killed (SIGKILL) when dropped.
-struct Watching {
+pub(crate) struct Watching {
     child: Child,
     lines: mpsc::Receiver<String>,
     /// Everything it printed so far.
-    said: Vec<String>,
+    pub(crate) said: Vec<String>,
 }
 
 impl Watching {
     /// Start `heard watch` and wait for its "ready" line.
     #[track_caller]
-    fn start(lib: &TestLibrary) -> Watching {
+    pub(crate) fn start(lib: &TestLibrary) -> Watching {
         let mut child = Command::new(assert_cmd::cargo::cargo_bin("heard"))
             .arg("-C")
             .arg(lib.root())
@@ -50,7 +50,7 @@ impl Watching {
 
     /// Wait until it prints a line containing `text`.
     #[track_caller]
-    fn wait_for(&mut self, text: &str, limit: Duration) -> String {
+    pub(crate) fn wait_for(&mut self, text: &str, limit: Duration) -> String {
         let started = Instant::now();
         while started.elapsed() < limit {
             match self.lines.recv_timeout(Duration::from_millis(100)) {
