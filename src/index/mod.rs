@@ -509,6 +509,15 @@ mod tests {
         up.put_source(&s.path, docs).unwrap();
     }
 
+    /// An empty index on disk, with heard's schema and analyzers.
+    fn empty_index() -> (tempfile::TempDir, Index, Fields) {
+        let dir = tempfile::tempdir().unwrap();
+        let (schema, fields) = Fields::schema();
+        let index = Index::create_in_dir(dir.path(), schema).unwrap();
+        analyzer::register(&index);
+        (dir, index, fields)
+    }
+
     fn count(index: &Index, q: &dyn Query) -> usize {
         let reader = index.reader().unwrap();
         reader.searcher().search(q, &Count).unwrap()
@@ -519,10 +528,7 @@ mod tests {
     /// a later update still replaces what it puts again.
     #[test]
     fn a_first_build_queues_no_deletes_and_a_later_update_replaces() {
-        let dir = tempfile::tempdir().unwrap();
-        let (schema, fields) = Fields::schema();
-        let index = Index::create_in_dir(dir.path(), schema).unwrap();
-        analyzer::register(&index);
+        let (_dir, index, fields) = empty_index();
         let taxonomy = Taxonomy::default();
         let a = source("corpus/a.md", "# A\n\nThe allotment group met.\n");
         let b = source("corpus/b.md", "# B\n\nThe choir practised.\n");
@@ -557,10 +563,7 @@ mod tests {
     /// dictionary small), and read whole from the fast field, as search by meaning does.
     #[test]
     fn a_texts_key_is_found_by_its_term_and_read_whole() {
-        let dir = tempfile::tempdir().unwrap();
-        let (schema, fields) = Fields::schema();
-        let index = Index::create_in_dir(dir.path(), schema).unwrap();
-        analyzer::register(&index);
+        let (_dir, index, fields) = empty_index();
         let taxonomy = Taxonomy::default();
         let s = source("corpus/a.md", "# A\n\nThe allotment group met.\n");
         let mut up = Update::new(&index, &fields, &taxonomy, true);
