@@ -304,18 +304,7 @@ impl<'t> Tables<'t> {
         prefix: &str,
         present: &HashSet<u64>,
     ) -> anyhow::Result<Vec<String>> {
-        let mut out = Vec::new();
-        for item in self.files.range(prefix..).map_err(damaged)? {
-            let (k, _) = item.map_err(damaged)?;
-            let k = k.value();
-            if !k.starts_with(prefix) {
-                break;
-            }
-            if !present.contains(&path_hash(k)) {
-                out.push(k.to_string());
-            }
-        }
-        Ok(out)
+        keys_under(&self.files, prefix, |k| !present.contains(&path_hash(k)))
     }
 
     /// The file that owns a source id.
@@ -372,17 +361,7 @@ impl<'t> Tables<'t> {
         prefix: &str,
         present: &HashSet<u64>,
     ) -> anyhow::Result<bool> {
-        let mut gone = Vec::new();
-        for item in self.dirs.range(prefix..).map_err(damaged)? {
-            let (k, _) = item.map_err(damaged)?;
-            let k = k.value();
-            if !k.starts_with(prefix) {
-                break;
-            }
-            if !present.contains(&path_hash(k)) {
-                gone.push(k.to_string());
-            }
-        }
+        let gone = keys_under(&self.dirs, prefix, |k| !present.contains(&path_hash(k)))?;
         for k in &gone {
             self.dirs.remove(k.as_str()).map_err(damaged)?;
             self.dirty = true;
@@ -466,15 +445,8 @@ impl<'t> Tables<'t> {
     pub(crate) fn quotes_of(&self, source: &str) -> anyhow::Result<Vec<Quote>> {
         let prefix = source_quote_key(source, "");
         let mut out = Vec::new();
-        for item in self
-            .source_quotes
-            .range(prefix.as_str()..)
-            .map_err(damaged)?
-        {
-            let (k, _) = item.map_err(damaged)?;
-            let Some(id) = k.value().strip_prefix(prefix.as_str()) else {
-                break;
-            };
+        for key in keys_under(&self.source_quotes, &prefix, |_| true)? {
+            let id = &key[prefix.len()..];
             let Some(v) = self.quote_data.get(id).map_err(damaged)? else {
                 return Err(damaged(format!("quote `{id}` has no data")));
             };
@@ -506,6 +478,27 @@ impl<'t> Tables<'t> {
 }
 
 /// A 64-bit hash of a path: the walk's record of which files it saw.
+/// The keys of a table that start with `prefix` and that `keep` picks, in order (redb keeps
+/// keys sorted, so they are one range; only the picked ones are held).
+fn keys_under<V: redb::Value + 'static>(
+    table: &Table<'_, &'static str, V>,
+    prefix: &str,
+    keep: impl Fn(&str) -> bool,
+) -> anyhow::Result<Vec<String>> {
+    let mut out = Vec::new();
+    for item in table.range(prefix..).map_err(damaged)? {
+        let (k, _) = item.map_err(damaged)?;
+        let k = k.value();
+        if !k.starts_with(prefix) {
+            break;
+        }
+        if keep(k) {
+            out.push(k.to_string());
+        }
+    }
+    Ok(out)
+}
+
 fn source_quote_key(source: &str, quote: &str) -> String {
     format!("{source}\u{1f}{quote}")
 }
