@@ -243,6 +243,12 @@ struct Drafter<'a> {
     used: HashSet<String>,
     skipped: BTreeMap<String, usize>,
     skipped_seen: HashSet<String>,
+    /// Which candidates fit their question in words and meaning together, by question
+    /// and id: only these may follow the best passage or recommendation of a question.
+    fits: HashSet<(String, String)>,
+    /// Passages and recommendations passed over because they fit too loosely: counted in
+    /// the summary when no question used them and nothing else kept them back.
+    loose: HashSet<String>,
     privacy: crate::privacy::Privacy,
     call: relevance::Call,
     taxonomy: crate::taxonomy::Taxonomy,
@@ -335,8 +341,14 @@ impl Drafter<'_> {
             let on_theme = doc_type != DocType::Quote && q.tags.iter().any(|t| h.tags.contains(t));
             if std::env::var_os("HEARD_DEBUG_RELEVANCE").is_some() {
                 eprintln!(
-                    "{} {:?} {} tagged={tagged} theme={on_theme} cover={cover:.2} cos={cos:.2} score={:.2}",
-                    q.id, doc_type, h.id, h.score
+                    "{} {:?} {} {}:{} tagged={tagged} theme={on_theme} cover={cover:.2} cos={cos:.2} score={:.2} w={:.2}",
+                    q.id,
+                    doc_type,
+                    h.id,
+                    h.path,
+                    h.line_start,
+                    h.score,
+                    h.words.unwrap_or(0.0) / top.max(f32::EPSILON)
                 );
             }
             let strong = cover >= relevance::FLOOR || close(m.strong);
@@ -348,6 +360,13 @@ impl Drafter<'_> {
                 || (on_theme && cover > 0.0)
                 || close(m.support);
             if strong || supporting {
+                // The best passage and recommendation need only the floors above; one
+                // that follows them must also fit the question in words and meaning
+                // together (the pickers ask), so that a free slot is not filled with the
+                // next best of poor matches.
+                if h.meaning.is_none_or(|c| cover + c >= m.fit) {
+                    self.fits.insert((q.id.clone(), h.id.clone()));
+                }
                 out.push(h);
             } else if self.weak.len() < 3 && !self.weak.iter().any(|w| w.0 == h.id) {
                 self.weak
@@ -443,6 +462,17 @@ impl Drafter<'_> {
             return false;
         }
         true
+    }
+
+    /// Whether a passage or recommendation may follow the best one of its kind for `q`:
+    /// only when it fits the question in words and meaning together. One that does not is
+    /// remembered, to be counted if nothing else uses it.
+    fn follows(&mut self, q: &Question, hit: &Hit) -> bool {
+        let fits = self.fits.contains(&(q.id.clone(), hit.id.clone()));
+        if !fits {
+            self.loose.insert(hit.id.clone());
+        }
+        fits
     }
 
     fn skip(&mut self, id: &str, reason: &str) {
@@ -574,6 +604,9 @@ impl Drafter<'_> {
             {
                 continue;
             }
+            if !out.is_empty() && !self.follows(q, &hit) {
+                continue;
+            }
             sources.insert(hit.source.clone());
             let label = format!("p-{}-L{}", id_slug(&hit.source), hit.line_start);
             let year = hit
@@ -636,6 +669,9 @@ impl Drafter<'_> {
                 continue;
             }
             if !self.may_leave(&hit) {
+                continue;
+            }
+            if !out.is_empty() && !self.follows(q, &hit) {
                 continue;
             }
             self.used.insert(hit.id.clone());
@@ -793,6 +829,8 @@ pub fn draft(lib: &Library, index: &LibraryIndex, dir: &Path) -> anyhow::Result<
         used: HashSet::new(),
         skipped: BTreeMap::new(),
         skipped_seen: HashSet::new(),
+        fits: HashSet::new(),
+        loose: HashSet::new(),
         call: relevance::Call::of(&consultation.questions),
         taxonomy: crate::taxonomy::load(lib)?,
         weak: Vec::new(),
@@ -1172,7 +1210,17 @@ pub fn draft(lib: &Library, index: &LibraryIndex, dir: &Path) -> anyhow::Result<
         questions: summaries,
         contributors: quoted.len(),
         quotes: n_quotes,
-        skipped: d.skipped,
+        skipped: {
+            let loose = d
+                .loose
+                .iter()
+                .filter(|id| !d.used.contains(*id) && !d.skipped_seen.contains(*id))
+                .count();
+            if loose > 0 {
+                d.skipped.insert(relevance::LOOSE.to_string(), loose);
+            }
+            d.skipped
+        },
     })
 }
 

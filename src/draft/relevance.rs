@@ -209,6 +209,14 @@ pub struct Meaning {
     /// voices the tests expect and scored 48% precision and 0.45 nDCG@5 on the set, against
     /// 50% and 0.46 vetoing tagged quotes at 0.3 and 42% and 0.34 never vetoing them).
     pub tagged_least: f32,
+    /// Least sum of word coverage and cosine a passage or recommendation needs to follow
+    /// the best one of its kind for a question: words may make up for meaning and meaning
+    /// for words, but a follower weak in both is not used, whatever its rank, so a free
+    /// slot is not filled with the next best of poor matches (1.0 lifted precision of the
+    /// items chosen on the set from 55% to 64%, on each of the three calls, for 3 points of
+    /// recall; EVALUATION.md). Quotes are exempt: their words and cosines do not tell
+    /// relevant from irrelevant ones. 0: no such floor.
+    pub fit: f32,
     /// How the word and meaning rankings are fused.
     pub fusion: crate::index::Fusion,
 }
@@ -220,12 +228,19 @@ impl Default for Meaning {
             support: MEANING_SUPPORT,
             least: MEANING_LEAST,
             tagged_least: 0.2,
+            fit: FIT,
             // Measured against reciprocal-rank fusion on the set: 50% precision and 0.46
             // nDCG@5 against 48% and 0.44 (EVALUATION.md).
             fusion: crate::index::Fusion::Mix { alpha: 0.5 },
         }
     }
 }
+
+/// Why a passage or recommendation that matched was not cited (the terminal summary).
+pub const LOOSE: &str = "passage or recommendation that would only have followed a better one and fits the question too loosely in words and meaning together";
+
+/// Default of [`Meaning::fit`].
+pub const FIT: f32 = 1.0;
 
 /// Default of [`Meaning::strong`]: never (2 is beyond any cosine). Letting close meaning
 /// alone show a question answerable lost precision on the set (EVALUATION.md).
@@ -239,7 +254,7 @@ pub const MEANING_LEAST: f32 = 0.3;
 
 impl Meaning {
     /// The calibrated values, or those of `HEARD_RELEVANCE_TUNE` (for the evaluation only:
-    /// `strong=0.6,support=0.45,least=0.2,tagged=0.1,fusion=rrf:60:1` or `fusion=mix:0.5`).
+    /// `strong=0.6,support=0.45,least=0.2,tagged=0.1,fit=1,fusion=rrf:60:1` or `fusion=mix:0.5`).
     pub fn from_env() -> Meaning {
         let mut m = Meaning::default();
         let Ok(tune) = std::env::var("HEARD_RELEVANCE_TUNE") else {
@@ -253,6 +268,7 @@ impl Meaning {
                 ("support", [x]) => m.support = *x,
                 ("least", [x]) => m.least = *x,
                 ("tagged", [x]) => m.tagged_least = *x,
+                ("fit", [x]) => m.fit = *x,
                 ("fusion", [k, w]) if v.starts_with("rrf") => {
                     m.fusion = crate::index::Fusion::Rrf { k: *k, meaning: *w }
                 }

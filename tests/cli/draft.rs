@@ -215,6 +215,14 @@ fn several_people_are_heard_rather_than_one() {
 #[test]
 fn word_limits_are_respected_and_reported() {
     let ev = evidence();
+    // More that answers Q1 than 100 words hold.
+    ev.lib.write(
+        "corpus/reports/2025-discharge-follow-up.md",
+        "---\ntitle: Still discharged to nowhere\nkind: report\ndate: 2025-05-01\nsensitivity: public\ntags: [hospital-discharge, housing]\n---\n\n\
+         When people leave hospital with nowhere to live, most of them spend their first night on the street \
+         or in a night shelter, and many are back in hospital within weeks because nowhere to live means \
+         nowhere to rest, keep medicines or be found by the community nurse.\n",
+    );
     let run = ev.draft();
     let md = ev.response();
     for (q, limit) in [("Q1", 150), ("Q3", 250)] {

@@ -181,3 +181,50 @@ fn another_organisations_other_document_is_cited_as_theirs_and_counted_apart() {
         "{md}"
     );
 }
+
+#[test]
+fn a_passage_that_fits_loosely_is_left_out_even_with_a_slot_free() {
+    let ev = evidence();
+    ev.lib.write(
+        "corpus/other/peer-navigation-guide.md",
+        "---\ntitle: Peer navigation after prison\nkind: other\ndate: 2025-02-01\norganisation: Kelmouth Peer Network\nsensitivity: public\n---\n\n\
+         Peer navigators who had themselves left prison helped people keep a tenancy after leaving prison: \
+         they met people at the gate, sorted the first rent payment and went with them to the housing office.\n",
+    );
+    // Shares the question's words "prison", "keep" and "leaving", and is about something
+    // else: it ranks second, and a draft has room for two passages.
+    ev.lib.write(
+        "corpus/other/prison-library.md",
+        "---\ntitle: Reading groups in prison\nkind: other\ndate: 2025-03-01\norganisation: Kelmouth Peer Network\nsensitivity: public\n---\n\n\
+         The prison library's reading group meets on Thursday evenings; volunteers who had themselves been \
+         in prison choose the books, and members can keep a copy when they are leaving.\n",
+    );
+    ev.lib.write(
+        &format!("{RESPONSE}/consultation.toml"),
+        &format!("{CONSULTATION}\n{TENANCY_Q4}"),
+    );
+    let run = ev.draft();
+    let prov = ev.provenance();
+    let q4: Vec<&Value> = prov["citations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["question"] == "Q4")
+        .collect();
+    assert!(
+        q4.iter()
+            .any(|c| c["path"] == "corpus/other/peer-navigation-guide.md"),
+        "the passage that answers Q4 is cited: {q4:?}"
+    );
+    assert!(
+        !q4.iter()
+            .any(|c| c["path"] == "corpus/other/prison-library.md"),
+        "the reading group does not answer Q4: {q4:?}"
+    );
+    assert!(
+        run.stderr
+            .contains("fits the question too loosely in words and meaning together"),
+        "the summary says what was left out: {}",
+        run.stderr
+    );
+}
