@@ -237,7 +237,7 @@ impl Default for Meaning {
 }
 
 /// Why a passage or recommendation that matched was not cited (the terminal summary).
-pub const LOOSE: &str = "passage or recommendation that would only have followed a better one and fits the question too loosely in words and meaning together";
+pub const LOOSE: &str = "further passage or recommendation that fits the question too loosely in words and meaning together";
 
 /// Default of [`Meaning::fit`].
 pub const FIT: f32 = 1.0;
