@@ -437,6 +437,21 @@ static LEAD_IN_SIGNAL: LazyLock<Regex> = LazyLock::new(|| {
     .expect("lead-in signal regex")
 });
 
+/// A heading whose list mixes findings with asks: each item must ask to be taken.
+static MESSAGES_HEADING: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)^(?:(?:\d+(?:\.\d+)*|[a-z])[.):]?\s+)?(?:our\s+)?key\s+messages\b")
+        .expect("messages heading regex")
+});
+
+/// Words by which a list item asks someone to do something.
+static ITEM_ASK: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?ix)\b(?:should|shouldn’t|shouldn't|must|needs?\s+to|ought\s+to|recommend\w*|urge[sd]?
+        |we\s+(?:ask|want|call)|calls?\s+(?:on|for)|ask\s+(?:for|that))\b",
+    )
+    .expect("item ask regex")
+});
+
 /// The heading or sentence that makes a list a list of recommendations, if any, with what
 /// sort of cue it is and its line.
 fn signal(
@@ -518,9 +533,16 @@ pub fn mark_recommendations(source: &mut Source, lists: &[SignalledList]) -> Vec
     let slug = id_slug(&source.id);
     let in_lists: std::collections::HashSet<usize> =
         lists.iter().flat_map(|l| l.items.iter().copied()).collect();
-    let mut found: Vec<(usize, String, String, Why)> = Vec::new(); // (passage, text, lead-in, why)
+    let mut found: Vec<(usize, String, String, Why, bool)> = Vec::new(); // (passage, text, lead-in, why, an ask)
     for list in lists {
+        // "Key messages" mix findings with asks: under such a heading only an item that
+        // itself asks is a recommendation ("…are a small group who use a large share of
+        // urgent care" is a finding; "Nobody should be turned away…" is an ask).
+        // A finding left out keeps its number, so the ids of the asks after it do not
+        // change with this rule (outcomes are recorded against ids).
+        let mixed = list.cue == Cue::Heading && MESSAGES_HEADING.is_match(&list.lead_in);
         for &i in &list.items {
+            let ask = !mixed || ITEM_ASK.is_match(&source.passages[i].text);
             let why = Why {
                 cue: list.cue,
                 words: list.lead_in.clone(),
@@ -531,6 +553,7 @@ pub fn mark_recommendations(source: &mut Source, lists: &[SignalledList]) -> Vec
                 source.passages[i].text.clone(),
                 list.lead_in.clone(),
                 why,
+                ask,
             ));
         }
     }
@@ -553,14 +576,15 @@ pub fn mark_recommendations(source: &mut Source, lists: &[SignalledList]) -> Vec
                 line: source.line_at(p.start + offset),
             };
             let lead_in = format!("an ask in the text (“{words}”)");
-            found.push((i, asks.join(" "), lead_in, why));
+            found.push((i, asks.join(" "), lead_in, why, true));
         }
     }
     found.sort_by_key(|f| f.0);
     let mut recs: Vec<(usize, Recommendation)> = found
         .into_iter()
         .enumerate()
-        .map(|(n, (i, text, lead_in, why))| {
+        .filter(|(_, f)| f.4)
+        .map(|(n, (i, text, lead_in, why, _))| {
             let number = n + 1;
             let rec = Recommendation {
                 id: format!("r-{slug}-{number}"),
@@ -1000,6 +1024,37 @@ mod tests {
         assert!(LEAD_IN_SIGNAL.is_match("They should:"));
         assert!(LEAD_IN_SIGNAL.is_match("The Government and NHS England must now:"));
         assert!(!LEAD_IN_SIGNAL.is_match("The people we spoke to included:"));
+    }
+
+    #[test]
+    fn under_key_messages_a_finding_is_not_a_recommendation_and_the_asks_keep_their_ids() {
+        let md = "# S\n\n## Key messages\n\n1. People facing multiple disadvantage are a small group who use a large share of urgent care.\n2. Nobody should be turned away from a GP practice for lacking an address.\n3. We ask for named commitments and a named lead.\n\n## Recommendations\n\n- Published measures, reported every year.\n";
+        let doc = parse(md, 2);
+        let mut source = Source {
+            id: "s".into(),
+            path: "corpus/s.md".into(),
+            title: "S".into(),
+            kind: crate::corpus::Kind::Submission,
+            date: None,
+            sensitivity: crate::corpus::Sensitivity::Public,
+            meta: Default::default(),
+            text: doc.text,
+            passages: doc.passages,
+            recommendations: Vec::new(),
+            line_map: doc.line_map,
+            hash: String::new(),
+        };
+        assert!(mark_recommendations(&mut source, &doc.lists).is_empty());
+        let recs: Vec<(&str, &str)> = source
+            .recommendations
+            .iter()
+            .map(|r| (r.id.as_str(), r.text.split(' ').next().unwrap_or_default()))
+            .collect();
+        // Under "Recommendations" an item needs no ask of its own.
+        assert_eq!(
+            recs,
+            vec![("r-s-2", "Nobody"), ("r-s-3", "We"), ("r-s-4", "Published")]
+        );
     }
 
     #[test]
