@@ -20,7 +20,9 @@
 //!   merged as they accumulate (a few per size tier), texts that left the library are
 //!   dropped when enough of them have built up.
 //! - Nothing reads the store whole into memory: a nearest-neighbour search streams the
-//!   vectors in chunks into a reused buffer and keeps a top-k heap; a text's own vector is
+//!   vectors in chunks into a reused buffer and keeps a top-k heap, scoring each vector
+//!   first in whole numbers (cheap) and in full only when it may enter a heap (the result
+//!   is exact: see [`Store::nearest_many`]); a text's own vector is
 //!   found by binary search of a segment's sorted keys on disk; which texts lack a vector is
 //!   found by walking the index's sorted keys beside the store's.
 //! - A draft or a search by meaning never waits for the whole library: when more than
@@ -177,6 +179,86 @@ fn dot(codes: &[u8], scale: f32, query: &[f32]) -> f32 {
         .map(|(c, q)| *c as i8 as f32 * q)
         .sum();
     s * scale
+}
+
+/// A query rounded to whole numbers for the first, cheap score of every vector:
+/// `query ≈ scale × codes`, each coordinate off by at most `scale / 2`.
+struct Rounded {
+    codes: Vec<i16>,
+    scale: f32,
+    /// What a stored coordinate of size 1 can hide, at most: the rounding of the query
+    /// (`scale / 2`) and of the float sum in [`dot`] (`d` roundings of at most one part in
+    /// 2^23 of a term no larger than `max |query|`).
+    per_abs: f32,
+}
+
+impl Rounded {
+    fn new(query: &[f32]) -> Rounded {
+        let d = query.len().max(1);
+        let max = query.iter().fold(0f32, |m, x| m.max(x.abs()));
+        // A sum of `d` products of a stored coordinate (at most 128 in size) and a rounded
+        // one must fit in an i32.
+        let top = (i32::MAX as usize / (128 * d)).min(i16::MAX as usize) as f32;
+        let scale = if max > 0.0 && max.is_finite() {
+            max / top
+        } else {
+            1.0
+        };
+        let codes = query
+            .iter()
+            .map(|x| {
+                let c = (x / scale).round();
+                if c.is_finite() {
+                    c.clamp(-top, top) as i16
+                } else {
+                    0
+                }
+            })
+            .collect();
+        Rounded {
+            codes,
+            scale,
+            per_abs: scale * 0.5 + max * d as f32 * 1.2e-7,
+        }
+    }
+
+    /// A bound the cosine [`dot`] gives for a stored vector (`wide` its coordinates, from
+    /// [`widen`]; `abs` the sum of their sizes; `scale` its scale) is never above.
+    fn bound(&self, wide: &[i16], abs: i32, scale: f32) -> f32 {
+        // Coordinates in pairs, so that the compiler multiplies and adds eight at a time.
+        let pairs: i32 = wide
+            .chunks_exact(2)
+            .zip(self.codes.chunks_exact(2))
+            .map(|(c, q)| i32::from(c[0]) * i32::from(q[0]) + i32::from(c[1]) * i32::from(q[1]))
+            .sum();
+        let odd: i32 = wide
+            .chunks_exact(2)
+            .remainder()
+            .iter()
+            .zip(self.codes.chunks_exact(2).remainder())
+            .map(|(c, q)| i32::from(*c) * i32::from(*q))
+            .sum();
+        let sum = pairs + odd;
+        let b = scale * (self.scale * sum as f32 + self.per_abs * abs as f32);
+        // Room for the float rounding of this bound itself.
+        b + b.abs() * 1e-5 + 1e-6
+    }
+}
+
+/// A stored vector's coordinates as 16-bit integers (once a vector, for every query), and
+/// the sum of their sizes.
+fn widen(codes: &[u8], wide: &mut Vec<i16>) -> i32 {
+    wide.clear();
+    wide.extend(codes.iter().map(|c| i16::from(*c as i8)));
+    wide.iter().map(|c| i32::from(c.unsigned_abs())).sum()
+}
+
+/// What a nearest-neighbour search did: vectors read, and cosines worked out in full
+/// (one a vector and query when nothing is left out).
+#[derive(Debug, Default, Clone, Copy, PartialEq)]
+struct ScanCount {
+    vectors: usize,
+    full: usize,
 }
 
 fn read_at(file: &File, buf: &mut [u8], pos: u64) -> std::io::Result<()> {
@@ -605,32 +687,45 @@ impl Store {
     /// The `limit` nearest texts to each unit query vector, with their cosine, best first:
     /// one pass over the store, in chunks read into one buffer, a heap per query.
     pub fn nearest_many(&self, queries: &[&[f32]], limit: usize) -> Vec<Vec<(Key, f32)>> {
+        self.scan(queries, limit).0
+    }
+
+    /// [`Store::nearest_many`], and how many cosines it worked out in full.
+    ///
+    /// Every vector is first scored against each query in whole numbers (the query rounded
+    /// to 16 bits: a few integer multiply-adds a coordinate, which the compiler runs side by
+    /// side, where the cosine in full is a chain of float additions that must stay in
+    /// coordinate order). That score, plus a bound on what the rounding can hide, is never
+    /// below the cosine; only a vector whose bound reaches the query's current `limit`-th
+    /// best has its cosine worked out in full, exactly as [`dot`] does. So the result is
+    /// the same, to the last bit, as scoring every vector in full.
+    fn scan(&self, queries: &[&[f32]], limit: usize) -> (Vec<Vec<(Key, f32)>>, ScanCount) {
+        let nq = queries.len();
+        let mut count = ScanCount::default();
+        if limit == 0 || nq == 0 {
+            return (vec![Vec::new(); nq], count);
+        }
         let mut heaps: Vec<BinaryHeap<Reverse<Cand>>> =
             queries.iter().map(|_| BinaryHeap::new()).collect();
         let mut scales = Vec::new();
         let mut codes = Vec::new();
         let mut scores: Vec<f32> = Vec::new();
-        let nq = queries.len();
-        if limit == 0 || nq == 0 {
-            return vec![Vec::new(); nq];
-        }
-        // The queries coordinate by coordinate: `by_coordinate[j * nq + q]`.
-        let d0 = queries[0].len();
-        let by_coordinate: Vec<f32> = (0..d0)
-            .flat_map(|j| {
-                queries
-                    .iter()
-                    .map(move |q| q.get(j).copied().unwrap_or(0.0))
-            })
-            .collect();
+        let mut thresholds = vec![f32::NEG_INFINITY; nq];
         for (si, seg) in self.segments.iter().enumerate() {
             if queries.iter().any(|q| q.len() != seg.d) {
                 continue;
             }
             let d = seg.d;
+            let rounded: Vec<Rounded> = queries.iter().map(|q| Rounded::new(q)).collect();
             let mut row = 0;
             while row < seg.count {
-                let n = SCAN_CHUNK.min(seg.count - row);
+                // Until every heap is full, nothing can be left out: read little at a time.
+                let chunk = if heaps.iter().all(|h| h.len() >= limit) {
+                    SCAN_CHUNK
+                } else {
+                    limit.clamp(64, SCAN_CHUNK)
+                };
+                let n = chunk.min(seg.count - row);
                 scales.resize(4 * n, 0u8);
                 codes.resize(d * n, 0u8);
                 if read_at(&seg.file, &mut scales, seg.scales_at + 4 * row as u64).is_err()
@@ -638,37 +733,47 @@ impl Store {
                 {
                     break;
                 }
+                for (t, heap) in thresholds.iter_mut().zip(&heaps) {
+                    if heap.len() >= limit {
+                        *t = heap.peek().map_or(f32::NEG_INFINITY, |m| m.0.score);
+                    }
+                }
                 scores.resize(n * nq, 0.0);
-                scores
+                let thresholds = &thresholds;
+                let rounded = &rounded;
+                let full: usize = scores
                     .par_chunks_mut(nq * 64)
                     .zip(codes.par_chunks(d * 64))
                     .zip(scales.par_chunks(4 * 64))
-                    .for_each(|((out, c), s)| {
+                    .map(|((out, c), s)| {
+                        let mut full = 0;
+                        let mut wide = Vec::with_capacity(d);
                         for (r, (cv, sv)) in c.chunks_exact(d).zip(s.chunks_exact(4)).enumerate() {
                             let scale = f32::from_le_bytes(sv.try_into().expect("4 bytes"));
-                            let acc = &mut out[r * nq..(r + 1) * nq];
-                            if nq == 1 {
-                                acc[0] = dot(cv, scale, queries[0]);
-                                continue;
-                            }
-                            acc.fill(0.0);
-                            // Every query's sum in coordinate order, as [`dot`] does (so the
-                            // cosines are the same to the last bit), the queries side by side.
-                            for (c, qs) in cv.iter().zip(by_coordinate.chunks_exact(nq)) {
-                                let c = *c as i8 as f32;
-                                for (a, q) in acc.iter_mut().zip(qs) {
-                                    *a += c * q;
-                                }
-                            }
-                            for a in acc.iter_mut() {
-                                *a *= scale;
+                            let abs = widen(cv, &mut wide);
+                            for (qi, q) in rounded.iter().enumerate() {
+                                // NaN: the vector cannot be among this query's nearest.
+                                out[r * nq + qi] = if q.bound(&wide, abs, scale) >= thresholds[qi] {
+                                    full += 1;
+                                    dot(cv, scale, queries[qi])
+                                } else {
+                                    f32::NAN
+                                };
                             }
                         }
-                    });
+                        full
+                    })
+                    .sum();
+                count.vectors += n;
+                count.full += full;
                 for r in 0..n {
                     for (qi, heap) in heaps.iter_mut().enumerate() {
+                        let score = scores[r * nq + qi];
+                        if score.is_nan() {
+                            continue;
+                        }
                         let c = Cand {
-                            score: scores[r * nq + qi],
+                            score,
                             seg: si,
                             row: row + r,
                         };
@@ -683,7 +788,13 @@ impl Store {
                 row += n;
             }
         }
-        heaps
+        if std::env::var_os("HEARD_DEBUG_MEANING").is_some() {
+            eprintln!(
+                "heard-debug: meaning search: {} queries over {} vectors, {} cosines in full",
+                nq, count.vectors, count.full
+            );
+        }
+        let found = heaps
             .into_iter()
             .map(|h| {
                 let mut best: Vec<Cand> = h.into_iter().map(|r| r.0).collect();
@@ -696,7 +807,8 @@ impl Store {
                     })
                     .collect()
             })
-            .collect()
+            .collect();
+        (found, count)
     }
 
     /// The `limit` nearest texts to a unit query vector, with their cosine, best first.
@@ -1660,6 +1772,70 @@ mod tests {
             let have: Vec<f32> = got.iter().map(|x| x.1).collect();
             assert_eq!(have, want);
         }
+    }
+
+    fn random_unit(seed: u64) -> Vec<f32> {
+        let mut x = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
+        let v: Vec<f32> = (0..384)
+            .map(|_| {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                (x % 2001) as f32 / 1000.0 - 1.0
+            })
+            .collect();
+        let n = v.iter().map(|x| x * x).sum::<f32>().sqrt();
+        v.into_iter().map(|x| x / n).collect()
+    }
+
+    /// Every vector of a store, scored in full against `q`, best first (ties: earlier row).
+    fn every_cosine(store: &Store, q: &[f32]) -> Vec<(Key, f32)> {
+        let mut all = Vec::new();
+        for (si, seg) in store.segments.iter().enumerate() {
+            for i in 0..seg.count {
+                let (s, c) = seg.vector(i).unwrap();
+                all.push((dot(&c, s, q), (si, i), seg.key(i).unwrap()));
+            }
+        }
+        all.sort_by(|a, b| b.0.total_cmp(&a.0).then_with(|| a.1.cmp(&b.1)));
+        all.into_iter().map(|(c, _, k)| (k, c)).collect()
+    }
+
+    #[test]
+    fn the_whole_number_prefilter_finds_the_exact_nearest_and_scores_few_in_full() {
+        let dir = tempfile::tempdir().unwrap();
+        write_random_store(dir.path(), 20_000, 7).unwrap();
+        let (store, _) = Store::open(dir.path(), false);
+        assert_eq!(store.len(), 20_000);
+        // Five random queries, and five close to a stored vector (a clear nearest).
+        let mut queries: Vec<Vec<f32>> = (0..5).map(|i| random_unit(i + 1)).collect();
+        for i in 0..5 {
+            let (s, c) = store.segments[0].vector(1_000 * i + 17).unwrap();
+            let v: Vec<f32> = c
+                .iter()
+                .zip(unit(i as u32))
+                .map(|(c, n)| *c as i8 as f32 * s + 0.02 * n)
+                .collect();
+            let norm = v.iter().map(|x| x * x).sum::<f32>().sqrt();
+            queries.push(v.into_iter().map(|x| x / norm).collect());
+        }
+        let qs: Vec<&[f32]> = queries.iter().map(Vec::as_slice).collect();
+        let exact: Vec<Vec<(Key, f32)>> = qs.iter().map(|q| every_cosine(&store, q)).collect();
+        for limit in [10, 1_024] {
+            let (found, count) = store.scan(&qs, limit);
+            for (got, want) in found.iter().zip(&exact) {
+                assert_eq!(got.len(), limit);
+                // The same texts, in the same order, with the same cosines to the last bit.
+                assert_eq!(got[..], want[..limit], "limit {limit}");
+            }
+            assert_eq!(count.vectors, 20_000);
+            if limit == 10 {
+                // Nearly every vector is left out after its whole-number score: at most
+                // 5% of the 200,000 cosines are worked out in full.
+                assert!(count.full < 10_000, "{count:?}");
+            }
+        }
+        assert_eq!(store.nearest(qs[7], 1)[0], exact[7][0]);
     }
 
     #[test]
