@@ -646,7 +646,7 @@ impl LibraryIndex {
                 }
                 if types.contains(&"source") {
                     alternatives.push(Box::new(BooleanQuery::new(vec![
-                        (Occur::Must, self.for_sources(&searcher, q.as_ref())?),
+                        (Occur::Must, self.for_sources(searcher, q.as_ref())?),
                         (Occur::Must, term(f.doc_type, "source")),
                     ])));
                 }
@@ -804,7 +804,7 @@ impl LibraryIndex {
         searcher: &Searcher,
         query: &dyn Query,
         limit: usize,
-    ) -> Result<(Vec<(f32, DocAddress)>, usize, bool), SearchError> {
+    ) -> Result<Ranked, SearchError> {
         let f = &self.fields;
         let stats = Stats {
             searcher,
@@ -1302,6 +1302,10 @@ fn round_2(n: usize) -> usize {
     }
     (n + unit / 2) / unit * unit
 }
+
+/// The best matches of a query (score and address, best first), how many match in all,
+/// and whether that is an estimate.
+type Ranked = (Vec<(f32, DocAddress)>, usize, bool);
 
 /// A search request made into a tantivy query.
 struct Built {
