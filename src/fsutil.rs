@@ -44,12 +44,22 @@ pub fn remove_stale_temporaries(dir: &Path) {
 
 /// Atomically replace `path` with `contents`.
 pub fn write_atomic(path: &Path, contents: &[u8]) -> anyhow::Result<()> {
+    let mut tmp = temporary_for(path)?;
+    tmp.write_all(contents)
+        .with_context(|| format!("failed to write `{}`", path.display()))?;
+    replace_with(tmp, path)
+}
+
+/// A temporary file beside `path`, with the permissions `path` has (or rw-r--r--), to be
+/// written and then put in its place by [`replace_with`]: for files written a piece at a
+/// time, which [`write_atomic`] would need whole in memory.
+pub fn temporary_for(path: &Path) -> anyhow::Result<tempfile::NamedTempFile> {
     let dir = path
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
         .unwrap_or_else(|| Path::new("."));
     let prefix = format!("{TEMP_PREFIX}{}-", std::process::id());
-    let mut tmp = tempfile::Builder::new()
+    let tmp = tempfile::Builder::new()
         .prefix(&prefix)
         .tempfile_in(dir)
         .with_context(|| format!("failed to create a temporary file in `{}`", dir.display()))?;
@@ -66,11 +76,20 @@ pub fn write_atomic(path: &Path, contents: &[u8]) -> anyhow::Result<()> {
             .set_permissions(p)
             .with_context(|| format!("failed to set permissions for `{}`", path.display()))?;
     }
-    tmp.write_all(contents)
-        .and_then(|()| tmp.as_file().sync_all())
+    Ok(tmp)
+}
+
+/// Sync a temporary file from [`temporary_for`] and rename it over `path`.
+pub fn replace_with(tmp: tempfile::NamedTempFile, path: &Path) -> anyhow::Result<()> {
+    tmp.as_file()
+        .sync_all()
         .with_context(|| format!("failed to write `{}`", path.display()))?;
     tmp.persist(path)
         .with_context(|| format!("failed to replace `{}`", path.display()))?;
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or_else(|| Path::new("."));
     if let Ok(d) = std::fs::File::open(dir) {
         // Make the rename itself durable; not every platform allows syncing a directory.
         let _ = d.sync_all();

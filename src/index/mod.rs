@@ -25,7 +25,9 @@ use tantivy::{Index, IndexWriter, Term};
 
 pub use analyzer::normalise_spelling;
 pub use fields::Fields;
-pub use search::{DocType, Fusion, Hit, SearchError, SearchRequest, SearchResults};
+pub use search::{
+    DocType, Fusion, Hit, Matches, Row, RowOrder, SearchError, SearchRequest, SearchResults,
+};
 
 use crate::corpus::Source;
 use crate::quotes::{Located, Quote};

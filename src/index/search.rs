@@ -2,6 +2,7 @@
 //! prefixes) plus filters, over the index, with snippets.
 
 use std::ops::Bound;
+use std::sync::atomic::{AtomicUsize, Ordering as AtomicOrdering};
 
 use serde::Serialize;
 use std::collections::HashSet;
@@ -606,13 +607,14 @@ impl LibraryIndex {
         })
     }
 
-    fn search_words(
+    /// The query of a search request (its words, synonyms and filters), as tantivy runs it.
+    fn query_of(
         &self,
+        searcher: &Searcher,
         req: &SearchRequest,
         keys: Option<&[String]>,
-    ) -> Result<SearchResults, SearchError> {
+    ) -> Result<Built, SearchError> {
         let f = &self.fields;
-        let searcher = self.reader()?.searcher();
         let mut synonyms = Vec::new();
         let text_query = match req.query.as_deref().map(str::trim) {
             Some(q) if !q.is_empty() && q != "*" => {
@@ -644,7 +646,7 @@ impl LibraryIndex {
                 }
                 if types.contains(&"source") {
                     alternatives.push(Box::new(BooleanQuery::new(vec![
-                        (Occur::Must, self.for_sources(&searcher, q.as_ref())?),
+                        (Occur::Must, self.for_sources(searcher, q.as_ref())?),
                         (Occur::Must, term(f.doc_type, "source")),
                     ])));
                 }
@@ -704,39 +706,62 @@ impl LibraryIndex {
         } else {
             Box::new(BooleanQuery::new(clauses))
         };
-        // Never ask for more hits than there are documents (the collector allocates for them).
-        let limit = req.limit.clamp(1, (searcher.num_docs() as usize).max(1));
+        Ok(Built {
+            query,
+            text_query,
+            synonyms,
+        })
+    }
+
+    /// One snippet generator for a query's words, weighed as in the search.
+    fn snippets_for(
+        &self,
+        searcher: &Searcher,
+        text_query: Option<&dyn Query>,
+    ) -> Result<Option<SnippetGenerator>, SearchError> {
+        let f = &self.fields;
         let stats = Stats {
-            searcher: &searcher,
+            searcher,
             body: f.body,
             whole: f.whole,
         };
+        let Some(q) = text_query else {
+            return Ok(None);
+        };
+        // As `SnippetGenerator::create`, with the words weighed as in the search.
+        let mut words = std::collections::BTreeMap::new();
+        let mut terms = Vec::new();
+        q.query_terms(&mut |t, _| {
+            if t.field() == f.body {
+                terms.push(t.clone());
+            }
+        });
+        for t in terms {
+            let df = stats.doc_freq(&t)?;
+            if let (Some(w), true) = (t.value().as_str(), df > 0) {
+                words.insert(w.to_string(), 1.0 / (1.0 + df as Score));
+            }
+        }
+        let analyzer = searcher.index().tokenizer_for_field(f.body)?;
+        Ok(Some(SnippetGenerator::new(words, analyzer, f.body, 220)))
+    }
+
+    fn search_words(
+        &self,
+        req: &SearchRequest,
+        keys: Option<&[String]>,
+    ) -> Result<SearchResults, SearchError> {
+        let searcher = self.reader()?.searcher();
+        let Built {
+            query,
+            text_query,
+            synonyms,
+        } = self.query_of(&searcher, req, keys)?;
+        // Never ask for more hits than there are documents (the collector allocates for them).
+        let limit = req.limit.clamp(1, (searcher.num_docs() as usize).max(1));
         let (addresses, total, total_is_estimate): (Vec<(f32, DocAddress)>, usize, bool) =
             match &text_query {
-                Some(_) if searcher.num_docs() > exact_total_docs() && prunable(query.as_ref()) => {
-                    let top = searcher.search_with_statistics_provider(
-                        &query,
-                        &TopDocs::with_limit(limit).order_by_score(),
-                        &stats,
-                    )?;
-                    let (total, estimated) = if top.len() < limit {
-                        (top.len(), false)
-                    } else {
-                        match estimate_total(&searcher, query.as_ref())? {
-                            Some(n) => (n.max(top.len()), true),
-                            None => (searcher.search(&query, &Count)?, false),
-                        }
-                    };
-                    (top, total, estimated)
-                }
-                Some(_) => {
-                    let (top, total) = searcher.search_with_statistics_provider(
-                        &query,
-                        &(TopDocs::with_limit(limit).order_by_score(), Count),
-                        &stats,
-                    )?;
-                    (top, total, false)
-                }
+                Some(_) => self.top_by_score(&searcher, query.as_ref(), limit)?,
                 None => {
                     let (docs, total) = searcher.search(
                         &query,
@@ -753,27 +778,7 @@ impl LibraryIndex {
                     )
                 }
             };
-        let snippets = match &text_query {
-            Some(q) => {
-                // As `SnippetGenerator::create`, with the words weighed as in the search.
-                let mut words = std::collections::BTreeMap::new();
-                let mut terms = Vec::new();
-                q.query_terms(&mut |t, _| {
-                    if t.field() == f.body {
-                        terms.push(t.clone());
-                    }
-                });
-                for t in terms {
-                    let df = stats.doc_freq(&t)?;
-                    if let (Some(w), true) = (t.value().as_str(), df > 0) {
-                        words.insert(w.to_string(), 1.0 / (1.0 + df as Score));
-                    }
-                }
-                let analyzer = searcher.index().tokenizer_for_field(f.body)?;
-                Some(SnippetGenerator::new(words, analyzer, f.body, 220))
-            }
-            None => None,
-        };
+        let snippets = self.snippets_for(&searcher, text_query.as_deref())?;
         let mut hits = addresses
             .into_iter()
             .map(|(score, addr)| self.hit(&searcher, addr, score, snippets.as_ref()))
@@ -790,6 +795,111 @@ impl LibraryIndex {
             synonyms,
             matched_by: "words",
         })
+    }
+
+    /// The best `limit` matches of a query with words, best first, and how many match in all
+    /// (an estimate on a large library when counting every match would slow the search).
+    fn top_by_score(
+        &self,
+        searcher: &Searcher,
+        query: &dyn Query,
+        limit: usize,
+    ) -> Result<Ranked, SearchError> {
+        let f = &self.fields;
+        let stats = Stats {
+            searcher,
+            body: f.body,
+            whole: f.whole,
+        };
+        if searcher.num_docs() > exact_total_docs() && prunable(query) {
+            let top = searcher.search_with_statistics_provider(
+                query,
+                &TopDocs::with_limit(limit).order_by_score(),
+                &stats,
+            )?;
+            let (total, estimated) = if top.len() < limit {
+                (top.len(), false)
+            } else {
+                match estimate_total(searcher, query)? {
+                    Some(n) => (n.max(top.len()), true),
+                    None => (searcher.search(query, &Count)?, false),
+                }
+            };
+            return Ok((top, total, estimated));
+        }
+        let (top, total) = searcher.search_with_statistics_provider(
+            query,
+            &(TopDocs::with_limit(limit).order_by_score(), Count),
+            &stats,
+        )?;
+        Ok((top, total, false))
+    }
+
+    /// The matches of a search, handed out one row at a time in `order` (see [`Matches`]):
+    /// for commands that list every match (`heard recs --to csv`, the register's pages),
+    /// whose memory must not grow with how many match.
+    pub fn matches(
+        &self,
+        req: &SearchRequest,
+        order: RowOrder,
+    ) -> Result<Matches<'_>, SearchError> {
+        let searcher = self.reader()?.searcher();
+        let Built {
+            query,
+            text_query,
+            synonyms,
+        } = self.query_of(&searcher, req, None)?;
+        let snippets = self.snippets_for(&searcher, text_query.as_deref())?;
+        let limit = req.limit.clamp(1, (searcher.num_docs() as usize).max(1));
+        let (ranked, dates, total, total_is_estimate) = match &text_query {
+            Some(_) => {
+                let (mut top, total, estimated) =
+                    self.top_by_score(&searcher, query.as_ref(), limit)?;
+                top.reverse();
+                (top, Vec::new(), total, estimated)
+            }
+            None => {
+                let total = searcher.search(&query, &Count)?;
+                (Vec::new(), self.dates_in_use(&searcher)?, total, false)
+            }
+        };
+        Ok(Matches {
+            index: self,
+            searcher,
+            query,
+            snippets,
+            order,
+            ranked,
+            dates,
+            run: Vec::new(),
+            left: req.limit,
+            total,
+            total_is_estimate,
+            synonyms,
+        })
+    }
+
+    /// Every date the index holds, oldest first, then `None` (undated texts are listed
+    /// last, so they are taken first from the end of this list's reverse): one entry per
+    /// day in use, never per document.
+    fn dates_in_use(&self, searcher: &Searcher) -> Result<Vec<Option<i64>>, SearchError> {
+        let mut days = std::collections::BTreeSet::new();
+        for seg in searcher.segment_readers() {
+            let inverted = seg.inverted_index(self.fields.date)?;
+            let mut terms = inverted
+                .terms()
+                .stream()
+                .map_err(tantivy::TantivyError::from)?;
+            while terms.advance() {
+                if let Ok(bytes) = <[u8; 8]>::try_from(terms.key()) {
+                    days.insert(tantivy::u64_to_i64(u64::from_be_bytes(bytes)));
+                }
+            }
+        }
+        // Popped from the end: newest first, undated last.
+        let mut out = vec![None];
+        out.extend(days.into_iter().map(Some));
+        Ok(out)
     }
 
     /// The reader searches share: opened at the first search and kept, as opening one costs
@@ -1191,6 +1301,188 @@ fn round_2(n: usize) -> usize {
         unit *= 10;
     }
     (n + unit / 2) / unit * unit
+}
+
+/// The best matches of a query (score and address, best first), how many match in all,
+/// and whether that is an estimate.
+type Ranked = (Vec<(f32, DocAddress)>, usize, bool);
+
+/// A search request made into a tantivy query.
+struct Built {
+    /// The words and the filters.
+    query: Box<dyn Query>,
+    /// The words alone, when there are any.
+    text_query: Option<Box<dyn Query>>,
+    /// Synonyms from the taxonomy that the search also looks for.
+    synonyms: Vec<String>,
+}
+
+/// The order [`LibraryIndex::matches`] hands rows out in. With words to find, both are
+/// best first; they differ in how they list everything (no query).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RowOrder {
+    /// Newest first; texts of the same date by id (as [`LibraryIndex::search`] lists them).
+    Ranked,
+    /// Newest first; texts of the same date in their place: by file, then line, then id
+    /// (as `heard recs` and the register list recommendations).
+    Listed,
+}
+
+static ROWS_LIVE: AtomicUsize = AtomicUsize::new(0);
+static ROWS_PEAK: AtomicUsize = AtomicUsize::new(0);
+
+/// A hit handed out by [`Matches`]. Rows are counted while they live, so that a command can
+/// say how many it held at once (`HEARD_DEBUG_ROWS`): a test's measure that its memory does
+/// not grow with the number of matches.
+#[derive(Debug)]
+pub struct Row(Hit);
+
+impl Row {
+    fn new(hit: Hit) -> Row {
+        let live = ROWS_LIVE.fetch_add(1, AtomicOrdering::Relaxed) + 1;
+        ROWS_PEAK.fetch_max(live, AtomicOrdering::Relaxed);
+        Row(hit)
+    }
+}
+
+impl std::ops::Deref for Row {
+    type Target = Hit;
+    fn deref(&self) -> &Hit {
+        &self.0
+    }
+}
+
+impl Drop for Row {
+    fn drop(&mut self) {
+        ROWS_LIVE.fetch_sub(1, AtomicOrdering::Relaxed);
+    }
+}
+
+/// The most [`Row`]s this process has held at once.
+pub fn rows_held_at_most() -> usize {
+    ROWS_PEAK.load(AtomicOrdering::Relaxed)
+}
+
+/// The matches of a search, read from the index one row at a time, in order. What it holds
+/// while rows are handed out: with words to find, each match's score and address (12 bytes,
+/// as the ranking needs them all); without, the dates in use (one per day) and the place
+/// (date, file, line and id) of the texts of one date, read when that date is reached.
+pub struct Matches<'i> {
+    index: &'i LibraryIndex,
+    searcher: Searcher,
+    query: Box<dyn Query>,
+    snippets: Option<SnippetGenerator>,
+    order: RowOrder,
+    /// Ranked matches still to hand out, the next last.
+    ranked: Vec<(f32, DocAddress)>,
+    /// Dates still to list, the next last (`None`: undated).
+    dates: Vec<Option<i64>>,
+    /// The texts of the date being listed, the next last.
+    run: Vec<DocAddress>,
+    /// How many rows may still be handed out (the request's limit).
+    left: usize,
+    /// Number of matching documents (an estimate when `total_is_estimate`).
+    pub total: usize,
+    /// Whether `total` is an estimate.
+    pub total_is_estimate: bool,
+    /// Synonyms from the taxonomy that the search also looked for.
+    pub synonyms: Vec<String>,
+}
+
+impl Matches<'_> {
+    /// Fill `run` with the texts of the next date that has any, in their order.
+    fn next_run(&mut self) -> Result<bool, SearchError> {
+        let f = &self.index.fields;
+        while let Some(date) = self.dates.pop() {
+            let on_date: Box<dyn Query> = match date {
+                Some(d) => Box::new(TermQuery::new(
+                    Term::from_field_i64(f.date, d),
+                    IndexRecordOption::Basic,
+                )),
+                None => Box::new(BooleanQuery::new(vec![
+                    (Occur::Must, Box::new(AllQuery) as Box<dyn Query>),
+                    (
+                        Occur::MustNot,
+                        Box::new(RangeQuery::new(
+                            Bound::Included(Term::from_field_i64(f.date, i64::MIN)),
+                            Bound::Included(Term::from_field_i64(f.date, i64::MAX)),
+                        )),
+                    ),
+                ])),
+            };
+            let q = BooleanQuery::new(vec![
+                (Occur::Must, self.query.box_clone()),
+                (Occur::Must, on_date),
+            ]);
+            let found = self
+                .searcher
+                .search(&q, &tantivy::collector::DocSetCollector)?;
+            if found.is_empty() {
+                continue;
+            }
+            // The place of each, read from the store: small keys, not whole rows.
+            type Key = (Option<String>, String, u64, String);
+            let mut keyed: Vec<(Key, DocAddress)> = Vec::with_capacity(found.len());
+            for addr in found {
+                let doc: TantivyDocument = self.searcher.doc(addr)?;
+                let text = |field| {
+                    doc.get_first(field)
+                        .and_then(|v| v.as_str())
+                        .unwrap_or_default()
+                        .to_string()
+                };
+                let date_text = Some(text(f.date_text)).filter(|d| !d.is_empty());
+                let (path, line) = match self.order {
+                    RowOrder::Listed => (
+                        text(f.path),
+                        doc.get_first(f.line_start)
+                            .and_then(|v| v.as_u64())
+                            .unwrap_or(0),
+                    ),
+                    RowOrder::Ranked => (String::new(), 0),
+                };
+                keyed.push(((date_text, path, line, text(f.id)), addr));
+            }
+            // Newest first (as written), then by place; reversed, as the next is popped.
+            keyed.sort_by(|(a, _), (b, _)| {
+                b.0.cmp(&a.0)
+                    .then_with(|| a.1.cmp(&b.1))
+                    .then_with(|| a.2.cmp(&b.2))
+                    .then_with(|| a.3.cmp(&b.3))
+            });
+            self.run = keyed.into_iter().rev().map(|(_, a)| a).collect();
+            return Ok(true);
+        }
+        Ok(false)
+    }
+}
+
+impl Iterator for Matches<'_> {
+    type Item = Result<Row, SearchError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.left == 0 {
+            return None;
+        }
+        let (score, addr) = if let Some(next) = self.ranked.pop() {
+            next
+        } else {
+            if self.run.is_empty() {
+                match self.next_run() {
+                    Ok(true) => {}
+                    Ok(false) => return None,
+                    Err(e) => return Some(Err(e)),
+                }
+            }
+            (0.0, self.run.pop()?)
+        };
+        self.left -= 1;
+        Some(
+            self.index
+                .hit(&self.searcher, addr, score, self.snippets.as_ref())
+                .map(Row::new),
+        )
+    }
 }
 
 /// The statistics words are weighed by (BM25), as if each source's whole text were in `body`

@@ -142,13 +142,7 @@ impl Table {
                 .from_writer(&mut out);
             w.write_record(self.columns.iter().map(|c| defused(&c.name).into_owned()))?;
             for row in &self.rows {
-                w.write_record(self.columns.iter().enumerate().map(|(i, c)| {
-                    let v = row.get(i).map_or("", String::as_str);
-                    match typed(c.kind, v) {
-                        Typed::Number(_) | Typed::Date(..) => v.to_string(),
-                        _ => defused(&text(v)).into_owned(),
-                    }
-                }))?;
+                w.write_record(csv_cells(&self.columns, row))?;
             }
             w.flush()?;
         }
@@ -255,6 +249,18 @@ pub fn save(
     out: Option<&std::path::Path>,
     stem: &str,
 ) -> anyhow::Result<std::path::PathBuf> {
+    let out = target(format, out, stem)?;
+    let bytes = table.write(format)?;
+    crate::fsutil::write_atomic(&out, &bytes)?;
+    Ok(out)
+}
+
+/// Where a spreadsheet goes: `out`, or `STEM-YYYY-MM-DD.EXT` in the current folder.
+fn target(
+    format: SheetFormat,
+    out: Option<&std::path::Path>,
+    stem: &str,
+) -> anyhow::Result<std::path::PathBuf> {
     let out = out.map_or_else(
         || {
             std::path::PathBuf::from(format!(
@@ -273,9 +279,120 @@ pub fn save(
             format.extension()
         );
     }
-    let bytes = table.write(format)?;
-    crate::fsutil::write_atomic(&out, &bytes)?;
     Ok(out)
+}
+
+/// The cells of a CSV record: numbers and dates as they are, text cleaned and defused.
+fn csv_cells<'r>(columns: &'r [Column], row: &'r [String]) -> impl Iterator<Item = String> + 'r {
+    columns.iter().enumerate().map(|(i, c)| {
+        let v = row.get(i).map_or("", String::as_str);
+        match typed(c.kind, v) {
+            Typed::Number(_) | Typed::Date(..) => v.to_string(),
+            _ => defused(&text(v)).into_owned(),
+        }
+    })
+}
+
+/// A spreadsheet written a row at a time, for tables as long as the library: CSV rows go
+/// straight to a temporary file beside the target (put in its place by
+/// [`SheetWriter::finish`], so a reader never sees half a file), and none is held once
+/// written. XLSX keeps the rows' cells until the end, as its column widths and filter are
+/// worked out from all of them.
+pub struct SheetWriter {
+    out: std::path::PathBuf,
+    table: Table,
+    csv: Option<csv::Writer<std::io::BufWriter<tempfile::NamedTempFile>>>,
+    format: SheetFormat,
+    rows: usize,
+}
+
+impl SheetWriter {
+    /// Start a spreadsheet of `table`'s columns (and its rows, if any) at `out` (default:
+    /// `STEM-YYYY-MM-DD.EXT` in the current folder).
+    pub fn create(
+        table: Table,
+        format: SheetFormat,
+        out: Option<&std::path::Path>,
+        stem: &str,
+    ) -> anyhow::Result<SheetWriter> {
+        let out = target(format, out, stem)?;
+        let Table {
+            title,
+            columns,
+            rows,
+        } = table;
+        let mut writer = SheetWriter {
+            table: Table {
+                title,
+                columns,
+                rows: Vec::new(),
+            },
+            csv: None,
+            format,
+            rows: 0,
+            out,
+        };
+        if format == SheetFormat::Csv {
+            use std::io::Write;
+            let mut file = std::io::BufWriter::new(crate::fsutil::temporary_for(&writer.out)?);
+            file.write_all("\u{feff}".as_bytes())
+                .with_context(|| format!("failed to write `{}`", writer.out.display()))?;
+            let mut w = csv::WriterBuilder::new()
+                .terminator(csv::Terminator::CRLF)
+                .quote_style(csv::QuoteStyle::Necessary)
+                .from_writer(file);
+            w.write_record(
+                writer
+                    .table
+                    .columns
+                    .iter()
+                    .map(|c| defused(&c.name).into_owned()),
+            )?;
+            writer.csv = Some(w);
+        }
+        for row in rows {
+            writer.row(row)?;
+        }
+        Ok(writer)
+    }
+
+    /// Write one row, one cell per column.
+    pub fn row(&mut self, row: Vec<String>) -> anyhow::Result<()> {
+        self.rows += 1;
+        match &mut self.csv {
+            Some(w) => w
+                .write_record(csv_cells(&self.table.columns, &row))
+                .with_context(|| format!("failed to write `{}`", self.out.display())),
+            None => {
+                self.table.rows.push(row);
+                Ok(())
+            }
+        }
+    }
+
+    /// How many rows were written.
+    pub fn rows(&self) -> usize {
+        self.rows
+    }
+
+    /// Finish the file and put it in its place; return its path.
+    pub fn finish(self) -> anyhow::Result<std::path::PathBuf> {
+        let failed = |e: &dyn std::fmt::Display| {
+            anyhow::anyhow!("failed to write `{}`: {e}", self.out.display())
+        };
+        match self.csv {
+            Some(w) => {
+                let file = w
+                    .into_inner()
+                    .map_err(|e| failed(e.error()))?
+                    .into_inner()
+                    .map_err(|e| failed(e.error()))?;
+                crate::fsutil::replace_with(file, &self.out)?;
+            }
+            None => crate::fsutil::write_atomic(&self.out, &self.table.write(self.format)?)?,
+        }
+        Ok(self.out)
+    }
 }
 
 /// Widest column, in characters; longer text wraps.
@@ -542,9 +659,18 @@ pub fn recommendations(
     outcomes: &crate::recs::Outcomes,
     about: &crate::recs::About,
 ) -> anyhow::Result<Table> {
+    let mut table = recommendations_table();
+    let rows = RecommendationRows::new(lib, outcomes, about);
+    for h in hits {
+        table.rows.push(rows.row(h));
+    }
+    Ok(table)
+}
+
+/// The recommendations' table with no rows yet: its title and columns.
+pub fn recommendations_table() -> Table {
     use ColumnKind::{Date, Number, Text, Url};
-    let uses = uses(lib);
-    let mut table = Table::new(
+    Table::new(
         "Recommendations",
         &[
             ("id", Text),
@@ -565,8 +691,36 @@ pub fn recommendations(
             ("used in", Text),
             ("place", Text),
         ],
-    );
-    for h in hits {
+    )
+}
+
+/// What the rows of [`recommendations_table`] are made from, besides each hit: made once,
+/// then a row at a time.
+pub struct RecommendationRows<'a> {
+    lib: &'a Library,
+    outcomes: &'a crate::recs::Outcomes,
+    about: &'a crate::recs::About,
+    uses: HashMap<String, BTreeSet<String>>,
+}
+
+impl<'a> RecommendationRows<'a> {
+    /// Read where each recommendation is used (the responses' provenance).
+    pub fn new(
+        lib: &'a Library,
+        outcomes: &'a crate::recs::Outcomes,
+        about: &'a crate::recs::About,
+    ) -> RecommendationRows<'a> {
+        RecommendationRows {
+            lib,
+            outcomes,
+            about,
+            uses: uses(lib),
+        }
+    }
+
+    /// One recommendation's row.
+    pub fn row(&self, h: &Hit) -> Vec<String> {
+        let (lib, outcomes, about) = (self.lib, self.outcomes, self.about);
         // The organisation the source names; else ours only when the source is ours by the
         // rule the draft and `heard recs` use (an imported document that names nobody is not).
         let organisation = match (about.named(&h.source), about.whose(&h.source)) {
@@ -580,7 +734,7 @@ pub fn recommendations(
         } else {
             format!("{}:{}-{}", h.path, h.line_start, h.line_end)
         };
-        table.rows.push(vec![
+        vec![
             h.id.clone(),
             h.text.clone(),
             // A list item often reads on from its lead-in ("We would ask that the new
@@ -602,11 +756,10 @@ pub fn recommendations(
             outcome.and_then(|o| o.note.clone()).unwrap_or_default(),
             outcome.and_then(|o| o.evidence.clone()).unwrap_or_default(),
             outcome.map(|o| day(&o.recorded)).unwrap_or_default(),
-            used_in(&uses, &h.id),
+            used_in(&self.uses, &h.id),
             place,
-        ]);
+        ]
     }
-    Ok(table)
 }
 
 #[cfg(test)]

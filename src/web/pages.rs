@@ -801,19 +801,14 @@ pub fn review(lib: &Library, user: &User, named: Option<&str>) -> anyhow::Result
     }
     let mut unknown: BTreeSet<String> = BTreeSet::new();
     if !taxonomy.themes.is_empty() {
-        let all = index.search(&SearchRequest {
-            types: vec![DocType::Source],
-            limit: usize::MAX / 4,
-            ..SearchRequest::default()
-        })?;
-        for h in &all.hits {
-            unknown.extend(
-                h.tags
-                    .iter()
-                    .filter(|t| taxonomy.theme_of(t).is_none())
-                    .cloned(),
-            );
-        }
+        // The tags in use, from the index's postings: a search for every source would hold
+        // every source's whole text.
+        unknown.extend(
+            index
+                .tag_counts(DocType::Source)?
+                .into_keys()
+                .filter(|t| taxonomy.theme_of(t).is_none()),
+        );
         for q in book.quotes.values() {
             unknown.extend(
                 q.tags

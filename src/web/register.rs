@@ -13,7 +13,7 @@ use serde::Deserialize;
 use super::pages::{fresh_index, layout, seg};
 use super::{AppState, Officer, Result, User, blocking, csrf_refusal, redirect};
 use crate::Library;
-use crate::index::{DocType, Hit, LibraryIndex, SearchError, SearchRequest};
+use crate::index::{DocType, Hit, LibraryIndex, Row, RowOrder, SearchError, SearchRequest};
 use crate::quotes::{self, InputError};
 use crate::recs::Outcomes;
 
@@ -118,21 +118,71 @@ fn uses(lib: &Library) -> BTreeMap<String, Vec<Use>> {
     out
 }
 
-/// Every recommendation in the index (none left out: the register filters them itself).
-fn all_recommendations(
+/// Every recommendation matching `query` (none left out: the register filters them
+/// itself), a row at a time: newest first and in their place when browsing, best first for
+/// words. `Err(message)` when the words cannot be read.
+fn recommendations(
     index: &LibraryIndex,
     query: Option<String>,
-) -> anyhow::Result<std::result::Result<Vec<Hit>, String>> {
-    match index.search(&SearchRequest {
-        query,
-        types: vec![DocType::Recommendation],
-        limit: usize::MAX / 4,
-        ..SearchRequest::default()
-    }) {
-        Ok(r) => Ok(Ok(r.hits)),
+) -> anyhow::Result<std::result::Result<crate::index::Matches<'_>, String>> {
+    match index.matches(
+        &SearchRequest {
+            query,
+            types: vec![DocType::Recommendation],
+            limit: usize::MAX / 4,
+            ..SearchRequest::default()
+        },
+        RowOrder::Listed,
+    ) {
+        Ok(m) => Ok(Ok(m)),
         Err(SearchError::Query(m)) => Ok(Err(m)),
         Err(e) => Err(e.into()),
     }
+}
+
+/// Whether a recommendation with this id is in the index.
+fn known(index: &LibraryIndex, id: &str) -> anyhow::Result<bool> {
+    let found = index.search(&SearchRequest {
+        query: Some(format!("id:\"{}\"", id.replace('"', ""))),
+        types: vec![DocType::Recommendation],
+        limit: 1,
+        ..SearchRequest::default()
+    })?;
+    Ok(found.hits.iter().any(|h| h.id == id))
+}
+
+/// The choices of the register's filters: what the recommendations hold, read one stored
+/// recommendation at a time (only the distinct values are kept).
+#[derive(Default)]
+struct Choices {
+    consultations: BTreeSet<String>,
+    years: BTreeSet<String>,
+    tags: BTreeSet<String>,
+}
+
+fn choices(index: &LibraryIndex) -> anyhow::Result<Choices> {
+    use tantivy::schema::Value;
+    let f = index.fields();
+    let mut c = Choices::default();
+    index.for_each_stored(DocType::Recommendation, |doc| {
+        let text = |field| doc.get_first(field).and_then(|v| v.as_str());
+        if let Some(t) = text(f.consultation).filter(|t| !t.is_empty()) {
+            if !c.consultations.contains(t) {
+                c.consultations.insert(t.to_string());
+            }
+        }
+        if let Some(y) = text(f.date_text).and_then(|d| d.get(..4)) {
+            if !c.years.contains(y) {
+                c.years.insert(y.to_string());
+            }
+        }
+        for t in doc.get_all(f.tag).filter_map(|v| v.as_str()) {
+            if !c.tags.contains(t) {
+                c.tags.insert(t.to_string());
+            }
+        }
+    })?;
+    Ok(c)
 }
 
 /// A recommendation's place on the page: an HTML id made from its id, safe whatever the id
@@ -145,52 +195,76 @@ fn year_of(h: &Hit) -> Option<&str> {
     h.date.as_deref().and_then(|d| d.get(..4))
 }
 
-/// The register's recommendations and those matching its search and filters, in the
-/// order shown.
+/// Whether a recommendation passes the register's filters.
+fn passes(h: &Hit, p: &RegisterParams, outcomes: &Outcomes) -> bool {
+    let rec = p.rec.trim();
+    (rec.is_empty() || h.id == rec)
+        && (p.consultation.is_empty() || h.consultation.as_deref() == Some(&p.consultation))
+        && (p.year.is_empty() || year_of(h) == Some(p.year.as_str()))
+        && (p.tag.is_empty() || h.tags.contains(&p.tag))
+        && (p.outcome.is_empty() || outcomes.of(&h.id) == p.outcome)
+}
+
+/// The page asked for: 1 when none is given.
+fn page_number(p: &RegisterParams) -> std::result::Result<usize, InputError> {
+    let asked = p.page.trim();
+    if asked.is_empty() {
+        return Ok(1);
+    }
+    match asked.parse::<usize>() {
+        Ok(n) if n >= 1 => Ok(n),
+        _ => Err(InputError(format!(
+            "`{asked}` is not a page number: pages are numbered from 1"
+        ))),
+    }
+}
+
+/// One page of the recommendations matching the register's search and filters, in the
+/// order shown, and how many match in all. Every match is looked at, one at a time; only
+/// the page's rows are kept.
 struct Matching {
-    everything: Vec<Hit>,
-    hits: Vec<Hit>,
+    shown: Vec<Row>,
+    total: usize,
     /// The search could not be read (a 400).
     error: Option<String>,
     outcomes: Outcomes,
 }
 
-fn matching(lib: &Library, index: &LibraryIndex, p: &RegisterParams) -> anyhow::Result<Matching> {
-    let browsing = p.q.trim().is_empty();
-    let everything = match all_recommendations(index, None)? {
-        Ok(h) => h,
-        Err(m) => return Err(anyhow::anyhow!(m)),
-    };
-    let (mut hits, error) = if browsing {
-        (everything.clone(), None)
-    } else {
-        match all_recommendations(index, Some(p.q.clone()))? {
-            Ok(h) => (h, None),
-            Err(m) => (Vec::new(), Some(m)),
+fn matching(
+    lib: &Library,
+    index: &LibraryIndex,
+    p: &RegisterParams,
+    page: usize,
+) -> anyhow::Result<Matching> {
+    let words = Some(p.q.trim().to_string()).filter(|q| !q.is_empty());
+    let outcomes = Outcomes::load(lib)?;
+    let matches = match recommendations(index, words)? {
+        Ok(m) => m,
+        Err(m) => {
+            return Ok(Matching {
+                shown: Vec::new(),
+                total: 0,
+                error: Some(m),
+                outcomes,
+            });
         }
     };
-    let outcomes = Outcomes::load(lib)?;
-    let rec = p.rec.trim();
-    hits.retain(|h| {
-        (rec.is_empty() || h.id == rec)
-            && (p.consultation.is_empty() || h.consultation.as_deref() == Some(&p.consultation))
-            && (p.year.is_empty() || year_of(h) == Some(p.year.as_str()))
-            && (p.tag.is_empty() || h.tags.contains(&p.tag))
-            && (p.outcome.is_empty() || outcomes.of(&h.id) == p.outcome)
-    });
-    if browsing {
-        // Newest first, and in their own order within a source, as `heard recs` lists them.
-        hits.sort_by(|a, b| {
-            b.date
-                .cmp(&a.date)
-                .then_with(|| a.path.cmp(&b.path))
-                .then_with(|| a.line_start.cmp(&b.line_start))
-        });
+    let skip = (page - 1).saturating_mul(PER_PAGE);
+    let (mut shown, mut total) = (Vec::new(), 0);
+    for row in matches {
+        let row = row?;
+        if !passes(&row, p, &outcomes) {
+            continue;
+        }
+        if total >= skip && shown.len() < PER_PAGE {
+            shown.push(row);
+        }
+        total += 1;
     }
     Ok(Matching {
-        everything,
-        hits,
-        error,
+        shown,
+        total,
+        error: None,
         outcomes,
     })
 }
@@ -202,39 +276,51 @@ pub fn register(
     p: &RegisterParams,
     recorded: Option<&str>,
 ) -> anyhow::Result<(StatusCode, Markup)> {
+    let page = page_number(p)?;
     // One refresh for the whole page: the listing, the filters and the groups.
     let index = fresh_index(lib)?;
     let Matching {
-        everything,
-        hits,
+        shown,
+        total,
         error,
         outcomes,
-    } = matching(lib, &index, p)?;
+    } = matching(lib, &index, p, page)?;
     // The choices of each filter are what the recommendations hold.
-    let consultations: BTreeSet<&str> = everything
-        .iter()
-        .filter_map(|h| h.consultation.as_deref())
-        .collect();
-    let years: BTreeSet<&str> = everything.iter().filter_map(year_of).collect();
-    let tags: BTreeSet<&str> = everything
-        .iter()
-        .flat_map(|h| h.tags.iter().map(String::as_str))
-        .collect();
-    let total = hits.len();
+    let Choices {
+        consultations,
+        years,
+        tags,
+    } = choices(&index)?;
     let pages = total.div_ceil(PER_PAGE).max(1);
-    let page = p.page.parse::<usize>().unwrap_or(1).clamp(1, pages);
-    let shown: Vec<&Hit> = hits
-        .iter()
-        .skip((page - 1) * PER_PAGE)
-        .take(PER_PAGE)
-        .collect();
+    if page > pages {
+        return Err(InputError(format!(
+            "there is no page {page}: these recommendations fill {}",
+            crate::cmd::plural(pages, "page", "pages")
+        ))
+        .into());
+    }
+    let first = (page - 1) * PER_PAGE + 1;
     let used = uses(lib);
     // The same ask in other sources and years, as `heard recs` groups them.
     let about = crate::recs::About::load(lib, &index)?;
-    let year_of_id: std::collections::HashMap<&str, &str> = everything
-        .iter()
-        .filter_map(|h| year_of(h).map(|y| (h.id.as_str(), y)))
-        .collect();
+    // The years of the other asks of the groups shown, looked up one by one.
+    let mut year_of_id: std::collections::HashMap<String, String> = Default::default();
+    for h in &shown {
+        for other in about.group_of(&h.id).map_or(&[][..], |g| &g.members[..]) {
+            if *other == h.id || year_of_id.contains_key(other) {
+                continue;
+            }
+            let found = index.search(&SearchRequest {
+                query: Some(format!("id:\"{}\"", other.replace('"', ""))),
+                types: vec![DocType::Recommendation],
+                limit: 1,
+                ..SearchRequest::default()
+            })?;
+            if let Some(y) = found.hits.first().and_then(year_of) {
+                year_of_id.insert(other.clone(), y.to_string());
+            }
+        }
+    }
     let mut sources = quotes::Sources::new(lib)?;
     // The passage each recommendation sits in, when it says more than the item itself.
     let passages: Vec<Option<String>> = shown
@@ -300,6 +386,7 @@ pub fn register(
             @if let Some(e) = &error { div.problems role="alert" { p { "The search could not be read: " (e) } } }
             h2 { (crate::cmd::plural(total, "recommendation", "recommendations"))
                 @if pages > 1 { " (page " (page) " of " (pages) ")" } }
+            @if pages > 1 { p.meta { "Showing " (first) " to " (first + shown.len() - 1) " of " (total) ", newest first unless you search for words." } }
             @if total == 0 && error.is_none() { p { "None match. Try fewer words or filters." } }
             @if total > 0 {
                 form.download method="get" action="/register/download" {
@@ -392,8 +479,8 @@ pub fn register(
             }
             @if pages > 1 {
                 nav aria-label="Pages" { p {
-                    @if page > 1 { a href=(page_link(page - 1)) { "Previous page" } " " }
-                    @if page < pages { a href=(page_link(page + 1)) { "Next page" } }
+                    @if page > 1 { a href=(page_link(page - 1)) rel="prev" { "Previous page" } " " }
+                    @if page < pages { a href=(page_link(page + 1)) rel="next" { "Next page" } }
                 } }
             }
         },
@@ -436,23 +523,25 @@ pub async fn download(
     let lib = state.lib.clone();
     let (bytes, ext) = blocking(move || {
         let index = fresh_index(&lib)?;
-        let Matching {
-            hits,
-            error,
-            outcomes,
-            ..
-        } = matching(&lib, &index, &p)?;
-        if let Some(e) = error {
-            return Err(InputError(format!("the search could not be read: {e}")).into());
-        }
-        let kept: Vec<Hit> = hits
-            .into_iter()
-            // `include` is at most Internal here, so restricted sources never pass.
-            .filter(|h| sheets::admits(include, &h.sensitivity))
-            .collect();
+        let outcomes = Outcomes::load(&lib)?;
+        let words = Some(p.q.trim().to_string()).filter(|q| !q.is_empty());
+        let matches = match recommendations(&index, words)? {
+            Ok(m) => m,
+            Err(e) => {
+                return Err(InputError(format!("the search could not be read: {e}")).into());
+            }
+        };
         let about = crate::recs::About::load(&lib, &index)?;
-        let kept: Vec<&Hit> = kept.iter().collect();
-        let table = sheets::recommendations(&lib, &kept, &outcomes, &about)?;
+        // A row at a time: what is held is the spreadsheet's cells, never the hits.
+        let made = sheets::RecommendationRows::new(&lib, &outcomes, &about);
+        let mut table = sheets::recommendations_table();
+        for row in matches {
+            let h = row?;
+            // `include` is at most Internal here, so restricted sources never pass.
+            if passes(&h, &p, &outcomes) && sheets::admits(include, &h.sensitivity) {
+                table.rows.push(made.row(&h));
+            }
+        }
         Ok(match format {
             SheetFormat::Csv => (table.to_csv()?, "csv"),
             SheetFormat::Xlsx => (table.to_xlsx()?, "xlsx"),
@@ -521,10 +610,7 @@ pub async fn record(
     let who = user.who.clone();
     let id = f.id.clone();
     let found = blocking(move || {
-        let known = match all_recommendations(&*fresh_index(&lib)?, None)? {
-            Ok(h) => h.iter().any(|h| h.id == id),
-            Err(m) => return Err(anyhow::anyhow!(m)),
-        };
+        let known = known(&*fresh_index(&lib)?, &id)?;
         if known {
             crate::recs::record_outcome(
                 &lib,

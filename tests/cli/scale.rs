@@ -121,3 +121,98 @@ fn why_is_read_for_the_recommendations_shown_only() {
     assert!(read <= 3, "{read} files read: {stdout}");
     assert_eq!(stdout.matches("why: ").count(), 2, "{stdout}");
 }
+
+/// The most recommendations a command held at once, as `HEARD_DEBUG_ROWS` reports it, and
+/// what it printed.
+#[track_caller]
+fn rows_held(lib: &TestLibrary, args: &[&str]) -> (usize, String) {
+    let out = lib
+        .command(args)
+        .env("HEARD_DEBUG_ROWS", "1")
+        .output()
+        .expect("run heard");
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(out.status.success(), "{args:?}: {stderr}");
+    let n = stderr
+        .lines()
+        .find_map(|l| l.strip_prefix("debug: most recommendations held at once: "))
+        .unwrap_or_else(|| panic!("{args:?} did not say how many rows it held: {stderr}"))
+        .trim()
+        .parse()
+        .expect("a number");
+    (n, String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+/// Fewer than any listing below prints: a command that held every row it lists would hold
+/// more than this.
+const FEW_ROWS: usize = 40;
+
+#[test]
+fn recs_rows_stream_whatever_the_output() {
+    // 121 sources: 60 reports of ours (two asks each), 60 of theirs (one), the workshop's.
+    let lib = library(60);
+    let csv = lib.path("recs.csv");
+    let (held, _) = rows_held(
+        &lib,
+        &[
+            "recs",
+            "--to",
+            "csv",
+            "--include",
+            "internal",
+            "--out",
+            csv.to_str().unwrap(),
+        ],
+    );
+    let text = std::fs::read_to_string(&csv).unwrap();
+    assert_eq!(text.lines().count(), 1 + 181, "{text}");
+    assert!(held <= FEW_ROWS, "recs --to csv held {held} rows at once");
+
+    let (held, stdout) = rows_held(&lib, &["recs", "--ours", "--json", "--limit", "1000"]);
+    let doc: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(hits(&doc).len(), 121, "{doc:#}");
+    assert_eq!(doc["total"], 121);
+    assert!(
+        held <= FEW_ROWS,
+        "recs --ours --json held {held} rows at once"
+    );
+
+    let (held, stdout) = rows_held(&lib, &["recs", "--json", "--limit", "1000"]);
+    let doc: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(hits(&doc).len(), 181);
+    assert!(held <= FEW_ROWS, "recs --json held {held} rows at once");
+
+    // The plain listing, newest first: our 2069 report's asks open it.
+    let (held, stdout) = rows_held(&lib, &["recs", "--limit", "1000", "--theirs"]);
+    assert_eq!(
+        stdout.matches("\n    corpus/reports/lga-").count(),
+        60,
+        "{stdout}"
+    );
+    assert!(
+        stdout.find("lga-2069").unwrap() < stdout.find("lga-2010").unwrap(),
+        "{stdout}"
+    );
+    assert!(held <= FEW_ROWS, "recs --theirs held {held} rows at once");
+
+    // A search for words, to a spreadsheet: every ask that names prison.
+    let (held, _) = rows_held(
+        &lib,
+        &[
+            "recs",
+            "prison",
+            "--to",
+            "csv",
+            "--include",
+            "internal",
+            "--out",
+            csv.to_str().unwrap(),
+        ],
+    );
+    let text = std::fs::read_to_string(&csv).unwrap();
+    assert_eq!(text.lines().count(), 1 + 60, "{text}");
+    assert!(
+        held <= FEW_ROWS,
+        "recs prison --to csv held {held} rows at once"
+    );
+}

@@ -12,6 +12,7 @@ mod hardening;
 mod live;
 mod officer;
 mod officer_browser;
+mod paging;
 mod register;
 
 use std::path::{Path, PathBuf};
