@@ -27,8 +27,7 @@ use std::time::Instant;
 
 use rayon::prelude::*;
 use tantivy::schema::{
-    FAST, INDEXED, IndexRecordOption, STORED, STRING, Schema, TEXT, TextFieldIndexing,
-    TextOptions,
+    FAST, INDEXED, IndexRecordOption, STORED, STRING, Schema, TEXT, TextFieldIndexing, TextOptions,
 };
 use tantivy::{Index, TantivyDocument};
 
@@ -127,7 +126,14 @@ fn schema(v: V) -> (Schema, F) {
         path: b.add_text_field("path", STRING | STORED),
         source: b.add_text_field("source", STRING | STORED | FAST),
         title: b.add_text_field("title", text(true)),
-        body: b.add_text_field("body", if v == V::OneDocDefault { TEXT } else { text(true) }),
+        body: b.add_text_field(
+            "body",
+            if v == V::OneDocDefault {
+                TEXT
+            } else {
+                text(true)
+            },
+        ),
         whole: b.add_text_field("whole", whole),
         section: b.add_text_field("section", text(true)),
         kind: b.add_text_field("kind", keyword.clone()),
@@ -144,13 +150,17 @@ fn schema(v: V) -> (Schema, F) {
         contributor: b.add_text_field("contributor", STRING | STORED),
         hash: b.add_text_field(
             "hash",
-            if v == V::HashFastOnly { TextOptions::default().set_fast("raw") } else { TextOptions::default()
-                .set_indexing_options(
-                    TextFieldIndexing::default()
-                        .set_tokenizer(heard::index::analyzer::KEY)
-                        .set_index_option(IndexRecordOption::Basic),
-                )
-                .set_fast("raw") },
+            if v == V::HashFastOnly {
+                TextOptions::default().set_fast("raw")
+            } else {
+                TextOptions::default()
+                    .set_indexing_options(
+                        TextFieldIndexing::default()
+                            .set_tokenizer(heard::index::analyzer::KEY)
+                            .set_index_option(IndexRecordOption::Basic),
+                    )
+                    .set_fast("raw")
+            },
         ),
     };
     (b.build(), f)
