@@ -1219,12 +1219,17 @@ impl SegmentCollector for BestOfSourcesSegment {
     fn harvest(self) -> HashMap<String, Score> {
         let mut out = HashMap::with_capacity(self.best.len());
         if let Some(c) = &self.column {
-            let mut id = String::new();
-            for (ord, score) in self.best {
-                if c.ord_to_str(ord, &mut id).unwrap_or(false) {
-                    out.insert(id.clone(), score);
+            // In order, so that each block of the dictionary is read once (a block is
+            // decompressed for every lookup out of order).
+            let mut best: Vec<(u64, Score)> = self.best.into_iter().collect();
+            best.sort_unstable_by_key(|(ord, _)| *ord);
+            let ords: Vec<u64> = best.iter().map(|(ord, _)| *ord).collect();
+            let mut scores = best.into_iter().map(|(_, score)| score);
+            let _ = c.dictionary().sorted_ords_to_term_cb(&ords, |id| {
+                if let Some(score) = scores.next() {
+                    out.insert(String::from_utf8_lossy(id).into_owned(), score);
                 }
-            }
+            });
         }
         out
     }
@@ -1255,16 +1260,23 @@ impl ScoredSources {
                 .read_postings(&of_type, IndexRecordOption::Basic)
                 .map_err(io)?;
             if let (Some(column), Some(mut p), false) = (column, postings, scores.is_empty()) {
-                let mut id = String::new();
+                // The segment's ordinals of the sources wanted, from one pass over its
+                // dictionary in order (each block decompressed once).
+                let mut by_ord: HashMap<u64, Score> = HashMap::new();
+                let mut terms = column.dictionary().stream().map_err(io)?;
+                while terms.advance() {
+                    let score = std::str::from_utf8(terms.key())
+                        .ok()
+                        .and_then(|id| scores.get(id));
+                    if let Some(score) = score {
+                        by_ord.insert(terms.term_ord(), *score);
+                    }
+                }
                 while p.doc() != tantivy::TERMINATED {
                     let doc = p.doc();
                     if !seg.is_deleted(doc) {
-                        for ord in column.term_ords(doc) {
-                            if column.ord_to_str(ord, &mut id).map_err(io)? {
-                                if let Some(score) = scores.get(&id) {
-                                    found.push((doc, *score));
-                                }
-                            }
+                        if let Some(score) = column.term_ords(doc).find_map(|o| by_ord.get(&o)) {
+                            found.push((doc, *score));
                         }
                     }
                     p.advance();
