@@ -28,8 +28,8 @@ pub struct Fields {
     pub title: tantivy::schema::Field,
     /// The text of a passage, quote or recommendation (searched with phrases).
     pub body: tantivy::schema::Field,
-    /// The text of a whole source: its words are indexed without positions, as its passages
-    /// already hold them with positions (a phrase is looked for in the passages).
+    /// The text of a whole source, stored for snippets but not indexed: its passages and
+    /// recommendations hold every word of it (a source is found through them).
     pub whole: tantivy::schema::Field,
     /// Headings above a passage.
     pub section: tantivy::schema::Field,
@@ -95,21 +95,14 @@ impl Fields {
             id: b.add_text_field("id", STRING | STORED),
             doc_type: b.add_text_field("type", STRING | STORED),
             path: b.add_text_field("path", STRING | STORED),
-            // Fast: a search for whole sources turns the passages a phrase was found in into
-            // their sources.
+            // Fast: a search for whole sources turns the passages its words were found in
+            // into their sources.
             source: b.add_text_field("source", STRING | STORED | FAST),
             title: b.add_text_field("title", text(true)),
             body: b.add_text_field("body", text(true)),
-            whole: b.add_text_field(
-                "whole",
-                TextOptions::default()
-                    .set_indexing_options(
-                        TextFieldIndexing::default()
-                            .set_tokenizer(analyzer::TEXT)
-                            .set_index_option(IndexRecordOption::WithFreqs),
-                    )
-                    .set_stored(),
-            ),
+            // Stored only: a source's words are indexed once, in its passages and
+            // recommendations, and a search for whole sources is answered from those.
+            whole: b.add_text_field("whole", STORED),
             section: b.add_text_field("section", text(true)),
             kind: b.add_text_field("kind", keyword.clone()),
             tag: b.add_text_field("tag", keyword.clone()),

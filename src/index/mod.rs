@@ -43,7 +43,9 @@ use crate::{Library, Problem};
 /// `source` is a fast field.
 /// 11: `hash` is indexed by the first 16 characters of a text's key (the fast field keeps
 /// it whole).
-pub(crate) const FORMAT: u32 = 11;
+/// 12: a whole source's text is stored, not indexed: its words are indexed once, in its
+/// passages and recommendations.
+pub(crate) const FORMAT: u32 = 12;
 
 /// Memory the index writer may use, shared by its threads. Fixed, whatever the corpus size.
 const WRITER_HEAP: usize = 64 * 1024 * 1024;
@@ -559,6 +561,56 @@ mod tests {
         );
         let docs_of_a = a.passages.len() + 1;
         assert_eq!(count(&index, &path_a), docs_of_a);
+    }
+
+    /// Tokens indexed in `field`, over every segment.
+    fn tokens(index: &Index, field: tantivy::schema::Field) -> u64 {
+        let reader = index.reader().unwrap();
+        reader
+            .searcher()
+            .segment_readers()
+            .iter()
+            .map(|seg| seg.inverted_index(field).unwrap().total_num_tokens())
+            .sum()
+    }
+
+    /// Issue 12: a source's text is indexed once. Its passages (and recommendations) hold
+    /// every word of it; the whole source keeps its text for snippets but adds no tokens of
+    /// its own (it was indexed a second time, in `whole`, which doubled the tokenizing).
+    #[test]
+    fn a_sources_text_is_indexed_once() {
+        let (_dir, index, fields) = empty_index();
+        let taxonomy = Taxonomy::default();
+        let s = source(
+            "corpus/a.md",
+            "# A\n\nThe allotment group met on Tuesday.\n\n## Recommendations\n\n1. Fund the allotment group.\n",
+        );
+        let mut up = Update::new(&index, &fields, &taxonomy, true);
+        put(&mut up, &s, &taxonomy);
+        up.commit().unwrap();
+        // Six words, then four: each once.
+        assert_eq!(tokens(&index, fields.body), 10);
+        assert_eq!(tokens(&index, fields.whole), 0);
+        // The whole source still keeps its text.
+        let reader = index.reader().unwrap();
+        let searcher = reader.searcher();
+        let of_source = TermQuery::new(
+            Term::from_field_text(fields.doc_type, "source"),
+            IndexRecordOption::Basic,
+        );
+        let top = searcher
+            .search(
+                &of_source,
+                &tantivy::collector::TopDocs::with_limit(2).order_by_score(),
+            )
+            .unwrap();
+        assert_eq!(top.len(), 1);
+        let doc: tantivy::TantivyDocument = searcher.doc(top[0].1).unwrap();
+        use tantivy::schema::Value;
+        assert_eq!(
+            doc.get_first(fields.whole).and_then(|v| v.as_str()),
+            Some(s.text.as_str())
+        );
     }
 
     /// A text's key is found in the index by its term (a prefix, which keeps the term

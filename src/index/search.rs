@@ -5,12 +5,11 @@ use std::ops::Bound;
 use std::sync::atomic::{AtomicUsize, Ordering as AtomicOrdering};
 
 use serde::Serialize;
-use std::collections::HashSet;
+use std::collections::HashMap;
 
 use tantivy::collector::{Collector, Count, SegmentCollector, TopDocs};
 use tantivy::query::{
-    AllQuery, Bm25StatisticsProvider, BooleanQuery, Occur, Query, QueryParser, RangeQuery,
-    TermQuery, TermSetQuery,
+    AllQuery, BooleanQuery, Occur, Query, QueryParser, RangeQuery, TermQuery, TermSetQuery,
 };
 use tantivy::schema::{IndexRecordOption, Value};
 use tantivy::snippet::SnippetGenerator;
@@ -720,11 +719,6 @@ impl LibraryIndex {
         text_query: Option<&dyn Query>,
     ) -> Result<Option<SnippetGenerator>, SearchError> {
         let f = &self.fields;
-        let stats = Stats {
-            searcher,
-            body: f.body,
-            whole: f.whole,
-        };
         let Some(q) = text_query else {
             return Ok(None);
         };
@@ -737,7 +731,7 @@ impl LibraryIndex {
             }
         });
         for t in terms {
-            let df = stats.doc_freq(&t)?;
+            let df = searcher.doc_freq(&t)?;
             if let (Some(w), true) = (t.value().as_str(), df > 0) {
                 words.insert(w.to_string(), 1.0 / (1.0 + df as Score));
             }
@@ -805,18 +799,8 @@ impl LibraryIndex {
         query: &dyn Query,
         limit: usize,
     ) -> Result<Ranked, SearchError> {
-        let f = &self.fields;
-        let stats = Stats {
-            searcher,
-            body: f.body,
-            whole: f.whole,
-        };
         if searcher.num_docs() > exact_total_docs() && prunable(query) {
-            let top = searcher.search_with_statistics_provider(
-                query,
-                &TopDocs::with_limit(limit).order_by_score(),
-                &stats,
-            )?;
+            let top = searcher.search(query, &TopDocs::with_limit(limit).order_by_score())?;
             let (total, estimated) = if top.len() < limit {
                 (top.len(), false)
             } else {
@@ -827,11 +811,8 @@ impl LibraryIndex {
             };
             return Ok((top, total, estimated));
         }
-        let (top, total) = searcher.search_with_statistics_provider(
-            query,
-            &(TopDocs::with_limit(limit).order_by_score(), Count),
-            &stats,
-        )?;
+        let (top, total) =
+            searcher.search(query, &(TopDocs::with_limit(limit).order_by_score(), Count))?;
         Ok((top, total, false))
     }
 
@@ -1040,9 +1021,10 @@ impl LibraryIndex {
     }
 
     /// `q` for whole sources: a source matches when its whole text would (words anywhere
-    /// in it, `NOT` nowhere in it). Words are looked up in `whole`; a phrase, which needs
-    /// positions, is looked for in the passages and recommendations, and stands for the
-    /// sources it was found in.
+    /// in it, `NOT` nowhere in it). A source's words are indexed once, in its passages and
+    /// recommendations (which together hold all of its text), so each word or phrase is
+    /// looked for there and stands for the sources it was found in, each scored by its best
+    /// passage for that word or phrase; `AND`, `OR` and `NOT` then combine those per source.
     fn for_sources(
         &self,
         searcher: &Searcher,
@@ -1059,37 +1041,20 @@ impl LibraryIndex {
             out.set_minimum_number_should_match(b.get_minimum_number_should_match());
             return Ok(Box::new(out));
         }
-        if let Some(t) = q.downcast_ref::<TermQuery>() {
-            if t.term().field() == f.body {
-                let word = t.term().value().as_str().unwrap_or_default().to_string();
-                return Ok(Box::new(TermQuery::new(
-                    Term::from_field_text(f.whole, &word),
-                    IndexRecordOption::WithFreqs,
-                )));
-            }
-            return Ok(q.box_clone());
-        }
         let mut on_body = false;
         q.query_terms(&mut |t, _| on_body |= t.field() == f.body);
         if !on_body {
             return Ok(q.box_clone());
         }
-        let found = searcher.search(
-            &BooleanQuery::new(vec![
-                (Occur::Must, q.box_clone()),
-                (
-                    Occur::Must,
-                    any_of(f.doc_type, &["passage", "recommendation"]),
-                ),
-            ]),
-            &SourcesOf,
-        )?;
-        Ok(Box::new(tantivy::query::ConstScoreQuery::new(
-            Box::new(TermSetQuery::new(
-                found.iter().map(|id| Term::from_field_text(f.source, id)),
-            )),
-            1.0,
-        )))
+        let in_parts = BooleanQuery::new(vec![
+            (Occur::Must, q.box_clone()),
+            (
+                Occur::Must,
+                any_of(f.doc_type, &["passage", "recommendation"]),
+            ),
+        ]);
+        let best = searcher.search(&in_parts, &BestOfSources)?;
+        Ok(Box::new(ScoredSources::new(searcher, f, &best)?))
     }
 
     fn parse_query(&self, q: &str, any: bool) -> Result<Box<dyn Query>, SearchError> {
@@ -1485,95 +1450,200 @@ impl Iterator for Matches<'_> {
     }
 }
 
-/// The statistics words are weighed by (BM25), as if each source's whole text were in `body`
-/// beside its passages, as it was until it moved to `whole`: how rare a word is, and how
-/// long texts are on average, stay what they were, and so do scores and rankings.
-struct Stats<'a> {
-    searcher: &'a Searcher,
-    body: tantivy::schema::Field,
-    whole: tantivy::schema::Field,
-}
+/// The sources of the documents found, each with the best score of its documents.
+struct BestOfSources;
 
-impl Stats<'_> {
-    fn text_fields(&self, field: tantivy::schema::Field) -> bool {
-        field == self.body || field == self.whole
-    }
-}
+impl Collector for BestOfSources {
+    type Fruit = HashMap<String, Score>;
+    type Child = BestOfSourcesSegment;
 
-impl Bm25StatisticsProvider for Stats<'_> {
-    fn total_num_tokens(&self, field: tantivy::schema::Field) -> tantivy::Result<u64> {
-        let s = self.searcher;
-        if self.text_fields(field) {
-            Ok(Bm25StatisticsProvider::total_num_tokens(s, self.body)?
-                + Bm25StatisticsProvider::total_num_tokens(s, self.whole)?)
-        } else {
-            Bm25StatisticsProvider::total_num_tokens(s, field)
-        }
-    }
-
-    fn total_num_docs(&self) -> tantivy::Result<u64> {
-        Bm25StatisticsProvider::total_num_docs(self.searcher)
-    }
-
-    fn doc_freq(&self, term: &Term) -> tantivy::Result<u64> {
-        let s = self.searcher;
-        match term.value().as_str() {
-            Some(word) if self.text_fields(term.field()) => Ok(s
-                .doc_freq(&Term::from_field_text(self.body, word))?
-                + s.doc_freq(&Term::from_field_text(self.whole, word))?),
-            _ => s.doc_freq(term),
-        }
-    }
-}
-
-/// The ids of the sources of the documents found.
-struct SourcesOf;
-
-impl Collector for SourcesOf {
-    type Fruit = HashSet<String>;
-    type Child = SourcesOfSegment;
-
-    fn for_segment(&self, _: u32, seg: &SegmentReader) -> tantivy::Result<SourcesOfSegment> {
-        Ok(SourcesOfSegment {
+    fn for_segment(&self, _: u32, seg: &SegmentReader) -> tantivy::Result<BestOfSourcesSegment> {
+        Ok(BestOfSourcesSegment {
             column: seg.fast_fields().str("source")?,
-            ords: HashSet::new(),
+            best: HashMap::new(),
         })
     }
 
     fn requires_scoring(&self) -> bool {
-        false
+        true
     }
 
-    fn merge_fruits(&self, fruits: Vec<HashSet<String>>) -> tantivy::Result<HashSet<String>> {
-        Ok(fruits.into_iter().flatten().collect())
-    }
-}
-
-struct SourcesOfSegment {
-    column: Option<tantivy::columnar::StrColumn>,
-    ords: HashSet<u64>,
-}
-
-impl SegmentCollector for SourcesOfSegment {
-    type Fruit = HashSet<String>;
-
-    fn collect(&mut self, doc: DocId, _: Score) {
-        if let Some(c) = &self.column {
-            self.ords.extend(c.term_ords(doc));
+    fn merge_fruits(
+        &self,
+        fruits: Vec<HashMap<String, Score>>,
+    ) -> tantivy::Result<HashMap<String, Score>> {
+        let mut out: HashMap<String, Score> = HashMap::new();
+        for (id, score) in fruits.into_iter().flatten() {
+            let best = out.entry(id).or_insert(score);
+            *best = best.max(score);
         }
+        Ok(out)
     }
+}
 
-    fn harvest(self) -> HashSet<String> {
-        let mut out = HashSet::new();
+struct BestOfSourcesSegment {
+    column: Option<tantivy::columnar::StrColumn>,
+    /// Best score by the term ordinal of the source's id in this segment.
+    best: HashMap<u64, Score>,
+}
+
+impl SegmentCollector for BestOfSourcesSegment {
+    type Fruit = HashMap<String, Score>;
+
+    fn collect(&mut self, doc: DocId, score: Score) {
         if let Some(c) = &self.column {
-            let mut id = String::new();
-            for ord in self.ords {
-                if c.ord_to_str(ord, &mut id).unwrap_or(false) {
-                    out.insert(id.clone());
-                }
+            for ord in c.term_ords(doc) {
+                let best = self.best.entry(ord).or_insert(score);
+                *best = best.max(score);
             }
         }
+    }
+
+    fn harvest(self) -> HashMap<String, Score> {
+        let mut out = HashMap::with_capacity(self.best.len());
+        if let Some(c) = &self.column {
+            // In order, so that each block of the dictionary is read once (a block is
+            // decompressed for every lookup out of order).
+            let mut best: Vec<(u64, Score)> = self.best.into_iter().collect();
+            best.sort_unstable_by_key(|(ord, _)| *ord);
+            let ords: Vec<u64> = best.iter().map(|(ord, _)| *ord).collect();
+            let mut scores = best.into_iter().map(|(_, score)| score);
+            let _ = c.dictionary().sorted_ords_to_term_cb(&ords, |id| {
+                if let Some(score) = scores.next() {
+                    out.insert(String::from_utf8_lossy(id).into_owned(), score);
+                }
+            });
+        }
         out
+    }
+}
+
+/// The source documents of given sources, each with a given score (worked out from their
+/// passages by [`BestOfSources`]): a word or phrase of a search for whole sources.
+#[derive(Clone, Debug)]
+struct ScoredSources {
+    /// By segment: its source documents that match, in order, with their scores.
+    docs: std::sync::Arc<HashMap<tantivy::index::SegmentId, Vec<(DocId, Score)>>>,
+}
+
+impl ScoredSources {
+    fn new(
+        searcher: &Searcher,
+        f: &Fields,
+        scores: &HashMap<String, Score>,
+    ) -> Result<ScoredSources, SearchError> {
+        let io = tantivy::TantivyError::from;
+        let of_type = Term::from_field_text(f.doc_type, DocType::Source.as_str());
+        let mut docs = HashMap::new();
+        for seg in searcher.segment_readers() {
+            let mut found = Vec::new();
+            let column = seg.fast_fields().str("source")?;
+            let postings = seg
+                .inverted_index(f.doc_type)?
+                .read_postings(&of_type, IndexRecordOption::Basic)
+                .map_err(io)?;
+            if let (Some(column), Some(mut p), false) = (column, postings, scores.is_empty()) {
+                // The segment's ordinals of the sources wanted, from one pass over its
+                // dictionary in order (each block decompressed once).
+                let mut by_ord: HashMap<u64, Score> = HashMap::new();
+                let mut terms = column.dictionary().stream().map_err(io)?;
+                while terms.advance() {
+                    let score = std::str::from_utf8(terms.key())
+                        .ok()
+                        .and_then(|id| scores.get(id));
+                    if let Some(score) = score {
+                        by_ord.insert(terms.term_ord(), *score);
+                    }
+                }
+                while p.doc() != tantivy::TERMINATED {
+                    let doc = p.doc();
+                    if !seg.is_deleted(doc) {
+                        if let Some(score) = column.term_ords(doc).find_map(|o| by_ord.get(&o)) {
+                            found.push((doc, *score));
+                        }
+                    }
+                    p.advance();
+                }
+            }
+            docs.insert(seg.segment_id(), found);
+        }
+        Ok(ScoredSources {
+            docs: std::sync::Arc::new(docs),
+        })
+    }
+}
+
+impl Query for ScoredSources {
+    fn weight(
+        &self,
+        _: tantivy::query::EnableScoring<'_>,
+    ) -> tantivy::Result<Box<dyn tantivy::query::Weight>> {
+        Ok(Box::new(self.clone()))
+    }
+}
+
+impl tantivy::query::Weight for ScoredSources {
+    fn scorer(
+        &self,
+        seg: &SegmentReader,
+        boost: Score,
+    ) -> tantivy::Result<Box<dyn tantivy::query::Scorer>> {
+        let docs = self
+            .docs
+            .get(&seg.segment_id())
+            .cloned()
+            .unwrap_or_default();
+        Ok(Box::new(ListScorer { docs, at: 0, boost }))
+    }
+
+    fn explain(
+        &self,
+        seg: &SegmentReader,
+        doc: DocId,
+    ) -> tantivy::Result<tantivy::query::Explanation> {
+        let found = self
+            .docs
+            .get(&seg.segment_id())
+            .and_then(|d| d.iter().find(|(d, _)| *d == doc));
+        match found {
+            Some((_, score)) => Ok(tantivy::query::Explanation::new(
+                "best passage of the source",
+                *score,
+            )),
+            None => Err(tantivy::TantivyError::InvalidArgument(format!(
+                "document {doc} does not match"
+            ))),
+        }
+    }
+}
+
+/// Documents in order with their scores.
+struct ListScorer {
+    docs: Vec<(DocId, Score)>,
+    at: usize,
+    boost: Score,
+}
+
+impl DocSet for ListScorer {
+    fn advance(&mut self) -> DocId {
+        if self.at < self.docs.len() {
+            self.at += 1;
+        }
+        self.doc()
+    }
+
+    fn doc(&self) -> DocId {
+        self.docs.get(self.at).map_or(tantivy::TERMINATED, |d| d.0)
+    }
+
+    fn size_hint(&self) -> u32 {
+        self.docs.len().saturating_sub(self.at) as u32
+    }
+}
+
+impl tantivy::query::Scorer for ListScorer {
+    fn score(&mut self) -> Score {
+        self.docs.get(self.at).map_or(0.0, |d| d.1 * self.boost)
     }
 }
 

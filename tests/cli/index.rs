@@ -1,6 +1,6 @@
 //! `heard index`: an incremental index in `.heard/`, and the counts it reports.
 
-use crate::util::{TestLibrary, hits, paths, set, texts};
+use crate::util::{TestLibrary, hits, paths, s, set, texts};
 
 const SHELTER: &str = "corpus/reports/2023-winter-shelter.md";
 const ALLOTMENT: &str = "corpus/testimonies/bea-the-allotment.md";
@@ -298,4 +298,59 @@ fn file_refresh_sees_an_in_place_rewrite_at_the_next_search() {
     )
     .unwrap();
     assert_eq!(hits(&lib.search(&["beekeeping"])).len(), 1);
+}
+
+/// Issue 12: a source's words are indexed once, in its passages, and a search for whole
+/// sources is answered from them. Each source that has the words anywhere in it is listed
+/// once, with its title and a snippet showing the word; the one whose passage is about the
+/// word comes before the one that mentions it in passing; `NOT` and phrases keep their
+/// meaning over the whole source.
+#[test]
+fn a_search_for_whole_sources_finds_each_source_once_by_the_words_of_its_passages() {
+    let lib = TestLibrary::new();
+    lib.write(
+        "corpus/testimonies/about.md",
+        "---\ntitle: About the eviction\nkind: testimony\n---\n\nThe eviction notice came. The eviction was in March.\n\nThe eviction took our home.\n\nWe stayed with my sister after that.\n",
+    );
+    lib.write(
+        "corpus/testimonies/passing.md",
+        "---\ntitle: A long winter\nkind: testimony\n---\n\nThe winter was long and the heating broke twice and the landlord never came and we lived in two rooms with the children and the damp and, in the end, the eviction.\n\nThe hospital was kind.\n",
+    );
+    lib.write(
+        "corpus/testimonies/none.md",
+        "---\ntitle: Nothing here\nkind: testimony\n---\n\nThe garden was quiet.\n",
+    );
+    let doc = lib.search(&["eviction", "--type", "source"]);
+    let found: Vec<&str> = hits(&doc).iter().map(|h| s(h, "id")).collect();
+    assert_eq!(
+        found,
+        ["testimonies/about", "testimonies/passing"],
+        "{doc:#}"
+    );
+    for h in hits(&doc) {
+        assert_eq!(s(h, "type"), "source");
+        assert!(s(h, "snippet").to_lowercase().contains("eviction"), "{h:#}");
+        assert!(!h["highlights"].as_array().unwrap().is_empty(), "{h:#}");
+    }
+    assert_eq!(s(&hits(&doc)[0], "title"), "About the eviction");
+    // Words in different passages of one source; NOT anywhere in it; a phrase within one.
+    assert_eq!(
+        paths(&lib.search(&["eviction sister", "--type", "source"])),
+        set(&["corpus/testimonies/about.md"])
+    );
+    assert_eq!(
+        paths(&lib.search(&["eviction NOT hospital", "--type", "source"])),
+        set(&["corpus/testimonies/about.md"])
+    );
+    assert_eq!(
+        paths(&lib.search(&["\"the eviction\"", "--type", "source"])),
+        set(&[
+            "corpus/testimonies/about.md",
+            "corpus/testimonies/passing.md"
+        ])
+    );
+    assert!(hits(&lib.search(&["\"eviction sister\"", "--type", "source"])).is_empty());
+    // Passages are still found as passages, each once.
+    let passages = lib.search(&["eviction", "--type", "passage"]);
+    assert_eq!(hits(&passages).len(), 3, "{passages:#}");
 }
