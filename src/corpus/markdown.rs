@@ -1026,15 +1026,14 @@ mod tests {
         assert!(!LEAD_IN_SIGNAL.is_match("The people we spoke to included:"));
     }
 
-    #[test]
-    fn under_key_messages_a_finding_is_not_a_recommendation_and_the_asks_keep_their_ids() {
-        let md = "# S\n\n## Key messages\n\n1. People facing multiple disadvantage are a small group who use a large share of urgent care.\n2. Nobody should be turned away from a GP practice for lacking an address.\n3. We ask for named commitments and a named lead.\n\n## Recommendations\n\n- Published measures, reported every year.\n";
+    /// A source `x` of `kind` made from `md`, its recommendations marked (with no problems).
+    fn marked(md: &str, kind: crate::corpus::Kind) -> Source {
         let doc = parse(md, 2);
         let mut source = Source {
-            id: "s".into(),
-            path: "corpus/s.md".into(),
-            title: "S".into(),
-            kind: crate::corpus::Kind::Submission,
+            id: "x".into(),
+            path: "corpus/x.md".into(),
+            title: "X".into(),
+            kind,
             date: None,
             sensitivity: crate::corpus::Sensitivity::Public,
             meta: Default::default(),
@@ -1045,6 +1044,13 @@ mod tests {
             hash: String::new(),
         };
         assert!(mark_recommendations(&mut source, &doc.lists).is_empty());
+        source
+    }
+
+    #[test]
+    fn under_key_messages_a_finding_is_not_a_recommendation_and_the_asks_keep_their_ids() {
+        let md = "# S\n\n## Key messages\n\n1. People facing multiple disadvantage are a small group who use a large share of urgent care.\n2. Nobody should be turned away from a GP practice for lacking an address.\n3. We ask for named commitments and a named lead.\n\n## Recommendations\n\n- Published measures, reported every year.\n";
+        let source = marked(md, crate::corpus::Kind::Submission);
         let recs: Vec<(&str, &str)> = source
             .recommendations
             .iter()
@@ -1053,30 +1059,14 @@ mod tests {
         // Under "Recommendations" an item needs no ask of its own.
         assert_eq!(
             recs,
-            vec![("r-s-2", "Nobody"), ("r-s-3", "We"), ("r-s-4", "Published")]
+            vec![("r-x-2", "Nobody"), ("r-x-3", "We"), ("r-x-4", "Published")]
         );
     }
 
     #[test]
     fn each_recommendation_carries_its_cue_and_line() {
         let md = "# R\n\n## Our recommendations\n\n- Fund beds.\n\nThey should:\n\n- count people.\n\nWe found waits. The council should publish its protocol.\n\nRecommendation 4: end Friday releases.\n";
-        let doc = parse(md, 2);
-        let mut source = Source {
-            id: "x".into(),
-            path: "corpus/x.md".into(),
-            title: "R".into(),
-            kind: crate::corpus::Kind::Report,
-            date: None,
-            sensitivity: crate::corpus::Sensitivity::Public,
-            meta: Default::default(),
-            text: doc.text,
-            passages: doc.passages,
-            recommendations: Vec::new(),
-            line_map: doc.line_map,
-            hash: String::new(),
-        };
-        let problems = mark_recommendations(&mut source, &doc.lists);
-        assert!(problems.is_empty());
+        let source = marked(md, crate::corpus::Kind::Report);
         let whys: Vec<(Cue, &str, usize)> = source
             .recommendations
             .iter()

@@ -152,15 +152,16 @@ fn evidence_held_back_from_a_response_is_named_not_called_missing() {
     );
 }
 
+/// Another organisation's public guide that answers [`TENANCY_Q4`].
+const PEER_GUIDE: &str = "---\ntitle: Peer navigation after prison\nkind: other\ndate: 2025-02-01\norganisation: Kelmouth Peer Network\nsensitivity: public\n---\n\n\
+     Peer navigators who had themselves left prison helped people keep a tenancy after leaving prison: \
+     they met people at the gate, sorted the first rent payment and went with them to the housing office.\n";
+
 #[test]
 fn another_organisations_other_document_is_cited_as_theirs_and_counted_apart() {
     let ev = evidence();
-    ev.lib.write(
-        "corpus/other/peer-navigation-guide.md",
-        "---\ntitle: Peer navigation after prison\nkind: other\ndate: 2025-02-01\norganisation: Kelmouth Peer Network\nsensitivity: public\n---\n\n\
-         Peer navigators who had themselves left prison helped people keep a tenancy after leaving prison: \
-         they met people at the gate, sorted the first rent payment and went with them to the housing office.\n",
-    );
+    ev.lib
+        .write("corpus/other/peer-navigation-guide.md", PEER_GUIDE);
     ev.lib.write(
         &format!("{RESPONSE}/consultation.toml"),
         &format!("{CONSULTATION}\n{TENANCY_Q4}"),
@@ -185,12 +186,8 @@ fn another_organisations_other_document_is_cited_as_theirs_and_counted_apart() {
 #[test]
 fn a_passage_that_fits_loosely_is_left_out_even_with_a_slot_free() {
     let ev = evidence();
-    ev.lib.write(
-        "corpus/other/peer-navigation-guide.md",
-        "---\ntitle: Peer navigation after prison\nkind: other\ndate: 2025-02-01\norganisation: Kelmouth Peer Network\nsensitivity: public\n---\n\n\
-         Peer navigators who had themselves left prison helped people keep a tenancy after leaving prison: \
-         they met people at the gate, sorted the first rent payment and went with them to the housing office.\n",
-    );
+    ev.lib
+        .write("corpus/other/peer-navigation-guide.md", PEER_GUIDE);
     // Shares the question's words "prison", "keep" and "leaving", and is about something
     // else: it ranks second, and a draft has room for two passages.
     ev.lib.write(
