@@ -35,24 +35,32 @@ fn library(n: usize) -> TestLibrary {
     lib
 }
 
-/// How many source files a command read on demand, as `HEARD_DEBUG_READS` reports it.
+/// A count a command reports on stderr when `var` is set (the line `debug: {what}: N`),
+/// and what it printed.
 #[track_caller]
-fn files_read(lib: &TestLibrary, args: &[&str]) -> (usize, String) {
-    let out = lib
-        .command(args)
-        .env("HEARD_DEBUG_READS", "1")
-        .output()
-        .expect("run heard");
+fn debug_count(lib: &TestLibrary, args: &[&str], var: &str, what: &str) -> (usize, String) {
+    let out = lib.command(args).env(var, "1").output().expect("run heard");
     let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
     assert!(out.status.success(), "{args:?}: {stderr}");
     let n = stderr
         .lines()
-        .find_map(|l| l.strip_prefix("debug: source files read on demand: "))
-        .unwrap_or_else(|| panic!("{args:?} did not say how many files it read: {stderr}"))
+        .find_map(|l| l.strip_prefix(&format!("debug: {what}: ")))
+        .unwrap_or_else(|| panic!("{args:?} did not report `{what}` with {var}: {stderr}"))
         .trim()
         .parse()
         .expect("a number");
     (n, String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+/// How many source files a command read on demand, as `HEARD_DEBUG_READS` reports it.
+#[track_caller]
+fn files_read(lib: &TestLibrary, args: &[&str]) -> (usize, String) {
+    debug_count(
+        lib,
+        args,
+        "HEARD_DEBUG_READS",
+        "source files read on demand",
+    )
 }
 
 #[test]
@@ -126,21 +134,12 @@ fn why_is_read_for_the_recommendations_shown_only() {
 /// what it printed.
 #[track_caller]
 fn rows_held(lib: &TestLibrary, args: &[&str]) -> (usize, String) {
-    let out = lib
-        .command(args)
-        .env("HEARD_DEBUG_ROWS", "1")
-        .output()
-        .expect("run heard");
-    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
-    assert!(out.status.success(), "{args:?}: {stderr}");
-    let n = stderr
-        .lines()
-        .find_map(|l| l.strip_prefix("debug: most recommendations held at once: "))
-        .unwrap_or_else(|| panic!("{args:?} did not say how many rows it held: {stderr}"))
-        .trim()
-        .parse()
-        .expect("a number");
-    (n, String::from_utf8_lossy(&out.stdout).into_owned())
+    debug_count(
+        lib,
+        args,
+        "HEARD_DEBUG_ROWS",
+        "most recommendations held at once",
+    )
 }
 
 /// Fewer than any listing below prints: a command that held every row it lists would hold
