@@ -518,4 +518,12 @@ pub(super) fn debug_reads() {
             crate::index::search::rows_held_at_most()
         );
     }
+    // With `HEARD_DEBUG_PAIRS`, how many pairs of asks were compared to group the same ask:
+    // a test's measure that grouping does not compare every pair.
+    if std::env::var_os("HEARD_DEBUG_PAIRS").is_some() {
+        eprintln!(
+            "debug: pairs of recommendations compared: {}",
+            crate::recs::group::pairs_compared()
+        );
+    }
 }

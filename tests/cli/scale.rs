@@ -215,3 +215,99 @@ fn recs_rows_stream_whatever_the_output() {
         "recs prison --to csv held {held} rows at once"
     );
 }
+
+/// A made-up word, different for each `i` (and stemmed to itself).
+fn word(i: usize) -> String {
+    const SYLLABLES: [&str; 10] = [
+        "bar", "cel", "dom", "fen", "gar", "hol", "jun", "kel", "lom", "mar",
+    ];
+    format!(
+        "{}{}{}ton",
+        SYLLABLES[i % 10],
+        SYLLABLES[(i / 10) % 10],
+        SYLLABLES[(i / 100) % 10]
+    )
+}
+
+/// How many pairs of recommendations `heard recs` compared to group the same ask, as
+/// `HEARD_DEBUG_PAIRS` reports it, and what it printed.
+#[track_caller]
+fn pairs_compared(lib: &TestLibrary, args: &[&str]) -> (usize, String) {
+    let out = lib
+        .command(args)
+        .env("HEARD_DEBUG_PAIRS", "1")
+        .output()
+        .expect("run heard");
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(out.status.success(), "{args:?}: {stderr}");
+    let n = stderr
+        .lines()
+        .find_map(|l| l.strip_prefix("debug: pairs of recommendations compared: "))
+        .unwrap_or_else(|| panic!("{args:?} did not say how many pairs it compared: {stderr}"))
+        .trim()
+        .parse()
+        .expect("a number");
+    (n, String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+#[test]
+fn grouping_the_same_ask_compares_only_pairs_that_share_a_rare_word() {
+    // 100 reports of ours, three asks each: two asks of their own (the words every ask
+    // uses, and two words no other ask uses), and every tenth report also repeats the gate
+    // ask; the others ask for a third thing of their own.
+    let lib = TestLibrary::new();
+    lib.write("heard.toml", "organisation = \"Northgate Together\"\n");
+    let reports = 100;
+    for r in 0..reports {
+        let year = 1900 + r;
+        let own = |k: usize| {
+            format!(
+                "- Councils should fund {} and {} for people leaving prison.\n",
+                word(3 * r + k),
+                word(3 * r + k + 300)
+            )
+        };
+        let third = if r % 10 == 0 {
+            "- Fund the gate meeting service on a permanent basis.\n".to_string()
+        } else {
+            own(2)
+        };
+        lib.write(
+            &format!("corpus/reports/ours-{year}.md"),
+            &format!(
+                "---\norganisation: Northgate Together\ndate: {year}\n---\n\n# Our report {year}\n\n## Recommendations\n\n{}{}{third}",
+                own(0),
+                own(1)
+            ),
+        );
+    }
+    lib.index_ok();
+    let n = 3 * reports;
+
+    let (pairs, stdout) = pairs_compared(&lib, &["recs", "--ours", "--json", "--limit", "1000"]);
+    let doc: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    let recs = hits(&doc);
+    assert_eq!(recs.len(), n, "{doc:#}");
+    // The ten gate asks are one group; no other ask is grouped.
+    let grouped: Vec<&serde_json::Value> =
+        recs.iter().filter(|h| h.get("group").is_some()).collect();
+    assert_eq!(grouped.len(), 10, "{doc:#}");
+    for h in grouped {
+        assert!(s(h, "text").contains("gate meeting"), "{h:#}");
+        assert_eq!(h["related"].as_array().unwrap().len(), 9, "{h:#}");
+    }
+
+    // Comparing every pair of asks from different sources would be n²/2 less the pairs of
+    // one source: 44,550 here. The ten gate asks must be compared with each other (45 pairs);
+    // the unrelated asks share only common words, which alone cannot make them the same.
+    let every_pair = n * (n - 1) / 2 - reports * 3;
+    assert_eq!(every_pair, 44_550);
+    assert!(
+        pairs <= 10 * n,
+        "{pairs} pairs compared, of {every_pair}: grouping compares (nearly) every pair"
+    );
+    assert!(
+        pairs >= 45,
+        "{pairs} pairs compared: the gate asks were not"
+    );
+}
