@@ -233,21 +233,12 @@ fn word(i: usize) -> String {
 /// `HEARD_DEBUG_PAIRS` reports it, and what it printed.
 #[track_caller]
 fn pairs_compared(lib: &TestLibrary, args: &[&str]) -> (usize, String) {
-    let out = lib
-        .command(args)
-        .env("HEARD_DEBUG_PAIRS", "1")
-        .output()
-        .expect("run heard");
-    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
-    assert!(out.status.success(), "{args:?}: {stderr}");
-    let n = stderr
-        .lines()
-        .find_map(|l| l.strip_prefix("debug: pairs of recommendations compared: "))
-        .unwrap_or_else(|| panic!("{args:?} did not say how many pairs it compared: {stderr}"))
-        .trim()
-        .parse()
-        .expect("a number");
-    (n, String::from_utf8_lossy(&out.stdout).into_owned())
+    debug_count(
+        lib,
+        args,
+        "HEARD_DEBUG_PAIRS",
+        "pairs of recommendations compared",
+    )
 }
 
 #[test]
