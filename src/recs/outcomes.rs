@@ -122,7 +122,7 @@ mod tests {
             actor: "jo".into(),
             action: Action::RecOutcome,
             target: target.into(),
-            details: json!({ "outcome": outcome }),
+            details: json!({ "outcome": outcome }).into(),
         };
         e.id = e.content_id();
         e
