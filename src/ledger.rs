@@ -56,8 +56,9 @@ pub struct Event {
     pub action: Action,
     /// To what: a quote id or a recommendation id.
     pub target: String,
-    /// The particulars of the action (see [`Action`]). Shared with the quote histories the
-    /// fold makes (`HistoryItem::details`), so that each event's particulars are held once.
+    /// The particulars of the action (see [`Action`]).
+    // Shared with the quote histories the fold makes (`HistoryItem::details`), so that each
+    // event's particulars are held once.
     pub details: Arc<Value>,
 }
 
