@@ -1226,7 +1226,7 @@ impl LedgerWriter {
             actor: actor.to_string(),
             action,
             target: target.to_string(),
-            details,
+            details: details.into(),
         };
         e.id = e.content_id();
         self.head = Some(e.id.clone());

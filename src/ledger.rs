@@ -33,6 +33,8 @@ use std::path::{Path, PathBuf};
 use anyhow::Context;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
+use std::sync::Arc;
+
 use serde_json::Value;
 
 use crate::{Library, Problem};
@@ -55,7 +57,9 @@ pub struct Event {
     /// To what: a quote id or a recommendation id.
     pub target: String,
     /// The particulars of the action (see [`Action`]).
-    pub details: Value,
+    // Shared with the quote histories the fold makes (`HistoryItem::details`), so that each
+    // event's particulars are held once.
+    pub details: Arc<Value>,
 }
 
 /// The kinds of event.
@@ -494,7 +498,7 @@ pub fn append(
             actor,
             action,
             target,
-            details,
+            details: Arc::new(details),
         };
         e.id = e.content_id();
         heads = vec![e.id.clone()];
@@ -561,7 +565,7 @@ mod tests {
             actor: "c-a".into(),
             action: Action::QuoteApprove,
             target: target.into(),
-            details: serde_json::json!({"scope": "external"}),
+            details: serde_json::json!({"scope": "external"}).into(),
         };
         e.id = e.content_id();
         e
@@ -600,7 +604,7 @@ mod tests {
         assert_eq!(ledger(&[b.clone(), a.clone()]).damage("l").len(), 1);
         // Edited.
         let mut b2 = b.clone();
-        b2.details = serde_json::json!({"scope": "publication"});
+        b2.details = serde_json::json!({"scope": "publication"}).into();
         assert_eq!(ledger(&[a.clone(), b2]).damage("l").len(), 1);
     }
 
@@ -613,7 +617,8 @@ mod tests {
             action: Action::ConsentSource,
             target: "r-0001".into(),
             details: serde_json::json!({"source": "s/r-0001", "file": "s.csv", "row": 2,
-                "column": "May we quote you?", "answer": said, "said": said, "scope": scope}),
+                "column": "May we quote you?", "answer": said, "said": said, "scope": scope})
+            .into(),
         };
         e.id = e.content_id();
         e
@@ -643,8 +648,8 @@ mod tests {
         assert!(l.consent_at_source("r-0001", "s/r-0001").is_none());
         // An edited consent counts for nothing.
         let mut forged = given(&a, "no", None);
-        forged.details["said"] = "yes".into();
-        forged.details["scope"] = "publication".into();
+        std::sync::Arc::make_mut(&mut forged.details)["said"] = "yes".into();
+        std::sync::Arc::make_mut(&mut forged.details)["scope"] = "publication".into();
         let l = ledger(&[a, forged]);
         assert!(l.consent_at_source("r-0001", "s/r-0001").is_none());
     }

@@ -272,3 +272,58 @@ fn created(e: &Event) -> Option<Quote> {
         reconsent: false,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Ledger lines as `heard` writes them: a quote made, tagged and approved.
+    fn ledger_of_one_quote() -> Ledger {
+        let mut lines = Vec::new();
+        let mut parents: Vec<String> = Vec::new();
+        let steps = [
+            (
+                Action::QuoteCreate,
+                json!({"source": "t-1", "path": "corpus/t-1.md", "exact": "We waited a year.",
+                    "prefix": "", "suffix": "", "start": 0, "end": 17, "tags": ["housing"]}),
+            ),
+            (Action::QuoteTag, json!({"add": ["waiting"]})),
+            (Action::QuoteApprove, json!({"scope": "external"})),
+        ];
+        for (action, details) in steps {
+            let mut e = Event {
+                id: String::new(),
+                parents: std::mem::take(&mut parents),
+                time: "2026-01-01T00:00:00Z".into(),
+                actor: "officer".into(),
+                action,
+                target: "q-00000001".into(),
+                details: details.into(),
+            };
+            e.id = e.content_id();
+            parents = vec![e.id.clone()];
+            lines.push(serde_json::to_string(&e).unwrap());
+        }
+        ledger::parse(format!("{}\n", lines.join("\n")).as_bytes(), "ledger.jsonl")
+    }
+
+    #[test]
+    fn a_quotes_history_shares_each_events_particulars_with_the_ledger() {
+        let book = QuoteBook::fold(ledger_of_one_quote(), "ledger.jsonl");
+        let q = book.get("q-00000001").unwrap();
+        assert_eq!(q.status, Status::Approved);
+        assert_eq!(q.history.len(), 3);
+        for (h, (_, e)) in q.history.iter().zip(&book.ledger.events) {
+            assert_eq!(h.event, e.id);
+            // One copy of the particulars (the quote's words among them), not two: the fold
+            // of a large ledger held every event twice.
+            assert!(std::sync::Arc::ptr_eq(&h.details, &e.details));
+        }
+        // Read back as written: the history's particulars are the event's.
+        assert_eq!(q.history[0].details["exact"], "We waited a year.");
+        assert_eq!(
+            serde_json::to_value(&q.history[2]).unwrap()["details"],
+            json!({"scope": "external"})
+        );
+    }
+}

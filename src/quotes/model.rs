@@ -98,8 +98,8 @@ pub struct HistoryItem {
     pub actor: String,
     /// What, e.g. `quote.approve`.
     pub action: String,
-    /// Particulars.
-    pub details: Value,
+    /// Particulars (the ledger event's own, shared with it: not a copy).
+    pub details: std::sync::Arc<Value>,
     /// The ledger event.
     pub event: String,
 }

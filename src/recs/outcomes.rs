@@ -122,7 +122,7 @@ mod tests {
             actor: "jo".into(),
             action: Action::RecOutcome,
             target: target.into(),
-            details: json!({ "outcome": outcome }),
+            details: json!({ "outcome": outcome }).into(),
         };
         e.id = e.content_id();
         e
@@ -162,7 +162,7 @@ mod tests {
         let a = outcome("r-1", "pending", "2025-01-01T00:00:00Z");
         let b = outcome("r-1", "adopted", "2025-03-01T00:00:00Z");
         let mut edited = outcome("r-1", "not-adopted", "2025-04-01T00:00:00Z");
-        edited.details = json!({ "outcome": "partly" });
+        edited.details = json!({ "outcome": "partly" }).into();
         let o = Outcomes::fold(&ledger(vec![a.clone(), b, a, edited]));
         assert_eq!(o.of("r-1"), "adopted");
         assert_eq!(o.history("r-1").len(), 2);

@@ -54,7 +54,7 @@ fn a_withdrawal_forged_into_an_approval_is_distrusted_everywhere() {
     let (lib, a) = withdrawn();
     forge_last(&lib, |e| {
         e.action = heard::ledger::Action::QuoteApprove;
-        e.details = serde_json::json!({"scope": "external"});
+        e.details = serde_json::json!({"scope": "external"}).into();
     });
     // A clone without .heard/: the quote file still names the real last event.
     let clone = lib.clone_library();

@@ -433,7 +433,7 @@ impl TestLibrary {
             actor: actor.into(),
             action,
             target: target.into(),
-            details,
+            details: details.into(),
         };
         e.id = e.content_id();
         lines.push(serde_json::to_string(&e).unwrap());
