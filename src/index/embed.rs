@@ -1452,7 +1452,7 @@ pub fn refresh(
     let verify = matches!(mode, Mode::Everything | Mode::Background);
     let (mut store, rebuilt) = Store::open(state_dir, verify);
     report.rebuilt = rebuilt.into_iter().next();
-    let reader = index.reader().context("failed to open the index")?;
+    let reader = super::search::manual_reader(index).context("failed to open the index")?;
     let searcher = reader.searcher();
     let columns = alive_terms(&searcher);
     let mut c = census(&columns, &store)?;

@@ -10,6 +10,7 @@
 pub mod analyzer;
 pub mod embed;
 mod fields;
+mod merges;
 pub mod search;
 
 use std::collections::{BTreeMap, HashMap};
@@ -396,11 +397,22 @@ impl<'a> Update<'a> {
 
     fn writer(&mut self) -> anyhow::Result<&mut IndexWriter> {
         if self.writer.is_none() {
-            self.writer = Some(
-                self.index
-                    .writer(WRITER_HEAP)
-                    .context("failed to open the index for writing")?,
-            );
+            // The heap is shared as `Index::writer` shares it (each thread needs at least 15
+            // MB), and merges are bounded (see `merges`).
+            let threads = std::thread::available_parallelism()
+                .map_or(1, |n| n.get())
+                .clamp(1, WRITER_HEAP / (15 * 1024 * 1024));
+            let options = tantivy::indexer::IndexWriterOptions::builder()
+                .num_worker_threads(threads)
+                .memory_budget_per_thread(WRITER_HEAP / threads)
+                .num_merge_threads(merges::MERGE_THREADS)
+                .build();
+            let writer = self
+                .index
+                .writer_with_options(options)
+                .context("failed to open the index for writing")?;
+            writer.set_merge_policy(Box::new(merges::BoundedMerges::new(merges::MAX_MERGE_DOCS)));
+            self.writer = Some(writer);
         }
         Ok(self.writer.as_mut().expect("writer was just opened"))
     }

@@ -281,8 +281,40 @@ pub fn is_plain_words(q: &str) -> bool {
             .any(|w| matches!(w, "AND" | "OR" | "NOT") || w.starts_with('-'))
 }
 
-static EXISTS: std::sync::LazyLock<regex::Regex> =
-    std::sync::LazyLock::new(|| regex::Regex::new(r"\b\w+:\s*\*").expect("exists regex"));
+/// The first `field:*` (or `field: *`) in a query: tantivy's "has a value", which only
+/// works on some fields. Scanned by hand: compiling a regex for it cost a `heard search`
+/// process more than the search itself.
+fn exists_query(q: &str) -> Option<&str> {
+    let word = |c: char| c.is_alphanumeric() || c == '_';
+    for (colon, _) in q.match_indices(':') {
+        let after = &q[colon + 1..];
+        let star = after.len() - after.trim_start().len();
+        if !after[star..].starts_with('*') {
+            continue;
+        }
+        let start = q[..colon]
+            .char_indices()
+            .rev()
+            .take_while(|&(_, c)| word(c))
+            .last()
+            .map(|(i, _)| i);
+        if let Some(start) = start {
+            return Some(&q[start..colon + 1 + star + 1]);
+        }
+    }
+    None
+}
+
+/// A reader of the index as last committed. A `LibraryIndex` is opened after each refresh
+/// (the web app opens a new one when its watcher refreshes), so nothing waits for its
+/// reader to follow later commits: tantivy's default reloading would start a thread and a
+/// file watch in every process for nothing.
+pub(crate) fn manual_reader(index: &tantivy::Index) -> tantivy::Result<IndexReader> {
+    index
+        .reader_builder()
+        .reload_policy(tantivy::ReloadPolicy::Manual)
+        .try_into()
+}
 
 /// Field names a query may use as `name:`.
 pub const QUERY_FIELDS: &[&str] = &[
@@ -891,7 +923,7 @@ impl LibraryIndex {
         if let Some(r) = self.reader.get() {
             return Ok(r);
         }
-        let r = self.index.reader()?;
+        let r = manual_reader(&self.index)?;
         Ok(self.reader.get_or_init(|| r))
     }
 
@@ -1067,10 +1099,9 @@ impl LibraryIndex {
             )));
         }
         // `field:*` asks tantivy for "has a value", which only works on some fields.
-        if let Some(m) = EXISTS.find(q) {
+        if let Some(m) = exists_query(q) {
             return Err(SearchError::Query(format!(
-                "`{}` is not supported; to list everything that matches filters, leave the query out (e.g. `heard search --tag housing`)",
-                m.as_str()
+                "`{m}` is not supported; to list everything that matches filters, leave the query out (e.g. `heard search --tag housing`)"
             )));
         }
         let f = &self.fields;
@@ -1697,6 +1728,24 @@ fn explain(q: &str, e: tantivy::query::QueryParserError) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_has_a_value_query_is_found_wherever_it_is_and_nothing_else_is() {
+        assert_eq!(exists_query("tag:*"), Some("tag:*"));
+        assert_eq!(exists_query("housing AND tag: *"), Some("tag: *"));
+        assert_eq!(exists_query("(title:* OR x)"), Some("title:*"));
+        assert_eq!(exists_query("speaker:café:*"), Some("café:*"));
+        for fine in [
+            "tag:housing",
+            "hous*",
+            "\"a: b\" *",
+            ":*",
+            "x: y*",
+            "no colon",
+        ] {
+            assert_eq!(exists_query(fine), None, "{fine}");
+        }
+    }
 
     fn hit(id: &str, words: Option<f32>, meaning: Option<f32>) -> Hit {
         Hit {
