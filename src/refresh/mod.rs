@@ -723,9 +723,11 @@ fn quote_stage(
     };
     let rel = lib.rel(&ledger_path);
     let book = timing::time(Stage::Ledger, || {
-        QuoteBook::fold(crate::ledger::parse(&bytes, &rel), &rel)
+        let ledger = crate::ledger::parse(&bytes, &rel);
+        // The file's bytes are not needed while the fold makes its quotes (30 MB at 1M).
+        drop(bytes);
+        QuoteBook::fold(ledger, &rel)
     });
-    drop(bytes);
 
     // Quotes the ledger no longer has (events lost from it) leave the index.
     if ledger_changed {
