@@ -9,8 +9,10 @@
 //! a million sources that one merge read gigabytes (peak RSS 1,590 MB, BENCHMARKS.md).
 //!
 //! [`BoundedMerges`] chooses merges as the log policy does, then cuts each into merges of at
-//! most [`MAX_MERGE_DOCS`] documents, and a segment of half that or more is not merged
-//! again. The writer runs one merge at a time ([`MERGE_THREADS`]). The index of a large
+//! most [`MAX_MERGE_DOCS`] documents (deleted ones included: a merge reads them too), and a
+//! segment of half that or more is not merged again until half of its documents have been
+//! replaced, when it is rewritten alone to drop them. The writer runs one merge at a time
+//! ([`MERGE_THREADS`]). The index of a large
 //! library then has more segments (about one per `MAX_MERGE_DOCS / 2`–`MAX_MERGE_DOCS`
 //! documents), which a search visits in turn.
 
@@ -39,25 +41,34 @@ impl BoundedMerges {
         let mut log = LogMergePolicy::default();
         // Two segments of half the bound or more would pass it: they stay as they are.
         log.set_max_docs_before_merge(max_docs as usize / 2);
+        // A segment half of whose documents were replaced is merged, with its level, even
+        // when the level has fewer segments than a merge usually waits for.
+        log.set_del_docs_ratio_before_merge(0.5);
         BoundedMerges { log, max_docs }
     }
 }
 
 impl MergePolicy for BoundedMerges {
     fn compute_merge_candidates(&self, segments: &[SegmentMeta]) -> Vec<MergeCandidate> {
-        let docs: HashMap<SegmentId, u32> =
-            segments.iter().map(|s| (s.id(), s.num_docs())).collect();
+        // A merge reads deleted documents too: the bound is on every document a segment
+        // holds, while the log policy chooses by those still alive.
+        let meta: HashMap<SegmentId, &SegmentMeta> = segments.iter().map(|s| (s.id(), s)).collect();
         let mut merges = Vec::new();
         let mut keep = |group: Vec<SegmentId>| {
-            // A "merge" of one segment would only rewrite it.
-            if group.len() >= 2 {
+            let worn = |id: &SegmentId| {
+                meta.get(id)
+                    .is_some_and(|s| s.num_deleted_docs() >= s.max_doc() / 2)
+            };
+            // One segment is merged alone only to drop what was deleted from it; otherwise a
+            // "merge" of one would only rewrite it.
+            if group.len() >= 2 || group.first().is_some_and(worn) {
                 merges.push(MergeCandidate(group));
             }
         };
         for MergeCandidate(ids) in self.log.compute_merge_candidates(segments) {
             let (mut group, mut total) = (Vec::new(), 0u32);
             for id in ids {
-                let n = docs.get(&id).copied().unwrap_or(0);
+                let n = meta.get(&id).map_or(0, |s| s.max_doc());
                 if !group.is_empty() && total.saturating_add(n) > self.max_docs {
                     keep(std::mem::take(&mut group));
                     total = 0;
@@ -112,6 +123,25 @@ mod tests {
         // Every segment but possibly one left over is merged.
         let merged: usize = merges.iter().map(|m| m.0.len()).sum();
         assert!(merged >= 99, "{merged} merged");
+    }
+
+    #[test]
+    fn a_large_segment_whose_documents_were_mostly_replaced_is_merged_again() {
+        // Edits delete a source's old documents; a segment counts only those still alive.
+        let mut segs = segments(&[290_000; 3]);
+        let worn: Vec<SegmentMeta> = segs
+            .drain(..)
+            .map(|s| s.with_delete_meta(200_000, 0))
+            .collect();
+        let merges = BoundedMerges::new(300_000).compute_merge_candidates(&worn);
+        // Each is read whole, deleted documents too, so each is merged alone: the bound holds
+        // and what was deleted is dropped.
+        assert_eq!(
+            merges.len(),
+            3,
+            "their deleted documents are never reclaimed: {merges:?}"
+        );
+        assert!(merges.iter().all(|m| m.0.len() == 1));
     }
 
     #[test]
