@@ -1850,10 +1850,13 @@ mod tests {
             expanded.contains(" homelessness OR accommodation OR "),
             "{expanded}"
         );
+        // A longer name that holds a one-word name finds nothing more than the word: it is
+        // not checked as a phrase. One that holds none still is.
         assert!(
-            expanded.contains("\"temporary accommodation\""),
+            !expanded.contains("\"temporary accommodation\""),
             "{expanded}"
         );
+        assert!(expanded.contains("\"sofa-surfing\""), "{expanded}");
         assert!(!expanded.contains("\"homelessness\""), "{expanded}");
     }
 
