@@ -222,17 +222,26 @@ pub fn check_response(lib: &Library, target: &Path) -> anyhow::Result<Checked> {
     let mut problems: Vec<Problem> = Vec::new();
     let at = |line: usize, msg: String| Problem::at(&rel, line, msg);
 
-    // People's words, found by their content wherever they are in the response.
-    let mut candidates = Vec::new();
+    // heard's own footnotes are replaced by public citations on export, so their words
+    // (source titles, paths) are not read as the response's.
+    let ours: HashMap<String, String> = cited
+        .iter()
+        .map(|(l, c)| (l.to_string(), draft::internal_footnote(c)))
+        .collect();
+    let reading = words::Reading::of_markdown(&text, &ours);
+    // People's words, found by their content wherever they are in the response: every
+    // quote and every passage of the library is weighed, one at a time, each source read
+    // and let go (a million sources do not fit in memory at once).
+    let mut judge = words::Judge::new(&reading);
     for q in book.quotes.values() {
-        let loc = sources.locate(q);
+        let source = sources.read(&q.source);
+        let loc = crate::quotes::locate_in(q, source.as_ref());
         let mut texts = vec![q.anchor.exact.clone()];
         if loc.text != q.anchor.exact {
-            texts.push(loc.text.clone());
+            texts.push(loc.text);
         }
-        let refusal =
-            crate::consent::quote_may_leave(q, sources.get(&q.source), scope, &today).err();
-        candidates.push(words::Candidate {
+        let refusal = crate::consent::quote_may_leave(q, source.as_ref(), scope, &today).err();
+        judge.consider(&words::Candidate {
             what: q.id.clone(),
             texts,
             refusal,
@@ -241,16 +250,16 @@ pub fn check_response(lib: &Library, target: &Path) -> anyhow::Result<Checked> {
     }
     let ids: Vec<String> = sources.ids().cloned().collect();
     for id in ids {
-        let Some(source) = sources.get(&id) else {
+        let Some(source) = sources.read(&id) else {
             continue;
         };
-        let refusal = crate::consent::passage_may_leave(source, scope).err();
+        let refusal = crate::consent::passage_may_leave(&source, scope).err();
         // Words that may leave anyway (a public report, a title) cover the same words
         // wherever else they appear.
         if refusal != Some(crate::consent::Refusal::Restricted) {
             let mut names = vec![source.title.clone()];
             names.extend(source.meta.consultation.clone());
-            candidates.push(words::Candidate {
+            judge.consider(&words::Candidate {
                 what: source.path.clone(),
                 texts: names,
                 refusal: None,
@@ -258,7 +267,7 @@ pub fn check_response(lib: &Library, target: &Path) -> anyhow::Result<Checked> {
             });
         }
         for p in &source.passages {
-            candidates.push(words::Candidate {
+            judge.consider(&words::Candidate {
                 what: format!("{}:{}", source.path, p.line_start),
                 texts: vec![p.text.clone()],
                 refusal: refusal.clone(),
@@ -267,14 +276,7 @@ pub fn check_response(lib: &Library, target: &Path) -> anyhow::Result<Checked> {
         }
     }
     let mut judged: HashSet<String> = HashSet::new();
-    // heard's own footnotes are replaced by public citations on export, so their words
-    // (source titles, paths) are not read as the response's.
-    let ours: HashMap<String, String> = cited
-        .iter()
-        .map(|(l, c)| (l.to_string(), draft::internal_footnote(c)))
-        .collect();
-    let reading = words::Reading::of_markdown(&text, &ours);
-    for f in words::judge(&reading, &candidates) {
+    for f in judge.findings() {
         let msg = if f.is_quote {
             judged.insert(f.what.clone());
             format!(

@@ -165,6 +165,7 @@ fn strip_html(html: &str) -> String {
 }
 
 /// Words that may or may not leave: a quote, or a passage of a source.
+#[derive(Clone)]
 pub struct Candidate {
     /// Who or what, for messages: `quote q-…`, or `path:line`.
     pub what: String,
@@ -227,75 +228,120 @@ fn shared(
 /// a withdrawn quote); a passage's words are fine when anything that may leave covers them.
 /// Runs of other shared words are findings.
 pub fn judge(reading: &Reading, candidates: &[Candidate]) -> Vec<Finding> {
-    let shingles = reading.shingles(RUN);
-    let mut allowed: HashSet<usize> = HashSet::new();
-    let mut allowed_quotes: HashSet<usize> = HashSet::new();
-    let mut refused: Vec<(&Candidate, HashSet<usize>)> = Vec::new();
+    let mut judge = Judge::new(reading);
     for c in candidates {
+        judge.consider(c);
+    }
+    judge.findings()
+}
+
+/// [`judge`], one candidate at a time, keeping only the candidates that share words with
+/// the response: a check goes over every passage of the library, which must not be held
+/// all at once (a million sources are gigabytes of text).
+pub struct Judge<'r> {
+    reading: &'r Reading,
+    shingles: HashMap<&'r [String], Vec<usize>>,
+    allowed: HashSet<usize>,
+    allowed_quotes: HashSet<usize>,
+    /// Candidates that may not leave and share words, with the words, in the order seen.
+    refused: Vec<(Candidate, HashSet<usize>)>,
+}
+
+impl<'r> Judge<'r> {
+    /// A judge of the words of `reading`.
+    pub fn new(reading: &'r Reading) -> Self {
+        Judge {
+            reading,
+            shingles: reading.shingles(RUN),
+            allowed: HashSet::new(),
+            allowed_quotes: HashSet::new(),
+            refused: Vec::new(),
+        }
+    }
+
+    /// Weigh one candidate (kept only when it shares words and may not leave).
+    pub fn consider(&mut self, c: &Candidate) {
         let mut covered = HashSet::new();
         for t in &c.texts {
-            covered.extend(shared(reading, &shingles, t));
+            covered.extend(shared(self.reading, &self.shingles, t));
         }
         if covered.is_empty() {
-            continue;
+            return;
         }
         match c.refusal {
             None if c.is_quote => {
-                allowed_quotes.extend(covered.iter().copied());
-                allowed.extend(covered);
+                self.allowed_quotes.extend(covered.iter().copied());
+                self.allowed.extend(covered);
             }
-            None => allowed.extend(covered),
-            Some(_) => refused.push((c, covered)),
+            None => self.allowed.extend(covered),
+            Some(_) => self.refused.push((c.clone(), covered)),
         }
     }
-    // Quotes first: their findings are the more precise, and passage findings for the same
-    // words would only repeat them.
-    refused.sort_by_key(|(c, _)| !c.is_quote);
-    let mut reported: HashSet<usize> = HashSet::new();
-    let mut out = Vec::new();
-    for (c, covered) in refused {
-        let fine = if c.is_quote {
-            &allowed_quotes
-        } else {
-            &allowed
-        };
-        let mut left: Vec<usize> = covered
-            .into_iter()
-            .filter(|i| !fine.contains(i) && !reported.contains(i))
-            .collect();
-        left.sort_unstable();
-        let need = c
-            .texts
-            .iter()
-            .map(|t| words(t).len())
-            .max()
-            .unwrap_or(RUN)
-            .clamp(MIN_WORDS, RUN);
-        let mut i = 0;
-        while i < left.len() {
-            let mut j = i;
-            while j + 1 < left.len() && left[j + 1] == left[j] + 1 {
-                j += 1;
-            }
-            if j + 1 - i >= need {
-                let opening: Vec<&str> = left[i..=j.min(i + 5)]
-                    .iter()
-                    .map(|&k| reading.words[k].as_str())
-                    .collect();
-                out.push(Finding {
-                    line: reading.line(left[i]),
-                    what: c.what.clone(),
-                    opening: opening.join(" "),
-                    refusal: c.refusal.clone().expect("refused"),
-                    is_quote: c.is_quote,
-                });
-                reported.extend(left[i..=j].iter().copied());
-            }
-            i = j + 1;
-        }
+
+    /// Candidates held for the findings.
+    #[cfg(test)]
+    fn held(&self) -> usize {
+        self.refused.len()
     }
-    out.sort_by_key(|f| f.line);
-    out
+
+    /// The findings, by line.
+    pub fn findings(self) -> Vec<Finding> {
+        let Judge {
+            reading,
+            allowed,
+            allowed_quotes,
+            mut refused,
+            ..
+        } = self;
+        // Quotes first: their findings are the more precise, and passage findings for the same
+        // words would only repeat them.
+        refused.sort_by_key(|(c, _)| !c.is_quote);
+        let mut reported: HashSet<usize> = HashSet::new();
+        let mut out = Vec::new();
+        for (c, covered) in refused {
+            let fine = if c.is_quote {
+                &allowed_quotes
+            } else {
+                &allowed
+            };
+            let mut left: Vec<usize> = covered
+                .into_iter()
+                .filter(|i| !fine.contains(i) && !reported.contains(i))
+                .collect();
+            left.sort_unstable();
+            let need = c
+                .texts
+                .iter()
+                .map(|t| words(t).len())
+                .max()
+                .unwrap_or(RUN)
+                .clamp(MIN_WORDS, RUN);
+            let mut i = 0;
+            while i < left.len() {
+                let mut j = i;
+                while j + 1 < left.len() && left[j + 1] == left[j] + 1 {
+                    j += 1;
+                }
+                if j + 1 - i >= need {
+                    let opening: Vec<&str> = left[i..=j.min(i + 5)]
+                        .iter()
+                        .map(|&k| reading.words[k].as_str())
+                        .collect();
+                    out.push(Finding {
+                        line: reading.line(left[i]),
+                        what: c.what.clone(),
+                        opening: opening.join(" "),
+                        refusal: c.refusal.clone().expect("refused"),
+                        is_quote: c.is_quote,
+                    });
+                    reported.extend(left[i..=j].iter().copied());
+                }
+                i = j + 1;
+            }
+        }
+        out.sort_by_key(|f| f.line);
+        out
+    }
 }
 
 #[cfg(test)]
@@ -313,6 +359,26 @@ mod tests {
             refusal,
             is_quote,
         }
+    }
+
+    #[test]
+    fn a_judge_holds_only_what_shares_words_with_the_response() {
+        let reading = read("We waited eleven weeks for a bed and nobody called us back.\n");
+        let mut judge = Judge::new(&reading);
+        for i in 0..10_000 {
+            let text = format!("Passage {i} says something else entirely about the weather.");
+            judge.consider(&cand(
+                &format!("p:{i}"),
+                &text,
+                Some(Refusal::Restricted),
+                false,
+            ));
+        }
+        assert_eq!(judge.held(), 0, "a passage that shares no words is let go");
+        let leak = "we waited eleven weeks for a bed and nobody called";
+        judge.consider(&cand("t:1", leak, Some(Refusal::Restricted), false));
+        assert_eq!(judge.held(), 1);
+        assert_eq!(judge.findings().len(), 1);
     }
 
     #[test]

@@ -33,5 +33,5 @@ pub use files::{
     QuoteFile, QuoteRecord, quote_file_path, quotes_dir, read_quote_files, write_quote_file,
 };
 pub use model::{HistoryItem, Quote, Scope, Status, today};
-pub use sources::{Located, Sources, sources_read};
+pub use sources::{Located, Sources, locate_in, sources_read};
 pub use verify::verify;

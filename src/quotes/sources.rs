@@ -92,31 +92,36 @@ impl<'a> Sources<'a> {
 
     /// Find a quote in the current text of its source.
     pub fn locate(&mut self, q: &Quote) -> Located {
-        let Some(source) = self.get(&q.source) else {
-            return Located {
-                state: AnchorState::Orphaned,
-                text: q.anchor.exact.clone(),
-                lines: None,
-                path: q.path.clone(),
-            };
+        locate_in(q, self.get(&q.source))
+    }
+}
+
+/// Find a quote in `source`, the current text of its source (`None`: the source is gone).
+pub fn locate_in(q: &Quote, source: Option<&Source>) -> Located {
+    let Some(source) = source else {
+        return Located {
+            state: AnchorState::Orphaned,
+            text: q.anchor.exact.clone(),
+            lines: None,
+            path: q.path.clone(),
         };
-        let r = anchor::resolve(&q.anchor, &source.text);
-        match r.range {
-            Some((s, e)) => Located {
-                state: r.state,
-                text: source.text[s..e].to_string(),
-                lines: Some((
-                    source.line_at(s),
-                    source.line_at(e.saturating_sub(1).max(s)),
-                )),
-                path: source.path.clone(),
-            },
-            None => Located {
-                state: AnchorState::Orphaned,
-                text: q.anchor.exact.clone(),
-                lines: None,
-                path: source.path.clone(),
-            },
-        }
+    };
+    let r = anchor::resolve(&q.anchor, &source.text);
+    match r.range {
+        Some((s, e)) => Located {
+            state: r.state,
+            text: source.text[s..e].to_string(),
+            lines: Some((
+                source.line_at(s),
+                source.line_at(e.saturating_sub(1).max(s)),
+            )),
+            path: source.path.clone(),
+        },
+        None => Located {
+            state: AnchorState::Orphaned,
+            text: q.anchor.exact.clone(),
+            lines: None,
+            path: source.path.clone(),
+        },
     }
 }
