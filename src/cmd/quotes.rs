@@ -69,7 +69,8 @@ pub fn run(args: QuotesArgs, lib: &Library) -> anyhow::Result<ExitCode> {
         {
             continue;
         }
-        let loc = sources.locate(q);
+        // Each source read and let go: a library's quotes may span tens of thousands of them.
+        let loc = crate::quotes::locate_in(q, sources.read(&q.source).as_ref());
         if args
             .anchor
             .as_ref()
@@ -100,7 +101,12 @@ pub fn run(args: QuotesArgs, lib: &Library) -> anyhow::Result<ExitCode> {
     }
     let mut out = anstream::stdout().lock();
     if args.json {
-        serde_json::to_writer_pretty(&mut out, &serde_json::json!({ "quotes": rows }))?;
+        // Written as it is, not copied into a JSON value first (hundreds of MB at 1M).
+        #[derive(Serialize)]
+        struct Listing<'a> {
+            quotes: &'a [Row<'a>],
+        }
+        serde_json::to_writer_pretty(&mut out, &Listing { quotes: &rows })?;
         writeln!(out)?;
         return Ok(ExitCode::SUCCESS);
     }
