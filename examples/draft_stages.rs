@@ -14,6 +14,9 @@
 //! and file-backed, from `/proc/self/status`) and its peak so far (`VmHWM`). It writes
 //! `response.md` and `provenance.json` in the response folder, as `heard draft` does.
 
+#[path = "common/memory.rs"]
+mod memory;
+
 use std::path::Path;
 use std::time::Instant;
 
@@ -22,15 +25,8 @@ use heard::index::{LibraryIndex, Quiet};
 
 /// RssAnon, RssFile and VmHWM of this process, in MB.
 fn memory() -> (f64, f64, f64) {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    let field = |name: &str| {
-        status
-            .lines()
-            .find_map(|l| l.strip_prefix(name))
-            .and_then(|v| v.split_whitespace().next()?.parse::<f64>().ok())
-            .map_or(f64::NAN, |kb| kb / 1024.0)
-    };
-    (field("RssAnon:"), field("RssFile:"), field("VmHWM:"))
+    let [anon, file, peak] = memory::status_mb(["RssAnon:", "RssFile:", "VmHWM:"]);
+    (anon, file, peak)
 }
 
 fn stage(name: &str, t: Instant) {

@@ -10,20 +10,16 @@
 //! every command that folds the ledger (draft, export, quotes, the refresh's quote stage)
 //! holds while it works.
 
+#[path = "common/memory.rs"]
+mod memory;
+
 use std::path::Path;
 use std::time::Instant;
 
 /// RssAnon and VmHWM of this process, in MB.
 fn memory() -> (f64, f64) {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    let field = |name: &str| {
-        status
-            .lines()
-            .find_map(|l| l.strip_prefix(name))
-            .and_then(|v| v.split_whitespace().next()?.parse::<f64>().ok())
-            .map_or(f64::NAN, |kb| kb / 1024.0)
-    };
-    (field("RssAnon:"), field("VmHWM:"))
+    let [anon, peak] = memory::status_mb(["RssAnon:", "VmHWM:"]);
+    (anon, peak)
 }
 
 fn main() -> anyhow::Result<()> {
