@@ -8,6 +8,7 @@
 //! never reads the ledger or the corpus state.
 
 pub mod analyzer;
+mod directory;
 pub mod embed;
 mod fields;
 mod merges;
@@ -322,8 +323,9 @@ impl LibraryIndex {
 /// The index as it is on disk, if it opens and has today's schema.
 pub(crate) fn open_existing(lib: &Library) -> Option<(Index, Fields)> {
     let (schema, fields) = Fields::schema();
-    let index = Index::open_in_dir(index_dir(lib))
+    let index = directory::LibraryDirectory::open(&index_dir(lib))
         .ok()
+        .and_then(|d| Index::open(d).ok())
         .filter(|i| i.schema() == schema)?;
     analyzer::register(&index);
     Some((index, fields))
@@ -346,7 +348,9 @@ pub(crate) fn open_or_create(lib: &Library, fresh: bool) -> anyhow::Result<(Inde
     std::fs::create_dir_all(&dir)
         .with_context(|| format!("failed to create `{}`", dir.display()))?;
     let (schema, fields) = Fields::schema();
-    let index = Index::create_in_dir(&dir, schema)
+    let index = directory::LibraryDirectory::open(&dir)
+        .map_err(tantivy::TantivyError::from)
+        .and_then(|d| Index::create(d, schema, tantivy::IndexSettings::default()))
         .with_context(|| format!("failed to create an index in `{}`", dir.display()))?;
     analyzer::register(&index);
     Ok((index, fields, true))
