@@ -620,11 +620,13 @@ pub fn record(
         let Some(source) = source_of.get(c.respondent.as_str()) else {
             continue;
         };
-        let last = given.get(&(c.respondent.as_str(), *source)).copied();
+        let last = given
+            .get(&(c.respondent.clone(), source.to_string()))
+            .copied();
         let same = last.is_some_and(|e| {
-            e.detail("said") == Some(c.said.as_str())
-                && e.detail("scope") == c.scope.map(Scope::as_str)
-                && e.detail("column") == Some(c.column.as_str())
+            e.detail("said").as_deref() == Some(c.said.as_str())
+                && e.detail("scope").as_deref() == c.scope.map(Scope::as_str)
+                && e.detail("column").as_deref() == Some(c.column.as_str())
         });
         let worth = match c.said {
             Answer::Yes | Answer::No => !same,
@@ -668,7 +670,7 @@ pub fn record(
         let Some(q) = book.quotes.get(&id) else {
             continue;
         };
-        let Some(e) = given.get(&(c.respondent.as_str(), q.source.as_str())) else {
+        let Some(e) = given.get(&(c.respondent.clone(), q.source.clone())) else {
             continue;
         };
         if let Some(details) = ledger::approval_from_source(e) {

@@ -601,7 +601,7 @@ pub fn consent_register(
             q.scope.map(|s| s.as_str().to_string()).unwrap_or_default(),
             q.expires.clone().unwrap_or_default(),
             decision
-                .map(|h| decision_name(&h.action, h.details.get("on_behalf_of")))
+                .map(|h| decision_name(&h.action, h.details.text("on_behalf_of")))
                 .unwrap_or_default(),
             decision.map(|h| day(&h.time)).unwrap_or_default(),
             decision.map(|h| h.actor.clone()).unwrap_or_default(),
@@ -615,7 +615,7 @@ pub fn consent_register(
     Ok(table)
 }
 
-fn decision_name(action: &str, on_behalf_of: Option<&serde_json::Value>) -> String {
+fn decision_name(action: &str, on_behalf_of: Option<String>) -> String {
     let name = match action {
         "quote.approve" => "approved",
         "quote.decline" => "declined",
@@ -623,7 +623,7 @@ fn decision_name(action: &str, on_behalf_of: Option<&serde_json::Value>) -> Stri
         "quote.expire" => "expired",
         other => other,
     };
-    match on_behalf_of.and_then(|v| v.as_str()) {
+    match on_behalf_of {
         Some(who) => format!("{name} (for {who})"),
         None => name.to_string(),
     }

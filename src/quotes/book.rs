@@ -118,10 +118,11 @@ impl QuoteBook {
             q.history.push(HistoryItem::from(e));
             match e.action {
                 Action::QuoteTag => {
-                    for t in strings(&e.details, "add") {
+                    let d = e.details.value();
+                    for t in strings(&d, "add") {
                         q.tags.insert(t);
                     }
-                    for t in strings(&e.details, "remove") {
+                    for t in strings(&d, "remove") {
                         q.tags.remove(&t);
                     }
                 }
@@ -131,7 +132,7 @@ impl QuoteBook {
                     q.scope = e
                         .detail("scope")
                         .and_then(|s| serde_json::from_value(json!(s)).ok());
-                    q.expires = e.detail("expires").map(String::from);
+                    q.expires = e.detail("expires");
                     q.consented = Some(e.time.clone());
                 }
                 Action::QuoteDecline => {
@@ -149,7 +150,7 @@ impl QuoteBook {
                 }
                 Action::QuoteSpeaker => {
                     // Consent is the speaker's: a newly named speaker has given none yet.
-                    q.speaker = e.detail("speaker").map(String::from);
+                    q.speaker = e.detail("speaker");
                     q.status = Status::Pending;
                     q.scope = None;
                     q.expires = None;
@@ -255,13 +256,15 @@ fn anchor_of(d: &Value) -> Option<Anchor> {
 }
 
 fn created(e: &Event) -> Option<Quote> {
+    let d = e.details.value();
+    let text = |key| d.get(key).and_then(Value::as_str).map(String::from);
     Some(Quote {
         id: e.target.clone(),
-        source: e.detail("source")?.to_string(),
-        path: e.detail("path").unwrap_or_default().to_string(),
-        anchor: anchor_of(&e.details)?,
-        speaker: e.detail("speaker").map(String::from),
-        tags: strings(&e.details, "tags").into_iter().collect(),
+        source: text("source")?,
+        path: text("path").unwrap_or_default(),
+        anchor: anchor_of(&d)?,
+        speaker: text("speaker"),
+        tags: strings(&d, "tags").into_iter().collect(),
         status: Status::Pending,
         scope: None,
         expires: None,
@@ -317,10 +320,10 @@ mod tests {
             assert_eq!(h.event, e.id);
             // One copy of the particulars (the quote's words among them), not two: the fold
             // of a large ledger held every event twice.
-            assert!(std::sync::Arc::ptr_eq(&h.details, &e.details));
+            assert!(h.details.shared_with(&e.details));
         }
         // Read back as written: the history's particulars are the event's.
-        assert_eq!(q.history[0].details["exact"], "We waited a year.");
+        assert_eq!(q.history[0].details.value()["exact"], "We waited a year.");
         assert_eq!(
             serde_json::to_value(&q.history[2]).unwrap()["details"],
             json!({"scope": "external"})

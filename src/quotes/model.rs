@@ -5,7 +5,6 @@ use std::collections::BTreeSet;
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 
 use super::Anchor;
 
@@ -99,7 +98,7 @@ pub struct HistoryItem {
     /// What, e.g. `quote.approve`.
     pub action: String,
     /// Particulars (the ledger event's own, shared with it: not a copy).
-    pub details: std::sync::Arc<Value>,
+    pub details: crate::ledger::Details,
     /// The ledger event.
     pub event: String,
 }

@@ -53,11 +53,11 @@ impl Outcomes {
                 continue;
             }
             by_rec.entry(e.target.clone()).or_default().push(Outcome {
-                outcome: e.detail("outcome").unwrap_or("unknown").to_string(),
+                outcome: e.detail("outcome").unwrap_or_else(|| "unknown".into()),
                 recorded: e.time.clone(),
                 by: e.actor.clone(),
-                note: e.detail("note").map(String::from),
-                evidence: e.detail("evidence").map(String::from),
+                note: e.detail("note"),
+                evidence: e.detail("evidence"),
             });
         }
         Outcomes { by_rec }

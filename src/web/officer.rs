@@ -562,19 +562,19 @@ pub fn suggestions(ledger: &Ledger) -> Vec<Suggestion> {
                 if out.iter().any(|s| s.id == e.target) {
                     continue;
                 }
+                let d = e.details.value();
+                let text = |key| d.get(key).and_then(|v| v.as_str()).unwrap_or_default();
                 out.push(Suggestion {
                     id: e.target.clone(),
                     by: e.actor.clone(),
                     time: e.time.clone(),
-                    source: e.detail("source").unwrap_or_default().to_string(),
-                    line_start: e
-                        .details
+                    source: text("source").to_string(),
+                    line_start: d
                         .get("line_start")
                         .and_then(serde_json::Value::as_u64)
                         .unwrap_or(0) as usize,
-                    text_hash: e.detail("text_hash").unwrap_or_default().to_string(),
-                    tags: e
-                        .details
+                    text_hash: text("text_hash").to_string(),
+                    tags: d
                         .get("tags")
                         .and_then(serde_json::Value::as_array)
                         .map(|a| {
@@ -589,7 +589,7 @@ pub fn suggestions(ledger: &Ledger) -> Vec<Suggestion> {
             Action::TagReview => {
                 if let Some(s) = out.iter_mut().find(|s| s.id == e.target) {
                     s.review = Some((
-                        e.detail("decision") == Some("accept"),
+                        e.detail("decision").as_deref() == Some("accept"),
                         e.actor.clone(),
                         e.time.clone(),
                     ));

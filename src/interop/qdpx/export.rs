@@ -653,8 +653,7 @@ fn consent_note(q: &Quote) -> String {
         let day = h.time.get(..10).unwrap_or(&h.time);
         let scope = h
             .details
-            .get("scope")
-            .and_then(|v| v.as_str())
+            .text("scope")
             .map(|sc| format!(" ({sc})"))
             .unwrap_or_default();
         s.push_str(&format!("\n{day} {} by {}{scope}", h.action, h.actor));
