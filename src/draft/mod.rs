@@ -876,6 +876,9 @@ pub fn draft(lib: &Library, index: &LibraryIndex, dir: &Path) -> anyhow::Result<
         } else {
             Some(d.find(q)?)
         });
+        // Each question reads the index's pages for its own words; holding every
+        // question's at once was most of a large library's draft's memory.
+        index.let_go_of_pages();
     }
     contest(&mut found, relevance::Choice::from_env());
     let mut found = found.into_iter();

@@ -121,7 +121,7 @@ pub struct LibraryIndex {
     /// `.heard/`, where the embeddings are.
     state_dir: PathBuf,
     /// The reader searches share, opened at the first (see [`LibraryIndex::reader`]).
-    reader: std::sync::OnceLock<tantivy::IndexReader>,
+    reader: std::sync::Mutex<Option<tantivy::IndexReader>>,
     /// How much of the library's meaning is known, once asked (texts embedded by searches
     /// since are added).
     meaning: std::sync::Mutex<Option<embed::Coverage>>,

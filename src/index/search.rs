@@ -915,16 +915,27 @@ impl LibraryIndex {
         Ok(out)
     }
 
-    /// The reader searches share: opened at the first search and kept, as opening one costs
-    /// a few milliseconds on a large library. It follows commits by itself (shortly after
-    /// another process commits); call `reload` on it to see a commit at once. A long-lived
-    /// holder such as `heard serve` keeps the `LibraryIndex` and with it this reader.
-    pub fn reader(&self) -> Result<&IndexReader, SearchError> {
-        if let Some(r) = self.reader.get() {
-            return Ok(r);
+    /// The reader searches share: opened at the first search and kept until
+    /// [`LibraryIndex::let_go_of_pages`]. It sees the index as it was when it was opened
+    /// (see [`manual_reader`]). A long-lived holder such as `heard serve` keeps the
+    /// `LibraryIndex` and with it this reader.
+    pub fn reader(&self) -> Result<IndexReader, SearchError> {
+        let mut kept = self.reader.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(r) = &*kept {
+            return Ok(r.clone());
         }
         let r = manual_reader(&self.index)?;
-        Ok(self.reader.get_or_init(|| r))
+        *kept = Some(r.clone());
+        Ok(r)
+    }
+
+    /// Let go of the reader, and with it the pages of the index's mapped files that
+    /// searches have read (they count in the process's memory while it is held); the next
+    /// search opens another. For work done in parts, each reading different words: a
+    /// draft lets go after each question, so that a draft of ten questions holds the pages
+    /// of one at a time, not of all ten. Searches still running keep what they hold.
+    pub fn let_go_of_pages(&self) {
+        self.reader.lock().unwrap_or_else(|e| e.into_inner()).take();
     }
 
     /// Hand every stored document of one type to `each`, one at a time in index order, and
@@ -1795,6 +1806,31 @@ mod tests {
             format!("testimonies/{id}.md"),
             format!("---\nid: {id}\ntitle: Source {id}\nkind: testimony\n---\n\n{body}\n"),
         )
+    }
+
+    #[test]
+    fn searches_after_letting_go_of_pages_find_what_they_found_before() {
+        let (a, b) = (
+            source("a-1", "Eviction notice came."),
+            source("b-1", "No eviction here, a tenancy."),
+        );
+        let (_dir, index) = indexed(&[(&a.0, &a.1), (&b.0, &b.1)]);
+        let before = (found(&index, "eviction"), found(&index, "tenancy"));
+        assert_eq!(before.0, ["a-1", "b-1"]);
+        let held = index.reader().expect("reader");
+        index.let_go_of_pages();
+        // A new reader is opened for the next search; one still held keeps working.
+        assert_eq!(
+            held.searcher().num_docs(),
+            index.reader().expect("reader").searcher().num_docs()
+        );
+        assert_eq!(
+            (found(&index, "eviction"), found(&index, "tenancy")),
+            before
+        );
+        index.let_go_of_pages();
+        index.let_go_of_pages();
+        assert_eq!(found(&index, "tenancy"), ["b-1"]);
     }
 
     const THEMES: &str = "[[tag]]\nid = \"housing\"\nlabel = \"Housing and homelessness\"\n\
