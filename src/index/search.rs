@@ -1809,6 +1809,74 @@ mod tests {
     }
 
     #[test]
+    fn segments_searched_in_parallel_give_what_one_at_a_time_gives() {
+        // Two refreshes: two segments.
+        let dir = tempfile::tempdir().expect("temporary folder");
+        crate::library::init(dir.path()).expect("init");
+        let lib = crate::Library::open(dir.path()).expect("open");
+        let words = [
+            "eviction",
+            "tenancy",
+            "hospital",
+            "discharge",
+            "housing",
+            "crisis team",
+        ];
+        for round in 0..2 {
+            for i in 0..40 {
+                let (rel, text) = source(
+                    &format!("s{round}-{i:02}"),
+                    &format!(
+                        "{} and {} after {}.\n\nA second passage on {}.",
+                        words[i % 6],
+                        words[(i + round) % 5],
+                        words[(i * 7) % 6],
+                        words[(i + 3) % 6]
+                    ),
+                );
+                let path = lib.corpus_dir().join(rel);
+                std::fs::create_dir_all(path.parent().expect("parent")).expect("folder");
+                std::fs::write(path, text).expect("write");
+            }
+            LibraryIndex::refresh_and_open(&lib, &super::super::Quiet).expect("index");
+        }
+        let (one, _) = LibraryIndex::refresh_and_open(&lib, &super::super::Quiet).expect("index");
+        let (mut many, _) =
+            LibraryIndex::refresh_and_open(&lib, &super::super::Quiet).expect("index");
+        assert!(many.index.searchable_segment_ids().expect("segments").len() > 1);
+        many.index.set_multithread_executor(2).expect("threads");
+        let run = |index: &LibraryIndex, q: &str, types: Vec<DocType>| {
+            let res = index
+                .search(&SearchRequest {
+                    query: Some(q.into()),
+                    types,
+                    limit: 25,
+                    ..SearchRequest::default()
+                })
+                .expect("search");
+            let hits: Vec<(String, String)> = res
+                .hits
+                .into_iter()
+                .map(|h| (h.id, format!("{:.4}", h.score)))
+                .collect();
+            (hits, res.total)
+        };
+        for q in [
+            "eviction",
+            "hospital discharge",
+            "\"crisis team\"",
+            "housing OR tenancy",
+            "crisis NOT eviction",
+        ] {
+            for types in [Vec::new(), vec![DocType::Source]] {
+                let (a, b) = (run(&one, q, types.clone()), run(&many, q, types.clone()));
+                assert!(!a.0.is_empty(), "{q}");
+                assert_eq!(a, b, "{q} {types:?}");
+            }
+        }
+    }
+
+    #[test]
     fn searches_after_letting_go_of_pages_find_what_they_found_before() {
         let (a, b) = (
             source("a-1", "Eviction notice came."),
