@@ -13,7 +13,7 @@ use regex::Regex;
 
 use crate::corpus::markdown_options;
 use crate::draft::{self, CitationKind, Provenance, count_words};
-use crate::quotes::{AnchorState, QuoteBook, Scope, Sources, anchor};
+use crate::quotes::{AnchorState, Quote, QuoteBook, Scope, Sources, anchor};
 use crate::{Library, Problem};
 
 pub mod words;
@@ -233,24 +233,28 @@ pub fn check_response(lib: &Library, target: &Path) -> anyhow::Result<Checked> {
     // quote and every passage of the library is weighed, one at a time, each source read
     // and let go (a million sources do not fit in memory at once).
     let mut judge = words::Judge::new(&reading);
-    for q in book.quotes.values() {
-        let source = sources.read(&q.source);
-        let loc = crate::quotes::locate_in(q, source.as_ref());
+    let quotes: Vec<&Quote> = book.quotes.values().collect();
+    let weighed = sources.with_sources(&quotes, |q, source| {
+        let loc = crate::quotes::locate_in(q, source);
         let mut texts = vec![q.anchor.exact.clone()];
         if loc.text != q.anchor.exact {
             texts.push(loc.text);
         }
-        let refusal = crate::consent::quote_may_leave(q, source.as_ref(), scope, &today).err();
-        judge.consider(&words::Candidate {
+        words::Candidate {
             what: q.id.clone(),
             texts,
-            refusal,
+            refusal: crate::consent::quote_may_leave(q, source, scope, &today).err(),
             is_quote: true,
-        });
+        }
+    });
+    // In the order of the quotes' ids, as before: of two refused quotes with the same
+    // words, the first names the finding.
+    for c in &weighed {
+        judge.consider(c);
     }
-    let ids: Vec<String> = sources.ids().cloned().collect();
-    for id in ids {
-        let Some(source) = sources.read(&id) else {
+    drop(weighed);
+    for id in sources.ids() {
+        let Some(source) = sources.read(id) else {
             continue;
         };
         let refusal = crate::consent::passage_may_leave(&source, scope).err();

@@ -58,19 +58,22 @@ pub fn run(args: QuotesArgs, lib: &Library) -> anyhow::Result<ExitCode> {
     let tag = args.tag.as_deref().map(|t| taxonomy.canonical(t));
     let mut rows = Vec::new();
     let mut picked = Vec::new();
-    for q in book.quotes.values() {
+    let wanted: Vec<&crate::quotes::Quote> = book
+        .quotes
+        .values()
+        .filter(|q| {
+            args.status.is_none_or(|s| s == q.status())
+                && tag.as_ref().is_none_or(|t| q.tags.contains(t))
+                && args
+                    .speaker
+                    .as_ref()
+                    .is_none_or(|s| q.speaker.as_ref() == Some(s))
+        })
+        .collect();
+    // Each source read once and let go: a library's quotes may span tens of thousands.
+    let located = sources.with_sources(&wanted, crate::quotes::locate_in);
+    for (q, loc) in wanted.into_iter().zip(located) {
         let status = q.status();
-        if args.status.is_some_and(|s| s != status)
-            || tag.as_ref().is_some_and(|t| !q.tags.contains(t))
-            || args
-                .speaker
-                .as_ref()
-                .is_some_and(|s| q.speaker.as_ref() != Some(s))
-        {
-            continue;
-        }
-        // Each source read and let go: a library's quotes may span tens of thousands of them.
-        let loc = crate::quotes::locate_in(q, sources.read(&q.source).as_ref());
         if args
             .anchor
             .as_ref()
@@ -96,6 +99,7 @@ pub fn run(args: QuotesArgs, lib: &Library) -> anyhow::Result<ExitCode> {
             history: &q.history,
         });
     }
+    super::recs::debug_reads();
     if let Some(format) = args.sheet.to {
         return register(lib, &picked, &mut sources, format, &args.sheet);
     }

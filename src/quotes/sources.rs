@@ -94,6 +94,29 @@ impl<'a> Sources<'a> {
     pub fn locate(&mut self, q: &Quote) -> Located {
         locate_in(q, self.get(&q.source))
     }
+
+    /// `each` of `quotes` with its source as it is now, every source read once for all of
+    /// its quotes and let go before the next: for a pass over every quote of a library,
+    /// which must neither hold every source nor read one again for each of its quotes.
+    /// The results come back in the order of `quotes`.
+    pub fn with_sources<'q, T>(
+        &self,
+        quotes: &[&'q Quote],
+        mut each: impl FnMut(&'q Quote, Option<&Source>) -> T,
+    ) -> Vec<T> {
+        let mut order: Vec<usize> = (0..quotes.len()).collect();
+        order.sort_by(|&a, &b| quotes[a].source.cmp(&quotes[b].source));
+        let mut out: Vec<Option<T>> = quotes.iter().map(|_| None).collect();
+        let mut held: Option<(&str, Option<Source>)> = None;
+        for i in order {
+            let q = quotes[i];
+            if held.as_ref().map(|(id, _)| *id) != Some(q.source.as_str()) {
+                held = Some((q.source.as_str(), self.read(&q.source)));
+            }
+            out[i] = Some(each(q, held.as_ref().and_then(|(_, s)| s.as_ref())));
+        }
+        out.into_iter().flatten().collect()
+    }
 }
 
 /// Find a quote in `source`, the current text of its source (`None`: the source is gone).

@@ -5,7 +5,7 @@ use std::path::Path;
 use crate::util::{TestLibrary, hits, n, paths, s};
 
 /// A copy of the repository's heard.toml and corpus/ in a temporary folder.
-fn demo() -> TestLibrary {
+pub(crate) fn demo() -> TestLibrary {
     let lib = TestLibrary::bare();
     let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
     std::fs::copy(repo.join("heard.toml"), lib.path("heard.toml")).unwrap();

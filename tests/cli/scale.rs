@@ -302,3 +302,18 @@ fn grouping_the_same_ask_compares_only_pairs_that_share_a_rare_word() {
         "{pairs} pairs compared: the gate asks were not"
     );
 }
+
+#[test]
+fn quotes_reads_each_source_that_holds_quotes_once() {
+    let lib = crate::demo::demo();
+    lib.index_ok();
+    let (read, stdout) = files_read(&lib, &["quotes", "--json"]);
+    let listing: serde_json::Value = serde_json::from_str(&stdout).expect("JSON");
+    let quotes = listing["quotes"].as_array().expect("quotes");
+    let sources: std::collections::BTreeSet<&str> = quotes.iter().map(|q| s(q, "source")).collect();
+    // The demo's testimonies hold several quotes each: one read per source, not per quote.
+    assert!(sources.len() < quotes.len(), "{sources:?}");
+    assert_eq!(read, sources.len(), "{} quotes", quotes.len());
+    // Every quote is still found where it is.
+    assert!(quotes.iter().all(|q| q["line_start"].is_u64()), "{stdout}");
+}
