@@ -382,12 +382,12 @@ pub(crate) fn open_or_create(lib: &Library, fresh: bool) -> anyhow::Result<(Inde
     std::fs::create_dir_all(&dir)
         .with_context(|| format!("failed to create `{}`", dir.display()))?;
     let (schema, fields) = Fields::schema();
-    let mut index = directory::LibraryDirectory::open(&dir)
+    // Empty: nothing to search in parallel yet (see `search_in_parallel`).
+    let index = directory::LibraryDirectory::open(&dir)
         .map_err(tantivy::TantivyError::from)
         .and_then(|d| Index::create(d, schema, tantivy::IndexSettings::default()))
         .with_context(|| format!("failed to create an index in `{}`", dir.display()))?;
     analyzer::register(&index);
-    search_in_parallel(&mut index);
     Ok((index, fields, true))
 }
 
