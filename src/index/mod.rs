@@ -47,7 +47,9 @@ use crate::{Library, Problem};
 /// it whole).
 /// 12: a whole source's text is stored, not indexed: its words are indexed once, in its
 /// passages and recommendations.
-pub(crate) const FORMAT: u32 = 12;
+/// 13: a source's documents are written in one batch, so they lie in one segment (a search
+/// for whole sources joins a source's passages to it within each segment).
+pub(crate) const FORMAT: u32 = 13;
 
 /// Memory the index writer may use, shared by its threads. Fixed, whatever the corpus size.
 const WRITER_HEAP: usize = 64 * 1024 * 1024;
@@ -473,18 +475,21 @@ impl<'a> Update<'a> {
 
     /// Put in (or replace) the documents of the source at `path`, made by
     /// [`Fields::documents`] (on the thread that read it).
+    ///
+    /// They go in as one batch, which tantivy writes into one segment (and merges keep
+    /// together): a search for whole sources relies on finding a source's document in the
+    /// segment of its passages (see `search::ScoredSources`).
     pub(crate) fn put_source(
         &mut self,
         path: &str,
         docs: Vec<tantivy::TantivyDocument>,
     ) -> anyhow::Result<()> {
         use crate::refresh::timing::{Stage, time};
+        use tantivy::indexer::UserOperation;
         self.remove_path(path)?;
         let w = self.writer()?;
         time(Stage::AddDocument, || -> anyhow::Result<()> {
-            for doc in docs {
-                w.add_document(doc)?;
-            }
+            w.run(docs.into_iter().map(UserOperation::Add))?;
             Ok(())
         })
     }

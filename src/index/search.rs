@@ -1097,7 +1097,7 @@ impl LibraryIndex {
             ),
         ]);
         let best = searcher.search(&in_parts, &BestOfSources)?;
-        Ok(Box::new(ScoredSources::new(searcher, f, &best)?))
+        Ok(Box::new(ScoredSources::new(searcher, f, best)?))
     }
 
     fn parse_query(&self, q: &str, any: bool) -> Result<Box<dyn Query>, SearchError> {
@@ -1492,23 +1492,27 @@ impl Iterator for Matches<'_> {
     }
 }
 
-/// A map keyed by source ids or their ordinals, hashed with FxHash: a search for whole
-/// sources at 1M fills and reads maps of hundreds of thousands of them, where SipHash
-/// (which guards maps keyed by what an attacker chooses; these keys are the library's own)
-/// was a tenth of the time.
-type FastMap<K, V> = HashMap<K, V, rustc_hash::FxBuildHasher>;
-
-/// The sources of the documents found, each with the best score of its documents.
+/// The sources of the documents found, each with the best score of its documents: by
+/// segment (in the searcher's order), a score for each ordinal of the segment's `source`
+/// column, `None` for the sources not found. A source's documents lie in one segment (see
+/// `Update::put_source`), so its passages and its own document share the ordinal of its id,
+/// and a source's passages are joined to it without looking its id up.
 struct BestOfSources;
 
+/// Scores by the ordinal of a source's id in one segment.
+type ByOrdinal = Vec<Option<Score>>;
+
 impl Collector for BestOfSources {
-    type Fruit = FastMap<String, Score>;
+    type Fruit = Vec<(u32, ByOrdinal)>;
     type Child = BestOfSourcesSegment;
 
-    fn for_segment(&self, _: u32, seg: &SegmentReader) -> tantivy::Result<BestOfSourcesSegment> {
+    fn for_segment(&self, at: u32, seg: &SegmentReader) -> tantivy::Result<BestOfSourcesSegment> {
+        let column = seg.fast_fields().str("source")?;
+        let terms = column.as_ref().map_or(0, |c| c.num_terms());
         Ok(BestOfSourcesSegment {
-            column: seg.fast_fields().str("source")?,
-            best: FastMap::default(),
+            at,
+            column,
+            best: vec![None; terms],
         })
     }
 
@@ -1516,53 +1520,33 @@ impl Collector for BestOfSources {
         true
     }
 
-    fn merge_fruits(
-        &self,
-        fruits: Vec<FastMap<String, Score>>,
-    ) -> tantivy::Result<FastMap<String, Score>> {
-        let mut out: FastMap<String, Score> = FastMap::default();
-        for (id, score) in fruits.into_iter().flatten() {
-            let best = out.entry(id).or_insert(score);
-            *best = best.max(score);
-        }
-        Ok(out)
+    fn merge_fruits(&self, fruits: Vec<(u32, ByOrdinal)>) -> tantivy::Result<Self::Fruit> {
+        Ok(fruits)
     }
 }
 
 struct BestOfSourcesSegment {
+    /// The segment's place in the searcher.
+    at: u32,
     column: Option<tantivy::columnar::StrColumn>,
-    /// Best score by the term ordinal of the source's id in this segment.
-    best: FastMap<u64, Score>,
+    best: ByOrdinal,
 }
 
 impl SegmentCollector for BestOfSourcesSegment {
-    type Fruit = FastMap<String, Score>;
+    type Fruit = (u32, ByOrdinal);
 
     fn collect(&mut self, doc: DocId, score: Score) {
         if let Some(c) = &self.column {
             for ord in c.term_ords(doc) {
-                let best = self.best.entry(ord).or_insert(score);
-                *best = best.max(score);
+                if let Some(best) = self.best.get_mut(ord as usize) {
+                    *best = Some(best.map_or(score, |b| b.max(score)));
+                }
             }
         }
     }
 
-    fn harvest(self) -> FastMap<String, Score> {
-        let mut out = FastMap::with_capacity_and_hasher(self.best.len(), Default::default());
-        if let Some(c) = &self.column {
-            // In order, so that each block of the dictionary is read once (a block is
-            // decompressed for every lookup out of order).
-            let mut best: Vec<(u64, Score)> = self.best.into_iter().collect();
-            best.sort_unstable_by_key(|(ord, _)| *ord);
-            let ords: Vec<u64> = best.iter().map(|(ord, _)| *ord).collect();
-            let mut scores = best.into_iter().map(|(_, score)| score);
-            let _ = c.dictionary().sorted_ords_to_term_cb(&ords, |id| {
-                if let Some(score) = scores.next() {
-                    out.insert(String::from_utf8_lossy(id).into_owned(), score);
-                }
-            });
-        }
-        out
+    fn harvest(self) -> (u32, ByOrdinal) {
+        (self.at, self.best)
     }
 }
 
@@ -1578,39 +1562,35 @@ impl ScoredSources {
     fn new(
         searcher: &Searcher,
         f: &Fields,
-        scores: &FastMap<String, Score>,
+        best: Vec<(u32, ByOrdinal)>,
     ) -> Result<ScoredSources, SearchError> {
         let io = tantivy::TantivyError::from;
         let of_type = Term::from_field_text(f.doc_type, DocType::Source.as_str());
         let mut docs = HashMap::new();
-        for seg in searcher.segment_readers() {
+        for (at, by_ord) in best {
+            let Some(seg) = searcher.segment_readers().get(at as usize) else {
+                continue;
+            };
             let mut found = Vec::new();
-            let column = seg.fast_fields().str("source")?;
-            let postings = seg
-                .inverted_index(f.doc_type)?
-                .read_postings(&of_type, IndexRecordOption::Basic)
-                .map_err(io)?;
-            if let (Some(column), Some(mut p), false) = (column, postings, scores.is_empty()) {
-                // The segment's ordinals of the sources wanted, from one pass over its
-                // dictionary in order (each block decompressed once).
-                let mut by_ord: FastMap<u64, Score> = FastMap::default();
-                let mut terms = column.dictionary().stream().map_err(io)?;
-                while terms.advance() {
-                    let score = std::str::from_utf8(terms.key())
-                        .ok()
-                        .and_then(|id| scores.get(id));
-                    if let Some(score) = score {
-                        by_ord.insert(terms.term_ord(), *score);
-                    }
-                }
-                while p.doc() != tantivy::TERMINATED {
-                    let doc = p.doc();
-                    if !seg.is_deleted(doc) {
-                        if let Some(score) = column.term_ords(doc).find_map(|o| by_ord.get(&o)) {
-                            found.push((doc, *score));
+            if by_ord.iter().any(Option::is_some) {
+                let column = seg.fast_fields().str("source")?;
+                let postings = seg
+                    .inverted_index(f.doc_type)?
+                    .read_postings(&of_type, IndexRecordOption::Basic)
+                    .map_err(io)?;
+                if let (Some(column), Some(mut p)) = (column, postings) {
+                    while p.doc() != tantivy::TERMINATED {
+                        let doc = p.doc();
+                        let score = column
+                            .term_ords(doc)
+                            .find_map(|o| by_ord.get(o as usize).copied().flatten());
+                        if let Some(score) = score {
+                            if !seg.is_deleted(doc) {
+                                found.push((doc, score));
+                            }
                         }
+                        p.advance();
                     }
-                    p.advance();
                 }
             }
             docs.insert(seg.segment_id(), found);
@@ -1880,6 +1860,72 @@ mod tests {
                 assert_eq!(a, b, "{q} {types:?}");
             }
         }
+    }
+
+    #[test]
+    fn a_sources_documents_lie_in_the_segment_of_its_own_document() {
+        // Many sources with several passages each, written by every writer thread, then
+        // some rewritten: a search for whole sources finds a source's document in the
+        // segment of its passages.
+        let dir = tempfile::tempdir().expect("temporary folder");
+        crate::library::init(dir.path()).expect("init");
+        let lib = crate::Library::open(dir.path()).expect("open");
+        let write = |id: &str, passages: usize| {
+            let body: Vec<String> = (0..passages)
+                .map(|p| format!("Passage {p} of {id} on eviction and housing."))
+                .collect();
+            let (rel, text) = source(id, &body.join("\n\n"));
+            let path = lib.corpus_dir().join(rel);
+            std::fs::create_dir_all(path.parent().expect("parent")).expect("folder");
+            std::fs::write(path, text).expect("write");
+        };
+        for i in 0..300 {
+            write(&format!("s-{i:03}"), 2 + i % 7);
+        }
+        LibraryIndex::refresh_and_open(&lib, &super::super::Quiet).expect("index");
+        for i in (0..300).step_by(3) {
+            write(&format!("s-{i:03}"), 3 + i % 5);
+        }
+        let (index, _) = LibraryIndex::refresh_and_open(&lib, &super::super::Quiet).expect("index");
+        let searcher = index.reader().expect("reader").searcher();
+        let mut sources = 0;
+        for seg in searcher.segment_readers() {
+            let column = seg
+                .fast_fields()
+                .str("source")
+                .expect("column")
+                .expect("source column");
+            let store = seg.get_store_reader(1).expect("store");
+            let (mut own, mut theirs) = (
+                std::collections::HashSet::new(),
+                std::collections::HashSet::new(),
+            );
+            for doc in seg.doc_ids_alive() {
+                let stored: TantivyDocument = store.get(doc).expect("stored");
+                let kind = stored
+                    .get_first(index.fields.doc_type)
+                    .and_then(|v| v.as_str())
+                    .expect("type")
+                    .to_string();
+                let ord = column.term_ords(doc).next().expect("a source");
+                match kind.as_str() {
+                    "source" => {
+                        own.insert(ord);
+                    }
+                    "passage" | "recommendation" => {
+                        theirs.insert(ord);
+                    }
+                    _ => {}
+                }
+            }
+            sources += own.len();
+            let strays: Vec<_> = theirs.difference(&own).collect();
+            assert!(
+                strays.is_empty(),
+                "passages without their source: {strays:?}"
+            );
+        }
+        assert_eq!(sources, 300);
     }
 
     #[test]
