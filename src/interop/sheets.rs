@@ -152,92 +152,11 @@ impl Table {
     /// An XLSX workbook of one sheet: bold frozen header, autofilter, real dates and
     /// numbers, links, fitted widths.
     pub fn to_xlsx(&self) -> anyhow::Result<Vec<u8>> {
-        use rust_xlsxwriter::{ExcelDateTime, Format, FormatAlign, Workbook};
-        let mut book = Workbook::new();
-        let sheet = book.add_worksheet();
-        sheet.set_name(sheet_name(&self.title))?;
-        let header = Format::new().set_bold().set_align(FormatAlign::Top);
-        let date = Format::new()
-            .set_num_format("yyyy-mm-dd")
-            .set_align(FormatAlign::Top)
-            .set_align(FormatAlign::Left);
-        let plain = Format::new().set_align(FormatAlign::Top);
-        let wrap = Format::new().set_text_wrap().set_align(FormatAlign::Top);
-        let quoted = |f: &Format| f.clone().set_quote_prefix();
-        let widths = self.widths();
-        for (c, col) in self.columns.iter().enumerate() {
-            let c16 = c as u16;
-            sheet.write_string_with_format(0, c16, &col.name, &header)?;
-            sheet.set_column_width(c16, widths[c])?;
+        let mut sheet = XlsxSheet::new(&self.title, &self.columns)?;
+        for row in &self.rows {
+            sheet.row(row)?;
         }
-        for (r, row) in self.rows.iter().enumerate() {
-            let r32 = (r + 1) as u32;
-            for (c, col) in self.columns.iter().enumerate() {
-                let c16 = c as u16;
-                let v = row.get(c).map_or("", String::as_str);
-                let text_format = if widths[c] >= MAX_WIDTH {
-                    &wrap
-                } else {
-                    &plain
-                };
-                match typed(col.kind, v) {
-                    Typed::Empty => {}
-                    Typed::Number(n) => {
-                        sheet.write_number_with_format(r32, c16, n, &plain)?;
-                    }
-                    Typed::Date(y, m, d) => {
-                        let when = ExcelDateTime::from_ymd(y, m, d)?;
-                        sheet.write_datetime_with_format(r32, c16, &when, &date)?;
-                    }
-                    Typed::Url(u) => {
-                        if sheet
-                            .write_url_with_format(r32, c16, u.as_str(), text_format)
-                            .is_err()
-                        {
-                            // Too long or odd for Excel: keep it as text.
-                            sheet.write_string_with_format(r32, c16, text(v), text_format)?;
-                        }
-                    }
-                    Typed::Text => {
-                        let t = text(v);
-                        if formula_like(&t) {
-                            sheet.write_string_with_format(r32, c16, t, &quoted(text_format))?;
-                        } else {
-                            sheet.write_string_with_format(r32, c16, t, text_format)?;
-                        }
-                    }
-                }
-            }
-        }
-        sheet.set_freeze_panes(1, 0)?;
-        let last_col = self.columns.len().saturating_sub(1) as u16;
-        sheet.autofilter(0, 0, self.rows.len() as u32, last_col)?;
-        book.save_to_buffer()
-            .context("failed to write the workbook")
-    }
-
-    /// Column widths in characters: the longest cell or header, within bounds.
-    fn widths(&self) -> Vec<f64> {
-        self.columns
-            .iter()
-            .enumerate()
-            .map(|(c, col)| {
-                let longest = self
-                    .rows
-                    .iter()
-                    .map(|r| {
-                        let v = r.get(c).map_or("", String::as_str);
-                        match col.kind {
-                            ColumnKind::Date if typed(col.kind, v) != Typed::Text => 10,
-                            _ => v.chars().count(),
-                        }
-                    })
-                    .chain([col.name.chars().count()])
-                    .max()
-                    .unwrap_or(8);
-                (longest as f64 + 2.0).clamp(8.0, MAX_WIDTH)
-            })
-            .collect()
+        sheet.finish_to_buffer()
     }
 }
 
@@ -296,14 +215,20 @@ fn csv_cells<'r>(columns: &'r [Column], row: &'r [String]) -> impl Iterator<Item
 /// A spreadsheet written a row at a time, for tables as long as the library: CSV rows go
 /// straight to a temporary file beside the target (put in its place by
 /// [`SheetWriter::finish`], so a reader never sees half a file), and none is held once
-/// written. XLSX keeps the rows' cells until the end, as its column widths and filter are
-/// worked out from all of them.
+/// written. XLSX rows go to rust_xlsxwriter's own temporary file as they come (see
+/// [`XlsxSheet`]); the workbook is written beside the target at the end and put in its place
+/// the same way.
 pub struct SheetWriter {
     out: std::path::PathBuf,
-    table: Table,
-    csv: Option<csv::Writer<std::io::BufWriter<tempfile::NamedTempFile>>>,
-    format: SheetFormat,
+    columns: Vec<Column>,
+    to: Sink,
     rows: usize,
+}
+
+/// Where a [`SheetWriter`]'s rows go.
+enum Sink {
+    Csv(Box<csv::Writer<std::io::BufWriter<tempfile::NamedTempFile>>>),
+    Xlsx(Box<XlsxSheet>),
 }
 
 impl SheetWriter {
@@ -321,35 +246,27 @@ impl SheetWriter {
             columns,
             rows,
         } = table;
-        let mut writer = SheetWriter {
-            table: Table {
-                title,
-                columns,
-                rows: Vec::new(),
-            },
-            csv: None,
-            format,
-            rows: 0,
-            out,
+        let to = match format {
+            SheetFormat::Csv => {
+                use std::io::Write;
+                let mut file = std::io::BufWriter::new(crate::fsutil::temporary_for(&out)?);
+                file.write_all("\u{feff}".as_bytes())
+                    .with_context(|| format!("failed to write `{}`", out.display()))?;
+                let mut w = csv::WriterBuilder::new()
+                    .terminator(csv::Terminator::CRLF)
+                    .quote_style(csv::QuoteStyle::Necessary)
+                    .from_writer(file);
+                w.write_record(columns.iter().map(|c| defused(&c.name).into_owned()))?;
+                Sink::Csv(Box::new(w))
+            }
+            SheetFormat::Xlsx => Sink::Xlsx(Box::new(XlsxSheet::new(&title, &columns)?)),
         };
-        if format == SheetFormat::Csv {
-            use std::io::Write;
-            let mut file = std::io::BufWriter::new(crate::fsutil::temporary_for(&writer.out)?);
-            file.write_all("\u{feff}".as_bytes())
-                .with_context(|| format!("failed to write `{}`", writer.out.display()))?;
-            let mut w = csv::WriterBuilder::new()
-                .terminator(csv::Terminator::CRLF)
-                .quote_style(csv::QuoteStyle::Necessary)
-                .from_writer(file);
-            w.write_record(
-                writer
-                    .table
-                    .columns
-                    .iter()
-                    .map(|c| defused(&c.name).into_owned()),
-            )?;
-            writer.csv = Some(w);
-        }
+        let mut writer = SheetWriter {
+            out,
+            columns,
+            to,
+            rows: 0,
+        };
         for row in rows {
             writer.row(row)?;
         }
@@ -359,14 +276,11 @@ impl SheetWriter {
     /// Write one row, one cell per column.
     pub fn row(&mut self, row: Vec<String>) -> anyhow::Result<()> {
         self.rows += 1;
-        match &mut self.csv {
-            Some(w) => w
-                .write_record(csv_cells(&self.table.columns, &row))
+        match &mut self.to {
+            Sink::Csv(w) => w
+                .write_record(csv_cells(&self.columns, &row))
                 .with_context(|| format!("failed to write `{}`", self.out.display())),
-            None => {
-                self.table.rows.push(row);
-                Ok(())
-            }
+            Sink::Xlsx(sheet) => sheet.row(&row),
         }
     }
 
@@ -380,18 +294,144 @@ impl SheetWriter {
         let failed = |e: &dyn std::fmt::Display| {
             anyhow::anyhow!("failed to write `{}`: {e}", self.out.display())
         };
-        match self.csv {
-            Some(w) => {
-                let file = w
-                    .into_inner()
-                    .map_err(|e| failed(e.error()))?
-                    .into_inner()
-                    .map_err(|e| failed(e.error()))?;
-                crate::fsutil::replace_with(file, &self.out)?;
+        let file = match self.to {
+            Sink::Csv(w) => (*w)
+                .into_inner()
+                .map_err(|e| failed(e.error()))?
+                .into_inner()
+                .map_err(|e| failed(e.error()))?,
+            Sink::Xlsx(sheet) => {
+                let file = crate::fsutil::temporary_for(&self.out)?;
+                sheet.finish_to(file.as_file()).map_err(|e| failed(&e))?;
+                file
             }
-            None => crate::fsutil::write_atomic(&self.out, &self.table.write(self.format)?)?,
-        }
+        };
+        crate::fsutil::replace_with(file, &self.out)?;
         Ok(self.out)
+    }
+}
+
+/// An XLSX workbook of one sheet written a row at a time: bold frozen header, autofilter,
+/// real dates and numbers, links, widths fitted to the content. Each row goes to a
+/// temporary file as it is written (rust_xlsxwriter's constant-memory worksheet) and the
+/// widths are worked out as the rows pass, so nothing of a long table is held.
+pub(crate) struct XlsxSheet {
+    book: rust_xlsxwriter::Workbook,
+    kinds: Vec<ColumnKind>,
+    /// The longest cell of each column so far, in characters.
+    longest: Vec<usize>,
+    rows: u32,
+    date: rust_xlsxwriter::Format,
+    plain: rust_xlsxwriter::Format,
+    wrap: rust_xlsxwriter::Format,
+}
+
+impl XlsxSheet {
+    fn new(title: &str, columns: &[Column]) -> anyhow::Result<XlsxSheet> {
+        use rust_xlsxwriter::{Format, FormatAlign, Workbook};
+        let mut book = Workbook::new();
+        let sheet = book
+            .add_worksheet_with_constant_memory()
+            .context("failed to start a workbook (its rows go to a temporary file)")?;
+        sheet.set_name(sheet_name(title))?;
+        let header = Format::new().set_bold().set_align(FormatAlign::Top);
+        for (c, col) in columns.iter().enumerate() {
+            sheet.write_string_with_format(0, c as u16, &col.name, &header)?;
+        }
+        Ok(XlsxSheet {
+            book,
+            kinds: columns.iter().map(|c| c.kind).collect(),
+            longest: columns.iter().map(|c| c.name.chars().count()).collect(),
+            rows: 0,
+            date: Format::new()
+                .set_num_format("yyyy-mm-dd")
+                .set_align(FormatAlign::Top)
+                .set_align(FormatAlign::Left),
+            plain: Format::new().set_align(FormatAlign::Top),
+            wrap: Format::new().set_text_wrap().set_align(FormatAlign::Top),
+        })
+    }
+
+    /// Write one row, one cell per column.
+    fn row(&mut self, row: &[String]) -> anyhow::Result<()> {
+        use rust_xlsxwriter::ExcelDateTime;
+        self.rows += 1;
+        let r = self.rows;
+        let sheet = self.book.worksheet_from_index(0)?;
+        for (c, kind) in self.kinds.iter().enumerate() {
+            let c16 = c as u16;
+            let v = row.get(c).map_or("", String::as_str);
+            let typed = typed(*kind, v);
+            let chars = match typed {
+                Typed::Date(..) => 10,
+                _ => v.chars().count(),
+            };
+            self.longest[c] = self.longest[c].max(chars);
+            // Text longer than the widest column wraps within it.
+            let text_format = if chars as f64 + 2.0 > MAX_WIDTH {
+                &self.wrap
+            } else {
+                &self.plain
+            };
+            match typed {
+                Typed::Empty => {}
+                Typed::Number(n) => {
+                    sheet.write_number_with_format(r, c16, n, &self.plain)?;
+                }
+                Typed::Date(y, m, d) => {
+                    let when = ExcelDateTime::from_ymd(y, m, d)?;
+                    sheet.write_datetime_with_format(r, c16, &when, &self.date)?;
+                }
+                Typed::Url(u) => {
+                    if sheet
+                        .write_url_with_format(r, c16, u.as_str(), text_format)
+                        .is_err()
+                    {
+                        // Too long or odd for Excel: keep it as text.
+                        sheet.write_string_with_format(r, c16, text(v), text_format)?;
+                    }
+                }
+                Typed::Text => {
+                    let t = text(v);
+                    if formula_like(&t) {
+                        let quoted = text_format.clone().set_quote_prefix();
+                        sheet.write_string_with_format(r, c16, t, &quoted)?;
+                    } else {
+                        sheet.write_string_with_format(r, c16, t, text_format)?;
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Widths, frozen header and filter, once every row is in.
+    fn close(&mut self) -> anyhow::Result<()> {
+        let rows = self.rows;
+        let last_col = self.kinds.len().saturating_sub(1) as u16;
+        let sheet = self.book.worksheet_from_index(0)?;
+        for (c, longest) in self.longest.iter().enumerate() {
+            sheet.set_column_width(c as u16, (*longest as f64 + 2.0).clamp(8.0, MAX_WIDTH))?;
+        }
+        sheet.set_freeze_panes(1, 0)?;
+        sheet.autofilter(0, 0, rows, last_col)?;
+        Ok(())
+    }
+
+    /// The workbook, written to `out`.
+    fn finish_to(mut self, out: &std::fs::File) -> anyhow::Result<()> {
+        self.close()?;
+        self.book
+            .save_to_writer(std::io::BufWriter::new(out))
+            .context("failed to write the workbook")
+    }
+
+    /// The workbook, in memory.
+    fn finish_to_buffer(mut self) -> anyhow::Result<Vec<u8>> {
+        self.close()?;
+        self.book
+            .save_to_buffer()
+            .context("failed to write the workbook")
     }
 }
 
@@ -802,6 +842,52 @@ mod tests {
              \"'=HYPERLINK(\"\"http://x\"\")\",2024-06-12,3,https://example.org/a\r\n\
              \"Zoë said “no”, twice\nthen left\",2024,-2,javascript:alert(1)\r\n"
         );
+    }
+
+    #[test]
+    fn an_xlsx_fits_its_widths_and_wraps_only_text_longer_than_the_widest_column() {
+        use std::io::Read;
+        let mut t = Table::new(
+            "Widths",
+            &[("words", ColumnKind::Text), ("n", ColumnKind::Number)],
+        );
+        t.rows.push(vec!["short".into(), "1".into()]);
+        t.rows.push(vec!["long ".repeat(30), "22".into()]);
+        let bytes = t.to_xlsx().unwrap();
+        let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
+        let mut xml = String::new();
+        zip.by_name("xl/worksheets/sheet1.xml")
+            .unwrap()
+            .read_to_string(&mut xml)
+            .unwrap();
+        let widths: Vec<f64> = xml
+            .split("<col ")
+            .skip(1)
+            .map(|c| {
+                let w = c.split("width=\"").nth(1).unwrap();
+                w[..w.find('"').unwrap()].parse().unwrap()
+            })
+            .collect();
+        // The long text makes its column the widest allowed; the numbers' column is the
+        // narrowest (both as Excel pads them).
+        assert_eq!(widths.len(), 2, "{xml}");
+        assert!(widths[0] > 59.0 && widths[0] < 62.0, "{widths:?}");
+        assert!(widths[1] > 7.0 && widths[1] < 10.0, "{widths:?}");
+        // Only the long cell wraps: its style differs from the short one's.
+        let style = |at: &str| {
+            let c = xml.split(&format!("<c r=\"{at}\"")).nth(1).unwrap();
+            c.split("s=\"")
+                .nth(1)
+                .map(|s| s[..s.find('"').unwrap()].to_string())
+        };
+        assert_ne!(style("A2"), style("A3"), "{xml}");
+        let mut styles = String::new();
+        zip.by_name("xl/styles.xml")
+            .unwrap()
+            .read_to_string(&mut styles)
+            .unwrap();
+        assert_eq!(styles.matches("wrapText=\"1\"").count(), 1, "{styles}");
+        assert!(xml.contains("<autoFilter ref=\"A1:B3\""), "{xml}");
     }
 
     #[test]

@@ -4,6 +4,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use anyhow::Context;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -532,20 +533,30 @@ pub async fn download(
             }
         };
         let about = crate::recs::About::load(&lib, &index)?;
-        // A row at a time: what is held is the spreadsheet's cells, never the hits.
+        // A row at a time, into a temporary file: neither the hits nor the spreadsheet's
+        // cells are held, only the finished file once it is read to be sent.
         let made = sheets::RecommendationRows::new(&lib, &outcomes, &about);
-        let mut table = sheets::recommendations_table();
+        let dir = tempfile::tempdir().context("failed to make a temporary folder")?;
+        let out = dir
+            .path()
+            .join(format!("recommendations.{}", format.extension()));
+        let mut sheet = sheets::SheetWriter::create(
+            sheets::recommendations_table(),
+            format,
+            Some(&out),
+            "recommendations",
+        )?;
         for row in matches {
             let h = row?;
             // `include` is at most Internal here, so restricted sources never pass.
             if passes(&h, &p, &outcomes) && sheets::admits(include, &h.sensitivity) {
-                table.rows.push(made.row(&h));
+                sheet.row(made.row(&h))?;
             }
         }
-        Ok(match format {
-            SheetFormat::Csv => (table.to_csv()?, "csv"),
-            SheetFormat::Xlsx => (table.to_xlsx()?, "xlsx"),
-        })
+        let out = sheet.finish()?;
+        let bytes =
+            std::fs::read(&out).with_context(|| format!("failed to read `{}`", out.display()))?;
+        Ok((bytes, format.extension()))
     })
     .await?;
     let kind = if ext == "csv" {
