@@ -767,36 +767,48 @@ pub fn source(
 pub fn review(lib: &Library, user: &User, named: Option<&str>) -> anyhow::Result<Markup> {
     let index = fresh_index(lib)?;
     let book = QuoteBook::load(lib)?;
-    let mut sources = Sources::new(lib)?;
+    let sources = Sources::new(lib)?;
     let taxonomy = crate::taxonomy::load(lib).unwrap_or_default();
     let people = crate::contributors::load(lib).unwrap_or_default();
     let mut pending: BTreeMap<String, Vec<&Quote>> = BTreeMap::new();
     let mut broken = Vec::new();
     // Suggestions with no speaker, each with the people who could be its speaker.
     let mut whose: Vec<(&Quote, Vec<String>)> = Vec::new();
-    for q in book.quotes.values() {
+    // What each quote needs of its source, every source read once and let go: a library
+    // of a million sources is never held.
+    enum Seen {
+        Listed(Vec<String>),
+        Located(crate::quotes::Located),
+    }
+    let all: Vec<&Quote> = book.quotes.values().collect();
+    let seen = sources.with_sources(&all, |q, s| {
         if q.speaker.is_none() && q.status() == Status::Pending {
-            let listed = sources
-                .get(&q.source)
-                .map(|s| s.meta.contributors.clone())
-                .unwrap_or_default();
-            let choices = if listed.is_empty() {
-                people.contributors.iter().map(|c| c.id.clone()).collect()
-            } else {
-                listed
-            };
-            whose.push((q, choices));
-            continue;
+            Seen::Listed(s.map(|s| s.meta.contributors.clone()).unwrap_or_default())
+        } else {
+            Seen::Located(crate::quotes::locate_in(q, s))
         }
-        if q.status() == Status::Pending {
-            pending
-                .entry(q.speaker.clone().unwrap_or_else(|| "(no speaker)".into()))
-                .or_default()
-                .push(q);
-        }
-        let loc = sources.locate(q);
-        if !loc.state.is_valid() {
-            broken.push((q, loc));
+    });
+    for (q, seen) in all.into_iter().zip(seen) {
+        match seen {
+            Seen::Listed(listed) => {
+                let choices = if listed.is_empty() {
+                    people.contributors.iter().map(|c| c.id.clone()).collect()
+                } else {
+                    listed
+                };
+                whose.push((q, choices));
+            }
+            Seen::Located(loc) => {
+                if q.status() == Status::Pending {
+                    pending
+                        .entry(q.speaker.clone().unwrap_or_else(|| "(no speaker)".into()))
+                        .or_default()
+                        .push(q);
+                }
+                if !loc.state.is_valid() {
+                    broken.push((q, loc));
+                }
+            }
         }
     }
     let mut unknown: BTreeSet<String> = BTreeSet::new();
