@@ -127,7 +127,23 @@ fn an_incremental_index_answers_as_a_full_rebuild_does() {
     assert_eq!(full["rebuilt"], true, "{full:#}");
     assert_eq!(full["quotes"], incremental["quotes"]);
     assert_eq!(full["sources"], incremental["sources"]);
-    assert_eq!(searches(&lib), seen);
+    // The same hits, in the same order, with the same text, quotes and statuses. Their
+    // scores may differ a little: tantivy's word statistics count the documents a change
+    // replaced until a merge drops them, as Lucene's do, and in a library of five files a
+    // replaced document weighs.
+    assert_eq!(without_scores(searches(&lib)), without_scores(seen));
+}
+
+/// Search results without their scores.
+fn without_scores(mut results: Vec<Value>) -> Vec<Value> {
+    for r in &mut results {
+        for h in r["hits"].as_array_mut().into_iter().flatten() {
+            let score = h["score"].as_f64().expect("a score");
+            assert!(score.is_finite() && score >= 0.0, "{h}");
+            h["score"] = Value::Null;
+        }
+    }
+    results
 }
 
 #[test]
