@@ -13,6 +13,8 @@ use regex::Regex;
 
 use crate::corpus::markdown_options;
 use crate::draft::{self, CitationKind, Provenance, count_words};
+use crate::index::LibraryIndex;
+use crate::index::holding::Run;
 use crate::quotes::{AnchorState, Quote, QuoteBook, Scope, Sources, anchor};
 use crate::{Library, Problem};
 
@@ -176,12 +178,19 @@ impl Checked {
 
 /// Check a response (a response folder, or a response file). Problems are one per line,
 /// naming the file and line.
-pub fn check(lib: &Library, target: &Path) -> anyhow::Result<Vec<Problem>> {
-    Ok(check_response(lib, target)?.all())
+///
+/// `index` must be fresh (just refreshed, or kept fresh by a watcher): it says which
+/// sources could share words with the response, and only those are read.
+pub fn check(lib: &Library, index: &LibraryIndex, target: &Path) -> anyhow::Result<Vec<Problem>> {
+    Ok(check_response(lib, index, target)?.all())
 }
 
 /// Check a response, keeping apart what may never be exported.
-pub fn check_response(lib: &Library, target: &Path) -> anyhow::Result<Checked> {
+pub fn check_response(
+    lib: &Library,
+    index: &LibraryIndex,
+    target: &Path,
+) -> anyhow::Result<Checked> {
     let (file, prov_path) = draft::response_paths(target);
     let text = std::fs::read_to_string(&file).with_context(|| {
         format!(
@@ -230,8 +239,9 @@ pub fn check_response(lib: &Library, target: &Path) -> anyhow::Result<Checked> {
         .collect();
     let reading = words::Reading::of_markdown(&text, &ours);
     // People's words, found by their content wherever they are in the response: every
-    // quote and every passage of the library is weighed, one at a time, each source read
-    // and let go (a million sources do not fit in memory at once).
+    // quote, and every passage of a source that could share words with the response, is
+    // weighed, one at a time, each source read and let go (a million sources do not fit in
+    // memory at once).
     let mut judge = words::Judge::new(&reading);
     let quotes: Vec<&Quote> = book.quotes.values().collect();
     let weighed = sources.with_sources(&quotes, |q, source| {
@@ -253,7 +263,27 @@ pub fn check_response(lib: &Library, target: &Path) -> anyhow::Result<Checked> {
         judge.consider(c);
     }
     drop(weighed);
+    // Only the sources that could share a run of words with the response are read: a
+    // passage of at least `RUN` words must hold every word of one of the response's runs of
+    // `RUN`, a shorter one all of its words, so every word of a run of `MIN_WORDS` in a
+    // text of fewer than `RUN` words. The same holds for titles and consultations.
+    let short = u32::try_from(words::RUN - 1).unwrap_or(u32::MAX);
+    let runs: Vec<Run> = reading
+        .runs(words::RUN)
+        .map(|words| Run {
+            words,
+            most_words: None,
+        })
+        .chain(reading.runs(words::MIN_WORDS).map(|words| Run {
+            words,
+            most_words: Some(short),
+        }))
+        .collect();
+    let holding = index.sources_holding(&runs)?;
     for id in sources.ids() {
+        if holding.as_ref().is_some_and(|h| !h.contains(id)) {
+            continue;
+        }
         let Some(source) = sources.read(id) else {
             continue;
         };

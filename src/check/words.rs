@@ -125,6 +125,11 @@ impl Reading {
         self.lines.get(i).copied().unwrap_or(1)
     }
 
+    /// Every run of `n` consecutive words.
+    pub fn runs(&self, n: usize) -> impl Iterator<Item = &[String]> {
+        self.words.windows(n.max(1))
+    }
+
     /// Word positions where runs of `run` words start, by the run's words.
     fn shingles(&self, run: usize) -> HashMap<&[String], Vec<usize>> {
         let mut map: HashMap<&[String], Vec<usize>> = HashMap::new();

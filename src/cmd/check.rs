@@ -9,9 +9,10 @@ use crate::cli::CheckArgs;
 /// Run `heard check`.
 pub fn run(args: CheckArgs, lib: &Library) -> anyhow::Result<ExitCode> {
     let target = super::resolve(lib, &args.target)?;
-    let (_, report) = super::open_index(lib)?;
+    let (index, report) = super::open_index(lib)?;
     super::note_refresh(&report);
-    let problems = crate::check::check(lib, &target)?;
+    let problems = crate::check::check(lib, &index, &target)?;
+    super::recs::debug_reads();
     for p in &problems {
         println!("{}", super::problem_line(p));
     }

@@ -18,9 +18,9 @@ pub fn run(args: ExportArgs, lib: &Library) -> anyhow::Result<ExitCode> {
         return Ok(ExitCode::from(super::EXIT_USAGE));
     }
     let target = super::resolve(lib, &args.target)?;
-    let (_, report) = super::open_index(lib)?;
+    let (index, report) = super::open_index(lib)?;
     super::note_refresh(&report);
-    let checked = crate::check::check_response(lib, &target)?;
+    let checked = crate::check::check_response(lib, &index, &target)?;
     if !checked.refused.is_empty() {
         for p in checked.all() {
             eprintln!("{p}");

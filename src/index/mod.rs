@@ -11,6 +11,7 @@ pub mod analyzer;
 mod directory;
 pub mod embed;
 mod fields;
+pub mod holding;
 mod merges;
 pub mod search;
 

@@ -209,7 +209,7 @@ fn render(
     // form to draft again still on the page.
     let problems = current.as_ref().map(|_| {
         fresh_index(lib)
-            .and_then(|_| crate::check::check(lib, &dir))
+            .and_then(|index| crate::check::check(lib, &index, &dir))
             .unwrap_or_else(|e| {
                 vec![crate::Problem::file(
                     rel.clone(),

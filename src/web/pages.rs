@@ -915,8 +915,8 @@ fn checked_response(
     if !file.exists() {
         return Ok(None);
     }
-    fresh_index(lib)?;
-    let problems = crate::check::check(lib, &dir)?;
+    let index = fresh_index(lib)?;
+    let problems = crate::check::check(lib, &index, &dir)?;
     Ok(Some((dir, file, problems)))
 }
 

@@ -317,3 +317,41 @@ fn quotes_reads_each_source_that_holds_quotes_once() {
     // Every quote is still found where it is.
     assert!(quotes.iter().all(|q| q["line_start"].is_u64()), "{stdout}");
 }
+
+#[test]
+fn check_reads_only_the_sources_that_could_share_words_with_the_response() {
+    let ev = crate::evidence::evidence();
+    ev.answered_draft();
+    // A source that shares no words with any response: never read by `check`.
+    for i in 0..20 {
+        ev.lib.write(
+            &format!("corpus/notes/unrelated-{i:02}.md"),
+            &format!(
+                "---\nid: n-unrelated-{i:02}\ntitle: Allotment rota {i}\nkind: notes\ndate: 2025\n---\n\n\
+                 Rota for watering the allotment beans, week {i}; bring gloves and twine.\n"
+            ),
+        );
+    }
+    let (read, stdout) = files_read(&ev.lib, &["check", crate::evidence::RESPONSE]);
+    assert!(
+        stdout.trim().is_empty(),
+        "the answered draft passes: {stdout}"
+    );
+    let (_, before) = (read, stdout);
+    for i in 20..60 {
+        ev.lib.write(
+            &format!("corpus/notes/unrelated-{i:02}.md"),
+            &format!(
+                "---\nid: n-unrelated-{i:02}\ntitle: Allotment rota {i}\nkind: notes\ndate: 2025\n---\n\n\
+                 Rota for watering the allotment beans, week {i}; bring gloves and twine.\n"
+            ),
+        );
+    }
+    let (again, stdout) = files_read(&ev.lib, &["check", crate::evidence::RESPONSE]);
+    assert_eq!(stdout, before);
+    // Forty more sources, none read.
+    assert_eq!(
+        again, read,
+        "check read sources that share no words with the response"
+    );
+}

@@ -336,3 +336,67 @@ fn a_writer_killed_at_any_moment_leaves_a_ledger_that_verifies() {
     let events: Vec<Value> = lib.ledger_events();
     assert!(events.len() >= 2);
 }
+
+#[test]
+fn check_finds_short_passages_words_in_other_scripts_and_words_a_public_title_covers() {
+    // `check` reads only the sources the index says could share words with the response;
+    // each case here is one the index could miss if it were asked carelessly, so each is
+    // checked alone.
+    let ev = evidence();
+    let text = ev.answered_draft();
+    let testimony = |id: &str, title: &str, body: &str| {
+        ev.lib.write(
+            &format!("corpus/testimonies/{id}.md"),
+            &format!(
+                "---\nid: {id}\ntitle: {title}\nkind: testimony\ndate: 2025-02-01\n\
+                 contributors: [c-cy]\nsensitivity: internal\n---\n\n{body}\n"
+            ),
+        );
+    };
+    testimony("t-eva", "Eva at night", "Nobody ever phoned back.");
+    testimony(
+        "t-ola",
+        "Łóżko",
+        "Źle spałam, żółta ściana, łóżko, ćma, głową, późną nocą.",
+    );
+    testimony(
+        "t-fay",
+        "Fay at the hostel",
+        "The hostel door was locked by ten and the warden never answered the bell.",
+    );
+    // Another organisation's public report whose title is Fay's sentence: words that may
+    // leave anyway, so they are not a finding wherever else they appear.
+    ev.lib.write(
+        "corpus/reports/locked-out.md",
+        "---\nid: rep-locked-out\ntitle: The hostel door was locked by ten and the warden never answered the bell\n\
+         kind: report\ndate: 2025-03-01\norganisation: Riverside Council\nsensitivity: public\n---\n\n\
+         A short report about access to hostels after dark.\n",
+    );
+    let check_with = |added: &str| {
+        ev.write_response(&text.replacen("## Q3.", &format!("{added}\n\n## Q3."), 1));
+        let run = ev.check();
+        run.stdout
+    };
+    // A passage of four words, pasted whole.
+    let out = check_with("Nobody ever phoned back.");
+    assert!(
+        out.lines()
+            .any(|l| l.contains("t-eva.md") && l.contains("\"nobody ever phoned back")),
+        "{out}"
+    );
+    // Words none of which is of plain letters: the index cannot be asked about their
+    // runs, so every source is read.
+    let out = check_with("Źle spałam, żółta ściana, łóżko, ćma, głową, późną nocą.");
+    assert!(
+        out.lines()
+            .any(|l| l.contains("t-ola.md") && l.contains("\"źle spałam")),
+        "{out}"
+    );
+    // Covered by the public report's title.
+    let out =
+        check_with("The hostel door was locked by ten and the warden never answered the bell.");
+    assert!(
+        !out.contains("t-fay.md") && !out.contains("locked-out.md"),
+        "words a public title holds are not a finding: {out}"
+    );
+}
