@@ -1,17 +1,17 @@
 //! Which sources could hold given runs of words: how `heard check` reads only the sources
 //! that could share words with a response, instead of every source of the library.
 //!
-//! A passage shares a run of words with a response only if it holds every word of the run,
-//! so the sources whose indexed text holds every word of some run are all the sources that
-//! could; reading one that holds the words apart costs only the reading. That holds only
-//! for words the index is sure to have kept as the response spells them (see
-//! [`sure_term`]); a run with none of those cannot be looked up, and the caller reads every
-//! source.
+//! A passage shares a run of words with a response only if it holds the run's words in the
+//! run's order, so the sources whose indexed text holds some run's words at the run's
+//! distances are all the sources that could; reading one needlessly costs only the reading.
+//! That holds only for words the index is sure to have kept as the response spells them
+//! (see [`sure_term`]); a run with none of those cannot be looked up, and the caller reads
+//! every source.
 
 use std::collections::HashSet;
 
 use tantivy::collector::{Collector, SegmentCollector};
-use tantivy::query::{BooleanQuery, Occur, Query, TermQuery};
+use tantivy::query::{BooleanQuery, Occur, PhraseQuery, Query, TermQuery};
 use tantivy::schema::{Field, IndexRecordOption};
 use tantivy::tokenizer::TextAnalyzer;
 use tantivy::{DocId, Score, SegmentReader, Term};
@@ -26,6 +26,9 @@ pub struct Run<'a> {
     /// A text of more words cannot match (short passages must match whole).
     pub most_words: Option<u32>,
 }
+
+/// Lookups run together before the index's pages are let go.
+const LOOKUPS_AT_ONCE: usize = 20;
 
 /// Longest word the index keeps, in bytes (see `analyzer::text_analyzer`).
 const LONGEST_KEPT: usize = 48;
@@ -54,7 +57,7 @@ fn sure_term(analyzer: &mut TextAnalyzer, word: &str) -> Option<String> {
 
 impl LibraryIndex {
     /// The ids of the sources whose passages, recommendations, quotes, titles or
-    /// consultations hold every word of one of `runs` (in a text of at most
+    /// consultations hold the words of one of `runs` in its order (in a text of at most
     /// `most_words` words, when given). `None` when a run has no word the index is sure of:
     /// the index cannot say, and every source must be read.
     pub fn sources_holding(
@@ -64,69 +67,81 @@ impl LibraryIndex {
         let f = &self.fields;
         let mut analyzer = super::analyzer::text_analyzer();
         let fields = [f.body, f.title, f.consultation];
-        // Distinct lookups only: a response repeats itself.
-        let mut seen: HashSet<(Vec<String>, Option<u32>)> = HashSet::new();
-        let mut lookups: Vec<(Vec<String>, Option<u32>)> = Vec::new();
+        // Distinct lookups only: a response repeats itself. Each is the run's sure words at
+        // their places in it: the index numbers words as `heard check` splits them, so the
+        // words of a run lie at the same distances in any text that holds the run (a word
+        // left out of the lookup keeps its place).
+        type Lookup = (Vec<(usize, String)>, Option<u32>);
+        let mut seen: HashSet<Lookup> = HashSet::new();
+        let mut lookups: Vec<Lookup> = Vec::new();
         for run in runs {
-            let mut terms: Vec<String> = run
+            let terms: Vec<(usize, String)> = run
                 .words
                 .iter()
-                .filter_map(|w| sure_term(&mut analyzer, w))
+                .enumerate()
+                .filter_map(|(i, w)| sure_term(&mut analyzer, w).map(|t| (i, t)))
                 .collect();
-            terms.sort();
-            terms.dedup();
-            if terms.is_empty() {
+            let Some(first) = terms.first().map(|(i, _)| *i) else {
                 return Ok(None);
-            }
+            };
+            let terms = terms.into_iter().map(|(i, t)| (i - first, t)).collect();
             let key = (terms, run.most_words);
             if seen.insert(key.clone()) {
                 lookups.push(key);
             }
         }
-        let reader = self.reader()?;
-        let searcher = reader.searcher();
         let mut found: HashSet<String> = HashSet::new();
         for field in fields {
-            // Runs of the same length limit are looked up together: one pass over the
-            // index for each.
             let mut limits: Vec<Option<u32>> = lookups.iter().map(|(_, m)| *m).collect();
             limits.sort();
             limits.dedup();
             for limit in limits {
-                let any: Vec<(Occur, Box<dyn Query>)> = lookups
+                let wanted: Vec<&Vec<(usize, String)>> = lookups
                     .iter()
                     .filter(|(_, m)| *m == limit)
-                    .map(|(terms, _)| {
-                        let all: Vec<(Occur, Box<dyn Query>)> = terms
-                            .iter()
-                            .map(|t| {
-                                (
-                                    Occur::Must,
-                                    Box::new(TermQuery::new(
-                                        Term::from_field_text(field, t),
-                                        IndexRecordOption::Basic,
-                                    )) as Box<dyn Query>,
-                                )
-                            })
-                            .collect();
-                        (
-                            Occur::Should,
-                            Box::new(BooleanQuery::new(all)) as Box<dyn Query>,
-                        )
-                    })
+                    .map(|(terms, _)| terms)
                     .collect();
-                let query = BooleanQuery::new(any);
-                let of = searcher.search(
-                    &query,
-                    &SourcesOf {
-                        field,
-                        most_words: limit,
-                    },
-                )?;
-                found.extend(of);
+                // A few hundred lookups at a time, letting go of the index's pages after
+                // each (the pages of positions they read count in the process's memory
+                // while the reader that read them is held).
+                for chunk in wanted.chunks(LOOKUPS_AT_ONCE) {
+                    let query = BooleanQuery::new(
+                        chunk
+                            .iter()
+                            .map(|terms| (Occur::Should, lookup(field, terms)))
+                            .collect(),
+                    );
+                    let reader = self.reader()?;
+                    let of = reader.searcher().search(
+                        &query,
+                        &SourcesOf {
+                            field,
+                            most_words: limit,
+                        },
+                    )?;
+                    drop(reader);
+                    self.let_go_of_pages();
+                    found.extend(of);
+                }
             }
         }
         Ok(Some(found))
+    }
+}
+
+/// Documents whose `field` holds `terms` at these distances from each other.
+fn lookup(field: Field, terms: &[(usize, String)]) -> Box<dyn Query> {
+    match terms {
+        [(_, one)] => Box::new(TermQuery::new(
+            Term::from_field_text(field, one),
+            IndexRecordOption::Basic,
+        )),
+        _ => Box::new(PhraseQuery::new_with_offset(
+            terms
+                .iter()
+                .map(|(at, t)| (*at, Term::from_field_text(field, t)))
+                .collect(),
+        )),
     }
 }
 

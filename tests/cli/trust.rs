@@ -392,6 +392,22 @@ fn check_finds_short_passages_words_in_other_scripts_and_words_a_public_title_co
             .any(|l| l.contains("t-ola.md") && l.contains("\"źle spałam")),
         "{out}"
     );
+    // A word too long for the index to keep, inside the run: the other words are looked
+    // up at their own places.
+    let code = "Q".repeat(60);
+    testimony(
+        "t-gil",
+        "Gil and the code",
+        &format!("They gave me a reference {code} and said ring it tomorrow."),
+    );
+    let out = check_with(&format!(
+        "They gave me a reference {code} and said ring it tomorrow."
+    ));
+    assert!(
+        out.lines()
+            .any(|l| l.contains("t-gil.md") && l.contains("\"they gave me")),
+        "{out}"
+    );
     // Covered by the public report's title.
     let out =
         check_with("The hostel door was locked by ten and the warden never answered the bell.");
