@@ -522,7 +522,7 @@ pub async fn download(
     };
     let include = (p.internal == "1").then_some(Include::Internal);
     let lib = state.lib.clone();
-    let (bytes, ext) = blocking(move || {
+    let (file, ext) = blocking(move || {
         let index = fresh_index(&lib)?;
         let outcomes = Outcomes::load(&lib)?;
         let words = Some(p.q.trim().to_string()).filter(|q| !q.is_empty());
@@ -533,8 +533,8 @@ pub async fn download(
             }
         };
         let about = crate::recs::About::load(&lib, &index)?;
-        // A row at a time, into a temporary file: neither the hits nor the spreadsheet's
-        // cells are held, only the finished file once it is read to be sent.
+        // A row at a time, into a temporary file that is then sent a block at a time:
+        // neither the hits, nor the spreadsheet's cells, nor the file are held.
         let made = sheets::RecommendationRows::new(&lib, &outcomes, &about);
         let dir = tempfile::tempdir().context("failed to make a temporary folder")?;
         let out = dir
@@ -554,9 +554,11 @@ pub async fn download(
             }
         }
         let out = sheet.finish()?;
-        let bytes =
-            std::fs::read(&out).with_context(|| format!("failed to read `{}`", out.display()))?;
-        Ok((bytes, format.extension()))
+        // Open, then let the folder go: the open file stays readable until it is sent.
+        let file = std::fs::File::open(&out)
+            .with_context(|| format!("failed to read `{}`", out.display()))?;
+        drop(dir);
+        Ok((file, format.extension()))
     })
     .await?;
     let kind = if ext == "csv" {
@@ -573,9 +575,29 @@ pub async fn download(
                 format!("attachment; filename=\"{name}\""),
             ),
         ],
-        bytes,
+        axum::body::Body::from_stream(blocks(tokio::fs::File::from_std(file))),
     )
         .into_response())
+}
+
+/// A file a block at a time, for a response body; a read that fails ends the body with
+/// its error (the client sees the download cut short, never a file that looks whole).
+fn blocks(
+    file: tokio::fs::File,
+) -> impl futures_util::Stream<Item = std::io::Result<axum::body::Bytes>> + Send + 'static {
+    futures_util::stream::unfold(Some(file), |file| async move {
+        use tokio::io::AsyncReadExt;
+        let mut file = file?;
+        let mut buf = vec![0u8; 64 * 1024];
+        match file.read(&mut buf).await {
+            Ok(0) => None,
+            Ok(n) => {
+                buf.truncate(n);
+                Some((Ok(axum::body::Bytes::from(buf)), Some(file)))
+            }
+            Err(e) => Some((Err(e), None)),
+        }
+    })
 }
 
 /// The outcome form.
