@@ -322,33 +322,27 @@ fn quotes_reads_each_source_that_holds_quotes_once() {
 fn check_reads_only_the_sources_that_could_share_words_with_the_response() {
     let ev = crate::evidence::evidence();
     ev.answered_draft();
-    // A source that shares no words with any response: never read by `check`.
-    for i in 0..20 {
-        ev.lib.write(
-            &format!("corpus/notes/unrelated-{i:02}.md"),
-            &format!(
-                "---\nid: n-unrelated-{i:02}\ntitle: Allotment rota {i}\nkind: notes\ndate: 2025\n---\n\n\
-                 Rota for watering the allotment beans, week {i}; bring gloves and twine.\n"
-            ),
-        );
-    }
-    let (read, stdout) = files_read(&ev.lib, &["check", crate::evidence::RESPONSE]);
+    // Sources that share no words with the response: never read by `check`.
+    let unrelated = |from: usize, to: usize| {
+        for i in from..to {
+            ev.lib.write(
+                &format!("corpus/notes/unrelated-{i:02}.md"),
+                &format!(
+                    "---\nid: n-unrelated-{i:02}\ntitle: Allotment rota {i}\nkind: notes\ndate: 2025\n---\n\n\
+                     Rota for watering the allotment beans, week {i}; bring gloves and twine.\n"
+                ),
+            );
+        }
+    };
+    unrelated(0, 20);
+    let (read, before) = files_read(&ev.lib, &["check", crate::evidence::RESPONSE]);
     assert!(
-        stdout.trim().is_empty(),
-        "the answered draft passes: {stdout}"
+        before.trim().is_empty(),
+        "the answered draft passes: {before}"
     );
-    let (_, before) = (read, stdout);
-    for i in 20..60 {
-        ev.lib.write(
-            &format!("corpus/notes/unrelated-{i:02}.md"),
-            &format!(
-                "---\nid: n-unrelated-{i:02}\ntitle: Allotment rota {i}\nkind: notes\ndate: 2025\n---\n\n\
-                 Rota for watering the allotment beans, week {i}; bring gloves and twine.\n"
-            ),
-        );
-    }
-    let (again, stdout) = files_read(&ev.lib, &["check", crate::evidence::RESPONSE]);
-    assert_eq!(stdout, before);
+    unrelated(20, 60);
+    let (again, after) = files_read(&ev.lib, &["check", crate::evidence::RESPONSE]);
+    assert_eq!(after, before);
     // Forty more sources, none read.
     assert_eq!(
         again, read,
