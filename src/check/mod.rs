@@ -263,10 +263,11 @@ pub fn check_response(
         judge.consider(c);
     }
     drop(weighed);
-    // Only the sources that could share a run of words with the response are read: a
-    // passage of at least `RUN` words must hold every word of one of the response's runs of
-    // `RUN`, a shorter one all of its words, so every word of a run of `MIN_WORDS` in a
-    // text of fewer than `RUN` words. The same holds for titles and consultations.
+    // Only the sources that could share a run of words with the response are read (see
+    // `index::holding`): a passage of at least `RUN` words must hold one of the response's
+    // runs of `RUN` words, a shorter one must be a run of the response itself, so it holds
+    // a run of `MIN_WORDS` and has fewer than `RUN` words. The same holds for titles and
+    // consultations.
     let short = u32::try_from(words::RUN - 1).unwrap_or(u32::MAX);
     let runs: Vec<Run> = reading
         .runs(words::RUN)
