@@ -134,13 +134,9 @@ impl Table {
     /// RFC 4180 CSV: UTF-8 with a byte order mark, CRLF line ends, fields quoted when
     /// needed, formula-like text defused with a leading `'`.
     pub fn to_csv(&self) -> anyhow::Result<Vec<u8>> {
-        let mut out = Vec::from("\u{feff}".as_bytes());
+        let mut out = Vec::new();
         {
-            let mut w = csv::WriterBuilder::new()
-                .terminator(csv::Terminator::CRLF)
-                .quote_style(csv::QuoteStyle::Necessary)
-                .from_writer(&mut out);
-            w.write_record(self.columns.iter().map(|c| defused(&c.name).into_owned()))?;
+            let mut w = csv_start(&mut out, &self.columns)?;
             for row in &self.rows {
                 w.write_record(csv_cells(&self.columns, row))?;
             }
@@ -201,6 +197,18 @@ fn target(
     Ok(out)
 }
 
+/// A CSV writer on `out` as heard writes CSV (RFC 4180, CRLF, fields quoted when needed),
+/// with the byte order mark and the header row already written.
+fn csv_start<W: std::io::Write>(mut out: W, columns: &[Column]) -> anyhow::Result<csv::Writer<W>> {
+    out.write_all("\u{feff}".as_bytes())?;
+    let mut w = csv::WriterBuilder::new()
+        .terminator(csv::Terminator::CRLF)
+        .quote_style(csv::QuoteStyle::Necessary)
+        .from_writer(out);
+    w.write_record(columns.iter().map(|c| defused(&c.name).into_owned()))?;
+    Ok(w)
+}
+
 /// The cells of a CSV record: numbers and dates as they are, text cleaned and defused.
 fn csv_cells<'r>(columns: &'r [Column], row: &'r [String]) -> impl Iterator<Item = String> + 'r {
     columns.iter().enumerate().map(|(i, c)| {
@@ -248,15 +256,9 @@ impl SheetWriter {
         } = table;
         let to = match format {
             SheetFormat::Csv => {
-                use std::io::Write;
-                let mut file = std::io::BufWriter::new(crate::fsutil::temporary_for(&out)?);
-                file.write_all("\u{feff}".as_bytes())
+                let file = std::io::BufWriter::new(crate::fsutil::temporary_for(&out)?);
+                let w = csv_start(file, &columns)
                     .with_context(|| format!("failed to write `{}`", out.display()))?;
-                let mut w = csv::WriterBuilder::new()
-                    .terminator(csv::Terminator::CRLF)
-                    .quote_style(csv::QuoteStyle::Necessary)
-                    .from_writer(file);
-                w.write_record(columns.iter().map(|c| defused(&c.name).into_owned()))?;
                 Sink::Csv(Box::new(w))
             }
             SheetFormat::Xlsx => Sink::Xlsx(Box::new(XlsxSheet::new(&title, &columns)?)),
