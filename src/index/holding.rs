@@ -175,8 +175,17 @@ impl Collector for SourcesOf {
         false
     }
 
-    fn merge_fruits(&self, fruits: Vec<HashSet<String>>) -> tantivy::Result<HashSet<String>> {
-        Ok(fruits.into_iter().flatten().collect())
+    /// A segment whose sources cannot be named fails the whole lookup: a source left out
+    /// silently would be a source `check` never reads.
+    fn merge_fruits(
+        &self,
+        fruits: Vec<std::io::Result<HashSet<String>>>,
+    ) -> tantivy::Result<HashSet<String>> {
+        let mut out = HashSet::new();
+        for found in fruits {
+            out.extend(found?);
+        }
+        Ok(out)
     }
 }
 
@@ -189,7 +198,7 @@ struct SourcesOfSegment {
 }
 
 impl SegmentCollector for SourcesOfSegment {
-    type Fruit = HashSet<String>;
+    type Fruit = std::io::Result<HashSet<String>>;
 
     fn collect(&mut self, doc: DocId, _: Score) {
         if let Some(n) = &self.norms {
@@ -206,16 +215,16 @@ impl SegmentCollector for SourcesOfSegment {
         }
     }
 
-    fn harvest(self) -> HashSet<String> {
+    fn harvest(self) -> std::io::Result<HashSet<String>> {
         let mut out = HashSet::new();
         if let Some(c) = &self.column {
             let ords: Vec<u64> = (0..self.found.len() as u64)
                 .filter(|&o| self.found[o as usize])
                 .collect();
-            let _ = c.dictionary().sorted_ords_to_term_cb(&ords, |id| {
+            c.dictionary().sorted_ords_to_term_cb(&ords, |id| {
                 out.insert(String::from_utf8_lossy(id).into_owned());
-            });
+            })?;
         }
-        out
+        Ok(out)
     }
 }
