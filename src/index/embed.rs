@@ -46,7 +46,7 @@ use std::time::{Duration, Instant};
 use anyhow::Context;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
-use tantivy::{DocAddress, Index, Searcher, TantivyDocument};
+use tantivy::{Index, SegmentReader, TantivyDocument};
 
 use super::{Fields, Progress};
 
@@ -993,10 +993,50 @@ fn clear_bit(bits: &mut [u64], i: u64) {
 /// Each tantivy segment's `hash` column and which of its terms a live document holds.
 type Columns = [Option<(tantivy::columnar::StrColumn, Vec<u64>)>];
 
+/// The index's segments as the embedder reads them.
+///
+/// tantivy maps each file of an index once per open [`Index`], and a page stays in the
+/// memory of the process while any reader of that index holds the file. So the embedder,
+/// which runs for hours at a million texts in `heard serve`, reads through a handle of its
+/// own on the same files, and opens a segment's files only for a round of texts at a time:
+/// the pages it reads are let go as it goes, and the pages a search of the server reads are
+/// let go when the search lets go of them. (One shared reader held for the whole run kept
+/// `heard serve` over a gigabyte at a million sources, BENCHMARKS.md.)
+///
+/// The segments themselves are taken from the index the caller holds: while the embedder
+/// keeps them, that index's writer does not delete their files.
+struct OwnHandle {
+    own: Index,
+    segments: Vec<tantivy::Segment>,
+}
+
+impl OwnHandle {
+    fn open(state_dir: &Path, index: &Index) -> anyhow::Result<OwnHandle> {
+        let dir = state_dir.join(super::INDEX_DIR);
+        let own = super::directory::LibraryDirectory::open(&dir)
+            .map_err(tantivy::TantivyError::from)
+            .and_then(Index::open)
+            .with_context(|| format!("failed to open the index in `{}`", dir.display()))?;
+        let segments = index
+            .searchable_segments()
+            .context("failed to open the index")?;
+        Ok(OwnHandle { own, segments })
+    }
+
+    /// Open one segment for reading, through the embedder's own handle.
+    fn open_one(&self, i: usize) -> tantivy::Result<SegmentReader> {
+        SegmentReader::open(&self.own.segment(self.segments[i].meta().clone()))
+    }
+
+    /// Open every segment (for the census of what has a vector).
+    fn open_all(&self) -> tantivy::Result<Vec<SegmentReader>> {
+        (0..self.segments.len()).map(|i| self.open_one(i)).collect()
+    }
+}
+
 /// Which of each segment's `hash` terms a live document holds: one bit per term.
-fn alive_terms(searcher: &Searcher) -> Vec<Option<(tantivy::columnar::StrColumn, Vec<u64>)>> {
-    searcher
-        .segment_readers()
+fn alive_terms(readers: &[SegmentReader]) -> Vec<Option<(tantivy::columnar::StrColumn, Vec<u64>)>> {
+    readers
         .iter()
         .map(|seg| {
             let col = seg.fast_fields().str("hash").ok().flatten()?;
@@ -1452,10 +1492,11 @@ pub fn refresh(
     let verify = matches!(mode, Mode::Everything | Mode::Background);
     let (mut store, rebuilt) = Store::open(state_dir, verify);
     report.rebuilt = rebuilt.into_iter().next();
-    let reader = super::search::manual_reader(index).context("failed to open the index")?;
-    let searcher = reader.searcher();
-    let columns = alive_terms(&searcher);
-    let mut c = census(&columns, &store)?;
+    let segments = OwnHandle::open(state_dir, index)?;
+    let mut c = {
+        let readers = segments.open_all().context("failed to open the index")?;
+        census(&alive_terms(&readers), &store)?
+    };
     report.texts = c.texts;
     let missing = c.texts - c.known;
     let embed_now = match mode {
@@ -1464,14 +1505,16 @@ pub fn refresh(
         Mode::Everything | Mode::Background => true,
     };
     if missing > 0 && embed_now {
-        report.embedded = embed_missing(
-            &mut store, &searcher, fields, &columns, &mut c, progress, mode,
-        )?;
+        report.embedded = embed_missing(&mut store, &segments, fields, &mut c, progress, mode)?;
     }
     let kept = store.len();
     if embed_now && c.stale > 0 && (c.stale * STALE_SHARE >= kept || kept <= SMALL_STORE) {
-        let all: Vec<usize> = (0..store.segments.len()).collect();
-        report.dropped = merge(&mut store, &all, Some(&columns))?;
+        // Opened again: a segment another process has since merged away and deleted cannot
+        // be, and then nothing is dropped (dropping by a partial view would drop live texts).
+        if let Ok(readers) = segments.open_all() {
+            let all: Vec<usize> = (0..store.segments.len()).collect();
+            report.dropped = merge(&mut store, &all, Some(&alive_terms(&readers)))?;
+        }
     }
     report.vectors = c.known + report.embedded;
     if mode != Mode::Count {
@@ -1490,11 +1533,12 @@ pub fn refresh(
 
 /// Embed every text the census found without a vector, reading them segment by segment
 /// in document order, and save a segment every checkpoint. Returns how many were embedded.
+/// A segment is open only while a round of texts is read from it, never while they are
+/// embedded (see [`OwnHandle`]).
 fn embed_missing(
     store: &mut Store,
-    searcher: &Searcher,
+    segments: &OwnHandle,
     fields: &Fields,
-    columns: &Columns,
     c: &mut Census,
     progress: &dyn Progress,
     mode: Mode,
@@ -1567,37 +1611,51 @@ fn embed_missing(
         Ok(())
     };
     let mut s = String::new();
-    for (si, seg) in searcher.segment_readers().iter().enumerate() {
-        let Some((col, _)) = &columns[si] else {
-            continue;
-        };
-        if c.missing[si].iter().all(|w| *w == 0) {
-            continue;
-        }
-        for doc in seg.doc_ids_alive() {
-            for t in col.term_ords(doc) {
-                if !bit(&c.missing[si], t) {
+    for (si, segment) in segments.segments.iter().enumerate() {
+        let missing = &mut c.missing[si];
+        let mut next_doc = 0;
+        while missing.iter().any(|w| *w != 0) {
+            // Opened for this round only. A segment another process has merged away and
+            // deleted since the census cannot be opened: its texts wait for the next run.
+            let Ok(seg) = segments.open_one(si) else {
+                break;
+            };
+            let Some(col) = seg.fast_fields().str("hash").ok().flatten() else {
+                break;
+            };
+            let docs = seg
+                .get_store_reader(1)
+                .context("failed to read the index")?;
+            while next_doc < seg.max_doc() && todo.len() < round {
+                let doc = next_doc;
+                next_doc += 1;
+                if seg.is_deleted(doc) {
                     continue;
                 }
-                clear_bit(&mut c.missing[si], t);
-                s.clear();
-                col.ord_to_str(t, &mut s)?;
-                let Some(k) = key_of_hex(s.as_bytes()) else {
-                    continue;
-                };
-                let d: TantivyDocument = searcher
-                    .doc(DocAddress::new(si as u32, doc))
-                    .context("failed to read the index")?;
-                let body = d
-                    .get_first(fields.body)
-                    .and_then(|v| v.as_str())
-                    .unwrap_or_default()
-                    .to_string();
-                todo.push((k, body));
-                if todo.len() >= round {
-                    run_round(&mut todo, &mut done, false)?;
+                for t in col.term_ords(doc) {
+                    if !bit(missing, t) {
+                        continue;
+                    }
+                    clear_bit(missing, t);
+                    s.clear();
+                    col.ord_to_str(t, &mut s)?;
+                    let Some(k) = key_of_hex(s.as_bytes()) else {
+                        continue;
+                    };
+                    let d: TantivyDocument = docs.get(doc).context("failed to read the index")?;
+                    let body = d
+                        .get_first(fields.body)
+                        .and_then(|v| v.as_str())
+                        .unwrap_or_default()
+                        .to_string();
+                    todo.push((k, body));
                 }
             }
+            drop((docs, col, seg));
+            if next_doc >= segment.meta().max_doc() {
+                break;
+            }
+            run_round(&mut todo, &mut done, false)?;
         }
     }
     run_round(&mut todo, &mut done, true)?;

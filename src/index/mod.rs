@@ -133,8 +133,11 @@ pub struct LibraryIndex {
 }
 
 fn index_dir(lib: &Library) -> PathBuf {
-    lib.state_dir().join("index")
+    lib.state_dir().join(INDEX_DIR)
 }
+
+/// The index's folder under `.heard/`.
+const INDEX_DIR: &str = "index";
 
 /// Hold the library's index lock while refreshing: two commands never write the index at
 /// once, and a search waits for a refresh in progress instead of failing.
@@ -721,5 +724,96 @@ mod tests {
             }
         }
         assert_eq!(keys, [key]);
+    }
+
+    /// Counts the texts embedded, and whether any file of the index was mapped into the
+    /// process while they were (read from `/proc/self/maps` at every text).
+    #[cfg(target_os = "linux")]
+    struct Watching {
+        index_dir: PathBuf,
+        ticks: std::sync::atomic::AtomicUsize,
+        mapped_while_embedding: std::sync::Mutex<Vec<String>>,
+    }
+
+    #[cfg(target_os = "linux")]
+    impl Progress for Watching {
+        fn start(&self, _: usize) {}
+        fn tick(&self) {
+            self.ticks
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            let maps = std::fs::read_to_string("/proc/self/maps").unwrap();
+            let dir = self.index_dir.to_string_lossy();
+            let mut seen = self.mapped_while_embedding.lock().unwrap();
+            for line in maps.lines().filter(|l| l.contains(dir.as_ref())) {
+                if !seen.iter().any(|s| s == line) {
+                    seen.push(line.to_string());
+                }
+            }
+        }
+        fn finish(&self) {}
+    }
+
+    /// Issue 12: `heard serve` embeds a large library in the background for hours. While it
+    /// embeds, it must not hold the index's files open: tantivy maps each file once per
+    /// process, so every page a search of the server touched would stay in its memory
+    /// (`heard serve` at a million sources stayed over a gigabyte). The index is opened
+    /// only while a round of texts is read from it, and every text is still embedded.
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn the_background_embedder_holds_no_file_of_the_index_while_it_embeds() {
+        // The index where a library keeps it, under its state folder.
+        let state = tempfile::tempdir().unwrap();
+        let index_dir = state.path().join(INDEX_DIR);
+        std::fs::create_dir_all(&index_dir).unwrap();
+        let (schema, fields) = Fields::schema();
+        let index = directory::LibraryDirectory::open(&index_dir)
+            .map_err(tantivy::TantivyError::from)
+            .and_then(|d| Index::create(d, schema, tantivy::IndexSettings::default()))
+            .unwrap();
+        analyzer::register(&index);
+        let taxonomy = Taxonomy::default();
+        // Two commits, so two segments; enough texts for several rounds of each.
+        for (batch, words) in [("a", "allotment"), ("b", "choir")] {
+            let mut up = Update::new(&index, &fields, &taxonomy, batch == "a");
+            for i in 0..12 {
+                let text: String = (0..4)
+                    .map(|p| format!("The {words} group met on day {i}, part {p}.\n\n"))
+                    .collect();
+                let s = source(
+                    &format!("corpus/{batch}{i}.md"),
+                    &format!("# {batch}{i}\n\n{text}"),
+                );
+                put(&mut up, &s, &taxonomy);
+            }
+            up.commit().unwrap();
+        }
+        assert!(index.searchable_segments().unwrap().len() >= 2);
+
+        let watching = Watching {
+            index_dir: index_dir.clone(),
+            ticks: Default::default(),
+            mapped_while_embedding: Default::default(),
+        };
+        let report = embed::refresh(
+            state.path(),
+            &index,
+            &fields,
+            &watching,
+            embed::Mode::Background,
+        )
+        .unwrap();
+        // 24 sources of 4 passages (and the sources' own texts): every text embedded.
+        assert!(report.embedded >= 96, "{report:?}");
+        assert_eq!(report.vectors, report.texts);
+        assert_eq!(
+            watching.ticks.load(std::sync::atomic::Ordering::Relaxed),
+            report.embedded
+        );
+        let mapped = watching.mapped_while_embedding.lock().unwrap();
+        assert!(
+            mapped.is_empty(),
+            "files of the index mapped while texts were embedded:\n{}",
+            mapped.join("\n")
+        );
     }
 }
