@@ -182,6 +182,15 @@ pub struct Candidate {
     pub is_quote: bool,
 }
 
+/// A candidate whose words may not leave, as kept for the findings.
+struct Held {
+    what: String,
+    refusal: Refusal,
+    is_quote: bool,
+    /// How many of its words in a row make a finding.
+    need: usize,
+}
+
 /// Words of a response that may not leave: `(line, what, why)`, one per run.
 pub struct Finding {
     /// Line of the first word of the run.
@@ -249,7 +258,7 @@ pub struct Judge<'r> {
     allowed: HashSet<usize>,
     allowed_quotes: HashSet<usize>,
     /// Candidates that may not leave and share words, with the words, in the order seen.
-    refused: Vec<(Candidate, HashSet<usize>)>,
+    refused: Vec<(Held, Vec<usize>)>,
 }
 
 impl<'r> Judge<'r> {
@@ -279,7 +288,24 @@ impl<'r> Judge<'r> {
                 self.allowed.extend(covered);
             }
             None => self.allowed.extend(covered),
-            Some(_) => self.refused.push((c.clone(), covered)),
+            Some(ref refusal) => {
+                // What a finding needs, not the words: a million-source library can hold
+                // many passages sharing runs with a response.
+                let need = c
+                    .texts
+                    .iter()
+                    .map(|t| words(t).len())
+                    .max()
+                    .unwrap_or(RUN)
+                    .clamp(MIN_WORDS, RUN);
+                let held = Held {
+                    what: c.what.clone(),
+                    refusal: refusal.clone(),
+                    is_quote: c.is_quote,
+                    need,
+                };
+                self.refused.push((held, covered.into_iter().collect()));
+            }
         }
     }
 
@@ -314,13 +340,7 @@ impl<'r> Judge<'r> {
                 .filter(|i| !fine.contains(i) && !reported.contains(i))
                 .collect();
             left.sort_unstable();
-            let need = c
-                .texts
-                .iter()
-                .map(|t| words(t).len())
-                .max()
-                .unwrap_or(RUN)
-                .clamp(MIN_WORDS, RUN);
+            let need = c.need;
             let mut i = 0;
             while i < left.len() {
                 let mut j = i;
@@ -336,7 +356,7 @@ impl<'r> Judge<'r> {
                         line: reading.line(left[i]),
                         what: c.what.clone(),
                         opening: opening.join(" "),
-                        refusal: c.refusal.clone().expect("refused"),
+                        refusal: c.refusal.clone(),
                         is_quote: c.is_quote,
                     });
                     reported.extend(left[i..=j].iter().copied());
