@@ -191,6 +191,9 @@ pub fn check_response(
     index: &LibraryIndex,
     target: &Path,
 ) -> anyhow::Result<Checked> {
+    // A check reads many sources: the pages of the index that earlier searches left in
+    // memory (a server keeps its reader between requests) are let go first, not added to.
+    index.let_go_of_pages();
     let (file, prov_path) = draft::response_paths(target);
     let text = std::fs::read_to_string(&file).with_context(|| {
         format!(
