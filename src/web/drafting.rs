@@ -16,7 +16,7 @@ use axum::response::{IntoResponse, Response};
 use maud::{Markup, html};
 use serde::Deserialize;
 
-use super::pages::{fresh_index, layout, seg};
+use super::pages::{check_in_turn, fresh_index, layout, seg};
 use super::{AppState, Officer, Result, User, blocking, csrf_refusal, not_found, redirect};
 use crate::Library;
 use crate::draft::{CHOICE_PLACEHOLDER, Consultation, POSITION_PLACEHOLDER, relevance};
@@ -209,7 +209,7 @@ fn render(
     // form to draft again still on the page.
     let problems = current.as_ref().map(|_| {
         fresh_index(lib)
-            .and_then(|index| crate::check::check(lib, &index, &dir))
+            .and_then(|index| check_in_turn(lib, &index, &dir))
             .unwrap_or_else(|e| {
                 vec![crate::Problem::file(
                     rel.clone(),
