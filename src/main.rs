@@ -8,8 +8,9 @@ use clap::Parser;
 use heard::cli::Cli;
 use heard::cmd;
 
-/// mimalloc hands memory a page freed back to the system; glibc's allocator kept a long-running
-/// `heard serve` at the peak of its heaviest page (BENCHMARKS.md, `heard serve` at 1M).
+/// mimalloc gives the memory a page has freed back to the system; glibc's allocator kept a
+/// long-running `heard serve` at the peak of its heaviest page (BENCHMARKS.md, `heard serve`
+/// at 1M).
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
