@@ -575,29 +575,14 @@ pub async fn download(
                 format!("attachment; filename=\"{name}\""),
             ),
         ],
-        axum::body::Body::from_stream(blocks(tokio::fs::File::from_std(file))),
+        // A block at a time; a read that fails ends the body with its error (the client
+        // sees the download cut short, never a file that looks whole).
+        axum::body::Body::from_stream(tokio_util::io::ReaderStream::with_capacity(
+            tokio::fs::File::from_std(file),
+            64 * 1024,
+        )),
     )
         .into_response())
-}
-
-/// A file a block at a time, for a response body; a read that fails ends the body with
-/// its error (the client sees the download cut short, never a file that looks whole).
-fn blocks(
-    file: tokio::fs::File,
-) -> impl futures_util::Stream<Item = std::io::Result<axum::body::Bytes>> + Send + 'static {
-    futures_util::stream::unfold(Some(file), |file| async move {
-        use tokio::io::AsyncReadExt;
-        let mut file = file?;
-        let mut buf = vec![0u8; 64 * 1024];
-        match file.read(&mut buf).await {
-            Ok(0) => None,
-            Ok(n) => {
-                buf.truncate(n);
-                Some((Ok(axum::body::Bytes::from(buf)), Some(file)))
-            }
-            Err(e) => Some((Err(e), None)),
-        }
-    })
 }
 
 /// The outcome form.
