@@ -286,11 +286,7 @@ pub fn check_response(
     // In the order of their ids either way, so that findings come out the same. Every id
     // of the library is listed only when the index cannot say (a million of them take
     // 120 MB).
-    let holding: Option<Vec<String>> = index.sources_holding(&runs)?.map(|ids| {
-        let mut ids: Vec<String> = ids.into_iter().collect();
-        ids.sort_unstable();
-        ids
-    });
+    let holding = index.sources_holding(&runs)?;
     let to_read: Box<dyn Iterator<Item = &String>> = match &holding {
         Some(ids) => Box::new(ids.iter()),
         None => Box::new(sources.ids()),

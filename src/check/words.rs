@@ -257,7 +257,8 @@ pub struct Judge<'r> {
     shingles: HashMap<&'r [String], Vec<usize>>,
     allowed: HashSet<usize>,
     allowed_quotes: HashSet<usize>,
-    /// Candidates that may not leave and share words, with the words, in the order seen.
+    /// Candidates that may not leave and share words, with the places of the response's
+    /// words they share, in the order seen.
     refused: Vec<(Held, Vec<usize>)>,
 }
 

@@ -8,7 +8,7 @@
 //! (see [`sure_term`]); a run with none of those cannot be looked up, and the caller reads
 //! every source.
 
-use std::collections::HashSet;
+use std::collections::{BTreeSet, HashSet};
 
 use tantivy::collector::{Collector, SegmentCollector};
 use tantivy::query::{BooleanQuery, Occur, PhraseQuery, Query, TermQuery};
@@ -56,14 +56,14 @@ fn sure_term(analyzer: &mut TextAnalyzer, word: &str) -> Option<String> {
 }
 
 impl LibraryIndex {
-    /// The ids of the sources whose passages, recommendations, quotes, titles or
+    /// The ids of the sources (sorted) whose passages, recommendations, quotes, titles or
     /// consultations hold the words of one of `runs` in its order (in a text of at most
     /// `most_words` words, when given). `None` when a run has no word the index is sure of:
     /// the index cannot say, and every source must be read.
     pub fn sources_holding(
         &self,
         runs: &[Run<'_>],
-    ) -> Result<Option<HashSet<String>>, SearchError> {
+    ) -> Result<Option<BTreeSet<String>>, SearchError> {
         let f = &self.fields;
         let mut analyzer = super::analyzer::text_analyzer();
         let fields = [f.body, f.title, f.consultation];
@@ -90,7 +90,7 @@ impl LibraryIndex {
                 lookups.push(key);
             }
         }
-        let mut found: HashSet<String> = HashSet::new();
+        let mut found: BTreeSet<String> = BTreeSet::new();
         for field in fields {
             let mut limits: Vec<Option<u32>> = lookups.iter().map(|(_, m)| *m).collect();
             limits.sort();
@@ -101,8 +101,8 @@ impl LibraryIndex {
                     .filter(|(_, m)| *m == limit)
                     .map(|(terms, _)| terms)
                     .collect();
-                // A few hundred lookups at a time, letting go of the index's pages after
-                // each (the pages of positions they read count in the process's memory
+                // `LOOKUPS_AT_ONCE` lookups at a time, letting go of the index's pages
+                // after each (the pages of positions they read count in the process's memory
                 // while the reader that read them is held).
                 for chunk in wanted.chunks(LOOKUPS_AT_ONCE) {
                     let query = BooleanQuery::new(
