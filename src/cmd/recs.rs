@@ -159,6 +159,7 @@ pub fn run(args: RecsArgs, lib: &Library) -> anyhow::Result<ExitCode> {
         },
         any: false,
         contributor: None,
+        exact: Vec::new(),
     };
     let (index, report) = super::open_index(lib)?;
     super::note_refresh(&report);

@@ -25,6 +25,7 @@ pub fn run(args: SearchArgs, lib: &Library) -> anyhow::Result<ExitCode> {
         limit: args.limit,
         any: false,
         contributor: None,
+        exact: Vec::new(),
     };
     let (index, report) = super::open_index(lib)?;
     super::note_refresh(&report);

@@ -256,6 +256,17 @@ pub fn keyword_analyzer() -> TextAnalyzer {
         .build()
 }
 
+/// A keyword (a tag, a kind) as [`keyword_analyzer`] indexes it.
+pub fn keyword_term(value: &str) -> String {
+    let mut analyzer = keyword_analyzer();
+    let mut tokens = analyzer.token_stream(value);
+    if tokens.advance() {
+        tokens.token().text.clone()
+    } else {
+        String::new()
+    }
+}
+
 /// Words whose British `-our` becomes American `-or`; a list, because a rule would also
 /// turn `four`, `hour` and `your` into other words.
 const OUR_STEMS: &[&str] = &[

@@ -53,6 +53,10 @@ pub struct Fields {
     pub sensitivity: tantivy::schema::Field,
     /// Consultation a submission answered.
     pub consultation: tantivy::schema::Field,
+    /// The same, whole and exactly as written: a filter that matches only that
+    /// consultation, and a column whose values are the consultations in use (the register's
+    /// filter and its choices).
+    pub consultation_exact: tantivy::schema::Field,
     /// Organisation of the source.
     pub organisation: tantivy::schema::Field,
     /// Authors of the source.
@@ -114,6 +118,7 @@ impl Fields {
             page: b.add_u64_field("page", STORED),
             sensitivity: b.add_text_field("sensitivity", keyword.clone()),
             consultation: b.add_text_field("consultation", text(true)),
+            consultation_exact: b.add_text_field("consultation_exact", STRING | FAST),
             organisation: b.add_text_field("organisation", text(true)),
             author: b.add_text_field("author", text(true)),
             lead_in: b.add_text_field("lead_in", STORED),
@@ -168,6 +173,7 @@ impl Fields {
             }
             if let Some(c) = &s.meta.consultation {
                 d.add_text(self.consultation, c);
+                d.add_text(self.consultation_exact, c);
             }
             if let Some(o) = &s.meta.organisation {
                 d.add_text(self.organisation, o);

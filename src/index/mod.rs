@@ -29,7 +29,7 @@ use tantivy::{Index, IndexWriter, Term};
 pub use analyzer::normalise_spelling;
 pub use fields::Fields;
 pub use search::{
-    DocType, Fusion, Hit, Matches, Row, RowOrder, SearchError, SearchRequest, SearchResults,
+    DocType, Exact, Fusion, Hit, Matches, Row, RowOrder, SearchError, SearchRequest, SearchResults,
 };
 
 use crate::corpus::Source;
@@ -50,7 +50,8 @@ use crate::{Library, Problem};
 /// passages and recommendations.
 /// 13: a source's documents are written in one batch, so they lie in one segment (a search
 /// for whole sources joins a source's passages to it within each segment).
-pub(crate) const FORMAT: u32 = 13;
+/// 14: `consultation_exact` holds a source's consultation whole, indexed and as a column.
+pub(crate) const FORMAT: u32 = 14;
 
 /// Memory the index writer may use, shared by its threads. Fixed, whatever the corpus size.
 const WRITER_HEAP: usize = 64 * 1024 * 1024;

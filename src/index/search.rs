@@ -5,7 +5,7 @@ use std::ops::Bound;
 use std::sync::atomic::{AtomicUsize, Ordering as AtomicOrdering};
 
 use serde::Serialize;
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 
 use tantivy::collector::{Collector, Count, SegmentCollector, TopDocs};
 use tantivy::query::{
@@ -70,6 +70,24 @@ pub struct SearchRequest {
     /// Match documents with any of the words (ranked by how many and how rare), instead of
     /// all of them. Drafting uses this to search with a whole question.
     pub any: bool,
+    /// Filters that hold exactly (no synonyms, no spans): the register's, so that it
+    /// counts and pages its recommendations from the index without reading them.
+    pub exact: Vec<Exact>,
+}
+
+/// A filter that keeps exactly what it names.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Exact {
+    /// Sources that answered this consultation, as written.
+    Consultation(String),
+    /// Texts dated in this year (a source's date never spans two).
+    Year(i32),
+    /// Texts with this tag, as written (not its theme or synonyms).
+    Tag(String),
+    /// Texts with any of these ids.
+    IdIn(Vec<String>),
+    /// Texts with none of these ids.
+    IdNotIn(Vec<String>),
 }
 
 /// One result.
@@ -710,6 +728,26 @@ impl LibraryIndex {
         for tag in &req.tags {
             clauses.push((Occur::Must, term(f.tag, &self.taxonomy.canonical(tag))));
         }
+        for e in &req.exact {
+            clauses.push(match e {
+                Exact::Consultation(c) => (Occur::Must, term(f.consultation_exact, c)),
+                Exact::Year(y) => (
+                    Occur::Must,
+                    Box::new(RangeQuery::new(
+                        Bound::Included(Term::from_field_i64(f.date, i64::from(*y) * 10_000)),
+                        Bound::Included(Term::from_field_i64(
+                            f.date,
+                            i64::from(*y) * 10_000 + 1231,
+                        )),
+                    )),
+                ),
+                // Tags are indexed as the keyword analyzer makes them (lower case,
+                // accents folded), as `--tag` looks them up.
+                Exact::Tag(t) => (Occur::Must, term(f.tag, &super::analyzer::keyword_term(t))),
+                Exact::IdIn(ids) => (Occur::Must, ids_query(f.id, ids)),
+                Exact::IdNotIn(ids) => (Occur::MustNot, ids_query(f.id, ids)),
+            });
+        }
         // A source's date is a span (a year, a month or a day); keep it if the span meets
         // the range at all.
         if let Some(since) = req.since {
@@ -872,8 +910,9 @@ impl LibraryIndex {
                 (top, Vec::new(), total, estimated)
             }
             None => {
-                let total = searcher.search(&query, &Count)?;
-                (Vec::new(), self.dates_in_use(&searcher)?, total, false)
+                let dates = self.dates_matching(&searcher, query.as_ref())?;
+                let total = dates.iter().map(|(_, n)| n).sum();
+                (Vec::new(), dates, total, false)
             }
         };
         Ok(Matches {
@@ -892,26 +931,18 @@ impl LibraryIndex {
         })
     }
 
-    /// Every date the index holds, oldest first, then `None` (undated texts are listed
-    /// last, so they are taken first from the end of this list's reverse): one entry per
-    /// day in use, never per document.
-    fn dates_in_use(&self, searcher: &Searcher) -> Result<Vec<Option<i64>>, SearchError> {
-        let mut days = std::collections::BTreeSet::new();
-        for seg in searcher.segment_readers() {
-            let inverted = seg.inverted_index(self.fields.date)?;
-            let mut terms = inverted
-                .terms()
-                .stream()
-                .map_err(tantivy::TantivyError::from)?;
-            while terms.advance() {
-                if let Ok(bytes) = <[u8; 8]>::try_from(terms.key()) {
-                    days.insert(tantivy::u64_to_i64(u64::from_be_bytes(bytes)));
-                }
-            }
-        }
-        // Popped from the end: newest first, undated last.
-        let mut out = vec![None];
-        out.extend(days.into_iter().map(Some));
+    /// How many matches of `query` fall on each date, oldest first, then `None` (undated
+    /// texts are listed last, so they are taken first from this list's end): one entry per
+    /// day in use, never per document, counted from the `date` column.
+    fn dates_matching(
+        &self,
+        searcher: &Searcher,
+        query: &dyn Query,
+    ) -> Result<Vec<(Option<i64>, usize)>, SearchError> {
+        let mut days = searcher.search(query, &ByDate)?;
+        let undated = days.remove(&None).unwrap_or(0);
+        let mut out = vec![(None, undated)];
+        out.extend(days);
         Ok(out)
     }
 
@@ -936,6 +967,20 @@ impl LibraryIndex {
     /// of one at a time, not of all ten. Searches still running keep what they hold.
     pub fn let_go_of_pages(&self) {
         self.reader.lock().unwrap_or_else(|e| e.into_inner()).take();
+    }
+
+    /// What the index holds, as its segments and their deletions: equal for two readers
+    /// that see the same documents, so that a summary worked out from one (the groups of
+    /// recommendations) can be kept until the index changes.
+    pub fn content_key(&self) -> Result<Vec<(tantivy::index::SegmentId, u32)>, SearchError> {
+        let searcher = self.reader()?.searcher();
+        let mut key: Vec<_> = searcher
+            .segment_readers()
+            .iter()
+            .map(|s| (s.segment_id(), s.num_deleted_docs()))
+            .collect();
+        key.sort();
+        Ok(key)
     }
 
     /// Hand every stored document of one type to `each`, one at a time in index order, and
@@ -1042,6 +1087,59 @@ impl LibraryIndex {
             *out.entry(spelt).or_default() += n;
         }
         Ok(out)
+    }
+
+    /// The consultations (as written) and the years that documents of one type hold, read
+    /// from the index's columns, not its stored documents: the choices of a filter, such as
+    /// the register's, in milliseconds at any size.
+    pub fn consultations_and_years(
+        &self,
+        doc_type: DocType,
+    ) -> Result<(BTreeSet<String>, BTreeSet<i32>), SearchError> {
+        let f = &self.fields;
+        let searcher = self.reader()?.searcher();
+        let of_type = Term::from_field_text(f.doc_type, doc_type.as_str());
+        let (mut consultations, mut years) = (BTreeSet::new(), BTreeSet::new());
+        for seg in searcher.segment_readers() {
+            let io = tantivy::TantivyError::from;
+            let Some(mut p) = seg
+                .inverted_index(f.doc_type)?
+                .read_postings(&of_type, IndexRecordOption::Basic)
+                .map_err(io)?
+            else {
+                continue;
+            };
+            let column = seg.fast_fields().str("consultation_exact")?;
+            let mut used = vec![false; column.as_ref().map_or(0, |c| c.num_terms())];
+            let dates = seg.fast_fields().i64("date")?;
+            let mut last_year = None;
+            while p.doc() != tantivy::TERMINATED {
+                let doc = p.doc();
+                p.advance();
+                if seg.is_deleted(doc) {
+                    continue;
+                }
+                for ord in column.iter().flat_map(|c| c.term_ords(doc)) {
+                    if let Some(u) = used.get_mut(ord as usize) {
+                        *u = true;
+                    }
+                }
+                let year = dates.first(doc).map(|d| (d / 10_000) as i32);
+                if year.is_some() && year != last_year {
+                    years.extend(year);
+                    last_year = year;
+                }
+            }
+            if let Some(c) = &column {
+                let mut text = String::new();
+                for (ord, _) in used.iter().enumerate().filter(|(_, u)| **u) {
+                    if c.ord_to_str(ord as u64, &mut text).map_err(io)? {
+                        consultations.insert(std::mem::take(&mut text));
+                    }
+                }
+            }
+        }
+        Ok((consultations, years))
     }
 
     /// `q` among passages, quotes and recommendations of the types in `parts`. Only they
@@ -1382,8 +1480,8 @@ pub struct Matches<'i> {
     order: RowOrder,
     /// Ranked matches still to hand out, the next last.
     ranked: Vec<(f32, DocAddress)>,
-    /// Dates still to list, the next last (`None`: undated).
-    dates: Vec<Option<i64>>,
+    /// Dates still to list, the next last (`None`: undated), with how many match on each.
+    dates: Vec<(Option<i64>, usize)>,
     /// The texts of the date being listed, the next last.
     run: Vec<DocAddress>,
     /// How many rows may still be handed out (the request's limit).
@@ -1400,7 +1498,7 @@ impl Matches<'_> {
     /// Fill `run` with the texts of the next date that has any, in their order.
     fn next_run(&mut self) -> Result<bool, SearchError> {
         let f = &self.index.fields;
-        while let Some(date) = self.dates.pop() {
+        while let Some((date, _)) = self.dates.pop() {
             let on_date: Box<dyn Query> = match date {
                 Some(d) => Box::new(TermQuery::new(
                     Term::from_field_i64(f.date, d),
@@ -1461,6 +1559,84 @@ impl Matches<'_> {
             return Ok(true);
         }
         Ok(false)
+    }
+}
+
+impl Matches<'_> {
+    /// Pass over the next `n` matches without reading them: a later page of a listing
+    /// costs what its own rows cost. Whole dates are passed by their counts; only the
+    /// date a page starts in has its texts put in order.
+    pub fn skip_rows(&mut self, mut n: usize) -> Result<(), SearchError> {
+        let k = n.min(self.ranked.len());
+        self.ranked.truncate(self.ranked.len() - k);
+        n -= k;
+        while n > 0 {
+            let k = n.min(self.run.len());
+            self.run.truncate(self.run.len() - k);
+            n -= k;
+            match self.dates.last() {
+                _ if n == 0 => break,
+                Some(&(_, on_date)) if on_date <= n => {
+                    self.dates.pop();
+                    n -= on_date;
+                }
+                Some(_) => {
+                    if !self.next_run()? {
+                        break;
+                    }
+                }
+                None => break,
+            }
+        }
+        Ok(())
+    }
+}
+
+/// How many documents a search matches on each date (`None`: undated), from the `date`
+/// column.
+struct ByDate;
+
+impl Collector for ByDate {
+    type Fruit = std::collections::BTreeMap<Option<i64>, usize>;
+    type Child = ByDateSegment;
+
+    fn for_segment(&self, _: u32, seg: &SegmentReader) -> tantivy::Result<ByDateSegment> {
+        Ok(ByDateSegment {
+            column: seg.fast_fields().i64("date")?,
+            counts: Default::default(),
+        })
+    }
+
+    fn requires_scoring(&self) -> bool {
+        false
+    }
+
+    fn merge_fruits(
+        &self,
+        fruits: Vec<std::collections::BTreeMap<Option<i64>, usize>>,
+    ) -> tantivy::Result<Self::Fruit> {
+        let mut all = std::collections::BTreeMap::new();
+        for (day, n) in fruits.into_iter().flatten() {
+            *all.entry(day).or_default() += n;
+        }
+        Ok(all)
+    }
+}
+
+struct ByDateSegment {
+    column: tantivy::columnar::Column<i64>,
+    counts: std::collections::BTreeMap<Option<i64>, usize>,
+}
+
+impl SegmentCollector for ByDateSegment {
+    type Fruit = std::collections::BTreeMap<Option<i64>, usize>;
+
+    fn collect(&mut self, doc: DocId, _: Score) {
+        *self.counts.entry(self.column.first(doc)).or_default() += 1;
+    }
+
+    fn harvest(self) -> Self::Fruit {
+        self.counts
     }
 }
 
@@ -1682,6 +1858,13 @@ fn term(field: tantivy::schema::Field, value: &str) -> Box<dyn Query> {
     ))
 }
 
+/// Texts with any of these ids (a set of terms: there may be thousands).
+fn ids_query(field: tantivy::schema::Field, ids: &[String]) -> Box<dyn Query> {
+    Box::new(TermSetQuery::new(
+        ids.iter().map(|id| Term::from_field_text(field, id)),
+    ))
+}
+
 fn any_of(field: tantivy::schema::Field, values: &[&str]) -> Box<dyn Query> {
     Box::new(BooleanQuery::new(
         values
@@ -1792,6 +1975,146 @@ mod tests {
             format!("testimonies/{id}.md"),
             format!("---\nid: {id}\ntitle: Source {id}\nkind: testimony\n---\n\n{body}\n"),
         )
+    }
+
+    /// Submissions with a few recommendations each, several on one date, some undated.
+    fn submissions() -> Vec<(String, String)> {
+        (0..14)
+            .map(|i| {
+                let date = match i % 5 {
+                    0 => String::new(),
+                    1 => "date: 2023\n".to_string(),
+                    n => format!("date: 202{n}-0{n}-1{}\n", i % 2),
+                };
+                let consultation = if i % 3 == 0 { "Crisis care 2024" } else { "Housing: a call" };
+                let tags = if i % 4 == 0 { "[crisis-care, housing]" } else { "[housing]" };
+                let asks: String = (0..(1 + i % 3))
+                    .map(|k| format!("- Fund tenancy ask {k} of submission {i}.\n"))
+                    .collect();
+                (
+                    format!("submissions/s{i:02}.md"),
+                    format!(
+                        "---\ntitle: Submission {i}\nkind: submission\n{date}consultation: \"{consultation}\"\ntags: {tags}\n---\n\n## Recommendations\n\n{asks}"
+                    ),
+                )
+            })
+            .collect()
+    }
+
+    fn recs_of<'i>(index: &'i LibraryIndex, query: Option<&str>, exact: Vec<Exact>) -> Matches<'i> {
+        index
+            .matches(
+                &SearchRequest {
+                    query: query.map(str::to_string),
+                    types: vec![DocType::Recommendation],
+                    limit: usize::MAX / 4,
+                    exact,
+                    ..SearchRequest::default()
+                },
+                RowOrder::Listed,
+            )
+            .expect("matches")
+    }
+
+    #[test]
+    fn passing_over_rows_unread_hands_out_what_reading_them_would() {
+        let files = submissions();
+        let files: Vec<(&str, &str)> = files
+            .iter()
+            .map(|(a, b)| (a.as_str(), b.as_str()))
+            .collect();
+        let (_dir, index) = indexed(&files);
+        for query in [None, Some("tenancy"), Some("submission AND ask")] {
+            let all: Vec<String> = recs_of(&index, query, Vec::new())
+                .map(|r| r.expect("row").id.clone())
+                .collect();
+            assert_eq!(all.len(), 27, "{query:?}");
+            assert_eq!(recs_of(&index, query, Vec::new()).total, all.len());
+            for n in 0..=all.len() + 2 {
+                let mut m = recs_of(&index, query, Vec::new());
+                m.skip_rows(n).expect("skip");
+                let rest: Vec<String> = m.map(|r| r.expect("row").id.clone()).collect();
+                assert_eq!(rest, all[n.min(all.len())..], "{query:?}, {n} passed over");
+                // In two steps, as a page that starts inside a date's texts.
+                let mut m = recs_of(&index, query, Vec::new());
+                m.skip_rows(n / 2).expect("skip");
+                let _ = m.next();
+                m.skip_rows(n - n / 2).expect("skip");
+                let rest: Vec<String> = m.map(|r| r.expect("row").id.clone()).collect();
+                assert_eq!(rest, all[(n + 1).min(all.len())..], "{query:?}, {n} + 1");
+            }
+        }
+    }
+
+    #[test]
+    fn exact_filters_keep_what_they_name_and_nothing_else() {
+        let files = submissions();
+        let files: Vec<(&str, &str)> = files
+            .iter()
+            .map(|(a, b)| (a.as_str(), b.as_str()))
+            .collect();
+        let (_dir, index) = indexed(&files);
+        let every: Vec<Hit> = recs_of(&index, None, Vec::new())
+            .map(|r| r.expect("row").0.clone())
+            .collect();
+        let by = |exact: Vec<Exact>, keep: &dyn Fn(&Hit) -> bool| {
+            let m = recs_of(&index, None, exact.clone());
+            let total = m.total;
+            let got: Vec<String> = m.map(|r| r.expect("row").id.clone()).collect();
+            let want: Vec<String> = every
+                .iter()
+                .filter(|h| keep(h))
+                .map(|h| h.id.clone())
+                .collect();
+            assert!(!want.is_empty() && want.len() < every.len(), "{exact:?}");
+            assert_eq!(got, want, "{exact:?}");
+            assert_eq!(total, want.len(), "{exact:?}");
+        };
+        by(vec![Exact::Consultation("Housing: a call".into())], &|h| {
+            h.consultation.as_deref() == Some("Housing: a call")
+        });
+        // Not a word of it, nor a part of it.
+        let m = recs_of(&index, None, vec![Exact::Consultation("Housing".into())]);
+        assert_eq!(m.total, 0);
+        by(vec![Exact::Year(2023)], &|h| {
+            h.date.as_deref().is_some_and(|d| d.starts_with("2023"))
+        });
+        by(vec![Exact::Tag("crisis-care".into())], &|h| {
+            h.tags.iter().any(|t| t == "crisis-care")
+        });
+        let some: Vec<String> = every.iter().step_by(3).map(|h| h.id.clone()).collect();
+        by(vec![Exact::IdIn(some.clone())], &|h| some.contains(&h.id));
+        by(vec![Exact::IdNotIn(some.clone())], &|h| {
+            !some.contains(&h.id)
+        });
+        by(
+            vec![
+                Exact::Year(2024),
+                Exact::Consultation("Crisis care 2024".into()),
+            ],
+            &|h| {
+                h.date.as_deref().is_some_and(|d| d.starts_with("2024"))
+                    && h.consultation.as_deref() == Some("Crisis care 2024")
+            },
+        );
+        // The choices are what the recommendations hold.
+        let (consultations, years) = index
+            .consultations_and_years(DocType::Recommendation)
+            .expect("choices");
+        let held: BTreeSet<String> = every
+            .iter()
+            .filter_map(|h| h.consultation.clone())
+            .collect();
+        assert_eq!(consultations, held);
+        let held: BTreeSet<i32> = every
+            .iter()
+            .filter_map(|h| h.date.as_deref()?.get(..4)?.parse().ok())
+            .collect();
+        assert_eq!(years, held);
+        assert_eq!(
+            years.into_iter().collect::<Vec<_>>(),
+            vec![2022, 2023, 2024]
+        );
     }
 
     #[test]

@@ -152,6 +152,15 @@ pub fn groups(members: &[Member]) -> Vec<Vec<usize>> {
 /// same as comparing every pair would make: every pair scoring `threshold` is compared.
 pub fn groups_at(members: &[Member], threshold: f64) -> Vec<Vec<usize>> {
     let sim = Similarity::new(members.iter().map(|m| m.text.as_str()));
+    // Sources by number: a pair's sources are compared for every pair looked at.
+    let mut numbers: HashMap<&str, u32> = HashMap::new();
+    let source: Vec<u32> = members
+        .iter()
+        .map(|m| {
+            let next = numbers.len() as u32;
+            *numbers.entry(m.source.as_str()).or_insert(next)
+        })
+        .collect();
     let mut parent: Vec<usize> = (0..members.len()).collect();
     fn root(parent: &mut [usize], mut i: usize) -> usize {
         while parent[i] != i {
@@ -161,7 +170,7 @@ pub fn groups_at(members: &[Member], threshold: f64) -> Vec<Vec<usize>> {
         i
     }
     let mut join = |i: usize, j: usize| {
-        if members[i].source != members[j].source {
+        if source[i] != source[j] {
             PAIRS_COMPARED.fetch_add(1, Ordering::Relaxed);
             if sim.score(i, j) >= threshold {
                 let (a, b) = (root(&mut parent, i), root(&mut parent, j));

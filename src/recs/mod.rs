@@ -107,7 +107,43 @@ struct Stored {
     member: Member,
 }
 
+/// What [`About::shared`] keeps: the last `About` worked out in this process, and what it
+/// was worked out from.
+struct Kept {
+    root: std::path::PathBuf,
+    organisation: String,
+    index: Vec<(tantivy::index::SegmentId, u32)>,
+    about: std::sync::Arc<About>,
+}
+
+static KEPT: std::sync::Mutex<Option<Kept>> = std::sync::Mutex::new(None);
+
 impl About {
+    /// [`About::load`], kept until the index or the library's organisation changes: the
+    /// register's pages ask for it on every page, and at a million sources working out the
+    /// groups takes most of a minute. Callers asking while it is worked out wait for it
+    /// rather than work it out again.
+    pub fn shared(
+        lib: &crate::Library,
+        index: &crate::index::LibraryIndex,
+    ) -> anyhow::Result<std::sync::Arc<About>> {
+        let content = index.content_key()?;
+        let mut kept = KEPT.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(k) = kept.as_ref().filter(|k| {
+            k.root == lib.root() && k.organisation == lib.config.organisation && k.index == content
+        }) {
+            return Ok(k.about.clone());
+        }
+        let about = std::sync::Arc::new(About::load(lib, index)?);
+        *kept = Some(Kept {
+            root: lib.root().to_path_buf(),
+            organisation: lib.config.organisation.clone(),
+            index: content,
+            about: about.clone(),
+        });
+        Ok(about)
+    }
+
     /// Read what the search hits do not hold, from the index's recommendations.
     pub fn load(lib: &crate::Library, index: &crate::index::LibraryIndex) -> anyhow::Result<About> {
         let f = index.fields();

@@ -73,6 +73,13 @@ impl Outcomes {
         self.latest(id).map_or("unknown", |o| o.outcome.as_str())
     }
 
+    /// Every recommendation with an outcome recorded, and its latest outcome.
+    pub fn latest_of_each(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.by_rec
+            .iter()
+            .filter_map(|(id, list)| Some((id.as_str(), list.last()?.outcome.as_str())))
+    }
+
     /// Every outcome recorded for a recommendation, oldest first.
     pub fn history(&self, id: &str) -> &[Outcome] {
         self.by_rec.get(id).map_or(&[], Vec::as_slice)

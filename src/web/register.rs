@@ -14,7 +14,7 @@ use serde::Deserialize;
 use super::pages::{fresh_index, layout, seg};
 use super::{AppState, Officer, Result, User, blocking, csrf_refusal, redirect};
 use crate::Library;
-use crate::index::{DocType, Hit, LibraryIndex, Row, RowOrder, SearchError, SearchRequest};
+use crate::index::{DocType, Exact, Hit, LibraryIndex, Row, RowOrder, SearchError, SearchRequest};
 use crate::quotes::{self, InputError};
 use crate::recs::Outcomes;
 
@@ -119,18 +119,57 @@ fn uses(lib: &Library) -> BTreeMap<String, Vec<Use>> {
     out
 }
 
-/// Every recommendation matching `query` (none left out: the register filters them
-/// itself), a row at a time: newest first and in their place when browsing, best first for
-/// words. `Err(message)` when the words cannot be read.
-fn recommendations(
-    index: &LibraryIndex,
-    query: Option<String>,
-) -> anyhow::Result<std::result::Result<crate::index::Matches<'_>, String>> {
+/// The register's filters as the index applies them, so that it counts and pages the
+/// recommendations without reading them. A year that is not a number matches nothing.
+fn filters(p: &RegisterParams, outcomes: &Outcomes) -> Vec<Exact> {
+    let mut out = Vec::new();
+    if !p.rec.trim().is_empty() {
+        out.push(Exact::IdIn(vec![p.rec.trim().to_string()]));
+    }
+    if !p.consultation.is_empty() {
+        out.push(Exact::Consultation(p.consultation.clone()));
+    }
+    if !p.year.is_empty() {
+        match p.year.trim().parse::<i32>() {
+            Ok(y) => out.push(Exact::Year(y)),
+            Err(_) => out.push(Exact::IdIn(Vec::new())),
+        }
+    }
+    if !p.tag.is_empty() {
+        out.push(Exact::Tag(p.tag.clone()));
+    }
+    if !p.outcome.is_empty() {
+        // Unknown is what nobody recorded, or what was last recorded as unknown.
+        let (is, want) = (p.outcome == "unknown", p.outcome.as_str());
+        let ids: Vec<String> = outcomes
+            .latest_of_each()
+            .filter(|(_, o)| (*o == want) != is)
+            .map(|(id, _)| id.to_string())
+            .collect();
+        out.push(if is {
+            Exact::IdNotIn(ids)
+        } else {
+            Exact::IdIn(ids)
+        });
+    }
+    out
+}
+
+/// Every recommendation matching the register's words and filters, a row at a time:
+/// newest first and in their place when browsing, best first for words. `Err(message)`
+/// when the words cannot be read.
+fn recommendations<'i>(
+    index: &'i LibraryIndex,
+    p: &RegisterParams,
+    outcomes: &Outcomes,
+) -> anyhow::Result<std::result::Result<crate::index::Matches<'i>, String>> {
+    let query = Some(p.q.trim().to_string()).filter(|q| !q.is_empty());
     match index.matches(
         &SearchRequest {
             query,
             types: vec![DocType::Recommendation],
             limit: usize::MAX / 4,
+            exact: filters(p, outcomes),
             ..SearchRequest::default()
         },
         RowOrder::Listed,
@@ -152,38 +191,26 @@ fn known(index: &LibraryIndex, id: &str) -> anyhow::Result<bool> {
     Ok(found.hits.iter().any(|h| h.id == id))
 }
 
-/// The choices of the register's filters: what the recommendations hold, read one stored
-/// recommendation at a time (only the distinct values are kept).
+/// The choices of the register's filters: what the recommendations hold, read from the
+/// index's columns and postings (not from every stored recommendation).
 #[derive(Default)]
 struct Choices {
     consultations: BTreeSet<String>,
-    years: BTreeSet<String>,
+    years: BTreeSet<i32>,
     tags: BTreeSet<String>,
 }
 
 fn choices(index: &LibraryIndex) -> anyhow::Result<Choices> {
-    use tantivy::schema::Value;
-    let f = index.fields();
-    let mut c = Choices::default();
-    index.for_each_stored(DocType::Recommendation, |doc| {
-        let text = |field| doc.get_first(field).and_then(|v| v.as_str());
-        if let Some(t) = text(f.consultation).filter(|t| !t.is_empty()) {
-            if !c.consultations.contains(t) {
-                c.consultations.insert(t.to_string());
-            }
-        }
-        if let Some(y) = text(f.date_text).and_then(|d| d.get(..4)) {
-            if !c.years.contains(y) {
-                c.years.insert(y.to_string());
-            }
-        }
-        for t in doc.get_all(f.tag).filter_map(|v| v.as_str()) {
-            if !c.tags.contains(t) {
-                c.tags.insert(t.to_string());
-            }
-        }
-    })?;
-    Ok(c)
+    let (consultations, years) = index.consultations_and_years(DocType::Recommendation)?;
+    let tags = index
+        .tag_counts(DocType::Recommendation)?
+        .into_keys()
+        .collect();
+    Ok(Choices {
+        consultations,
+        years,
+        tags,
+    })
 }
 
 /// A recommendation's place on the page: an HTML id made from its id, safe whatever the id
@@ -194,16 +221,6 @@ fn anchor(id: &str) -> String {
 
 fn year_of(h: &Hit) -> Option<&str> {
     h.date.as_deref().and_then(|d| d.get(..4))
-}
-
-/// Whether a recommendation passes the register's filters.
-fn passes(h: &Hit, p: &RegisterParams, outcomes: &Outcomes) -> bool {
-    let rec = p.rec.trim();
-    (rec.is_empty() || h.id == rec)
-        && (p.consultation.is_empty() || h.consultation.as_deref() == Some(&p.consultation))
-        && (p.year.is_empty() || year_of(h) == Some(p.year.as_str()))
-        && (p.tag.is_empty() || h.tags.contains(&p.tag))
-        && (p.outcome.is_empty() || outcomes.of(&h.id) == p.outcome)
 }
 
 /// The page asked for: 1 when none is given.
@@ -221,8 +238,8 @@ fn page_number(p: &RegisterParams) -> std::result::Result<usize, InputError> {
 }
 
 /// One page of the recommendations matching the register's search and filters, in the
-/// order shown, and how many match in all. Every match is looked at, one at a time; only
-/// the page's rows are kept.
+/// order shown, and how many match in all. The index counts them and passes over the
+/// earlier pages; only the page's rows are read.
 struct Matching {
     shown: Vec<Row>,
     total: usize,
@@ -237,9 +254,8 @@ fn matching(
     p: &RegisterParams,
     page: usize,
 ) -> anyhow::Result<Matching> {
-    let words = Some(p.q.trim().to_string()).filter(|q| !q.is_empty());
     let outcomes = Outcomes::load(lib)?;
-    let matches = match recommendations(index, words)? {
+    let mut matches = match recommendations(index, p, &outcomes)? {
         Ok(m) => m,
         Err(m) => {
             return Ok(Matching {
@@ -250,18 +266,11 @@ fn matching(
             });
         }
     };
-    let skip = (page - 1).saturating_mul(PER_PAGE);
-    let (mut shown, mut total) = (Vec::new(), 0);
-    for row in matches {
-        let row = row?;
-        if !passes(&row, p, &outcomes) {
-            continue;
-        }
-        if total >= skip && shown.len() < PER_PAGE {
-            shown.push(row);
-        }
-        total += 1;
-    }
+    let total = matches.total;
+    matches.skip_rows((page - 1).saturating_mul(PER_PAGE))?;
+    let shown = matches
+        .take(PER_PAGE)
+        .collect::<std::result::Result<Vec<_>, _>>()?;
     Ok(Matching {
         shown,
         total,
@@ -303,7 +312,7 @@ pub fn register(
     let first = (page - 1) * PER_PAGE + 1;
     let used = uses(lib);
     // The same ask in other sources and years, as `heard recs` groups them.
-    let about = crate::recs::About::load(lib, &index)?;
+    let about = crate::recs::About::shared(lib, &index)?;
     // The years of the other asks of the groups shown, looked up one by one.
     let mut year_of_id: std::collections::HashMap<String, String> = Default::default();
     for h in &shown {
@@ -525,14 +534,13 @@ pub async fn download(
     let (file, ext) = blocking(move || {
         let index = fresh_index(&lib)?;
         let outcomes = Outcomes::load(&lib)?;
-        let words = Some(p.q.trim().to_string()).filter(|q| !q.is_empty());
-        let matches = match recommendations(&index, words)? {
+        let matches = match recommendations(&index, &p, &outcomes)? {
             Ok(m) => m,
             Err(e) => {
                 return Err(InputError(format!("the search could not be read: {e}")).into());
             }
         };
-        let about = crate::recs::About::load(&lib, &index)?;
+        let about = crate::recs::About::shared(&lib, &index)?;
         // A row at a time, into a temporary file that is then sent a block at a time:
         // neither the hits, nor the spreadsheet's cells, nor the file are held.
         let made = sheets::RecommendationRows::new(&lib, &outcomes, &about);
@@ -549,7 +557,7 @@ pub async fn download(
         for row in matches {
             let h = row?;
             // `include` is at most Internal here, so restricted sources never pass.
-            if passes(&h, &p, &outcomes) && sheets::admits(include, &h.sensitivity) {
+            if sheets::admits(include, &h.sensitivity) {
                 sheet.row(made.row(&h))?;
             }
         }

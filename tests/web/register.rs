@@ -371,3 +371,28 @@ async fn the_register_links_the_same_ask_made_in_other_years() {
     let housing = jo.get(&format!("/register?rec={HOUSING}")).await;
     assert!(!housing.body.contains("The same ask"), "{}", housing.body);
 }
+
+#[tokio::test]
+async fn the_same_ask_added_or_removed_after_a_page_was_shown_is_linked_or_unlinked_on_the_next() {
+    // The groups are worked out once and kept while the index is unchanged: a change to the
+    // library must be seen by the next page, not the groups of the first.
+    let site = officer_site();
+    let mut jo = officer(&site).await;
+    let page = jo.get("/register?tag=crisis-care").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(!page.body.contains("The same ask"), "{}", page.body);
+    let again = "corpus/submissions/2025-night.md";
+    site.write(
+        again,
+        "---\nid: sub-night-2025\ntitle: Night services again\nkind: submission\ndate: 2025-09-01\nconsultation: Urgent care plan 2025\ntags: [crisis-care]\nsensitivity: public\n---\n\n# Night services\n\n## Recommendations\n\n1. A crisis service in Kelmouth that is open through the night, every night of the week.\n",
+    );
+    let page = jo.get("/register?tag=crisis-care").await;
+    assert!(
+        page.body.contains("The same ask, made in 2023 and 2025"),
+        "{}",
+        page.body
+    );
+    std::fs::remove_file(site.root().join(again)).expect("remove");
+    let page = jo.get("/register?tag=crisis-care").await;
+    assert!(!page.body.contains("The same ask"), "{}", page.body);
+}
