@@ -75,15 +75,57 @@ pub struct About {
     /// (whose name that holds already).
     named: HashMap<String, String>,
     /// The groups of the same ask.
+    groups: std::sync::Arc<Groups>,
+}
+
+/// The groups of the same ask among our recommendations.
+#[derive(Default)]
+pub struct Groups {
     groups: Vec<Group>,
     /// Each grouped recommendation's group.
     group_of: HashMap<String, usize>,
+}
+
+impl Groups {
+    /// The group a recommendation belongs to, if any.
+    pub fn of(&self, id: &str) -> Option<&Group> {
+        self.group_of.get(id).map(|&g| &self.groups[g])
+    }
+
+    /// The groups as [`About::load`] works them out, kept until the index or the
+    /// library's organisation changes: the register asks for them on every page, and at a
+    /// million sources working them out takes most of a minute. Only the groups are kept
+    /// (not whose each source is, which only a download needs), so that what a server keeps
+    /// is the grouped asks' ids. Callers asking while they are worked out wait for them
+    /// rather than work them out again.
+    pub fn shared(
+        lib: &crate::Library,
+        index: &crate::index::LibraryIndex,
+    ) -> anyhow::Result<std::sync::Arc<Groups>> {
+        let content = index.content_key()?;
+        let mut kept = KEPT.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(k) = kept.as_ref().filter(|k| {
+            k.root == lib.root() && k.organisation == lib.config.organisation && k.index == content
+        }) {
+            return Ok(k.groups.clone());
+        }
+        let groups = About::load(lib, index)?.groups;
+        *kept = Some(Kept {
+            root: lib.root().to_path_buf(),
+            organisation: lib.config.organisation.clone(),
+            index: content,
+            groups: groups.clone(),
+        });
+        Ok(groups)
+    }
 }
 
 /// The same ask, made in several of our sources.
 pub struct Group {
     /// Member ids, oldest first.
     pub members: Vec<String>,
+    /// Each member's year, as its source gives it (`None`: undated).
+    pub member_years: Vec<Option<u16>>,
     /// The years it was asked in, in order.
     pub years: Vec<String>,
     /// How many sources ask it.
@@ -91,6 +133,15 @@ pub struct Group {
 }
 
 impl Group {
+    /// The other members than `id`, with their years, oldest first.
+    pub fn others<'g>(&'g self, id: &'g str) -> impl Iterator<Item = (&'g str, Option<u16>)> + 'g {
+        self.members
+            .iter()
+            .zip(&self.member_years)
+            .filter(move |(m, _)| *m != id)
+            .map(|(m, y)| (m.as_str(), *y))
+    }
+
     /// "2021, 2023 and 2025".
     pub fn years_text(&self) -> String {
         match self.years.as_slice() {
@@ -107,43 +158,18 @@ struct Stored {
     member: Member,
 }
 
-/// What [`About::shared`] keeps: the last `About` worked out in this process, and what it
-/// was worked out from.
+/// What [`Groups::shared`] keeps: the last groups worked out in this process, and what they
+/// were worked out from.
 struct Kept {
     root: std::path::PathBuf,
     organisation: String,
     index: Vec<(tantivy::index::SegmentId, u32)>,
-    about: std::sync::Arc<About>,
+    groups: std::sync::Arc<Groups>,
 }
 
 static KEPT: std::sync::Mutex<Option<Kept>> = std::sync::Mutex::new(None);
 
 impl About {
-    /// [`About::load`], kept until the index or the library's organisation changes: the
-    /// register's pages ask for it on every page, and at a million sources working out the
-    /// groups takes most of a minute. Callers asking while it is worked out wait for it
-    /// rather than work it out again.
-    pub fn shared(
-        lib: &crate::Library,
-        index: &crate::index::LibraryIndex,
-    ) -> anyhow::Result<std::sync::Arc<About>> {
-        let content = index.content_key()?;
-        let mut kept = KEPT.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some(k) = kept.as_ref().filter(|k| {
-            k.root == lib.root() && k.organisation == lib.config.organisation && k.index == content
-        }) {
-            return Ok(k.about.clone());
-        }
-        let about = std::sync::Arc::new(About::load(lib, index)?);
-        *kept = Some(Kept {
-            root: lib.root().to_path_buf(),
-            organisation: lib.config.organisation.clone(),
-            index: content,
-            about: about.clone(),
-        });
-        Ok(about)
-    }
-
     /// Read what the search hits do not hold, from the index's recommendations.
     pub fn load(lib: &crate::Library, index: &crate::index::LibraryIndex) -> anyhow::Result<About> {
         let f = index.fields();
@@ -222,12 +248,7 @@ impl About {
         });
         let (dates, members): (Vec<String>, Vec<Member>) =
             ours.into_iter().map(|s| (s.date, s.member)).unzip();
-        let mut about = About {
-            whose: whose_of,
-            named,
-            groups: Vec::new(),
-            group_of: HashMap::new(),
-        };
+        let mut grouped = Groups::default();
         for g in groups(&members) {
             let mut years: Vec<String> = g
                 .iter()
@@ -235,18 +256,26 @@ impl About {
                 .collect();
             years.dedup();
             for &i in &g {
-                about
+                grouped
                     .group_of
-                    .insert(members[i].id.clone(), about.groups.len());
+                    .insert(members[i].id.clone(), grouped.groups.len());
             }
             let sources: HashSet<&str> = g.iter().map(|&i| members[i].source.as_str()).collect();
-            about.groups.push(Group {
+            grouped.groups.push(Group {
                 members: g.iter().map(|&i| members[i].id.clone()).collect(),
+                member_years: g
+                    .iter()
+                    .map(|&i| dates[i].get(..4).and_then(|y| y.parse().ok()))
+                    .collect(),
                 years,
                 sources: sources.len(),
             });
         }
-        Ok(about)
+        Ok(About {
+            whose: whose_of,
+            named,
+            groups: std::sync::Arc::new(grouped),
+        })
     }
 
     /// Why each of these recommendations was taken, read from their sources one at a time
@@ -289,7 +318,7 @@ impl About {
 
     /// The group a recommendation belongs to, if any.
     pub fn group_of(&self, id: &str) -> Option<&Group> {
-        self.group_of.get(id).map(|&g| &self.groups[g])
+        self.groups.of(id)
     }
 
     /// The organisation's name as shown: ours is the library's organisation.

@@ -14,7 +14,7 @@ use serde::Deserialize;
 use super::pages::{fresh_index, layout, seg};
 use super::{AppState, Officer, Result, User, blocking, csrf_refusal, redirect};
 use crate::Library;
-use crate::index::{DocType, Exact, Hit, LibraryIndex, Row, RowOrder, SearchError, SearchRequest};
+use crate::index::{DocType, Exact, LibraryIndex, Row, RowOrder, SearchError, SearchRequest};
 use crate::quotes::{self, InputError};
 use crate::recs::Outcomes;
 
@@ -29,6 +29,10 @@ pub const OUTCOMES: [(&str, &str); 5] = [
 
 /// How many recommendations a page shows.
 const PER_PAGE: usize = 25;
+
+/// How many other asks of a group a recommendation links to (the oldest); the rest are
+/// counted.
+const OTHERS_SHOWN: usize = 10;
 
 fn outcome_label(o: &str) -> &str {
     OUTCOMES
@@ -219,10 +223,6 @@ fn anchor(id: &str) -> String {
     format!("rec-{}", &blake3::hash(id.as_bytes()).to_hex()[..12])
 }
 
-fn year_of(h: &Hit) -> Option<&str> {
-    h.date.as_deref().and_then(|d| d.get(..4))
-}
-
 /// The page asked for: 1 when none is given.
 fn page_number(p: &RegisterParams) -> std::result::Result<usize, InputError> {
     let asked = p.page.trim();
@@ -312,25 +312,7 @@ pub fn register(
     let first = (page - 1) * PER_PAGE + 1;
     let used = uses(lib);
     // The same ask in other sources and years, as `heard recs` groups them.
-    let about = crate::recs::About::shared(lib, &index)?;
-    // The years of the other asks of the groups shown, looked up one by one.
-    let mut year_of_id: std::collections::HashMap<String, String> = Default::default();
-    for h in &shown {
-        for other in about.group_of(&h.id).map_or(&[][..], |g| &g.members[..]) {
-            if *other == h.id || year_of_id.contains_key(other) {
-                continue;
-            }
-            let found = index.search(&SearchRequest {
-                query: Some(format!("id:\"{}\"", other.replace('"', ""))),
-                types: vec![DocType::Recommendation],
-                limit: 1,
-                ..SearchRequest::default()
-            })?;
-            if let Some(y) = found.hits.first().and_then(year_of) {
-                year_of_id.insert(other.clone(), y.to_string());
-            }
-        }
-    }
+    let groups = crate::recs::Groups::shared(lib, &index)?;
     let mut sources = quotes::Sources::new(lib)?;
     // The passage each recommendation sits in, when it says more than the item itself.
     let passages: Vec<Option<String>> = shown
@@ -436,13 +418,15 @@ pub fn register(
                     }
                     p { "Outcome: " strong { (outcome_label(current.map_or("unknown", |o| o.outcome.as_str()))) }
                         @if let Some(o) = current { span.meta { " (recorded " (o.recorded.get(..10).unwrap_or(&o.recorded)) " by " (o.by) ")" } } }
-                    @if let Some(g) = about.group_of(&h.id).filter(|g| g.members.len() > 1) {
+                    @if let Some(g) = groups.of(&h.id).filter(|g| g.members.len() > 1) {
+                        @let others = g.members.len() - 1;
                         p { "The same ask, made in " (g.years_text()) ": "
-                            @for (i, other) in g.members.iter().filter(|m| **m != h.id).enumerate() {
+                            @for (i, (other, year)) in g.others(&h.id).take(OTHERS_SHOWN).enumerate() {
                                 @if i > 0 { ", " }
                                 a href={ "/register?rec=" (seg(other)) } { (other) }
-                                @if let Some(y) = year_of_id.get(other.as_str()) { " (" (y) ")" }
+                                @if let Some(y) = year { " (" (y) ")" }
                             }
+                            @if others > OTHERS_SHOWN { " and " (others - OTHERS_SHOWN) " more" }
                         }
                     }
                     @match used.get(&h.id) {
@@ -540,7 +524,7 @@ pub async fn download(
                 return Err(InputError(format!("the search could not be read: {e}")).into());
             }
         };
-        let about = crate::recs::About::shared(&lib, &index)?;
+        let about = crate::recs::About::load(&lib, &index)?;
         // A row at a time, into a temporary file that is then sent a block at a time:
         // neither the hits, nor the spreadsheet's cells, nor the file are held.
         let made = sheets::RecommendationRows::new(&lib, &outcomes, &about);

@@ -396,3 +396,34 @@ async fn the_same_ask_added_or_removed_after_a_page_was_shown_is_linked_or_unlin
     let page = jo.get("/register?tag=crisis-care").await;
     assert!(!page.body.contains("The same ask"), "{}", page.body);
 }
+
+#[tokio::test]
+async fn a_large_group_links_its_ten_oldest_other_asks_and_counts_the_rest() {
+    let site = officer_site();
+    for year in 2010..2023 {
+        site.write(
+            &format!("corpus/submissions/beds-{year}.md"),
+            &format!(
+                "---\nid: beds-{year}\ntitle: Beds {year}\nkind: submission\ndate: {year}-02-01\nsensitivity: public\n---\n\n# Beds\n\n## Recommendations\n\n1. Open step-down beds for people leaving hospital with nowhere to live.\n"
+            ),
+        );
+    }
+    let mut jo = officer(&site).await;
+    let page = jo.get("/register?rec=r-beds-2022-1").await;
+    assert_eq!(page.status, StatusCode::OK);
+    let b = &page.body;
+    let said = b
+        .split("The same ask, made in ")
+        .nth(1)
+        .and_then(|rest| rest.split("</p>").next())
+        .unwrap_or_else(|| panic!("no group in {b}"));
+    let links: Vec<&str> = said
+        .split("href=\"/register?rec=")
+        .skip(1)
+        .map(|l| l.split('"').next().unwrap_or_default())
+        .collect();
+    let oldest: Vec<String> = (2010..2020).map(|y| format!("r-beds-{y}-1")).collect();
+    assert_eq!(links, oldest, "{said}");
+    assert!(said.contains("r-beds-2010-1</a> (2010)"), "{said}");
+    assert!(said.ends_with(" and 2 more"), "{said}");
+}
