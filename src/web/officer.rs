@@ -266,12 +266,50 @@ pub struct PeopleNote {
     error: Option<String>,
     name: String,
     role: Option<Role>,
+    /// The page of contributors shown, from 1 (0: the first).
+    page: usize,
+    /// Words a contributor's id or credit must hold to be listed.
+    find: String,
 }
+
+/// How many contributors the people page lists at a time.
+const PEOPLE_PER_PAGE: usize = 50;
+
+/// Up to how many contributors the grant form suggests ids from (a longer list would make
+/// the page itself long: at a million sources, 5 MB).
+const IDS_SUGGESTED: usize = 500;
 
 /// The people page: contributors with their quotes' consent, who may sign in, and forms to
 /// grant and end access. Contact details are never shown.
 fn people_page(lib: &Library, user: &User, note: &PeopleNote) -> anyhow::Result<Markup> {
     let people = crate::contributors::load(lib)?;
+    let find = note.find.trim().to_lowercase();
+    let listed: Vec<&crate::contributors::Contributor> = people
+        .contributors
+        .iter()
+        .filter(|c| {
+            find.is_empty()
+                || c.id.to_lowercase().contains(&find)
+                || c.attribution().to_lowercase().contains(&find)
+        })
+        .collect();
+    let pages = listed.len().div_ceil(PEOPLE_PER_PAGE).max(1);
+    let page = note.page.max(1);
+    if page > pages {
+        return Err(InputError(format!(
+            "there is no page {page}: these contributors fill {}",
+            crate::cmd::plural(pages, "page", "pages")
+        ))
+        .into());
+    }
+    let shown = &listed[((page - 1) * PEOPLE_PER_PAGE).min(listed.len())
+        ..(page * PEOPLE_PER_PAGE).min(listed.len())];
+    let page_link = |n: usize| {
+        let q =
+            serde_urlencoded::to_string([("find", note.find.as_str()), ("page", &n.to_string())])
+                .unwrap_or_default();
+        format!("/people?{q}#contributors")
+    };
     let book = QuoteBook::load(lib)?;
     let counts = consent_counts(&book);
     let holders = access::holders(lib)?;
@@ -321,12 +359,24 @@ fn people_page(lib: &Library, user: &User, note: &PeopleNote) -> anyhow::Result<
             p { "The people whose words are in the library, how they want to be credited, where their quotes stand, and who may sign in. Contact details are kept in corpus/contributors.toml and never shown here." }
             h2 id="contributors" { "Contributors" }
             @if people.contributors.is_empty() { p { "No contributors yet: they are listed in corpus/contributors.toml." } }
-            @else {
+            @if people.contributors.len() > PEOPLE_PER_PAGE || !note.find.is_empty() {
+                form method="get" action="/people#contributors" role="search" {
+                    label for="find" { "Find a contributor" }
+                    p.hint id="find-hint" { "Part of their id or of how they are credited." }
+                    input type="search" id="find" name="find" value=(note.find) aria-describedby="find-hint";
+                    div.buttons { button type="submit" { "Find" } @if !note.find.is_empty() { a.button.secondary href="/people#contributors" { "Show all" } } }
+                }
+                p.meta { (crate::cmd::plural(listed.len(), "contributor", "contributors"))
+                    @if !note.find.is_empty() { " match" }
+                    @if pages > 1 { ", page " (page) " of " (pages) ": " ((page - 1) * PEOPLE_PER_PAGE + 1) " to " ((page - 1) * PEOPLE_PER_PAGE + shown.len()) } }
+            }
+            @if !people.contributors.is_empty() && listed.is_empty() { p { "None match. Try fewer letters." } }
+            @if !shown.is_empty() {
                 div.scroll {
                     table {
                         caption.meta { "Quotes by consent state, and sign-in access" }
                         thead { tr { th scope="col" { "Contributor" } th scope="col" { "Credited as" } th scope="col" { "Quotes" } th scope="col" { "Access" } } }
-                        tbody { @for c in &people.contributors {
+                        tbody { @for c in shown {
                             @let h = access_of(&c.id, Role::Volunteer);
                             tr id={ "p-" (c.id) } {
                                 th scope="row" { (c.id) }
@@ -342,6 +392,12 @@ fn people_page(lib: &Library, user: &User, note: &PeopleNote) -> anyhow::Result<
                         } }
                     }
                 }
+                @if pages > 1 {
+                    nav aria-label="Pages of contributors" { p {
+                        @if page > 1 { a href=(page_link(page - 1)) rel="prev" { "Previous page" } " " }
+                        @if page < pages { a href=(page_link(page + 1)) rel="next" { "Next page" } }
+                    } }
+                }
             }
             h2 id="officers" { "Officers" }
             @if officers.is_empty() { p { "No officer has a current link or session." } }
@@ -354,7 +410,9 @@ fn people_page(lib: &Library, user: &User, note: &PeopleNote) -> anyhow::Result<
                 label for="grant-name" { "Name" }
                 p.hint id="grant-name-hint" { "A volunteer signs in as their contributor id (such as c-amber); an officer by their name." }
                 input type="text" id="grant-name" name="name" list="contributor-ids" autocomplete="off" required aria-describedby="grant-name-hint" value=(note.name);
-                datalist id="contributor-ids" { @for c in &people.contributors { option value=(c.id) {} } }
+                @if people.contributors.len() <= IDS_SUGGESTED {
+                    datalist id="contributor-ids" { @for c in &people.contributors { option value=(c.id) {} } }
+                }
                 fieldset {
                     legend { "Role" }
                     div.choice { input type="radio" id="role-volunteer" name="role" value="volunteer" checked[note.role != Some(Role::Officer)];
@@ -408,8 +466,22 @@ pub async fn people(
     Query(q): Query<RevokedQuery>,
 ) -> Result<Response> {
     let lib = state.lib.clone();
+    let page = match q.page.trim() {
+        "" => 1,
+        asked => match asked.parse::<usize>() {
+            Ok(n) if n >= 1 => n,
+            _ => {
+                return Err(InputError(format!(
+                    "`{asked}` is not a page number: pages are numbered from 1"
+                ))
+                .into());
+            }
+        },
+    };
     let note = PeopleNote {
         revoked: q.ended.zip(q.n),
+        page,
+        find: q.find,
         ..PeopleNote::default()
     };
     Ok(blocking(move || people_page(&lib, &user, &note))
@@ -417,11 +489,15 @@ pub async fn people(
         .into_response())
 }
 
-/// After ending someone's access.
+/// After ending someone's access; the page of contributors and what to find among them.
 #[derive(Deserialize, Default)]
 pub struct RevokedQuery {
     ended: Option<String>,
     n: Option<usize>,
+    #[serde(default)]
+    page: String,
+    #[serde(default)]
+    find: String,
 }
 
 #[derive(Deserialize)]

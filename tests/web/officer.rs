@@ -777,3 +777,63 @@ async fn a_quote_made_from_a_restricted_source_says_it_will_never_leave() {
         .expect("made");
     assert_eq!(made["details"]["speaker"], "c-ana", "its only contributor");
 }
+
+#[tokio::test]
+async fn the_people_page_lists_contributors_fifty_at_a_time_and_finds_one() {
+    let site = Site::build();
+    let path = site.root().join("corpus/contributors.toml");
+    let mut toml = std::fs::read_to_string(&path).expect("contributors");
+    let before = toml
+        .lines()
+        .filter(|l| l.trim() == "[[contributor]]")
+        .count();
+    for i in 0..520 {
+        toml.push_str(&format!(
+            "\n[[contributor]]\nid = \"c-many-{i:03}\"\ncredit = \"role\"\nrole = \"Panel member {i:03}\"\ncontact = \"ring-me-{i:03}\"\n"
+        ));
+    }
+    site.write("corpus/contributors.toml", &toml);
+    let all = before + 520;
+    let mut c = officer(&site).await;
+    let rows = |body: &str| body.matches("<tr id=\"p-").count();
+    let first = c.get("/people").await;
+    assert_eq!(first.status, StatusCode::OK, "{}", first.body);
+    assert_eq!(rows(&first.body), 50, "{}", first.body);
+    assert!(
+        first
+            .body
+            .contains(&format!("{all} contributors, page 1 of 11: 1 to 50")),
+        "{}",
+        first.body
+    );
+    assert!(first.body.contains("rel=\"next\""), "{}", first.body);
+    assert!(!first.body.contains("ring-me-"), "a contact is shown");
+    // Too many to suggest in the grant form; the server still checks the name.
+    assert!(!first.body.contains("<datalist"), "{}", first.body);
+    let last = c.get("/people?page=11").await;
+    assert_eq!(rows(&last.body), all - 500, "{}", last.body);
+    assert!(last.body.contains("rel=\"prev\""), "{}", last.body);
+    assert!(!last.body.contains("rel=\"next\""), "{}", last.body);
+    // Found by part of the id or of the credit.
+    let found = c.get("/people?find=MANY-07").await;
+    assert_eq!(rows(&found.body), 10, "{}", found.body);
+    assert!(
+        found.body.contains("10 contributors match"),
+        "{}",
+        found.body
+    );
+    let found = c.get("/people?find=panel+member+119").await;
+    assert_eq!(rows(&found.body), 1, "{}", found.body);
+    assert!(found.body.contains("id=\"p-c-many-119\""), "{}", found.body);
+    let none = c.get("/people?find=zzz").await;
+    assert!(none.body.contains("None match"), "{}", none.body);
+    for (asked, says) in [
+        ("0", "not a page number"),
+        ("x", "not a page number"),
+        ("12", "there is no page 12"),
+    ] {
+        let r = c.get(&format!("/people?page={asked}")).await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST, "{asked}: {}", r.body);
+        assert!(r.body.contains(says), "{asked}: {}", r.body);
+    }
+}
