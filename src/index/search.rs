@@ -2001,6 +2001,15 @@ mod tests {
             .collect()
     }
 
+    fn submissions_indexed() -> (tempfile::TempDir, LibraryIndex) {
+        let files = submissions();
+        let files: Vec<(&str, &str)> = files
+            .iter()
+            .map(|(a, b)| (a.as_str(), b.as_str()))
+            .collect();
+        indexed(&files)
+    }
+
     fn recs_of<'i>(index: &'i LibraryIndex, query: Option<&str>, exact: Vec<Exact>) -> Matches<'i> {
         index
             .matches(
@@ -2018,12 +2027,7 @@ mod tests {
 
     #[test]
     fn passing_over_rows_unread_hands_out_what_reading_them_would() {
-        let files = submissions();
-        let files: Vec<(&str, &str)> = files
-            .iter()
-            .map(|(a, b)| (a.as_str(), b.as_str()))
-            .collect();
-        let (_dir, index) = indexed(&files);
+        let (_dir, index) = submissions_indexed();
         for query in [None, Some("tenancy"), Some("submission AND ask")] {
             let all: Vec<String> = recs_of(&index, query, Vec::new())
                 .map(|r| r.expect("row").id.clone())
@@ -2048,12 +2052,7 @@ mod tests {
 
     #[test]
     fn exact_filters_keep_what_they_name_and_nothing_else() {
-        let files = submissions();
-        let files: Vec<(&str, &str)> = files
-            .iter()
-            .map(|(a, b)| (a.as_str(), b.as_str()))
-            .collect();
-        let (_dir, index) = indexed(&files);
+        let (_dir, index) = submissions_indexed();
         let every: Vec<Hit> = recs_of(&index, None, Vec::new())
             .map(|r| r.expect("row").0.clone())
             .collect();
