@@ -170,12 +170,17 @@ pub fn groups_at(members: &[Member], threshold: f64) -> Vec<Vec<usize>> {
         i
     }
     let mut join = |i: usize, j: usize| {
-        if source[i] != source[j] {
-            PAIRS_COMPARED.fetch_add(1, Ordering::Relaxed);
-            if sim.score(i, j) >= threshold {
-                let (a, b) = (root(&mut parent, i), root(&mut parent, j));
-                parent[a.max(b)] = a.min(b);
-            }
+        if source[i] == source[j] {
+            return;
+        }
+        // Two asks already in one group stay in it whatever their score: not scored.
+        let (a, b) = (root(&mut parent, i), root(&mut parent, j));
+        if a == b {
+            return;
+        }
+        PAIRS_COMPARED.fetch_add(1, Ordering::Relaxed);
+        if sim.score(i, j) >= threshold {
+            parent[a.max(b)] = a.min(b);
         }
     };
     if threshold > 0.0 && threshold < 2.0 {
