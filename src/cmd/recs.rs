@@ -142,9 +142,11 @@ pub fn run(args: RecsArgs, lib: &Library) -> anyhow::Result<ExitCode> {
         return outcome(o, lib);
     }
     let browsing = args.query.is_empty();
-    // Filters the index cannot apply are applied to each row as it comes: every match is
-    // looked at, and the total is what passed.
-    let filtered = args.outcome.is_some() || args.ours || args.theirs;
+    // Filters the index cannot apply (whose a source is) are applied to each row as it
+    // comes: every match is looked at, and the total is what passed. The outcome is the
+    // index's to apply, from the ledger's outcomes.
+    let filtered = args.ours || args.theirs;
+    let outcomes = Outcomes::load(lib)?;
     let req = SearchRequest {
         query: (!browsing).then(|| args.query.join(" ")),
         types: vec![DocType::Recommendation],
@@ -159,7 +161,11 @@ pub fn run(args: RecsArgs, lib: &Library) -> anyhow::Result<ExitCode> {
         },
         any: false,
         contributor: None,
-        exact: Vec::new(),
+        exact: args
+            .outcome
+            .iter()
+            .map(|o| outcomes.filter(o.as_str()))
+            .collect(),
     };
     let (index, report) = super::open_index(lib)?;
     super::note_refresh(&report);
@@ -172,14 +178,9 @@ pub fn run(args: RecsArgs, lib: &Library) -> anyhow::Result<ExitCode> {
         }
         Err(e) => return Err(e).context("search failed"),
     };
-    let outcomes = Outcomes::load(lib)?;
     let about = About::load(lib, &index)?;
-    let keep = |h: &Hit| {
-        args.outcome
-            .as_ref()
-            .is_none_or(|want| outcomes.of(&h.id) == want.as_str())
-            && (!(args.ours || args.theirs) || about.whose(&h.source).is_ours() == args.ours)
-    };
+    let keep =
+        |h: &Hit| !(args.ours || args.theirs) || about.whose(&h.source).is_ours() == args.ours;
     let mut listing = Listing {
         matches: &mut matches,
         keep: &keep,

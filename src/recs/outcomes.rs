@@ -73,11 +73,24 @@ impl Outcomes {
         self.latest(id).map_or("unknown", |o| o.outcome.as_str())
     }
 
-    /// Every recommendation with an outcome recorded, and its latest outcome.
-    pub fn latest_of_each(&self) -> impl Iterator<Item = (&str, &str)> {
-        self.by_rec
+    /// The recommendations whose latest outcome is `outcome`, as a filter the index
+    /// applies (so that it counts and pages them without reading every one): the ids
+    /// recorded with it, or for `unknown` (what nobody recorded, or what was last recorded
+    /// as unknown) every id but those recorded otherwise.
+    pub fn filter(&self, outcome: &str) -> crate::index::Exact {
+        let unknown = outcome == "unknown";
+        let ids: Vec<String> = self
+            .by_rec
             .iter()
-            .filter_map(|(id, list)| Some((id.as_str(), list.last()?.outcome.as_str())))
+            .filter_map(|(id, list)| Some((id, list.last()?.outcome.as_str())))
+            .filter(|(_, o)| (*o == outcome) != unknown)
+            .map(|(id, _)| id.clone())
+            .collect();
+        if unknown {
+            crate::index::Exact::IdNotIn(ids)
+        } else {
+            crate::index::Exact::IdIn(ids)
+        }
     }
 
     /// Every outcome recorded for a recommendation, oldest first.

@@ -143,18 +143,7 @@ fn filters(p: &RegisterParams, outcomes: &Outcomes) -> Vec<Exact> {
         out.push(Exact::Tag(p.tag.clone()));
     }
     if !p.outcome.is_empty() {
-        // Unknown is what nobody recorded, or what was last recorded as unknown.
-        let (is, want) = (p.outcome == "unknown", p.outcome.as_str());
-        let ids: Vec<String> = outcomes
-            .latest_of_each()
-            .filter(|(_, o)| (*o == want) != is)
-            .map(|(id, _)| id.to_string())
-            .collect();
-        out.push(if is {
-            Exact::IdNotIn(ids)
-        } else {
-            Exact::IdIn(ids)
-        });
+        out.push(outcomes.filter(&p.outcome));
     }
     out
 }
