@@ -94,7 +94,7 @@ impl Groups {
 
     /// The groups as [`About::load`] works them out, kept until the index or the
     /// library's organisation changes: the register asks for them on every page, and at a
-    /// million sources working them out takes most of a minute. Only the groups are kept
+    /// million sources working them out takes about half a minute. Only the groups are kept
     /// (not whose each source is, which only a download needs), so that what a server keeps
     /// is the grouped asks' ids. Callers asking while they are worked out wait for them
     /// rather than work them out again.
@@ -133,7 +133,7 @@ pub struct Group {
 }
 
 impl Group {
-    /// The other members than `id`, with their years, oldest first.
+    /// The members other than `id`, with their years, oldest first.
     pub fn others<'g>(&'g self, id: &'g str) -> impl Iterator<Item = (&'g str, Option<u16>)> + 'g {
         self.members
             .iter()
