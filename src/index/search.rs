@@ -80,8 +80,6 @@ pub struct SearchRequest {
 pub enum Exact {
     /// Sources that answered this consultation, as written.
     Consultation(String),
-    /// Texts dated in this year (a source's date never spans two).
-    Year(i32),
     /// Texts with this tag, as written (not its theme or synonyms).
     Tag(String),
     /// Texts with any of these ids.
@@ -731,16 +729,6 @@ impl LibraryIndex {
         for e in &req.exact {
             clauses.push(match e {
                 Exact::Consultation(c) => (Occur::Must, term(f.consultation_exact, c)),
-                Exact::Year(y) => (
-                    Occur::Must,
-                    Box::new(RangeQuery::new(
-                        Bound::Included(Term::from_field_i64(f.date, i64::from(*y) * 10_000)),
-                        Bound::Included(Term::from_field_i64(
-                            f.date,
-                            i64::from(*y) * 10_000 + 1231,
-                        )),
-                    )),
-                ),
                 // Tags are indexed as the keyword analyzer makes them (lower case,
                 // accents folded), as `--tag` looks them up.
                 Exact::Tag(t) => (Occur::Must, term(f.tag, &super::analyzer::keyword_term(t))),
@@ -2011,6 +1999,17 @@ mod tests {
     }
 
     fn recs_of<'i>(index: &'i LibraryIndex, query: Option<&str>, exact: Vec<Exact>) -> Matches<'i> {
+        recs_in(index, query, exact, None)
+    }
+
+    /// As [`recs_of`], dated in `year` when given (as the register asks for a year).
+    fn recs_in<'i>(
+        index: &'i LibraryIndex,
+        query: Option<&str>,
+        exact: Vec<Exact>,
+        year: Option<&str>,
+    ) -> Matches<'i> {
+        let year = year.map(|y| PartialDate::parse(y).expect("a year"));
         index
             .matches(
                 &SearchRequest {
@@ -2018,6 +2017,8 @@ mod tests {
                     types: vec![DocType::Recommendation],
                     limit: usize::MAX / 4,
                     exact,
+                    since: year,
+                    until: year,
                     ..SearchRequest::default()
                 },
                 RowOrder::Listed,
@@ -2056,8 +2057,8 @@ mod tests {
         let every: Vec<Hit> = recs_of(&index, None, Vec::new())
             .map(|r| r.expect("row").0.clone())
             .collect();
-        let by = |exact: Vec<Exact>, keep: &dyn Fn(&Hit) -> bool| {
-            let m = recs_of(&index, None, exact.clone());
+        let by_in = |exact: Vec<Exact>, year: Option<&str>, keep: &dyn Fn(&Hit) -> bool| {
+            let m = recs_in(&index, None, exact.clone(), year);
             let total = m.total;
             let got: Vec<String> = m.map(|r| r.expect("row").id.clone()).collect();
             let want: Vec<String> = every
@@ -2065,17 +2066,22 @@ mod tests {
                 .filter(|h| keep(h))
                 .map(|h| h.id.clone())
                 .collect();
-            assert!(!want.is_empty() && want.len() < every.len(), "{exact:?}");
-            assert_eq!(got, want, "{exact:?}");
-            assert_eq!(total, want.len(), "{exact:?}");
+            assert!(
+                !want.is_empty() && want.len() < every.len(),
+                "{exact:?} {year:?}"
+            );
+            assert_eq!(got, want, "{exact:?} {year:?}");
+            assert_eq!(total, want.len(), "{exact:?} {year:?}");
         };
+        let by = |exact: Vec<Exact>, keep: &dyn Fn(&Hit) -> bool| by_in(exact, None, keep);
         by(vec![Exact::Consultation("Housing: a call".into())], &|h| {
             h.consultation.as_deref() == Some("Housing: a call")
         });
         // Not a word of it, nor a part of it.
         let m = recs_of(&index, None, vec![Exact::Consultation("Housing".into())]);
         assert_eq!(m.total, 0);
-        by(vec![Exact::Year(2023)], &|h| {
+        // A year as the register asks for one: dated in it, whether by year, month or day.
+        by_in(vec![], Some("2023"), &|h| {
             h.date.as_deref().is_some_and(|d| d.starts_with("2023"))
         });
         by(vec![Exact::Tag("crisis-care".into())], &|h| {
@@ -2086,11 +2092,9 @@ mod tests {
         by(vec![Exact::IdNotIn(some.clone())], &|h| {
             !some.contains(&h.id)
         });
-        by(
-            vec![
-                Exact::Year(2024),
-                Exact::Consultation("Crisis care 2024".into()),
-            ],
+        by_in(
+            vec![Exact::Consultation("Crisis care 2024".into())],
+            Some("2024"),
             &|h| {
                 h.date.as_deref().is_some_and(|d| d.starts_with("2024"))
                     && h.consultation.as_deref() == Some("Crisis care 2024")

@@ -466,18 +466,7 @@ pub async fn people(
     Query(q): Query<RevokedQuery>,
 ) -> Result<Response> {
     let lib = state.lib.clone();
-    let page = match q.page.trim() {
-        "" => 1,
-        asked => match asked.parse::<usize>() {
-            Ok(n) if n >= 1 => n,
-            _ => {
-                return Err(InputError(format!(
-                    "`{asked}` is not a page number: pages are numbered from 1"
-                ))
-                .into());
-            }
-        },
-    };
+    let page = super::pages::page_number(&q.page)?;
     let note = PeopleNote {
         revoked: q.ended.zip(q.n),
         page,

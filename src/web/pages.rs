@@ -213,6 +213,20 @@ pub(super) fn fresh_index(lib: &Library) -> anyhow::Result<std::sync::Arc<Librar
     super::live::index(lib)
 }
 
+/// The page of a listing asked for (`?page=`): 1 when none is given.
+pub(super) fn page_number(asked: &str) -> std::result::Result<usize, quotes::InputError> {
+    let asked = asked.trim();
+    if asked.is_empty() {
+        return Ok(1);
+    }
+    match asked.parse::<usize>() {
+        Ok(n) if n >= 1 => Ok(n),
+        _ => Err(quotes::InputError(format!(
+            "`{asked}` is not a page number: pages are numbered from 1"
+        ))),
+    }
+}
+
 /// `heard check` for a page, one at a time in this server. A check of a large library reads
 /// many sources: at a million, two at once (two officers opening response pages) peaked at
 /// 956 MB and took 235 s each, where one takes about 90 s and under 500 MB (BENCHMARKS.md),

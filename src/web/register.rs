@@ -11,7 +11,7 @@ use axum::response::{IntoResponse, Response};
 use maud::{Markup, html};
 use serde::Deserialize;
 
-use super::pages::{fresh_index, layout, seg};
+use super::pages::{fresh_index, layout, page_number, seg};
 use super::{AppState, Officer, Result, User, blocking, csrf_refusal, redirect};
 use crate::Library;
 use crate::index::{DocType, Exact, LibraryIndex, Row, RowOrder, SearchError, SearchRequest};
@@ -123,29 +123,36 @@ fn uses(lib: &Library) -> BTreeMap<String, Vec<Use>> {
     out
 }
 
-/// The register's filters as the index applies them, so that it counts and pages the
-/// recommendations without reading them. A year that is not a number matches nothing.
-fn filters(p: &RegisterParams, outcomes: &Outcomes) -> Vec<Exact> {
-    let mut out = Vec::new();
+/// The register's search and filters as one request, which the index applies, so that it
+/// counts and pages the recommendations without reading them. A year is a date range (a
+/// source's date never spans two years); one that is not a year matches nothing.
+fn request(p: &RegisterParams, outcomes: &Outcomes) -> SearchRequest {
+    let mut req = SearchRequest {
+        query: Some(p.q.trim().to_string()).filter(|q| !q.is_empty()),
+        types: vec![DocType::Recommendation],
+        limit: usize::MAX / 4,
+        ..SearchRequest::default()
+    };
     if !p.rec.trim().is_empty() {
-        out.push(Exact::IdIn(vec![p.rec.trim().to_string()]));
+        req.exact.push(Exact::IdIn(vec![p.rec.trim().to_string()]));
     }
     if !p.consultation.is_empty() {
-        out.push(Exact::Consultation(p.consultation.clone()));
+        req.exact.push(Exact::Consultation(p.consultation.clone()));
     }
     if !p.year.is_empty() {
-        match p.year.trim().parse::<i32>() {
-            Ok(y) => out.push(Exact::Year(y)),
-            Err(_) => out.push(Exact::IdIn(Vec::new())),
+        let year = p.year.trim().parse::<u16>().ok();
+        match year.and_then(|y| crate::corpus::PartialDate::parse(&format!("{y:04}"))) {
+            Some(y) => (req.since, req.until) = (Some(y), Some(y)),
+            None => req.exact.push(Exact::IdIn(Vec::new())),
         }
     }
     if !p.tag.is_empty() {
-        out.push(Exact::Tag(p.tag.clone()));
+        req.exact.push(Exact::Tag(p.tag.clone()));
     }
     if !p.outcome.is_empty() {
-        out.push(outcomes.filter(&p.outcome));
+        req.exact.push(outcomes.filter(&p.outcome));
     }
-    out
+    req
 }
 
 /// Every recommendation matching the register's words and filters, a row at a time:
@@ -156,17 +163,7 @@ fn recommendations<'i>(
     p: &RegisterParams,
     outcomes: &Outcomes,
 ) -> anyhow::Result<std::result::Result<crate::index::Matches<'i>, String>> {
-    let query = Some(p.q.trim().to_string()).filter(|q| !q.is_empty());
-    match index.matches(
-        &SearchRequest {
-            query,
-            types: vec![DocType::Recommendation],
-            limit: usize::MAX / 4,
-            exact: filters(p, outcomes),
-            ..SearchRequest::default()
-        },
-        RowOrder::Listed,
-    ) {
+    match index.matches(&request(p, outcomes), RowOrder::Listed) {
         Ok(m) => Ok(Ok(m)),
         Err(SearchError::Query(m)) => Ok(Err(m)),
         Err(e) => Err(e.into()),
@@ -210,20 +207,6 @@ fn choices(index: &LibraryIndex) -> anyhow::Result<Choices> {
 /// holds.
 fn anchor(id: &str) -> String {
     format!("rec-{}", &blake3::hash(id.as_bytes()).to_hex()[..12])
-}
-
-/// The page asked for: 1 when none is given.
-fn page_number(p: &RegisterParams) -> std::result::Result<usize, InputError> {
-    let asked = p.page.trim();
-    if asked.is_empty() {
-        return Ok(1);
-    }
-    match asked.parse::<usize>() {
-        Ok(n) if n >= 1 => Ok(n),
-        _ => Err(InputError(format!(
-            "`{asked}` is not a page number: pages are numbered from 1"
-        ))),
-    }
 }
 
 /// One page of the recommendations matching the register's search and filters, in the
@@ -275,7 +258,7 @@ pub fn register(
     p: &RegisterParams,
     recorded: Option<&str>,
 ) -> anyhow::Result<(StatusCode, Markup)> {
-    let page = page_number(p)?;
+    let page = page_number(&p.page)?;
     // One refresh for the whole page: the listing, the filters and the groups.
     let index = fresh_index(lib)?;
     let Matching {
