@@ -1087,43 +1087,40 @@ impl LibraryIndex {
         let f = &self.fields;
         let searcher = self.reader()?.searcher();
         let of_type = Term::from_field_text(f.doc_type, doc_type.as_str());
-        let (mut consultations, mut years) = (BTreeSet::new(), BTreeSet::new());
+        let years = self
+            .dates_matching(
+                &searcher,
+                &TermQuery::new(of_type.clone(), IndexRecordOption::Basic),
+            )?
+            .into_iter()
+            .filter_map(|(day, _)| Some((day? / 10_000) as i32))
+            .collect();
+        let mut consultations = BTreeSet::new();
         for seg in searcher.segment_readers() {
             let io = tantivy::TantivyError::from;
-            let Some(mut p) = seg
-                .inverted_index(f.doc_type)?
-                .read_postings(&of_type, IndexRecordOption::Basic)
-                .map_err(io)?
-            else {
+            let (Some(mut p), Some(column)) = (
+                seg.inverted_index(f.doc_type)?
+                    .read_postings(&of_type, IndexRecordOption::Basic)
+                    .map_err(io)?,
+                seg.fast_fields().str("consultation_exact")?,
+            ) else {
                 continue;
             };
-            let column = seg.fast_fields().str("consultation_exact")?;
-            let mut used = vec![false; column.as_ref().map_or(0, |c| c.num_terms())];
-            let dates = seg.fast_fields().i64("date")?;
-            let mut last_year = None;
+            let mut used = vec![false; column.num_terms()];
             while p.doc() != tantivy::TERMINATED {
-                let doc = p.doc();
+                if !seg.is_deleted(p.doc()) {
+                    for ord in column.term_ords(p.doc()) {
+                        if let Some(u) = used.get_mut(ord as usize) {
+                            *u = true;
+                        }
+                    }
+                }
                 p.advance();
-                if seg.is_deleted(doc) {
-                    continue;
-                }
-                for ord in column.iter().flat_map(|c| c.term_ords(doc)) {
-                    if let Some(u) = used.get_mut(ord as usize) {
-                        *u = true;
-                    }
-                }
-                let year = dates.first(doc).map(|d| (d / 10_000) as i32);
-                if year.is_some() && year != last_year {
-                    years.extend(year);
-                    last_year = year;
-                }
             }
-            if let Some(c) = &column {
-                let mut text = String::new();
-                for (ord, _) in used.iter().enumerate().filter(|(_, u)| **u) {
-                    if c.ord_to_str(ord as u64, &mut text).map_err(io)? {
-                        consultations.insert(std::mem::take(&mut text));
-                    }
+            let mut text = String::new();
+            for (ord, _) in used.iter().enumerate().filter(|(_, u)| **u) {
+                if column.ord_to_str(ord as u64, &mut text).map_err(io)? {
+                    consultations.insert(std::mem::take(&mut text));
                 }
             }
         }
