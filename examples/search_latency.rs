@@ -244,7 +244,9 @@ fn main() -> anyhow::Result<()> {
         }
     }
     raw_ms.sort_by(f64::total_cmp);
-    // The same with the taxonomy's synonyms added, as heard searches.
+    // The same with the taxonomy's synonyms added, each phrase matched by its positions
+    // (heard finds the phrases its themes name by a term of their own instead, see
+    // `heard::index::phrases`, so this shows what that spares).
     let taxonomy = heard::taxonomy::load(&lib).unwrap_or_default();
     let expanded: Vec<_> = reqs
         .iter()

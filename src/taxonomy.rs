@@ -85,6 +85,24 @@ impl Taxonomy {
             .map_or_else(|| tag_slug(tag), |t| t.id.clone())
     }
 
+    /// The names of several words that a search for a theme looks for as phrases (see
+    /// [`Taxonomy::expand_query`]), each once: the index keeps where each occurs as a term
+    /// of its own, so that a search need not read the positions of every text holding
+    /// their words.
+    pub fn phrases_searched(&self) -> Vec<String> {
+        let mut out: Vec<String> = Vec::new();
+        for theme in &self.themes {
+            for alt in searched_as(theme) {
+                if let Some(p) = alt.strip_prefix('"').and_then(|a| a.strip_suffix('"'))
+                    && !out.iter().any(|o| o == p)
+                {
+                    out.push(p.to_string());
+                }
+            }
+        }
+        out
+    }
+
     /// Rewrite a query so that a theme's id, label or synonym finds all of them. Returns
     /// the new query and the phrases that were added.
     pub fn expand_query(&self, query: &str) -> (String, Vec<String>) {
@@ -110,42 +128,15 @@ impl Taxonomy {
                     let (start, end) = (tokens[i].start, tokens[i + len - 1].end);
                     out.push_str(&query[last_end..start]);
                     // Words only: a tag would match every passage of every tagged source.
-                    // A name of one word is a plain term (ranked as usual; several of them
-                    // make one union of terms), only names of several words are phrases.
                     // The group is the same whichever name was typed, so a theme named twice
                     // in a query is searched (and weighed) once.
                     let typed = query[start..end].trim_matches('"');
-                    let mut alts: Vec<String> = Vec::new();
                     for (_, term) in theme_terms(theme) {
-                        let plain = term.replace('"', "");
-                        let alt = if is_one_word(&plain) {
-                            plain.to_lowercase()
-                        } else {
-                            format!("\"{plain}\"")
-                        };
-                        if !alts.contains(&alt) {
-                            alts.push(alt);
-                        }
                         if !term.eq_ignore_ascii_case(typed) && !used.contains(&term) {
                             used.push(term.clone());
                         }
                     }
-                    // A name of several words that holds a one-word name of the same group
-                    // ("supported housing" beside "housing") finds nothing the word does not:
-                    // it is left out, as checking it as a phrase in every document that has
-                    // its words was most of a search's time in a large library.
-                    let words: Vec<String> = alts
-                        .iter()
-                        .filter(|a| !a.starts_with('"'))
-                        .cloned()
-                        .collect();
-                    alts.retain(|a| {
-                        !a.starts_with('"')
-                            || !a
-                                .trim_matches('"')
-                                .split(|c: char| !c.is_alphanumeric())
-                                .any(|w| words.iter().any(|x| x.eq_ignore_ascii_case(w)))
-                    });
+                    let alts = searched_as(theme);
                     out.push_str(&format!("({})", alts.join(" OR ")));
                     last_end = end;
                     i += len;
@@ -156,6 +147,40 @@ impl Taxonomy {
         out.push_str(&query[last_end..]);
         (out, used)
     }
+}
+
+/// What a theme is searched as when one of its names is: each name of one word as a term
+/// (ranked as usual; several of them make one union of terms) and each name of several
+/// words as a quoted phrase, once each. A name of several words that holds a one-word name
+/// of the same theme ("supported housing" beside "housing") is left out: it finds nothing
+/// the word does not, and checking it as a phrase in every document that has its words was
+/// most of a search's time in a large library.
+fn searched_as(theme: &Theme) -> Vec<String> {
+    let mut alts: Vec<String> = Vec::new();
+    for (_, term) in theme_terms(theme) {
+        let plain = term.replace('"', "");
+        let alt = if is_one_word(&plain) {
+            plain.to_lowercase()
+        } else {
+            format!("\"{plain}\"")
+        };
+        if !alts.contains(&alt) {
+            alts.push(alt);
+        }
+    }
+    let words: Vec<String> = alts
+        .iter()
+        .filter(|a| !a.starts_with('"'))
+        .cloned()
+        .collect();
+    alts.retain(|a| {
+        !a.starts_with('"')
+            || !a
+                .trim_matches('"')
+                .split(|c: char| !c.is_alphanumeric())
+                .any(|w| words.iter().any(|x| x.eq_ignore_ascii_case(w)))
+    });
+    alts
 }
 
 /// Whether `name` is one word to the search analyzer (a term, not a phrase): letters and

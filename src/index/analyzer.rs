@@ -12,7 +12,7 @@ use std::hash::{BuildHasherDefault, Hasher};
 use tantivy::Index;
 use tantivy::tokenizer::{
     AsciiFoldingFilter, Language, LowerCaser, RawTokenizer, RemoveLongFilter, SimpleTokenizer,
-    Stemmer, TextAnalyzer, Token, TokenFilter, TokenStream, Tokenizer,
+    Stemmer, TextAnalyzer, Token, TokenFilter, TokenStream, Tokenizer, WhitespaceTokenizer,
 };
 
 /// Name of the analyzer for prose fields.
@@ -21,6 +21,9 @@ pub const TEXT: &str = "heard_en";
 pub const KEYWORD: &str = "heard_keyword";
 /// Name of the analyzer for the key of a text's embedding (see [`key_term`]).
 pub const KEY: &str = "heard_key";
+/// Name of the analyzer for the terms of theme phrases (see `super::phrases`), which are
+/// made before indexing: each is taken whole, split from the next by white space.
+pub const PHRASES: &str = "heard_phrases";
 
 /// Characters of a text's key (blake3, hex) that the index's terms keep: 64 bits, so that
 /// two texts of a library share a term only by a chance of about n²/2⁶⁵, and a search by
@@ -43,6 +46,10 @@ pub fn register(index: &Index) {
     index.tokenizers().register(TEXT, text_analyzer());
     index.tokenizers().register(KEYWORD, keyword_analyzer());
     index.tokenizers().register(KEY, key_analyzer());
+    index.tokenizers().register(
+        PHRASES,
+        TextAnalyzer::builder(WhitespaceTokenizer::default()).build(),
+    );
 }
 
 /// The analyzer for prose: words split and long ones dropped, then each word's analyzed

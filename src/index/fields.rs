@@ -8,6 +8,7 @@ use tantivy::schema::{
 
 use std::collections::HashMap;
 
+use super::phrases::ThemePhrases;
 use super::{analyzer, embed};
 use crate::corpus::Source;
 use crate::quotes::{Located, Quote};
@@ -28,6 +29,9 @@ pub struct Fields {
     pub title: tantivy::schema::Field,
     /// The text of a passage, quote or recommendation (searched with phrases).
     pub body: tantivy::schema::Field,
+    /// A term for each time `body` holds a phrase a theme is searched with (see
+    /// [`super::phrases`]).
+    pub phrases: tantivy::schema::Field,
     /// The text of a whole source, stored for snippets but not indexed: its passages and
     /// recommendations hold every word of it (a source is found through them).
     pub whole: tantivy::schema::Field,
@@ -104,6 +108,17 @@ impl Fields {
             source: b.add_text_field("source", STRING | STORED | FAST),
             title: b.add_text_field("title", text(true)),
             body: b.add_text_field("body", text(true)),
+            // How often each phrase occurs counts (it is the phrase's frequency); the
+            // lengths are `body`'s.
+            phrases: b.add_text_field(
+                "phrases",
+                TextOptions::default().set_indexing_options(
+                    TextFieldIndexing::default()
+                        .set_tokenizer(analyzer::PHRASES)
+                        .set_index_option(IndexRecordOption::WithFreqs)
+                        .set_fieldnorms(false),
+                ),
+            ),
             // Stored only: a source's words are indexed once, in its passages and
             // recommendations, and a search for whole sources is answered from those.
             whole: b.add_text_field("whole", STORED),
@@ -148,7 +163,12 @@ impl Fields {
     }
 
     /// The tantivy documents for one source: the source, its passages and recommendations.
-    pub(crate) fn documents(&self, s: &Source, taxonomy: &Taxonomy) -> Vec<TantivyDocument> {
+    pub(crate) fn documents(
+        &self,
+        s: &Source,
+        taxonomy: &Taxonomy,
+        phrases: &ThemePhrases,
+    ) -> Vec<TantivyDocument> {
         let date = s.parsed_date();
         // Once per source, not once per passage: matching tags to themes is not free.
         let tags = tags_with_themes(&s.meta.tags, taxonomy);
@@ -236,7 +256,7 @@ impl Fields {
                     Some(r) => &s.recommendations[r].text,
                     None => &p.text,
                 };
-                d.add_text(self.body, body);
+                self.add_body(&mut d, body, phrases);
                 if !body.trim().is_empty() {
                     d.add_text(self.hash, embed::key_hex(body));
                 }
@@ -250,6 +270,17 @@ impl Fields {
             }
         }
         docs
+    }
+}
+
+impl Fields {
+    /// A text as `body`, with the terms of the theme phrases it holds.
+    fn add_body(&self, d: &mut TantivyDocument, text: &str, phrases: &ThemePhrases) {
+        d.add_text(self.body, text);
+        let terms = phrases.terms_in(text);
+        if !terms.is_empty() {
+            d.add_text(self.phrases, terms);
+        }
     }
 }
 
@@ -276,6 +307,7 @@ impl Fields {
         loc: &Located,
         s: &Source,
         taxonomy: &Taxonomy,
+        phrases: &ThemePhrases,
     ) -> TantivyDocument {
         let mut d = TantivyDocument::default();
         d.add_text(self.id, &q.id);
@@ -295,7 +327,7 @@ impl Fields {
         if let Some(t) = &s.date {
             d.add_text(self.date_text, t);
         }
-        d.add_text(self.body, &loc.text);
+        self.add_body(&mut d, &loc.text, phrases);
         if !loc.text.trim().is_empty() {
             d.add_text(self.hash, embed::key_hex(&loc.text));
         }

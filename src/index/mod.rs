@@ -13,6 +13,7 @@ pub mod embed;
 mod fields;
 pub mod holding;
 mod merges;
+pub(crate) mod phrases;
 pub mod search;
 
 use std::collections::{BTreeMap, HashMap};
@@ -51,7 +52,8 @@ use crate::{Library, Problem};
 /// 13: a source's documents are written in one batch, so they lie in one segment (a search
 /// for whole sources joins a source's passages to it within each segment).
 /// 14: `consultation_exact` holds a source's consultation whole, indexed and as a column.
-pub(crate) const FORMAT: u32 = 14;
+/// 15: `phrases` holds a term for each theme phrase a text holds (see [`phrases`]).
+pub(crate) const FORMAT: u32 = 15;
 
 /// Memory the index writer may use, shared by its threads. Fixed, whatever the corpus size.
 const WRITER_HEAP: usize = 64 * 1024 * 1024;
@@ -131,6 +133,9 @@ pub struct LibraryIndex {
     meaning: std::sync::Mutex<Option<embed::Coverage>>,
     /// Query vectors and their nearest texts, worked out ahead for a draft's questions.
     prepared: std::sync::Mutex<HashMap<String, std::sync::Arc<search::Prepared>>>,
+    /// The terms of the theme phrases (see [`phrases`]), by the phrase query each stands
+    /// for; worked out at the first search.
+    phrase_terms: std::sync::OnceLock<HashMap<String, tantivy::Term>>,
 }
 
 fn index_dir(lib: &Library) -> PathBuf {
@@ -192,6 +197,7 @@ impl LibraryIndex {
             reader: Default::default(),
             meaning: Default::default(),
             prepared: Default::default(),
+            phrase_terms: Default::default(),
         }
     }
 
@@ -404,6 +410,8 @@ pub(crate) struct Update<'a> {
     index: &'a Index,
     fields: &'a Fields,
     taxonomy: &'a Taxonomy,
+    /// The phrases of `taxonomy`, each kept as a term where a text holds it.
+    phrases: phrases::ThemePhrases,
     writer: Option<IndexWriter>,
     /// The index was empty when this update began (a first build): nothing is in it to
     /// replace, so no deletes are queued (tantivy would look each one up in every segment
@@ -425,6 +433,7 @@ impl<'a> Update<'a> {
             index,
             fields,
             taxonomy,
+            phrases: phrases::ThemePhrases::of(taxonomy),
             writer: None,
             empty,
             deletes: 0,
@@ -439,6 +448,11 @@ impl<'a> Update<'a> {
     /// The themes tags are indexed with.
     pub(crate) fn taxonomy(&self) -> &'a Taxonomy {
         self.taxonomy
+    }
+
+    /// The phrases of the themes, kept as terms where a text holds them.
+    pub(crate) fn phrases(&self) -> &phrases::ThemePhrases {
+        &self.phrases
     }
 
     fn writer(&mut self) -> anyhow::Result<&mut IndexWriter> {
@@ -535,7 +549,9 @@ impl<'a> Update<'a> {
 
     /// Put in one quote's document, as found in its source's text now.
     pub(crate) fn put_quote(&mut self, q: &Quote, loc: &Located, s: &Source) -> anyhow::Result<()> {
-        let doc = self.fields.quote_document(q, loc, s, self.taxonomy);
+        let doc = self
+            .fields
+            .quote_document(q, loc, s, self.taxonomy, &self.phrases);
         self.writer()?.add_document(doc)?;
         Ok(())
     }
@@ -570,7 +586,7 @@ mod tests {
     }
 
     fn put(up: &mut Update<'_>, s: &Source, taxonomy: &Taxonomy) {
-        let docs = up.fields().documents(s, taxonomy);
+        let docs = up.fields().documents(s, taxonomy, up.phrases());
         up.put_source(&s.path, docs).unwrap();
     }
 

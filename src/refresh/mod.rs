@@ -434,6 +434,7 @@ fn read_one(
     opts: LoadOptions,
     fields: &Fields,
     taxonomy: &Taxonomy,
+    phrases: &index::phrases::ThemePhrases,
 ) -> Read {
     if file.size > opts.max_bytes {
         // Don't read a huge file just to say that it is huge.
@@ -459,7 +460,7 @@ fn read_one(
     });
     drop(bytes);
     let docs = match &loaded.source {
-        Some(s) => timing::time(Stage::Documents, || fields.documents(s, taxonomy)),
+        Some(s) => timing::time(Stage::Documents, || fields.documents(s, taxonomy, phrases)),
         None => Vec::new(),
     };
     Read::Loaded {
@@ -500,11 +501,12 @@ impl CorpusStage<'_, '_, '_> {
         self.progress.start(self.queued);
         for batch in candidates.chunks(BATCH) {
             let (opts, progress) = (self.opts, self.progress);
-            let (fields, taxonomy) = (self.up.fields(), self.up.taxonomy());
+            let (fields, taxonomy, phrases) =
+                (self.up.fields(), self.up.taxonomy(), self.up.phrases());
             let reads: Vec<Read> = batch
                 .par_iter()
                 .map(|(f, old)| {
-                    let r = read_one(f, old.as_ref(), opts, fields, taxonomy);
+                    let r = read_one(f, old.as_ref(), opts, fields, taxonomy, phrases);
                     progress.tick();
                     r
                 })
