@@ -318,11 +318,12 @@ impl Drafter<'_> {
                     .quotes
                     .get(&h.id)
                     .is_some_and(|x| q.tags.iter().any(|t| x.tags.contains(t)));
-            // A quote an officer tagged with the question's theme is vetoed by meaning only
-            // when far from it: a 3-layer model hears little of what people mean in their
-            // own words (the floor is measured in EVALUATION.md).
+            // A quote an officer tagged with the question's theme need not share its words
+            // with the best hit, and is vetoed by meaning only when far from it: a 3-layer
+            // model hears little of what people mean in their own words (the floor is
+            // measured in EVALUATION.md).
             let least = if tagged { m.tagged_least } else { m.least };
-            if (weak_words && !close(m.support))
+            if (weak_words && !tagged && !close(m.support))
                 || h.sensitivity == "restricted"
                 || h.meaning.is_some_and(|c| c < least)
             {

@@ -126,7 +126,10 @@ impl Fields {
             kind: b.add_text_field("kind", keyword.clone()),
             tag: b.add_text_field("tag", keyword.clone()),
             date: b.add_i64_field("date", INDEXED | FAST | STORED),
-            date_end: b.add_i64_field("date_end", INDEXED),
+            // A column only: `--since` is a range over it, which tantivy checks in the column
+            // for the texts a search finds rather than gathering every text of every date
+            // in the range from the index.
+            date_end: b.add_i64_field("date_end", FAST),
             date_text: b.add_text_field("date_text", STORED),
             line_start: b.add_u64_field("line_start", STORED),
             line_end: b.add_u64_field("line_end", STORED),

@@ -53,7 +53,8 @@ use crate::{Library, Problem};
 /// for whole sources joins a source's passages to it within each segment).
 /// 14: `consultation_exact` holds a source's consultation whole, indexed and as a column.
 /// 15: `phrases` holds a term for each theme phrase a text holds (see [`phrases`]).
-pub(crate) const FORMAT: u32 = 15;
+/// 16: `date_end` is a column, not indexed.
+pub(crate) const FORMAT: u32 = 16;
 
 /// Memory the index writer may use, shared by its threads. Fixed, whatever the corpus size.
 const WRITER_HEAP: usize = 64 * 1024 * 1024;

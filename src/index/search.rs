@@ -9,8 +9,8 @@ use std::collections::{BTreeSet, HashMap};
 
 use tantivy::collector::{Collector, Count, SegmentCollector, TopDocs};
 use tantivy::query::{
-    AllQuery, BooleanQuery, Occur, PhraseQuery, Query, QueryParser, RangeQuery, TermQuery,
-    TermSetQuery,
+    AllQuery, BooleanQuery, ConstScoreQuery, Occur, PhraseQuery, Query, QueryParser, RangeQuery,
+    TermQuery, TermSetQuery,
 };
 use tantivy::schema::{IndexRecordOption, Value};
 use tantivy::snippet::SnippetGenerator;
@@ -681,11 +681,65 @@ impl LibraryIndex {
         } else {
             req.types.iter().map(|t| t.as_str()).collect()
         };
+        // Filters on what a source is (its kind, contributors, tags, consultation, date):
+        // every document of a source carries them, so a search for whole sources applies
+        // them to the passages it looks in as well.
+        let mut of_source: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        if !req.kinds.is_empty() {
+            let kinds: Vec<&str> = req.kinds.iter().map(|k| k.as_str()).collect();
+            of_source.push((Occur::Must, any_of(f.kind, &kinds)));
+        }
+        if let Some(c) = &req.contributor {
+            of_source.push((Occur::Must, term(f.contributor, c)));
+        }
+        for tag in &req.tags {
+            of_source.push((Occur::Must, term(f.tag, &self.taxonomy.canonical(tag))));
+        }
+        // Filters on each document itself.
+        let mut of_document: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        if let Some(keys) = keys {
+            let keys: Vec<&str> = keys.iter().map(|k| Fields::key_term(k)).collect();
+            of_document.push((Occur::Must, any_of(f.hash, &keys)));
+        }
+        for e in &req.exact {
+            match e {
+                Exact::Consultation(c) => {
+                    of_source.push((Occur::Must, term(f.consultation_exact, c)));
+                }
+                // Tags are indexed as the keyword analyzer makes them (lower case,
+                // accents folded), as `--tag` looks them up.
+                Exact::Tag(t) => {
+                    of_source.push((Occur::Must, term(f.tag, &super::analyzer::keyword_term(t))))
+                }
+                Exact::IdIn(ids) => of_document.push((Occur::Must, ids_query(f.id, ids))),
+                Exact::IdNotIn(ids) => of_document.push((Occur::MustNot, ids_query(f.id, ids))),
+            }
+        }
+        // A source's date is a span (a year, a month or a day); keep it if the span meets
+        // the range at all.
+        if let Some(since) = req.since {
+            of_source.push((
+                Occur::Must,
+                Box::new(RangeQuery::new(
+                    Bound::Included(Term::from_field_i64(f.date_end, since.first_day())),
+                    Bound::Unbounded,
+                )),
+            ));
+        }
+        if let Some(until) = req.until {
+            of_source.push((
+                Occur::Must,
+                Box::new(RangeQuery::new(
+                    Bound::Unbounded,
+                    Bound::Included(Term::from_field_i64(f.date, until.last_day())),
+                )),
+            ));
+        }
         let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
         match &text_query {
             None => {
                 clauses.push((Occur::Must, Box::new(AllQuery)));
-                clauses.push((Occur::Must, any_of(f.doc_type, &types)));
+                clauses.push((Occur::Must, filter(any_of(f.doc_type, &types))));
             }
             Some(q) => {
                 let parts: Vec<&str> = types.iter().copied().filter(|t| *t != "source").collect();
@@ -695,8 +749,11 @@ impl LibraryIndex {
                 }
                 if types.contains(&"source") {
                     alternatives.push(Box::new(BooleanQuery::new(vec![
-                        (Occur::Must, self.for_sources(searcher, q.as_ref())?),
-                        (Occur::Must, term(f.doc_type, "source")),
+                        (
+                            Occur::Must,
+                            self.for_sources(searcher, q.as_ref(), &of_source)?,
+                        ),
+                        (Occur::Must, filter(term(f.doc_type, "source"))),
                     ])));
                 }
                 clauses.push((
@@ -714,50 +771,12 @@ impl LibraryIndex {
                 ));
             }
         }
-        if !req.kinds.is_empty() {
-            let kinds: Vec<&str> = req.kinds.iter().map(|k| k.as_str()).collect();
-            clauses.push((Occur::Must, any_of(f.kind, &kinds)));
-        }
-        if let Some(c) = &req.contributor {
-            clauses.push((Occur::Must, term(f.contributor, c)));
-        }
-        if let Some(keys) = keys {
-            let keys: Vec<&str> = keys.iter().map(|k| Fields::key_term(k)).collect();
-            clauses.push((Occur::Must, any_of(f.hash, &keys)));
-        }
-        for tag in &req.tags {
-            clauses.push((Occur::Must, term(f.tag, &self.taxonomy.canonical(tag))));
-        }
-        for e in &req.exact {
-            clauses.push(match e {
-                Exact::Consultation(c) => (Occur::Must, term(f.consultation_exact, c)),
-                // Tags are indexed as the keyword analyzer makes them (lower case,
-                // accents folded), as `--tag` looks them up.
-                Exact::Tag(t) => (Occur::Must, term(f.tag, &super::analyzer::keyword_term(t))),
-                Exact::IdIn(ids) => (Occur::Must, ids_query(f.id, ids)),
-                Exact::IdNotIn(ids) => (Occur::MustNot, ids_query(f.id, ids)),
-            });
-        }
-        // A source's date is a span (a year, a month or a day); keep it if the span meets
-        // the range at all.
-        if let Some(since) = req.since {
-            clauses.push((
-                Occur::Must,
-                Box::new(RangeQuery::new(
-                    Bound::Included(Term::from_field_i64(f.date_end, since.first_day())),
-                    Bound::Unbounded,
-                )),
-            ));
-        }
-        if let Some(until) = req.until {
-            clauses.push((
-                Occur::Must,
-                Box::new(RangeQuery::new(
-                    Bound::Unbounded,
-                    Bound::Included(Term::from_field_i64(f.date, until.last_day())),
-                )),
-            ));
-        }
+        clauses.extend(
+            of_source
+                .into_iter()
+                .chain(of_document)
+                .map(|(o, q)| (o, filter(q))),
+        );
         // The text query alone (no filters) is searched as it is, so that tantivy can skip
         // what cannot reach the top hits.
         let query: Box<dyn Query> = if clauses.len() == 1 {
@@ -1140,7 +1159,7 @@ impl LibraryIndex {
         let filter = if parts.len() == 3 {
             (Occur::MustNot, term(f.doc_type, "source"))
         } else {
-            (Occur::Must, any_of(f.doc_type, parts))
+            (Occur::Must, filter(any_of(f.doc_type, parts)))
         };
         Box::new(BooleanQuery::new(vec![
             (Occur::Must, q.box_clone()),
@@ -1153,17 +1172,22 @@ impl LibraryIndex {
     /// recommendations (which together hold all of its text), so each word or phrase is
     /// looked for there and stands for the sources it was found in, each scored by its best
     /// passage for that word or phrase; `AND`, `OR` and `NOT` then combine those per source.
+    ///
+    /// `of_source` are the search's filters on what a source is, which each of its
+    /// passages and recommendations carries too: only the passages of the sources they
+    /// keep are looked in.
     fn for_sources(
         &self,
         searcher: &Searcher,
         q: &dyn Query,
+        of_source: &[(Occur, Box<dyn Query>)],
     ) -> Result<Box<dyn Query>, SearchError> {
         let f = &self.fields;
         if let Some(b) = q.downcast_ref::<BooleanQuery>() {
             let clauses = b
                 .clauses()
                 .iter()
-                .map(|(o, c)| Ok((*o, self.for_sources(searcher, c.as_ref())?)))
+                .map(|(o, c)| Ok((*o, self.for_sources(searcher, c.as_ref(), of_source)?)))
                 .collect::<Result<Vec<_>, SearchError>>()?;
             let mut out = BooleanQuery::new(clauses);
             out.set_minimum_number_should_match(b.get_minimum_number_should_match());
@@ -1174,13 +1198,15 @@ impl LibraryIndex {
         if !on_body {
             return Ok(q.box_clone());
         }
-        let in_parts = BooleanQuery::new(vec![
+        let mut in_parts = vec![
             (Occur::Must, q.box_clone()),
             (
                 Occur::Must,
-                any_of(f.doc_type, &["passage", "recommendation"]),
+                filter(any_of(f.doc_type, &["passage", "recommendation"])),
             ),
-        ]);
+        ];
+        in_parts.extend(of_source.iter().map(|(o, c)| (*o, filter(c.box_clone()))));
+        let in_parts = BooleanQuery::new(in_parts);
         let best = searcher.search(&in_parts, &BestOfSources)?;
         Ok(Box::new(ScoredSources::new(searcher, f, best)?))
     }
@@ -1889,6 +1915,15 @@ impl tantivy::query::Scorer for ListScorer {
     }
 }
 
+/// `q` as a filter: it keeps or drops texts without weighing them, so that what it keeps
+/// is in the order it would be in without it. Scored, a term would add its own rarity (a
+/// recommendation would rank above a passage of the same words), and tantivy scores a range
+/// 1 in part of an index and 0 where every text of a segment is in range, so the order
+/// would depend on how the index happens to be laid out.
+fn filter(q: Box<dyn Query>) -> Box<dyn Query> {
+    Box::new(ConstScoreQuery::new(q, 0.0))
+}
+
 fn term(field: tantivy::schema::Field, value: &str) -> Box<dyn Query> {
     Box::new(TermQuery::new(
         Term::from_field_text(field, value),
@@ -2235,6 +2270,113 @@ mod tests {
                 assert!(!a.0.is_empty(), "{q}");
                 assert_eq!(a, b, "{q} {types:?}");
             }
+        }
+    }
+
+    #[test]
+    fn filters_keep_the_order_and_scores_of_what_they_keep() {
+        // Two refreshes, two segments: every source of the first is of 2024 (so the whole
+        // segment is in the range of `--since 2023`), the second mixes 2019 and 2024.
+        let dir = tempfile::tempdir().expect("temporary folder");
+        crate::library::init(dir.path()).expect("init");
+        let lib = crate::Library::open(dir.path()).expect("open");
+        let words = [
+            "eviction",
+            "tenancy",
+            "eviction notice",
+            "landlord",
+            "hospital",
+        ];
+        for round in 0..2 {
+            for i in 0..30 {
+                let year = if round == 0 || i % 2 == 0 { 2024 } else { 2019 };
+                let kind = if i % 3 == 0 { "report" } else { "testimony" };
+                let tag = if i % 4 == 0 { "housing" } else { "health" };
+                let path = lib.corpus_dir().join(format!("{kind}s/s{round}-{i:02}.md"));
+                let text = format!(
+                    "---\nid: s{round}-{i:02}\ntitle: Source {i}\nkind: {kind}\ndate: {year}-0{}\n\
+                     tags: [{tag}]\n---\n\n{} and {} again.\n\n## Recommendations\n\n- \
+                     The council should stop {} now.\n",
+                    1 + i % 9,
+                    words[i % 5],
+                    words[(i * 3 + round) % 5],
+                    words[(i + 2) % 5],
+                );
+                std::fs::create_dir_all(path.parent().expect("parent")).expect("folder");
+                std::fs::write(path, text).expect("write");
+            }
+            LibraryIndex::refresh_and_open(&lib, &super::super::Quiet).expect("index");
+        }
+        let (index, _) = LibraryIndex::refresh_and_open(&lib, &super::super::Quiet).expect("index");
+        assert!(
+            index
+                .index
+                .searchable_segment_ids()
+                .expect("segments")
+                .len()
+                > 1
+        );
+        // Each hit: its source, id and score.
+        let run = |req: SearchRequest| -> Vec<(String, String, String)> {
+            index
+                .search(&SearchRequest { limit: 200, ..req })
+                .expect("search")
+                .hits
+                .into_iter()
+                .map(|h| (h.source, h.id, format!("{:.4}", h.score)))
+                .collect()
+        };
+        let query = |q: &str| SearchRequest {
+            query: Some(q.into()),
+            ..SearchRequest::default()
+        };
+        let number = |source: &str| -> usize { source[3..5].parse().expect("number") };
+        // The odd sources of the second refresh are of 2019.
+        let of_2019 = |source: &str| source.starts_with("s1-") && number(source) % 2 == 1;
+        for q in ["eviction", "tenancy OR landlord", "\"eviction notice\""] {
+            let all = run(query(q));
+            assert!(all.len() > 10, "{q}");
+            let kept = |pass: &dyn Fn(&str, &str) -> bool| -> Vec<(String, String, String)> {
+                all.iter()
+                    .filter(|(source, id, _)| pass(source, id))
+                    .cloned()
+                    .collect()
+            };
+            let since = run(SearchRequest {
+                since: PartialDate::parse("2023"),
+                ..query(q)
+            });
+            let want = kept(&|source, _| !of_2019(source));
+            assert!(!want.is_empty() && want.len() < all.len(), "{q}");
+            assert_eq!(since, want, "{q} since 2023");
+            let until = run(SearchRequest {
+                until: PartialDate::parse("2020"),
+                ..query(q)
+            });
+            assert_eq!(until, kept(&|source, _| of_2019(source)), "{q} until 2020");
+            let two_types = run(SearchRequest {
+                types: vec![DocType::Passage, DocType::Recommendation],
+                ..query(q)
+            });
+            assert_eq!(two_types, all, "{q} passages and recommendations");
+            let recs = run(SearchRequest {
+                types: vec![DocType::Recommendation],
+                ..query(q)
+            });
+            assert_eq!(
+                recs,
+                kept(&|_, id| id.starts_with("r-")),
+                "{q} recommendations"
+            );
+            let tagged = run(SearchRequest {
+                tags: vec!["housing".into()],
+                ..query(q)
+            });
+            assert_eq!(
+                tagged,
+                kept(&|source, _| number(source) % 4 == 0),
+                "{q} tagged"
+            );
         }
     }
 
