@@ -589,6 +589,18 @@ impl crate::index::Progress for Announce {
     fn finish(&self) {}
 }
 
+/// Lower the calling thread's priority to the least (nice 19): background work then takes
+/// only what searches leave, and a search beside a long run is as fast as on an idle
+/// machine. Linux keeps a nice value per thread; elsewhere the value is the whole
+/// process's (it would slow `heard serve`'s pages too), so it is left alone there.
+fn yield_to_searches() {
+    #[cfg(target_os = "linux")]
+    {
+        // A failure only leaves the thread at its usual priority.
+        let _ = rustix::process::setpriority_process(Some(rustix::thread::gettid()), 19);
+    }
+}
+
 impl Embedder {
     /// Start the background thread; `say` tells what it did (a line on stderr).
     pub fn start(say: fn(&str)) -> Embedder {
@@ -596,11 +608,26 @@ impl Embedder {
         let spawned = std::thread::Builder::new()
             .name("heard-embed".into())
             .spawn(move || {
+                yield_to_searches();
+                // The model's matrix products split their work over the current thread
+                // pool: this one has one thread, at the same low priority, so a run takes
+                // one core and only what searches leave of it (the global pool's threads
+                // were made at the usual priority, and as many as there are cores).
+                let pool = rayon::ThreadPoolBuilder::new()
+                    .num_threads(1)
+                    .thread_name(|_| "heard-embed-cpu".into())
+                    .start_handler(|_| yield_to_searches())
+                    .build();
                 while let Ok(mut index) = rx.recv() {
                     while let Ok(newer) = rx.try_recv() {
                         index = newer;
                     }
-                    match index.embed_in_background(&Announce(say)) {
+                    let embed = || index.embed_in_background(&Announce(say));
+                    let result = match &pool {
+                        Ok(pool) => pool.install(embed),
+                        Err(_) => embed(),
+                    };
+                    match result {
                         Ok(Some(r)) if r.embedded > 0 => say(&format!(
                             "Read the meaning of {} in the background; {} of {} texts known",
                             crate::cmd::plural(r.embedded, "text", "texts"),
@@ -625,5 +652,65 @@ impl Embedder {
         if let Some(tx) = &self.tx {
             let _ = tx.send(index);
         }
+    }
+}
+
+#[cfg(all(test, target_os = "linux"))]
+mod tests {
+    use super::*;
+
+    /// The nice value of each of this process's threads named `name`.
+    fn nice_of(name: &str) -> Vec<i64> {
+        let mut out = Vec::new();
+        for task in std::fs::read_dir("/proc/self/task")
+            .expect("tasks")
+            .flatten()
+        {
+            let comm = std::fs::read_to_string(task.path().join("comm")).unwrap_or_default();
+            if comm.trim() != name {
+                continue;
+            }
+            let stat = std::fs::read_to_string(task.path().join("stat")).unwrap_or_default();
+            // After the name in brackets: state is field 3, nice field 19.
+            let after = &stat[stat.rfind(')').map_or(0, |i| i + 1)..];
+            if let Some(n) = after.split_whitespace().nth(16) {
+                out.push(n.parse().expect("nice"));
+            }
+        }
+        out
+    }
+
+    /// This thread's nice value.
+    fn own_nice() -> String {
+        let me = std::fs::read_to_string("/proc/thread-self/stat").expect("stat");
+        let after = &me[me.rfind(')').expect("name") + 1..];
+        after.split_whitespace().nth(16).expect("nice").to_string()
+    }
+
+    #[test]
+    fn reading_meaning_in_the_background_runs_at_the_lowest_priority() {
+        let mine = own_nice();
+        let embedder = Embedder::start(|_| {});
+        // Both the embedder and the one thread its model's work runs on.
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while (nice_of("heard-embed").is_empty() || nice_of("heard-embed-cpu").is_empty())
+            && Instant::now() < deadline
+        {
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        let nice = |name| {
+            let n = nice_of(name);
+            assert!(!n.is_empty(), "no thread `{name}`");
+            n
+        };
+        // A thread starts at its creator's value and lowers its own: wait for it.
+        while nice("heard-embed-cpu").iter().any(|n| *n != 19) && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        assert_eq!(nice("heard-embed"), [19]);
+        assert_eq!(nice("heard-embed-cpu"), [19]);
+        // The thread that started it is left as it was.
+        assert_eq!(own_nice(), mine);
+        drop(embedder);
     }
 }
