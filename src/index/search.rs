@@ -2029,11 +2029,17 @@ mod tests {
         }
     }
 
-    /// A library of the given corpus files (path under `corpus/`, text), indexed.
-    fn indexed(files: &[(&str, &str)]) -> (tempfile::TempDir, LibraryIndex) {
+    /// An empty library in a temporary folder.
+    fn new_library() -> (tempfile::TempDir, crate::Library) {
         let dir = tempfile::tempdir().expect("temporary folder");
         crate::library::init(dir.path()).expect("init");
         let lib = crate::Library::open(dir.path()).expect("open");
+        (dir, lib)
+    }
+
+    /// A library of the given corpus files (path under `corpus/`, text), indexed.
+    fn indexed(files: &[(&str, &str)]) -> (tempfile::TempDir, LibraryIndex) {
+        let (dir, lib) = new_library();
         for (rel, text) in files {
             let path = lib.corpus_dir().join(rel);
             std::fs::create_dir_all(path.parent().expect("parent")).expect("folder");
@@ -2208,9 +2214,7 @@ mod tests {
     #[test]
     fn segments_searched_in_parallel_give_what_one_at_a_time_gives() {
         // Two refreshes: two segments.
-        let dir = tempfile::tempdir().expect("temporary folder");
-        crate::library::init(dir.path()).expect("init");
-        let lib = crate::Library::open(dir.path()).expect("open");
+        let (_dir, lib) = new_library();
         let words = [
             "eviction",
             "tenancy",
@@ -2277,9 +2281,7 @@ mod tests {
     fn filters_keep_the_order_and_scores_of_what_they_keep() {
         // Two refreshes, two segments: every source of the first is of 2024 (so the whole
         // segment is in the range of `--since 2023`), the second mixes 2019 and 2024.
-        let dir = tempfile::tempdir().expect("temporary folder");
-        crate::library::init(dir.path()).expect("init");
-        let lib = crate::Library::open(dir.path()).expect("open");
+        let (_dir, lib) = new_library();
         let words = [
             "eviction",
             "tenancy",
@@ -2385,9 +2387,7 @@ mod tests {
         // Many sources with several passages each, written by every writer thread, then
         // some rewritten: a search for whole sources finds a source's document in the
         // segment of its passages.
-        let dir = tempfile::tempdir().expect("temporary folder");
-        crate::library::init(dir.path()).expect("init");
-        let lib = crate::Library::open(dir.path()).expect("open");
+        let (_dir, lib) = new_library();
         let write = |id: &str, passages: usize| {
             let body: Vec<String> = (0..passages)
                 .map(|p| format!("Passage {p} of {id} on eviction and housing."))
