@@ -89,11 +89,12 @@ impl ThemePhrases {
         out
     }
 
-    /// Each phrase's name and its term.
-    pub(crate) fn names_and_terms(&self) -> impl Iterator<Item = (&str, &str)> {
-        self.phrases
-            .iter()
-            .map(|p| (p.name.as_str(), p.term.as_str()))
+    /// Each phrase's name, its analyzed words (in order) and its term.
+    pub(crate) fn phrases(&self) -> impl Iterator<Item = (&str, Vec<&str>, &str)> {
+        self.phrases.iter().map(|p| {
+            let words = p.words.iter().map(|(_, w)| w.as_str()).collect();
+            (p.name.as_str(), words, p.term.as_str())
+        })
     }
 
     /// The terms of the phrases `text` holds, one for each occurrence (as a phrase query

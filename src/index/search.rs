@@ -1238,9 +1238,22 @@ impl LibraryIndex {
         self.phrase_terms.get_or_init(|| {
             let phrases = super::phrases::ThemePhrases::of(&self.taxonomy);
             let mut out = HashMap::new();
-            for (name, term) in phrases.names_and_terms() {
+            for (name, words, term) in phrases.phrases() {
                 let parsed = self.parse_query(&format!("\"{name}\""), false);
-                if let Some(p) = parsed.ok().and_then(|q| q.downcast::<PhraseQuery>().ok()) {
+                // Only where the parser makes of the name the words the index looked for
+                // (the same analyzer): otherwise it is left a phrase query.
+                if let Some(p) = parsed
+                    .ok()
+                    .and_then(|q| q.downcast::<PhraseQuery>().ok())
+                    .filter(|p| {
+                        let parsed: Vec<String> = p
+                            .phrase_terms()
+                            .iter()
+                            .filter_map(|t| t.value().as_str().map(str::to_string))
+                            .collect();
+                        parsed == words
+                    })
+                {
                     out.insert(
                         phrase_key(&p),
                         Term::from_field_text(self.fields.phrases, term),
