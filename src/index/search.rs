@@ -1819,10 +1819,10 @@ impl ScoredSources {
     ) -> Result<ScoredSources, SearchError> {
         let io = tantivy::TantivyError::from;
         let of_type = Term::from_field_text(f.doc_type, DocType::Source.as_str());
-        let mut docs = HashMap::new();
-        for (at, by_ord) in best {
+        // Segment by segment, on the threads the search itself used.
+        let one = |(at, by_ord): (u32, ByOrdinal)| -> tantivy::Result<_> {
             let Some(seg) = searcher.segment_readers().get(at as usize) else {
-                continue;
+                return Ok(None);
             };
             let mut found = Vec::new();
             if by_ord.iter().any(Option::is_some) {
@@ -1846,8 +1846,15 @@ impl ScoredSources {
                     }
                 }
             }
-            docs.insert(seg.segment_id(), found);
-        }
+            Ok(Some((seg.segment_id(), found)))
+        };
+        let docs: HashMap<_, _> = searcher
+            .index()
+            .search_executor()
+            .map(one, best.into_iter())?
+            .into_iter()
+            .flatten()
+            .collect();
         Ok(ScoredSources {
             docs: std::sync::Arc::new(docs),
         })
