@@ -1079,14 +1079,10 @@ impl LibraryIndex {
                     continue;
                 }
                 let doc: TantivyDocument = seg.get_store_reader(1).map_err(io)?.get(first)?;
-                let mut analyzer = super::analyzer::keyword_analyzer();
                 let spelt = doc
                     .get_all(f.tag)
                     .filter_map(|v| v.as_str())
-                    .find(|v| {
-                        let mut tokens = analyzer.token_stream(v);
-                        tokens.advance() && tokens.token().text.as_bytes() == key
-                    })
+                    .find(|v| super::analyzer::keyword_term(v).as_bytes() == key)
                     .map_or_else(|| String::from_utf8_lossy(key).into_owned(), String::from);
                 by_term.insert(key.to_vec(), (spelt, n));
             }
