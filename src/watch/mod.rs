@@ -659,6 +659,14 @@ impl Embedder {
 mod tests {
     use super::*;
 
+    /// The nice value in a thread's `stat`: after the name in brackets, state is field 3
+    /// and nice field 19.
+    fn nice_in(stat: &str) -> i64 {
+        let after = &stat[stat.rfind(')').expect("name in brackets") + 1..];
+        let nice = after.split_whitespace().nth(16).expect("nice");
+        nice.parse().expect("a number")
+    }
+
     /// The nice value of each of this process's threads named `name`.
     fn nice_of(name: &str) -> Vec<i64> {
         let mut out = Vec::new();
@@ -667,24 +675,18 @@ mod tests {
             .flatten()
         {
             let comm = std::fs::read_to_string(task.path().join("comm")).unwrap_or_default();
-            if comm.trim() != name {
-                continue;
-            }
+            // A thread may end between listing and reading: it is not counted.
             let stat = std::fs::read_to_string(task.path().join("stat")).unwrap_or_default();
-            // After the name in brackets: state is field 3, nice field 19.
-            let after = &stat[stat.rfind(')').map_or(0, |i| i + 1)..];
-            if let Some(n) = after.split_whitespace().nth(16) {
-                out.push(n.parse().expect("nice"));
+            if comm.trim() == name && !stat.is_empty() {
+                out.push(nice_in(&stat));
             }
         }
         out
     }
 
     /// This thread's nice value.
-    fn own_nice() -> String {
-        let me = std::fs::read_to_string("/proc/thread-self/stat").expect("stat");
-        let after = &me[me.rfind(')').expect("name") + 1..];
-        after.split_whitespace().nth(16).expect("nice").to_string()
+    fn own_nice() -> i64 {
+        nice_in(&std::fs::read_to_string("/proc/thread-self/stat").expect("stat"))
     }
 
     #[test]
