@@ -1180,14 +1180,7 @@ impl LibraryIndex {
     ) -> Result<Box<dyn Query>, SearchError> {
         let f = &self.fields;
         if let Some(b) = q.downcast_ref::<BooleanQuery>() {
-            let clauses = b
-                .clauses()
-                .iter()
-                .map(|(o, c)| Ok((*o, self.for_sources(searcher, c.as_ref(), of_source)?)))
-                .collect::<Result<Vec<_>, SearchError>>()?;
-            let mut out = BooleanQuery::new(clauses);
-            out.set_minimum_number_should_match(b.get_minimum_number_should_match());
-            return Ok(Box::new(out));
+            return each_clause(b, |c| self.for_sources(searcher, c, of_source));
         }
         let mut on_body = false;
         q.query_terms(&mut |t, _| on_body |= t.field() == f.body);
@@ -1212,14 +1205,9 @@ impl LibraryIndex {
     /// the phrase's words.
     fn theme_phrases_as_terms(&self, q: Box<dyn Query>) -> Box<dyn Query> {
         if let Some(b) = q.downcast_ref::<BooleanQuery>() {
-            let clauses = b
-                .clauses()
-                .iter()
-                .map(|(o, c)| (*o, self.theme_phrases_as_terms(c.box_clone())))
-                .collect();
-            let mut out = BooleanQuery::new(clauses);
-            out.set_minimum_number_should_match(b.get_minimum_number_should_match());
-            return Box::new(out);
+            let each = |c: &dyn Query| Ok(self.theme_phrases_as_terms(c.box_clone()));
+            let Ok(out) = each_clause::<std::convert::Infallible>(b, each);
+            return out;
         }
         if let Some(p) = q.downcast_ref::<PhraseQuery>()
             && let Some(term) = self.phrase_terms().get(&phrase_key(p))
@@ -1390,6 +1378,22 @@ fn prunable(q: &dyn Query) -> bool {
                 || (c.iter().all(|(o, _)| *o == Occur::Should)
                     && b.get_minimum_number_should_match() <= 1))
     })
+}
+
+/// `b` with each of its clauses made anew by `f`, each kept as required, optional or
+/// excluded, and as many optional ones needed as before.
+fn each_clause<E>(
+    b: &BooleanQuery,
+    mut f: impl FnMut(&dyn Query) -> Result<Box<dyn Query>, E>,
+) -> Result<Box<dyn Query>, E> {
+    let clauses = b
+        .clauses()
+        .iter()
+        .map(|(o, c)| Ok((*o, f(c.as_ref())?)))
+        .collect::<Result<Vec<_>, E>>()?;
+    let mut out = BooleanQuery::new(clauses);
+    out.set_minimum_number_should_match(b.get_minimum_number_should_match());
+    Ok(Box::new(out))
 }
 
 /// What tells two phrase queries apart: their field, words, the words' positions and slop.
