@@ -106,10 +106,12 @@ pub fn read_cursor(state_dir: &Path) -> Option<Cursor> {
     serde_json::from_slice(&std::fs::read(state_dir.join(CURSOR)).ok()?).ok()
 }
 
-/// Record that everything up to `cursor` has been taken into the index.
+/// Record that everything up to `cursor` has been taken into the index. Not synced to the
+/// disk: a cursor lost in a crash, or unreadable after one, only means the journal is read
+/// again from an older cursor or from its start (a rescan), never a change missed.
 pub fn write_cursor(state_dir: &Path, cursor: &Cursor) -> anyhow::Result<()> {
     let json = serde_json::to_vec(cursor)?;
-    crate::fsutil::write_atomic(&state_dir.join(CURSOR), &json)
+    crate::fsutil::write_atomic_unsynced(&state_dir.join(CURSOR), &json)
 }
 
 /// The watcher's end: appends records, rotates the file.
