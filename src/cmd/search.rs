@@ -41,6 +41,10 @@ pub fn run(args: SearchArgs, lib: &Library) -> anyhow::Result<ExitCode> {
     } else {
         index.search(&req)
     };
+    // The process ends once the results are printed: the index's maps and caches go with
+    // it. Dropping them unmapped a few dozen segment files one by one, a millisecond of an
+    // 8 ms search at 100k (BENCHMARKS.md); nothing of the index is written on drop.
+    std::mem::forget(index);
     let results = match found {
         Ok(r) => r,
         Err(SearchError::Query(msg)) => {
