@@ -106,24 +106,21 @@ def paragraph(path, line):
     return " ".join(out)
 
 
-def main():
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--library", required=True)
-    ap.add_argument("--model", required=True)
-    ap.add_argument("--heard", default=os.path.join(os.environ.get("CARGO_TARGET_DIR", os.path.join(ROOT, "target")), "release", "heard"))
-    a = ap.parse_args()
+def candidates(heard, library):
+    """Every candidate `heard draft` considers for a labelled question of the kept drafting
+    library, joined with its grade in drafting.toml: dicts with call, question, kind, id, path,
+    line, grade, rel (grade > 0), cover, cos, question_text and text (the quote, or the
+    paragraph at the candidate's line)."""
     labels = tomllib.load(open(os.path.join(HERE, "drafting.toml"), "rb"))
     graded = {(q["call"], q["id"]): q for q in labels["question"] if "evidence" in q}
     quotes = {q["id"]: q["exact"] for q in json.loads(subprocess.run(
-        [a.heard, "quotes", "--json"], cwd=a.library, check=True, capture_output=True, text=True).stdout)["quotes"]}
-    model = Bert(a.model)
-    rows = []
+        [heard, "quotes", "--json"], cwd=library, check=True, capture_output=True, text=True).stdout)["quotes"]}
     for call in labels["call"]:
         slug = call["slug"]
-        c = tomllib.load(open(os.path.join(a.library, "responses", slug, "consultation.toml"), "rb"))
+        c = tomllib.load(open(os.path.join(library, "responses", slug, "consultation.toml"), "rb"))
         text = {q["id"]: q["text"] for q in c.get("question") or c.get("questions")}
         env = dict(os.environ, HEARD_DEBUG_RELEVANCE="1")
-        err = subprocess.run([a.heard, "draft", os.path.join("responses", slug)], cwd=a.library,
+        err = subprocess.run([heard, "draft", os.path.join("responses", slug)], cwd=library,
                              env=env, capture_output=True, text=True).stderr
         for m in LINE.finditer(err):
             qid, kind, id_, path, line, cover, cos = m.groups()
@@ -136,9 +133,22 @@ def main():
                     grade = max(grade, e["grade"] if kind == "Quote" and e["quote"] == id_ else 0)
                 elif kind != "Quote" and e["path"] == path and e["lines"][0] <= int(line) <= e["lines"][1]:
                     grade = max(grade, e["grade"])
-            t = quotes[id_] if kind == "Quote" else paragraph(os.path.join(a.library, path), int(line))
-            rows.append(dict(kind=kind, rel=grade > 0, cover=float(cover), cos=float(cos),
-                             other=float(model.embed(text[qid]) @ model.embed(t))))
+            t = quotes[id_] if kind == "Quote" else paragraph(os.path.join(library, path), int(line))
+            yield dict(call=slug, question=qid, kind=kind, id=id_, path=path, line=int(line),
+                       grade=grade, rel=grade > 0, cover=float(cover), cos=float(cos),
+                       question_text=text[qid], text=t)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--library", required=True)
+    ap.add_argument("--model", required=True)
+    ap.add_argument("--heard", default=os.path.join(os.environ.get("CARGO_TARGET_DIR", os.path.join(ROOT, "target")), "release", "heard"))
+    a = ap.parse_args()
+    model = Bert(a.model)
+    rows = [dict(kind=c["kind"], rel=c["rel"], cover=c["cover"], cos=c["cos"],
+                 other=float(model.embed(c["question_text"]) @ model.embed(c["text"])))
+            for c in candidates(a.heard, a.library)]
     name = os.path.normpath(a.model)
     name = os.path.basename(os.path.dirname(name) if os.path.basename(name) == "model" else name)
     print(f"{'kind':15} {'n':>4} {'rel':>4}  {'bundled':>8} {name[:10]:>10} {'cover':>6} "

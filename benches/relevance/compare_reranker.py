@@ -29,14 +29,14 @@ run time.
 DRAFTING_LIBRARY is the kept library the drafting part of the evaluation wrote (it holds
 responses/<call>/ for the three calls). An evaluation tool, not part of heard.
 """
-import argparse, json, math, os, shutil, subprocess, sys, time, tomllib
+import argparse, json, math, os, shutil, sys, time
 
 import numpy as np
 from tokenizers import Tokenizer
 
 sys.dont_write_bytecode = True  # leave no __pycache__ in the work tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from compare_model import HERE, ROOT, LINE, auc, paragraph  # noqa: E402
+from compare_model import ROOT, auc, candidates  # noqa: E402
 
 BERLIN = ("How many people live in Berlin?",
           "Berlin has a population of 3,520,031 registered inhabitants in an area of 891.82 square kilometers.",
@@ -218,36 +218,13 @@ def main():
         ap.error("--library and --model are required")
     model = load(a.model, a.threads)
     sanity(model)
-    labels = tomllib.load(open(os.path.join(HERE, "drafting.toml"), "rb"))
-    graded = {(q["call"], q["id"]): q for q in labels["question"] if "evidence" in q}
-    quotes = {q["id"]: q["exact"] for q in json.loads(subprocess.run(
-        [a.heard, "quotes", "--json"], cwd=a.library, check=True, capture_output=True, text=True).stdout)["quotes"]}
     rows, spent, tokens = [], 0.0, 0
-    for call in labels["call"]:
-        slug = call["slug"]
-        c = tomllib.load(open(os.path.join(a.library, "responses", slug, "consultation.toml"), "rb"))
-        text = {q["id"]: q["text"] for q in c.get("question") or c.get("questions")}
-        env = dict(os.environ, HEARD_DEBUG_RELEVANCE="1")
-        err = subprocess.run([a.heard, "draft", os.path.join("responses", slug)], cwd=a.library,
-                             env=env, capture_output=True, text=True).stderr
-        for m in LINE.finditer(err):
-            qid, kind, id_, path, line, cover, cos = m.groups()
-            q = graded.get((slug, qid))
-            if not q:
-                continue
-            grade = 0
-            for e in q["evidence"]:
-                if "quote" in e:
-                    grade = max(grade, e["grade"] if kind == "Quote" and e["quote"] == id_ else 0)
-                elif kind != "Quote" and e["path"] == path and e["lines"][0] <= int(line) <= e["lines"][1]:
-                    grade = max(grade, e["grade"])
-            t = quotes[id_] if kind == "Quote" else paragraph(os.path.join(a.library, path), int(line))
-            start = time.perf_counter()
-            logit, n = model.score(text[qid], t)
-            spent += time.perf_counter() - start
-            tokens += n
-            rows.append(dict(call=slug, question=qid, kind=kind, id=id_, path=path, line=int(line),
-                             grade=grade, rel=grade > 0, cover=float(cover), cos=float(cos), logit=logit))
+    for c in candidates(a.heard, a.library):
+        start = time.perf_counter()
+        logit, n = model.score(c.pop("question_text"), c.pop("text"))
+        spent += time.perf_counter() - start
+        tokens += n
+        rows.append(dict(c, logit=logit))
     if not rows:
         sys.exit("no candidates: is HEARD_DEBUG_RELEVANCE output what LINE expects?")
     print(f"{len(rows)} pairs scored in {spent:.1f} s: {1000 * spent / len(rows):.1f} ms a pair, "
