@@ -168,10 +168,13 @@ fn refresh(
 
     let (touched, mut walk_problems) =
         corpus_stage(lib, scope, &mut t, &mut up, progress, &mut report)?;
+    timing::peak("corpus");
     timing::time(Stage::Quotes, || {
         quote_stage(lib, &mut t, &mut up, &touched, rebuilt, &mut report)
     })?;
+    timing::peak("quotes");
     timing::time(Stage::Commit, || up.commit())?;
+    timing::peak("commit");
 
     if t.ids_changed || !corpus::source_map_path(lib).exists() {
         timing::time(Stage::SourceMap, || {
@@ -188,6 +191,7 @@ fn refresh(
         t.save()?;
         txn.commit().map_err(store::damaged)?;
         timing::add(Stage::StoreCommit, started.elapsed().as_nanos() as u64);
+        timing::peak("store");
     } else {
         drop(t);
         txn.abort().map_err(store::damaged)?;

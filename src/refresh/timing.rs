@@ -5,8 +5,8 @@
 //! figure is the time summed over the threads that did that work, next to the wall time of
 //! the whole refresh; counts say how often each stage ran.
 
-use std::sync::OnceLock;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Mutex, OnceLock};
 use std::time::Instant;
 
 /// A stage of a refresh.
@@ -83,6 +83,33 @@ pub(crate) fn add(stage: Stage, nanos: u64) {
     }
 }
 
+/// The process's peak memory (VmHWM) at the end of each step that runs once, in order.
+static PEAKS: Mutex<Vec<(&str, String)>> = Mutex::new(Vec::new());
+
+/// Note the peak memory so far at the end of the step `name` (one that runs once: the
+/// corpus stage, the quotes, the commit), so that the report tells which step raised it.
+pub(crate) fn peak(name: &'static str) {
+    if enabled() {
+        if let Some(kb) = vm_hwm() {
+            PEAKS
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .push((name, kb));
+        }
+    }
+}
+
+/// The process's peak resident memory so far, as `/proc/self/status` says it (Linux).
+fn vm_hwm() -> Option<String> {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .map(|l| l.trim_start_matches("VmHWM:").trim().to_string())
+        })
+}
+
 /// Take away `nanos` from `stage` (time counted twice, e.g. inside the walk's callbacks).
 pub(crate) fn subtract(stage: Stage, nanos: u64) {
     if enabled() {
@@ -104,15 +131,10 @@ pub(crate) fn report(wall: std::time::Duration) {
         let n = COUNTS[stage as usize].swap(0, Ordering::Relaxed);
         eprintln!("  {name:<20} {:>9.3} s  ({n} times)", ns as f64 / 1e9);
     }
-    let rss = std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("VmHWM:"))
-                .map(|l| l.trim_start_matches("VmHWM:").trim().to_string())
-        })
-        .unwrap_or_default();
-    if !rss.is_empty() {
+    for (name, kb) in std::mem::take(&mut *PEAKS.lock().unwrap_or_else(|e| e.into_inner())) {
+        eprintln!("  peak RSS after {name:<12} {kb}");
+    }
+    if let Some(rss) = vm_hwm() {
         eprintln!("  peak RSS so far      {rss}");
     }
 }
