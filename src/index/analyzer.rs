@@ -25,12 +25,15 @@ pub const KEY: &str = "heard_key";
 /// made before indexing: each is taken whole, split from the next by white space.
 pub const PHRASES: &str = "heard_phrases";
 
-/// Characters of a text's key (blake3, hex) that the index's terms keep: 64 bits, so that
-/// two texts of a library share a term only by a chance of about n²/2⁶⁵, and a search by
-/// meaning that meets such a pair only sees one more candidate, weighed by its own text.
-/// The whole key (64 random hex digits) made each text add some 60 nodes to the term
-/// dictionary, and building that dictionary was a fifth of a first build.
-pub const KEY_TERM_CHARS: usize = 16;
+/// Characters of a text's key (blake3, hex) that the index's terms keep: 32 bits. A term
+/// only narrows a search by meaning to the texts it names; each text found is then known by
+/// its whole key (the fast field), and one whose whole key is not among those asked for is
+/// left out. So two texts that share a term (at a million sources, a search by meaning for
+/// 200 keys meets one such text about every third time) cost one more document read, never a
+/// wrong result. Each character is a node of the term dictionary for every text: the whole
+/// key (64 characters) made building that dictionary a fifth of a first build, 16 about a
+/// tenth of what remained (BENCHMARKS.md).
+pub const KEY_TERM_CHARS: usize = 8;
 
 /// The term a text's key (hex) is indexed and looked up by.
 pub fn key_term(hex: &str) -> &str {

@@ -54,7 +54,8 @@ use crate::{Library, Problem};
 /// 14: `consultation_exact` holds a source's consultation whole, indexed and as a column.
 /// 15: `phrases` holds a term for each theme phrase a text holds (see [`phrases`]).
 /// 16: `date_end` is a column, not indexed.
-pub(crate) const FORMAT: u32 = 16;
+/// 17: `hash` is indexed by the first 8 characters of a text's key.
+pub(crate) const FORMAT: u32 = 17;
 
 /// Memory the index writer may use, shared by its threads. Fixed, whatever the corpus size.
 const WRITER_HEAP: usize = 64 * 1024 * 1024;

@@ -637,7 +637,9 @@ impl LibraryIndex {
         }
         let seen: std::collections::HashSet<String> =
             words.hits.iter().map(|h| h.id.clone()).collect();
-        by_meaning.retain(|h| !seen.contains(&h.id));
+        // A text found through a key's term whose whole key was not asked for shares the
+        // term by chance (see `analyzer::KEY_TERM_CHARS`): it is not near in meaning.
+        by_meaning.retain(|h| !seen.contains(&h.id) && cos(h).is_some());
         for h in &mut by_meaning {
             h.words = None;
             h.meaning = cos(h);
@@ -2843,6 +2845,56 @@ mod tests {
         ] {
             assert!(!is_plain_words(q), "{q}");
         }
+    }
+
+    /// Texts are found by meaning through a short term of their key, which two texts may
+    /// share by chance; the one whose whole key was not asked for is not a result.
+    #[test]
+    fn a_text_that_shares_a_key_term_by_chance_is_not_found_by_meaning() {
+        // Found by search: the two keys share their first 8 characters (8395f14d).
+        let garden = "Volunteers ran the allotment garden in week 199603.";
+        let tribunal = "The tribunal dismissed the appeal in case 44634.";
+        let (a, b) = (
+            super::super::embed::key_hex(garden),
+            super::super::embed::key_hex(tribunal),
+        );
+        assert_ne!(a, b);
+        assert_eq!(Fields::key_term(&a), Fields::key_term(&b));
+        let files = [source("garden", garden), source("tribunal", tribunal)];
+        let files: Vec<(&str, &str)> = files
+            .iter()
+            .map(|(a, b)| (a.as_str(), b.as_str()))
+            .collect();
+        let (dir, index) = indexed(&files);
+        let lib = crate::Library::open(dir.path()).expect("open");
+        index
+            .with_some_meaning(&lib, &super::super::Quiet)
+            .expect("meaning");
+        // The term alone finds both.
+        let by_term = index
+            .search_words(
+                &SearchRequest {
+                    limit: 10,
+                    ..SearchRequest::default()
+                },
+                Some(std::slice::from_ref(&a)),
+            )
+            .expect("search");
+        let mut found: Vec<&str> = by_term.hits.iter().map(|h| h.source.as_str()).collect();
+        found.sort();
+        assert_eq!(found, ["garden", "tribunal"]);
+        // A search by meaning that shares no word with either finds only the garden.
+        let results = index
+            .search_meaning(&SearchRequest {
+                query: Some("people growing vegetables together".into()),
+                limit: 10,
+                ..SearchRequest::default()
+            })
+            .expect("search");
+        let sources: Vec<&str> = results.hits.iter().map(|h| h.source.as_str()).collect();
+        assert!(sources.contains(&"garden"), "{sources:?}");
+        assert!(!sources.contains(&"tribunal"), "{sources:?}");
+        assert!(results.hits.iter().all(|h| h.meaning.is_some()));
     }
 
     #[test]
