@@ -31,8 +31,8 @@ pub const PHRASES: &str = "heard_phrases";
 /// left out. So two texts that share a term (at a million sources, a search by meaning for
 /// 200 keys meets one such text about every third time) cost one more document read, never a
 /// wrong result. Each character is a node of the term dictionary for every text: the whole
-/// key (64 characters) made building that dictionary a fifth of a first build, 16 about a
-/// tenth of what remained (BENCHMARKS.md).
+/// key (64 characters) made building that dictionary a fifth of a first build, and going
+/// from 16 characters to 8 took another 9% off a first build's CPU (BENCHMARKS.md).
 pub const KEY_TERM_CHARS: usize = 8;
 
 /// The term a text's key (hex) is indexed and looked up by.
