@@ -57,16 +57,14 @@ class Bert:
     def lin(self, x, k):
         return x @ self.p(k + ".weight").T + self.p(k + ".bias")
 
-    def embed(self, text):
-        if text in self.cache:
-            return self.cache[text]
-        ids = np.array(self.tok.encode(text).ids)
+    def hidden(self, ids, types):
+        """The encoder's last hidden states for token `ids` with their segment `types`."""
         n, h = len(ids), self.cfg["num_attention_heads"]
         size = self.cfg["hidden_size"]
         d = size // h
         x = (self.p("embeddings.word_embeddings.weight")[ids]
              + self.p("embeddings.position_embeddings.weight")[:n]
-             + self.p("embeddings.token_type_embeddings.weight")[0])
+             + self.p("embeddings.token_type_embeddings.weight")[types])
         x = self.norm(x, self.p("embeddings.LayerNorm.weight"), self.p("embeddings.LayerNorm.bias"))
         for layer in range(self.cfg["num_hidden_layers"]):
             pre = f"encoder.layer.{layer}."
@@ -82,7 +80,13 @@ class Bert:
             m = self.lin(0.5 * m * (1 + self.erf(m / math.sqrt(2))), pre + "output.dense")
             x = self.norm(x + m, self.p(pre + "output.LayerNorm.weight"),
                           self.p(pre + "output.LayerNorm.bias"))
-        e = x.mean(0)
+        return x
+
+    def embed(self, text):
+        if text in self.cache:
+            return self.cache[text]
+        ids = np.array(self.tok.encode(text).ids)
+        e = self.hidden(ids, np.zeros(len(ids), dtype=int)).mean(0)
         self.cache[text] = e / np.linalg.norm(e)
         return self.cache[text]
 

@@ -36,7 +36,7 @@ from tokenizers import Tokenizer
 
 sys.dont_write_bytecode = True  # leave no __pycache__ in the work tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from compare_model import ROOT, auc, candidates  # noqa: E402
+from compare_model import ROOT, Bert, auc, candidates  # noqa: E402
 
 BERLIN = ("How many people live in Berlin?",
           "Berlin has a population of 3,520,031 registered inhabitants in an area of 891.82 square kilometers.",
@@ -50,7 +50,7 @@ def tokenizer(d, max_len):
     return tok
 
 
-class NumpyCross:
+class NumpyCross(Bert):
     """BertForSequenceClassification with one logit, in numpy (f32)."""
 
     def __init__(self, d, max_len=512):
@@ -60,44 +60,12 @@ class NumpyCross:
         self.tok = tokenizer(d, max_len)
         self.erf = np.vectorize(math.erf)
 
-    def p(self, k):
-        return self.w[k] if k in self.w else self.w["bert." + k]
-
-    @staticmethod
-    def norm(x, g, b):
-        m = x.mean(-1, keepdims=True)
-        v = ((x - m) ** 2).mean(-1, keepdims=True)
-        return (x - m) / np.sqrt(v + 1e-12) * g + b
-
-    def lin(self, x, k):
-        return x @ self.p(k + ".weight").T + self.p(k + ".bias")
-
     def score(self, question, text):
         e = self.tok.encode(question, text)
         ids, types = np.array(e.ids), np.array(e.type_ids)
-        n, h = len(ids), self.cfg["num_attention_heads"]
-        size = self.cfg["hidden_size"]
-        d = size // h
-        x = (self.p("embeddings.word_embeddings.weight")[ids]
-             + self.p("embeddings.position_embeddings.weight")[:n]
-             + self.p("embeddings.token_type_embeddings.weight")[types])
-        x = self.norm(x, self.p("embeddings.LayerNorm.weight"), self.p("embeddings.LayerNorm.bias"))
-        for layer in range(self.cfg["num_hidden_layers"]):
-            pre = f"encoder.layer.{layer}."
-            q, k, v = (self.lin(x, pre + "attention.self." + s).reshape(n, h, d).transpose(1, 0, 2)
-                       for s in ("query", "key", "value"))
-            a = q @ k.transpose(0, 2, 1) / math.sqrt(d)
-            a = np.exp(a - a.max(-1, keepdims=True))
-            a /= a.sum(-1, keepdims=True)
-            o = self.lin((a @ v).transpose(1, 0, 2).reshape(n, size), pre + "attention.output.dense")
-            x = self.norm(x + o, self.p(pre + "attention.output.LayerNorm.weight"),
-                          self.p(pre + "attention.output.LayerNorm.bias"))
-            m = self.lin(x, pre + "intermediate.dense")
-            m = self.lin(0.5 * m * (1 + self.erf(m / math.sqrt(2))), pre + "output.dense")
-            x = self.norm(x + m, self.p(pre + "output.LayerNorm.weight"),
-                          self.p(pre + "output.LayerNorm.bias"))
+        x = self.hidden(ids, types)
         pooled = np.tanh(self.lin(x[0], "pooler.dense"))
-        return float(self.lin(pooled, "classifier")[0]), n
+        return float(self.lin(pooled, "classifier")[0]), len(ids)
 
 
 class OnnxCross:
