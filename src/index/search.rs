@@ -637,13 +637,14 @@ impl LibraryIndex {
         }
         let seen: std::collections::HashSet<String> =
             words.hits.iter().map(|h| h.id.clone()).collect();
-        // A text found through a key's term whose whole key was not asked for shares the
-        // term by chance (see `analyzer::KEY_TERM_CHARS`): it is not near in meaning.
-        by_meaning.retain(|h| !seen.contains(&h.id) && cos(h).is_some());
+        by_meaning.retain(|h| !seen.contains(&h.id));
         for h in &mut by_meaning {
             h.words = None;
             h.meaning = cos(h);
         }
+        // A text found through a key's term whose whole key was not asked for shares the
+        // term by chance (see `analyzer::KEY_TERM_CHARS`): it is not near in meaning.
+        by_meaning.retain(|h| h.meaning.is_some());
         let total = words.total + by_meaning.len();
         let mut hits = words.hits;
         hits.extend(by_meaning);
