@@ -2060,13 +2060,18 @@ mod tests {
         (dir, lib)
     }
 
+    /// Write a corpus file (path under `corpus/`) of `lib`, with its folders.
+    fn write_source(lib: &crate::Library, rel: &str, text: &str) {
+        let path = lib.corpus_dir().join(rel);
+        std::fs::create_dir_all(path.parent().expect("parent")).expect("folder");
+        std::fs::write(path, text).expect("write");
+    }
+
     /// A library of the given corpus files (path under `corpus/`, text), indexed.
     fn indexed(files: &[(&str, &str)]) -> (tempfile::TempDir, LibraryIndex) {
         let (dir, lib) = new_library();
         for (rel, text) in files {
-            let path = lib.corpus_dir().join(rel);
-            std::fs::create_dir_all(path.parent().expect("parent")).expect("folder");
-            std::fs::write(path, text).expect("write");
+            write_source(&lib, rel, text);
         }
         let (index, _) = LibraryIndex::refresh_and_open(&lib, &super::super::Quiet).expect("index");
         (dir, index)
@@ -2258,9 +2263,7 @@ mod tests {
                         words[(i + 3) % 6]
                     ),
                 );
-                let path = lib.corpus_dir().join(rel);
-                std::fs::create_dir_all(path.parent().expect("parent")).expect("folder");
-                std::fs::write(path, text).expect("write");
+                write_source(&lib, &rel, &text);
             }
             LibraryIndex::refresh_and_open(&lib, &super::super::Quiet).expect("index");
         }
@@ -2317,7 +2320,6 @@ mod tests {
                 let year = if round == 0 || i % 2 == 0 { 2024 } else { 2019 };
                 let kind = if i % 3 == 0 { "report" } else { "testimony" };
                 let tag = if i % 4 == 0 { "housing" } else { "health" };
-                let path = lib.corpus_dir().join(format!("{kind}s/s{round}-{i:02}.md"));
                 let text = format!(
                     "---\nid: s{round}-{i:02}\ntitle: Source {i}\nkind: {kind}\ndate: {year}-0{}\n\
                      tags: [{tag}]\n---\n\n{} and {} again.\n\n## Recommendations\n\n- \
@@ -2327,8 +2329,7 @@ mod tests {
                     words[(i * 3 + round) % 5],
                     words[(i + 2) % 5],
                 );
-                std::fs::create_dir_all(path.parent().expect("parent")).expect("folder");
-                std::fs::write(path, text).expect("write");
+                write_source(&lib, &format!("{kind}s/s{round}-{i:02}.md"), &text);
             }
             LibraryIndex::refresh_and_open(&lib, &super::super::Quiet).expect("index");
         }
@@ -2416,9 +2417,7 @@ mod tests {
                 .map(|p| format!("Passage {p} of {id} on eviction and housing."))
                 .collect();
             let (rel, text) = source(id, &body.join("\n\n"));
-            let path = lib.corpus_dir().join(rel);
-            std::fs::create_dir_all(path.parent().expect("parent")).expect("folder");
-            std::fs::write(path, text).expect("write");
+            write_source(&lib, &rel, &text);
         };
         for i in 0..300 {
             write(&format!("s-{i:03}"), 2 + i % 7);
