@@ -357,6 +357,33 @@ mod tests {
         assert!(read_until(dir.path(), "b4").rescan);
     }
 
+    /// The cursor is not synced to the disk (`write_cursor`): after a crash it may be the
+    /// one before, or empty. Either way what came after it is read again; nothing is missed.
+    #[test]
+    fn a_cursor_lost_in_a_crash_means_reading_again_never_a_missed_change() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut w = Writer::create(dir.path()).unwrap();
+        w.append(&barrier_line("b1")).unwrap();
+        let old = read_until(dir.path(), "b1").cursor.unwrap();
+        write_cursor(dir.path(), &old).unwrap();
+        w.append(&path_line("corpus/a.md")).unwrap();
+        w.append(&barrier_line("b2")).unwrap();
+        let f = read_until(dir.path(), "b2");
+        assert_eq!(f.paths, BTreeSet::from(["corpus/a.md".to_string()]));
+        write_cursor(dir.path(), f.cursor.as_ref().unwrap()).unwrap();
+        w.append(&barrier_line("b3")).unwrap();
+
+        // The write of the newer cursor was lost: the change after the older one is seen again.
+        write_cursor(dir.path(), &old).unwrap();
+        let f = read_until(dir.path(), "b3");
+        assert_eq!(f.paths, BTreeSet::from(["corpus/a.md".to_string()]));
+        // The cursor came back empty or torn: everything is checked.
+        for torn in ["", "{\"journal\":"] {
+            std::fs::write(dir.path().join(CURSOR), torn).unwrap();
+            assert!(read_until(dir.path(), "b3").rescan, "{torn:?}");
+        }
+    }
+
     #[test]
     fn rotation_keeps_what_was_not_read_and_waits_for_a_running_refresh() {
         let dir = tempfile::tempdir().unwrap();
