@@ -66,16 +66,22 @@ fn any_text() -> impl Strategy<Value = String> {
     "[^\u{0}]{1,24}".prop_filter("blank", |s| !s.trim().is_empty())
 }
 
-/// A YAML double-quoted scalar holding exactly `s`.
+/// Whether `c` may stand as itself inside a quoted YAML scalar on one line: YAML's
+/// printable set, less tabs and line breaks, the byte order mark and the line separators.
+fn yaml_printable(c: char) -> bool {
+    matches!(c, '\u{20}'..='\u{7e}' | '\u{a0}'..='\u{d7ff}' | '\u{e000}'..='\u{fffd}' | '\u{10000}'..)
+        && !matches!(c, '\u{feff}' | '\u{2028}' | '\u{2029}')
+}
+
+/// A YAML double-quoted scalar holding exactly `s`: anything YAML does not print as itself
+/// (controls, U+FFFE and U+FFFF, the byte order mark) is written as an escape.
 fn yaml_quoted(s: &str) -> String {
     let mut out = String::from("\"");
     for c in s.chars() {
         match c {
             '"' => out.push_str("\\\""),
             '\\' => out.push_str("\\\\"),
-            c if c.is_control() || c == '\u{feff}' || c == '\u{2028}' || c == '\u{2029}' => {
-                out.push_str(&format!("\\U{:08x}", c as u32))
-            }
+            c if !yaml_printable(c) => out.push_str(&format!("\\U{:08x}", c as u32)),
             c => out.push(c),
         }
     }
