@@ -1261,7 +1261,8 @@ impl LibraryIndex {
         // `field:*` asks tantivy for "has a value", which only works on some fields.
         if let Some(field) = exists_field(q) {
             return Err(SearchError::Query(format!(
-                "`{field}:*` is not supported; to list everything that matches filters, leave the query out (e.g. `heard search --tag housing`)"
+                "`{}:*` is not supported; to list everything that matches filters, leave the query out (e.g. `heard search --tag housing`)",
+                shorten(&field)
             )));
         }
         let f = &self.fields;
