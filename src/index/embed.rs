@@ -1344,6 +1344,27 @@ fn read_counted(state_dir: &Path) -> Option<Counted> {
     serde_json::from_slice(&bytes).ok()
 }
 
+/// Record how much of the index `store` knows (by the embedding process, at the end of a
+/// refresh and at every checkpoint of one).
+fn write_counted(
+    state_dir: &Path,
+    state: &str,
+    store: &Store,
+    texts: usize,
+    known: usize,
+) -> anyhow::Result<()> {
+    let counted = Counted {
+        model: model(),
+        state: state.to_string(),
+        segments: store.names(),
+        texts,
+        known,
+    };
+    std::fs::create_dir_all(path(state_dir))?;
+    crate::fsutil::write_atomic(&state_path(state_dir), &serde_json::to_vec(&counted)?)?;
+    Ok(())
+}
+
 /// How much of the library's meaning is known: recorded in a draft's provenance.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Coverage {
@@ -1472,13 +1493,18 @@ pub fn refresh(
             .iter()
             .filter_map(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
             .collect();
+        let same_store = k.segments == names;
         let missing = k.texts.saturating_sub(k.known);
         let enough = match mode {
-            Mode::UpTo(t) => missing > t,
+            Mode::UpTo(t) => same_store && missing > t,
+            // Another process is embedding: it saves a segment, and then its count, at every
+            // checkpoint, so the store's files change under every draft. Its last count
+            // stands (at most a checkpoint behind, and not counting texts a search embedded
+            // since): a census of every text would cost each draft seconds at 1M.
             Mode::Count => true,
-            Mode::Everything | Mode::Background => missing == 0,
+            Mode::Everything | Mode::Background => same_store && missing == 0,
         };
-        if k.model == model() && k.state == state && k.segments == names && enough {
+        if k.model == model() && k.state == state && enough {
             return Ok(Report {
                 vectors: k.known,
                 texts: k.texts,
@@ -1505,7 +1531,13 @@ pub fn refresh(
         Mode::Everything | Mode::Background => true,
     };
     if missing > 0 && embed_now {
-        report.embedded = embed_missing(&mut store, &segments, fields, &mut c, progress, mode)?;
+        let (texts, known) = (c.texts, c.known);
+        let counted = |store: &Store, embedded: usize| {
+            write_counted(state_dir, &state, store, texts, known + embedded)
+        };
+        report.embedded = embed_missing(
+            &mut store, &segments, fields, &mut c, progress, mode, &counted,
+        )?;
     }
     let kept = store.len();
     if embed_now && c.stale > 0 && (c.stale * STALE_SHARE >= kept || kept <= SMALL_STORE) {
@@ -1518,21 +1550,14 @@ pub fn refresh(
     }
     report.vectors = c.known + report.embedded;
     if mode != Mode::Count {
-        let counted = Counted {
-            model: model(),
-            state,
-            segments: store.names(),
-            texts: report.texts,
-            known: report.vectors,
-        };
-        std::fs::create_dir_all(&dir)?;
-        crate::fsutil::write_atomic(&state_path(state_dir), &serde_json::to_vec(&counted)?)?;
+        write_counted(state_dir, &state, &store, report.texts, report.vectors)?;
     }
     Ok(report)
 }
 
 /// Embed every text the census found without a vector, reading them segment by segment
-/// in document order, and save a segment every checkpoint. Returns how many were embedded.
+/// in document order, and save a segment every checkpoint, then `counted(store, embedded
+/// so far)`. Returns how many were embedded.
 /// A segment is open only while a round of texts is read from it, never while they are
 /// embedded (see [`OwnHandle`]).
 fn embed_missing(
@@ -1542,6 +1567,7 @@ fn embed_missing(
     c: &mut Census,
     progress: &dyn Progress,
     mode: Mode,
+    counted: &dyn Fn(&Store, usize) -> anyhow::Result<()>,
 ) -> anyhow::Result<usize> {
     use tantivy::schema::Value;
     let total = c.texts - c.known;
@@ -1606,6 +1632,7 @@ fn embed_missing(
                     .push(Segment::open(&p).map_err(|e| anyhow::anyhow!("{e}"))?);
             }
             merge_tiers(store)?;
+            counted(store, embedded)?;
             saved_at = Instant::now();
         }
         Ok(())

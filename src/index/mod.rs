@@ -772,6 +772,56 @@ mod tests {
         fn finish(&self) {}
     }
 
+    /// While another process embeds (a watcher for hours at a million sources), it saves a
+    /// segment of the store at every checkpoint, so the store's files change under every
+    /// draft. A draft then takes that process's last count of the meaning known rather than
+    /// counting every text again (seconds at 1M, per draft); once the index itself changes,
+    /// the count is taken again.
+    #[test]
+    fn while_another_process_embeds_a_draft_takes_its_last_count_not_a_census() {
+        let state = tempfile::tempdir().unwrap();
+        let index_dir = state.path().join(INDEX_DIR);
+        std::fs::create_dir_all(&index_dir).unwrap();
+        let (schema, fields) = Fields::schema();
+        let index = directory::LibraryDirectory::open(&index_dir)
+            .map_err(tantivy::TantivyError::from)
+            .and_then(|d| Index::create(d, schema, tantivy::IndexSettings::default()))
+            .unwrap();
+        analyzer::register(&index);
+        let taxonomy = Taxonomy::default();
+        let add = |name: &str, text: &str| {
+            let mut up = Update::new(&index, &fields, &taxonomy, false);
+            put(
+                &mut up,
+                &source(name, &format!("# {name}\n\n{text}\n")),
+                &taxonomy,
+            );
+            up.commit().unwrap();
+        };
+        add("corpus/a.md", "The allotment group met on Tuesdays.");
+        let refresh = |mode| embed::refresh(state.path(), &index, &fields, &Quiet, mode).unwrap();
+
+        // Counted once, nothing embedded (more missing than the draft embeds itself).
+        let first = refresh(embed::Mode::UpTo(0));
+        assert!(first.texts > 0 && first.vectors == 0, "{first:?}");
+        // The embedding process saves the meaning of one text in a new segment of the store.
+        let text = "The allotment group met on Tuesdays.";
+        let key: embed::Key = *blake3::hash(text.as_bytes()).as_bytes();
+        embed::embed_and_save(state.path(), &[(key, text)]).unwrap();
+
+        // A draft beside that process takes its last count, not a census of every text.
+        let counted = refresh(embed::Mode::Count);
+        assert_eq!((counted.texts, counted.vectors), (first.texts, 0));
+        // Without another process embedding, the store's change is counted.
+        let own = refresh(embed::Mode::UpTo(0));
+        assert_eq!((own.texts, own.vectors), (first.texts, 1));
+        // The index changed: the count is taken again, whoever embeds.
+        add("corpus/b.md", "The choir sang at the day centre.");
+        let after = refresh(embed::Mode::Count);
+        assert!(after.texts > first.texts, "{after:?}");
+        assert_eq!(after.vectors, 1);
+    }
+
     /// Issue 12: `heard serve` embeds a large library in the background for hours. While it
     /// embeds, it must not hold the index's files open: tantivy maps each file once per
     /// process, so every page a search of the server touched would stay in its memory
