@@ -1495,16 +1495,19 @@ pub fn refresh(
             .collect();
         let same_store = k.segments == names;
         let missing = k.texts.saturating_sub(k.known);
-        let enough = match mode {
-            Mode::UpTo(t) => same_store && missing > t,
+        let same = k.state == state && k.segments == names;
+        let usable = match mode {
+            Mode::UpTo(t) => same && missing > t,
             // Another process is embedding: it saves a segment, and then its count, at every
-            // checkpoint, so the store's files change under every draft. Its last count
-            // stands (at most a checkpoint behind, and not counting texts a search embedded
-            // since): a census of every text would cost each draft seconds at 1M.
+            // checkpoint (and counts when it starts), so the store's files change under every
+            // draft, and the index under a watcher's long run. Its last count stands: a
+            // census of every text would cost each draft seconds at 1M. It is at most a
+            // checkpoint behind, and leaves out texts a search embedded since and texts
+            // added since that process started (its next run counts them).
             Mode::Count => true,
-            Mode::Everything | Mode::Background => same_store && missing == 0,
+            Mode::Everything | Mode::Background => same && missing == 0,
         };
-        if k.model == model() && k.state == state && enough {
+        if k.model == model() && usable {
             return Ok(Report {
                 vectors: k.known,
                 texts: k.texts,
@@ -1532,6 +1535,8 @@ pub fn refresh(
     };
     if missing > 0 && embed_now {
         let (texts, known) = (c.texts, c.known);
+        // Counted now, for the drafts that run beside this (Mode::Count) from the start.
+        write_counted(state_dir, &state, &store, texts, known)?;
         let counted = |store: &Store, embedded: usize| {
             write_counted(state_dir, &state, store, texts, known + embedded)
         };
