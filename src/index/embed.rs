@@ -1493,7 +1493,6 @@ pub fn refresh(
             .iter()
             .filter_map(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
             .collect();
-        let same_store = k.segments == names;
         let missing = k.texts.saturating_sub(k.known);
         let same = k.state == state && k.segments == names;
         let usable = match mode {
