@@ -772,13 +772,9 @@ mod tests {
         fn finish(&self) {}
     }
 
-    /// While another process embeds (a watcher for hours at a million sources), it saves a
-    /// segment of the store at every checkpoint, so the store's files change under every
-    /// draft, and the index changes under it. A draft then takes that process's last count
-    /// of the meaning known rather than counting every text again (seconds at 1M, per
-    /// draft); without another process embedding, a draft counts what changed.
-    #[test]
-    fn while_another_process_embeds_a_draft_takes_its_last_count_not_a_census() {
+    /// An empty index where a library keeps it, under its state folder (the folder, the
+    /// index's own folder, the index and its fields).
+    fn index_in_state_folder() -> (tempfile::TempDir, PathBuf, Index, Fields) {
         let state = tempfile::tempdir().unwrap();
         let index_dir = state.path().join(INDEX_DIR);
         std::fs::create_dir_all(&index_dir).unwrap();
@@ -788,6 +784,17 @@ mod tests {
             .and_then(|d| Index::create(d, schema, tantivy::IndexSettings::default()))
             .unwrap();
         analyzer::register(&index);
+        (state, index_dir, index, fields)
+    }
+
+    /// While another process embeds (a watcher for hours at a million sources), it saves a
+    /// segment of the store at every checkpoint, so the store's files change under every
+    /// draft, and the index changes under it. A draft then takes that process's last count
+    /// of the meaning known rather than counting every text again (seconds at 1M, per
+    /// draft); without another process embedding, a draft counts what changed.
+    #[test]
+    fn while_another_process_embeds_a_draft_takes_its_last_count_not_a_census() {
+        let (state, _, index, fields) = index_in_state_folder();
         let taxonomy = Taxonomy::default();
         let add = |name: &str, text: &str| {
             let mut up = Update::new(&index, &fields, &taxonomy, false);
@@ -833,16 +840,7 @@ mod tests {
     #[cfg(target_os = "linux")]
     #[test]
     fn the_background_embedder_holds_no_file_of_the_index_while_it_embeds() {
-        // The index where a library keeps it, under its state folder.
-        let state = tempfile::tempdir().unwrap();
-        let index_dir = state.path().join(INDEX_DIR);
-        std::fs::create_dir_all(&index_dir).unwrap();
-        let (schema, fields) = Fields::schema();
-        let index = directory::LibraryDirectory::open(&index_dir)
-            .map_err(tantivy::TantivyError::from)
-            .and_then(|d| Index::create(d, schema, tantivy::IndexSettings::default()))
-            .unwrap();
-        analyzer::register(&index);
+        let (state, index_dir, index, fields) = index_in_state_folder();
         let taxonomy = Taxonomy::default();
         // Two commits, so two segments; enough texts for several rounds of each.
         for (batch, words) in [("a", "allotment"), ("b", "choir")] {
