@@ -299,26 +299,19 @@ pub fn is_plain_words(q: &str) -> bool {
             .any(|w| matches!(w, "AND" | "OR" | "NOT") || w.starts_with('-'))
 }
 
-/// The field of the first `field:*` (or `field : *`) in a query: tantivy's "has a value",
-/// which only works on some fields and names a field only when it runs. Found in tantivy's
-/// own reading of the query, so whatever it takes for a field name (`a : *`, `|:*`) is
-/// found too; queries without a `:` and a `*` are not parsed twice.
-fn exists_field(q: &str) -> Option<String> {
+/// The field of the first `field:*` (or `field : *`) in a parsed query: tantivy's "has a
+/// value", which only works on some fields and names a field only when it runs. Read from
+/// tantivy's own parse, so whatever it takes for a field name (`a : *`, `|:*`) is found.
+fn exists_field(ast: &tantivy::query_grammar::UserInputAst) -> Option<&str> {
     use tantivy::query_grammar::{UserInputAst, UserInputLeaf};
-    fn first(ast: &UserInputAst) -> Option<String> {
-        match ast {
-            UserInputAst::Clause(clauses) => clauses.iter().find_map(|(_, a)| first(a)),
-            UserInputAst::Boost(a, _) => first(a),
-            UserInputAst::Leaf(leaf) => match leaf.as_ref() {
-                UserInputLeaf::Exists { field } => Some(field.clone()),
-                _ => None,
-            },
-        }
+    match ast {
+        UserInputAst::Clause(clauses) => clauses.iter().find_map(|(_, a)| exists_field(a)),
+        UserInputAst::Boost(a, _) => exists_field(a),
+        UserInputAst::Leaf(leaf) => match leaf.as_ref() {
+            UserInputLeaf::Exists { field } => Some(field),
+            _ => None,
+        },
     }
-    if !(q.contains(':') && q.contains('*')) {
-        return None;
-    }
-    first(&tantivy::query_grammar::parse_query(q).ok()?)
 }
 
 /// A reader of the index as last committed. A `LibraryIndex` is opened after each refresh
@@ -1258,11 +1251,19 @@ impl LibraryIndex {
                 shorten(q)
             )));
         }
+        // Parsed once, as `QueryParser::parse_query` does, so that what it will run can be
+        // looked at first.
+        let ast = tantivy::query_grammar::parse_query(q).map_err(|_| {
+            SearchError::Query(explain(
+                q,
+                tantivy::query::QueryParserError::SyntaxError(q.to_string()),
+            ))
+        })?;
         // `field:*` asks tantivy for "has a value", which only works on some fields.
-        if let Some(field) = exists_field(q) {
+        if let Some(field) = exists_field(&ast) {
             return Err(SearchError::Query(format!(
                 "`{}:*` is not supported; to list everything that matches filters, leave the query out (e.g. `heard search --tag housing`)",
-                shorten(&field)
+                shorten(field)
             )));
         }
         let f = &self.fields;
@@ -1271,7 +1272,7 @@ impl LibraryIndex {
             parser.set_conjunction_by_default();
         }
         parser
-            .parse_query(q)
+            .build_query_from_user_input_ast(ast)
             .map_err(|e| SearchError::Query(explain(q, e)))
     }
 
@@ -2006,7 +2007,10 @@ mod tests {
 
     #[test]
     fn a_has_a_value_query_is_found_wherever_it_is_and_nothing_else_is() {
-        let field = |q| exists_field(q);
+        let field = |q| {
+            let ast = tantivy::query_grammar::parse_query(q).expect("a query");
+            exists_field(&ast).map(str::to_string)
+        };
         assert_eq!(field("tag:*").as_deref(), Some("tag"));
         assert_eq!(field("housing AND tag: *").as_deref(), Some("tag"));
         assert_eq!(field("(title:* OR x)").as_deref(), Some("title"));
