@@ -150,22 +150,33 @@ pub fn open_index(lib: &Library) -> anyhow::Result<(LibraryIndex, RefreshReport)
 /// After a refresh done on the way to another command: say briefly what changed and
 /// whether files have problems, on stderr.
 pub fn note_refresh(report: &RefreshReport) {
+    let _ = note_refresh_to(report, &mut std::io::stderr());
+}
+
+/// [`note_refresh`], written to `err`.
+pub fn note_refresh_to(
+    report: &RefreshReport,
+    err: &mut dyn std::io::Write,
+) -> std::io::Result<()> {
     if report.changed_anything() {
-        eprintln!(
+        writeln!(
+            err,
             "Index updated in {:.1} s: {} added, {} changed, {} removed",
             report.elapsed.as_secs_f64(),
             report.added,
             report.changed,
             report.removed
-        );
+        )?;
     }
     if !report.problems.is_empty() {
-        eprintln!(
+        writeln!(
+            err,
             "note: {} problem{} in the library (those files may be missing from results); run `heard index` to see them",
             report.problems.len(),
             if report.problems.len() == 1 { "" } else { "s" }
-        );
+        )?;
     }
+    Ok(())
 }
 
 /// Styles for human output; `anstream` drops them when the output is not a terminal or

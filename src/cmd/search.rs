@@ -7,29 +7,33 @@ use anyhow::Context;
 
 use super::{highlight, lines, paint, shown, style};
 use crate::Library;
-use crate::cli::SearchArgs;
-use crate::index::{SearchError, SearchRequest};
+use crate::cli::{Cli, Command, SearchArgs};
+use crate::index::{LibraryIndex, SearchError, SearchRequest};
+use crate::watch::ask::{Answer, Reply};
+use crate::watch::live::Live;
 
 /// Exit code for a query the user has to fix.
 const EXIT_USAGE: u8 = 2;
 
-/// Run `heard search`.
+/// Run `heard search`. A search by words asks the library's watcher first, when one runs
+/// (it holds the index open: see [`crate::watch::ask`]); it answers exactly as this
+/// process would, or refuses and this process does the work.
 pub fn run(args: SearchArgs, lib: &Library) -> anyhow::Result<ExitCode> {
-    let req = SearchRequest {
-        query: (!args.query.is_empty()).then(|| args.query.join(" ")),
-        types: args.types,
-        kinds: args.kinds,
-        tags: args.filters.tags,
-        since: args.filters.since,
-        until: args.filters.until,
-        limit: args.limit,
-        any: false,
-        contributor: None,
-        exact: Vec::new(),
-    };
+    if !args.meaning {
+        let argv: Option<Vec<String>> = std::env::args_os().map(|a| a.into_string().ok()).collect();
+        if let Some(answer) = argv.and_then(|argv| crate::watch::ask::ask(lib, argv)) {
+            std::io::stderr().write_all(answer.note.as_bytes())?;
+            let mut out = anstream::stdout().lock();
+            out.write_all(answer.out.as_bytes())?;
+            out.flush()?;
+            drop(out);
+            std::io::stderr().write_all(answer.err.as_bytes())?;
+            return Ok(ExitCode::from(answer.code));
+        }
+    }
     let (index, report) = super::open_index(lib)?;
     super::note_refresh(&report);
-    let found = if args.meaning {
+    if args.meaning {
         let meaning = index.with_some_meaning(lib, &super::Bar::new())?;
         let watcher = crate::watch::running(lib);
         if let Some(note) =
@@ -37,27 +41,91 @@ pub fn run(args: SearchArgs, lib: &Library) -> anyhow::Result<ExitCode> {
         {
             eprintln!("{note}");
         }
-        index.search_meaning(&req)
-    } else {
-        index.search(&req)
-    };
+    }
+    let code = render(
+        &args,
+        &index,
+        &mut anstream::stdout().lock(),
+        &mut std::io::stderr(),
+    );
     // The process ends once the results are printed: the index's maps and caches go with
     // it. Dropping them unmapped a few dozen segment files one by one, a millisecond of an
     // 8 ms search at 100k (BENCHMARKS.md); nothing of the index is written on drop.
     std::mem::forget(index);
+    Ok(ExitCode::from(code?))
+}
+
+/// Answer a `heard search` command line for a process that asked (see [`run`]), from the
+/// index `live` keeps: the same output, rendered by the same code.
+pub fn answer(live: &Live, argv: Vec<String>) -> Reply {
+    use clap::Parser;
+    let args = match Cli::try_parse_from(argv) {
+        Ok(Cli {
+            command: Command::Search(args),
+            ..
+        }) if !args.meaning => args,
+        _ => return Reply::Refused("not a search by words".into()),
+    };
+    let (index, report) = match live.fresh() {
+        Ok(found) => found,
+        Err(e) => return Reply::Refused(format!("{e:#}")),
+    };
+    let (mut note, mut out, mut err) = (Vec::new(), Vec::new(), Vec::new());
+    if let Err(e) = super::note_refresh_to(&report, &mut note) {
+        return Reply::Refused(e.to_string());
+    }
+    match render(&args, &index, &mut out, &mut err) {
+        Ok(code) => {
+            let text = |b: Vec<u8>| String::from_utf8(b).unwrap_or_else(|e| e.to_string());
+            Reply::Answer(Answer {
+                code,
+                note: text(note),
+                out: text(out),
+                err: text(err),
+            })
+        }
+        // The asking process meets the same failure itself and reports it.
+        Err(e) => Reply::Refused(format!("{e:#}")),
+    }
+}
+
+/// Search, and print the results on `out` and what the user should know on `err`: the
+/// exit code.
+fn render(
+    args: &SearchArgs,
+    index: &LibraryIndex,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> anyhow::Result<u8> {
+    let req = SearchRequest {
+        query: (!args.query.is_empty()).then(|| args.query.join(" ")),
+        types: args.types.clone(),
+        kinds: args.kinds.clone(),
+        tags: args.filters.tags.clone(),
+        since: args.filters.since,
+        until: args.filters.until,
+        limit: args.limit,
+        any: false,
+        contributor: None,
+        exact: Vec::new(),
+    };
+    let found = if args.meaning {
+        index.search_meaning(&req)
+    } else {
+        index.search(&req)
+    };
     let results = match found {
         Ok(r) => r,
         Err(SearchError::Query(msg)) => {
-            eprintln!("error: {}", shown(&msg));
-            return Ok(ExitCode::from(EXIT_USAGE));
+            writeln!(err, "error: {}", shown(&msg))?;
+            return Ok(EXIT_USAGE);
         }
         Err(e) => return Err(e).context("search failed"),
     };
-    let mut out = anstream::stdout().lock();
     if args.filters.json {
-        serde_json::to_writer_pretty(&mut out, &results)?;
+        serde_json::to_writer_pretty(&mut *out, &results)?;
         writeln!(out)?;
-        return Ok(ExitCode::SUCCESS);
+        return Ok(0);
     }
     for (i, hit) in results.hits.iter().enumerate() {
         let mut about = vec![shown(&hit.kind).into_owned()];
@@ -107,9 +175,11 @@ pub fn run(args: SearchArgs, lib: &Library) -> anyhow::Result<ExitCode> {
         writeln!(out)?;
     }
     out.flush()?;
-    drop(out);
     if results.hits.is_empty() {
-        eprintln!("No results. Try fewer words, OR between alternatives, or fewer filters.");
+        writeln!(
+            err,
+            "No results. Try fewer words, OR between alternatives, or fewer filters."
+        )?;
     } else if results.total > results.hits.len() {
         // A large library's total is estimated rather than counted (see `SearchResults`).
         let about = if results.total_is_estimate {
@@ -117,13 +187,14 @@ pub fn run(args: SearchArgs, lib: &Library) -> anyhow::Result<ExitCode> {
         } else {
             ""
         };
-        eprintln!(
+        writeln!(
+            err,
             "Showing {} of {about}{} results; use --limit to see more.",
             results.hits.len(),
             results.total
-        );
+        )?;
     } else {
-        eprintln!("{}", super::plural(results.total, "result", "results"));
+        writeln!(err, "{}", super::plural(results.total, "result", "results"))?;
     }
-    Ok(ExitCode::SUCCESS)
+    Ok(0)
 }

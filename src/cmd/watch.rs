@@ -1,22 +1,55 @@
 //! `heard watch`: keep the index fresh from file events until Ctrl-C. While it runs, other
-//! commands read its journal instead of checking every file (see [`crate::watch`]), and
-//! it refreshes the index itself soon after each change, so they find little to do.
+//! commands read its journal instead of checking every file (see [`crate::watch`]), it
+//! refreshes the index itself soon after each change, so they find little to do, and a
+//! `heard search` asks it for results instead of opening the index (see
+//! [`crate::watch::ask`]).
 
 use std::process::ExitCode;
-use std::sync::mpsc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, mpsc};
 
 use crate::Library;
 use crate::cli::WatchArgs;
-use crate::index::{LibraryIndex, Quiet};
 use crate::watch::StartError;
+use crate::watch::live::{Event, Live};
 
 /// Run `heard watch` until interrupted (or until the watcher fails: exit 1).
 pub fn run(_args: WatchArgs, lib: &Library) -> anyhow::Result<ExitCode> {
-    let (tx, rx) = mpsc::channel();
-    let _watcher = match crate::watch::start(lib, "heard watch", move |s| {
-        let _ = tx.send(s);
-    }) {
-        Ok(w) => w,
+    let live = Live::new(Arc::new(lib.clone()));
+    let (on_stop, stopped) = mpsc::channel();
+    // Problems in the library at the last refresh: said again only when their number moves.
+    let problems = Arc::new(AtomicUsize::new(0));
+    let known = problems.clone();
+    let say = Box::new(move |e: Event<'_>| match e {
+        Event::Refreshed(report) => {
+            if report.changed_anything() {
+                eprintln!(
+                    "Index updated in {:.2} s: {} added, {} changed, {} removed",
+                    report.elapsed.as_secs_f64(),
+                    report.added,
+                    report.changed,
+                    report.removed
+                );
+            }
+            if known.swap(report.problems.len(), Ordering::Relaxed) != report.problems.len() {
+                eprintln!(
+                    "note: {} in the library now; run `heard index` to see them",
+                    super::plural(report.problems.len(), "problem", "problems")
+                );
+            }
+        }
+        // The next change tries again; the next command refreshes for itself.
+        Event::RefreshFailed(e) => eprintln!("error: {}", super::shown_lines(&format!("{e:#}"))),
+        Event::Stopped(why) => {
+            eprintln!(
+                "error: heard watch stopped: {}; other commands check every file until it runs again",
+                super::shown(why)
+            );
+            let _ = on_stop.send(());
+        }
+    });
+    match live.start("heard watch", say, Some(super::search::answer)) {
+        Ok(()) => {}
         Err(StartError::Running(who)) => {
             eprintln!(
                 "heard watch: this library is already watched ({}); nothing to do",
@@ -25,51 +58,16 @@ pub fn run(_args: WatchArgs, lib: &Library) -> anyhow::Result<ExitCode> {
             return Ok(ExitCode::from(super::EXIT_PROBLEMS));
         }
         Err(StartError::Failed(e)) => return Err(e),
-    };
+    }
     // What happened before the watcher started: the journal opens with a rescan.
-    let (index, report) = super::open_index(lib)?;
+    let report = live.first_refresh(&super::Bar::new())?;
     super::note_refresh(&report);
-    // The meaning of new texts is read in the background, after each refresh.
-    let embedder = crate::watch::Embedder::start(|line| eprintln!("{line}"));
-    embedder.refreshed(std::sync::Arc::new(index));
-    let mut problems = report.problems.len();
+    problems.store(report.problems.len(), Ordering::Relaxed);
     eprintln!(
         "Watching “{}” for changes; the index stays fresh (Ctrl-C to stop).",
         super::shown(&lib.config.name)
     );
-    loop {
-        let Some(burst) = crate::watch::next_burst(&rx) else {
-            return Ok(ExitCode::SUCCESS);
-        };
-        if let Err(why) = burst {
-            eprintln!(
-                "error: heard watch stopped: {}; other commands check every file until it runs again",
-                super::shown(&why)
-            );
-            return Ok(ExitCode::from(super::EXIT_PROBLEMS));
-        }
-        match LibraryIndex::refresh_and_open(lib, &Quiet) {
-            Ok((index, report)) => {
-                embedder.refreshed(std::sync::Arc::new(index));
-                if report.changed_anything() {
-                    eprintln!(
-                        "Index updated in {:.2} s: {} added, {} changed, {} removed",
-                        report.elapsed.as_secs_f64(),
-                        report.added,
-                        report.changed,
-                        report.removed
-                    );
-                }
-                if report.problems.len() != problems {
-                    problems = report.problems.len();
-                    eprintln!(
-                        "note: {} in the library now; run `heard index` to see them",
-                        super::plural(problems, "problem", "problems")
-                    );
-                }
-            }
-            // The next change tries again; the next command refreshes for itself.
-            Err(e) => eprintln!("error: {}", super::shown_lines(&format!("{e:#}"))),
-        }
-    }
+    // Until the watcher fails; Ctrl-C ends the process.
+    let _ = stopped.recv();
+    Ok(ExitCode::from(super::EXIT_PROBLEMS))
 }

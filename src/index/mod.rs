@@ -61,7 +61,7 @@ pub(crate) const FORMAT: u32 = 17;
 const WRITER_HEAP: usize = 64 * 1024 * 1024;
 
 /// What a refresh found and did.
-#[derive(Debug, Default, Serialize)]
+#[derive(Debug, Default, Clone, Serialize)]
 pub struct RefreshReport {
     /// Files indexed for the first time.
     pub added: usize,
@@ -97,6 +97,18 @@ impl RefreshReport {
     /// Whether anything in the index changed.
     pub fn changed_anything(&self) -> bool {
         self.added + self.changed + self.removed > 0
+    }
+
+    /// What a refresh that finds nothing new reports after this one: the same library,
+    /// problems and quotes, with nothing added, changed or removed.
+    pub fn unchanged_since(&self) -> RefreshReport {
+        RefreshReport {
+            unchanged: self.sources,
+            sources: self.sources,
+            problems: self.problems.clone(),
+            quotes: self.quotes.clone(),
+            ..RefreshReport::default()
+        }
     }
 }
 
@@ -146,6 +158,11 @@ fn index_dir(lib: &Library) -> PathBuf {
 
 /// The index's folder under `.heard/`.
 const INDEX_DIR: &str = "index";
+
+/// The file tantivy rewrites at every commit: a change to it is a change to the index.
+pub(crate) fn meta_path(lib: &Library) -> PathBuf {
+    index_dir(lib).join("meta.json")
+}
 
 /// Hold the library's index lock while refreshing: two commands never write the index at
 /// once, and a search waits for a refresh in progress instead of failing.

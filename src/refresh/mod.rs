@@ -842,7 +842,8 @@ struct Snapshot {
     quotes: BTreeMap<String, usize>,
 }
 
-fn snapshot_path(lib: &Library) -> std::path::PathBuf {
+/// What the last refresh found, kept for the next one (`.heard/snapshot.json`).
+pub(crate) fn snapshot_path(lib: &Library) -> std::path::PathBuf {
     lib.state_dir().join("snapshot.json")
 }
 

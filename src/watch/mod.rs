@@ -22,7 +22,9 @@
 //! changes on network file systems made by other machines. `heard index` after stopping
 //! the watcher checks every file.
 
+pub mod ask;
 pub mod journal;
+pub mod live;
 
 use std::collections::BTreeSet;
 use std::fs::File;
@@ -709,8 +711,9 @@ mod tests {
         while nice("heard-embed-cpu").iter().any(|n| *n != 19) && Instant::now() < deadline {
             std::thread::sleep(Duration::from_millis(20));
         }
-        assert_eq!(nice("heard-embed"), [19]);
-        assert_eq!(nice("heard-embed-cpu"), [19]);
+        // Every such thread (another test of this process may run an embedder too).
+        assert!(nice("heard-embed").iter().all(|n| *n == 19));
+        assert!(nice("heard-embed-cpu").iter().all(|n| *n == 19));
         // The thread that started it is left as it was.
         assert_eq!(own_nice(), mine);
         drop(embedder);

@@ -35,7 +35,7 @@ use crate::quotes::{self, Consent, Decision, InputError, NewQuote, Scope};
 pub struct AppState {
     lib: Arc<Library>,
     throttle: Arc<access::Throttle>,
-    live: Arc<live::Live>,
+    live: Arc<crate::watch::live::Live>,
 }
 
 impl AppState {
@@ -44,7 +44,7 @@ impl AppState {
     pub fn new(lib: Library) -> AppState {
         let lib = Arc::new(lib);
         AppState {
-            live: live::Live::new(lib.clone()),
+            live: live::new(lib.clone()),
             lib,
             throttle: Arc::new(access::Throttle::default()),
         }
@@ -56,8 +56,38 @@ impl AppState {
     /// Without a watcher (another process has one, or watching failed: said on stderr) it
     /// is [`AppState::new`].
     pub fn watching(lib: Library) -> anyhow::Result<(AppState, crate::index::RefreshReport)> {
+        use crate::index::Quiet;
+        use crate::watch::StartError;
+        use crate::watch::live::Event;
         let state = AppState::new(lib);
-        let report = state.live.watch()?;
+        let say = Box::new(|e: Event<'_>| match e {
+            Event::Refreshed(_) => {}
+            // Pages still work on the index as it was; the next change tries again.
+            Event::RefreshFailed(e) => eprintln!(
+                "error: refreshing the index: {}",
+                crate::cmd::shown_lines(&format!("{e:#}"))
+            ),
+            Event::Stopped(why) => eprintln!(
+                "warning: stopped watching the library: {}; each page checks the files instead",
+                crate::cmd::shown(why)
+            ),
+        });
+        let search: crate::watch::ask::Handler = crate::cmd::search::answer;
+        match state.live.start("heard serve", say, Some(search)) {
+            Ok(()) => {
+                let report = state.live.first_refresh(&Quiet)?;
+                return Ok((state, report));
+            }
+            Err(StartError::Running(who)) => eprintln!(
+                "note: this library is already watched ({}); each page checks its journal",
+                crate::cmd::shown(&who)
+            ),
+            Err(StartError::Failed(e)) => eprintln!(
+                "warning: cannot watch the library ({}); each page checks the files instead",
+                crate::cmd::shown_lines(&format!("{e:#}"))
+            ),
+        }
+        let report = state.live.refresh_report(&Quiet)?.1;
         Ok((state, report))
     }
 

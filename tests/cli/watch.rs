@@ -352,3 +352,134 @@ fn checking_files_slowly_says_once_that_a_watcher_keeps_it_instant() {
     assert!(!said.contains("heard watch"), "{said}");
     assert_eq!(hits(&lib.search(&["words"])).len(), 1);
 }
+
+/// `heard search ARGS` with `HEARD_DEBUG_WATCH` set: whether the watcher answered it, and
+/// what it printed without the debugging lines.
+fn search_asking(lib: &TestLibrary, args: &[&str]) -> (bool, crate::util::Run) {
+    let mut all = vec!["search"];
+    all.extend_from_slice(args);
+    let out = lib
+        .command(&all)
+        .env("HEARD_DEBUG_WATCH", "1")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let answered = stderr.contains("watch: answered by the watcher");
+    let stderr: String = stderr
+        .lines()
+        .filter(|l| !l.starts_with("watch: "))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    let run = crate::util::Run {
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr,
+        code: out.status.code().unwrap_or(-1),
+        args: all.iter().map(|s| s.to_string()).collect(),
+    };
+    (answered, run)
+}
+
+#[test]
+fn a_search_beside_the_watcher_is_answered_by_it_exactly_as_it_would_be_alone() {
+    let (lib, mut w) = watched();
+    // A file with a problem: its note is part of what a search says.
+    lib.write(
+        "corpus/people/cy.md",
+        "---\ntitle: [unclosed\n---\n\nWords.\n",
+    );
+    w.wait_for("problem", Duration::from_secs(60));
+    let cases: [&[&str]; 5] = [
+        &["waiting", "--limit", "5"],
+        &["nowhere", "--json"],
+        &["--type", "source"],
+        &["zebra"],
+        &["title: *"],
+    ];
+    let mut with_watcher = Vec::new();
+    for args in cases {
+        let (answered, run) = search_asking(&lib, args);
+        assert!(answered, "the watcher did not answer {args:?}: {run:?}");
+        with_watcher.push(run);
+    }
+    w.kill();
+    for (args, asked) in cases.iter().zip(with_watcher) {
+        let (answered, alone) = search_asking(&lib, args);
+        assert!(!answered, "{args:?}");
+        assert_eq!(asked.stdout, alone.stdout, "{args:?}");
+        assert_eq!(asked.stderr, alone.stderr, "{args:?}");
+        assert_eq!(asked.code, alone.code, "{args:?}");
+    }
+    // What the cases print: results, the problem note, no results, a query error.
+    let (_, run) = search_asking(&lib, &["waiting"]);
+    assert!(run.stdout.contains("corpus/people/ana.md"), "{run:?}");
+    assert!(run.stderr.contains("1 problem in the library"), "{run:?}");
+    let (_, run) = search_asking(&lib, &["title: *"]);
+    assert_eq!(run.code, 2, "{run:?}");
+}
+
+#[test]
+fn a_quote_withdrawn_while_the_watcher_runs_is_withdrawn_in_the_next_search_it_answers() {
+    let lib = TestLibrary::with_fixture("evidence");
+    let words = "They discharged me at nine at night with a carrier bag and a bus pass.";
+    let id = lib.quote_add("t-ash", words, &[]);
+    lib.approve(&id, "c-ash", "external");
+    let _w = Watching::start(&lib);
+    let status = |lib: &TestLibrary| {
+        let (answered, run) = search_asking(lib, &["carrier bag", "--type", "quote", "--json"]);
+        assert!(answered, "{run:?}");
+        run.assert_ok();
+        let doc = run.json();
+        let hit = hits(&doc)
+            .iter()
+            .find(|h| h["id"] == id.as_str())
+            .unwrap_or_else(|| panic!("the quote is not found: {doc}"))
+            .clone();
+        hit["status"].as_str().unwrap_or_default().to_string()
+    };
+    assert_eq!(status(&lib), "approved");
+    lib.heard(&["quote", "withdraw", &id, "--by", "c-ash"])
+        .assert_ok();
+    // At once: no waiting for the watcher's own refresh.
+    assert_eq!(status(&lib), "withdrawn");
+}
+
+#[test]
+fn only_its_owner_can_reach_the_watcher_and_a_changed_heard_toml_is_not_answered_from_the_old() {
+    use std::os::unix::fs::PermissionsExt;
+    let (lib, _w) = watched();
+    let folder = std::fs::metadata(lib.path(".heard/ask")).unwrap();
+    assert_eq!(folder.permissions().mode() & 0o777, 0o700);
+    assert!(search_asking(&lib, &["waiting"]).0);
+    let config = lib.read("heard.toml");
+    lib.write("heard.toml", &format!("{config}\n# edited\n"));
+    let (answered, run) = search_asking(&lib, &["waiting", "--json"]);
+    assert!(!answered, "{run:?}");
+    run.assert_ok();
+    assert_eq!(paths(&run.json()), set(&["corpus/people/ana.md"]));
+    // A setting that changes answers, in the environment, is not answered either.
+    let out = lib
+        .command(&["search", "waiting"])
+        .env("HEARD_DEBUG_WATCH", "1")
+        .env("HEARD_EXACT_TOTAL_DOCS", "0")
+        .output()
+        .unwrap();
+    assert!(!String::from_utf8_lossy(&out.stderr).contains("answered by the watcher"));
+}
+
+#[test]
+fn a_change_another_command_took_in_first_is_in_the_next_search_the_watcher_answers() {
+    let (lib, _w) = watched();
+    assert!(search_asking(&lib, &["eleven"]).0);
+    lib.write(
+        "corpus/people/ana.md",
+        &source("Ana", "The waiting list was forty weeks long."),
+    );
+    // `heard index` reads the journal first and commits the change; the watcher's own
+    // refresh may not have come yet. Its kept index is then older than the index on disk.
+    lib.index_ok();
+    let (answered, run) = search_asking(&lib, &["forty", "--type", "source", "--json"]);
+    assert!(answered, "{run:?}");
+    assert_eq!(paths(&run.json()), set(&["corpus/people/ana.md"]));
+    let (_, run) = search_asking(&lib, &["eleven", "--json"]);
+    assert!(hits(&run.json()).is_empty(), "{run:?}");
+}
