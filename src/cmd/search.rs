@@ -76,13 +76,17 @@ pub fn answer(live: &Live, argv: Vec<String>) -> Reply {
     }
     match render(&args, &index, &mut out, &mut err) {
         Ok(code) => {
-            let text = |b: Vec<u8>| String::from_utf8(b).unwrap_or_else(|e| e.to_string());
-            Reply::Answer(Answer {
-                code,
-                note: text(note),
-                out: text(out),
-                err: text(err),
-            })
+            // Always UTF-8 (it is written from strings); anything else is not passed on.
+            let text = |b: Vec<u8>| String::from_utf8(b).ok();
+            match (text(note), text(out), text(err)) {
+                (Some(note), Some(out), Some(err)) => Reply::Answer(Answer {
+                    code,
+                    note,
+                    out,
+                    err,
+                }),
+                _ => Reply::Refused("the output is not UTF-8".into()),
+            }
         }
         // The asking process meets the same failure itself and reports it.
         Err(e) => Reply::Refused(format!("{e:#}")),

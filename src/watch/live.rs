@@ -231,25 +231,13 @@ impl Live {
         }
     }
 
-    /// Stop watching: every request refreshes for itself from now on.
+    /// Stop watching: every request refreshes for itself from now on. The socket first:
+    /// nothing is answered from a process that stops watching.
     fn stop(&self) {
         self.watched.store(false, Ordering::Relaxed);
-        let service = self
-            .service
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .take();
-        drop(service);
-        let w = self
-            .watcher
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .take();
-        drop(w);
-        self.embedder
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .take();
+        drop(taken(&self.service));
+        drop(taken(&self.watcher));
+        drop(taken(&self.embedder));
     }
 
     fn say(&self, event: Event<'_>) {
@@ -261,14 +249,13 @@ impl Live {
 
 impl Drop for Live {
     fn drop(&mut self) {
-        // The socket first: nothing is answered from a process that stops watching.
-        let service = self
-            .service
-            .get_mut()
-            .unwrap_or_else(|e| e.into_inner())
-            .take();
-        drop(service);
+        self.stop();
     }
+}
+
+/// What a lock holds, taken out of it (a panic elsewhere does not stop it).
+fn taken<T>(slot: &Mutex<Option<T>>) -> Option<T> {
+    slot.lock().unwrap_or_else(|e| e.into_inner()).take()
 }
 
 /// Refresh once after each burst of changes, until the process or its watcher goes.
