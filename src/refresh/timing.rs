@@ -101,13 +101,17 @@ pub(crate) fn peak(name: &'static str) {
 
 /// The process's peak resident memory so far, as `/proc/self/status` says it (Linux).
 fn vm_hwm() -> Option<String> {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("VmHWM:"))
-                .map(|l| l.trim_start_matches("VmHWM:").trim().to_string())
-        })
+    memory_kb("VmHWM").map(|kb| format!("{kb} kB"))
+}
+
+/// A figure of the process's memory from `/proc/self/status`, in kB (`VmHWM`, `VmRSS`,
+/// `RssFile`…); `None` where the system does not say.
+pub(crate) fn memory_kb(field: &str) -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    status.lines().find_map(|l| {
+        let rest = l.strip_prefix(field)?.strip_prefix(':')?;
+        rest.trim().trim_end_matches("kB").trim().parse().ok()
+    })
 }
 
 /// Take away `nanos` from `stage` (time counted twice, e.g. inside the walk's callbacks).

@@ -241,6 +241,7 @@ fn answer(
     {
         return;
     }
+    let mut answered_by = None;
     let reply = match serde_json::from_slice::<Request>(&bytes) {
         Err(e) => Reply::Refused(format!("unreadable request: {e}")),
         Ok(r) if r.exe != exe() => Reply::Refused("another heard binary".into()),
@@ -252,11 +253,20 @@ fn answer(
             Reply::Refused("heard.toml changed since the watcher started".into())
         }
         Ok(r) => match live.upgrade() {
-            Some(live) if live.watched() => handler(&live, r.argv),
+            Some(live) if live.watched() => {
+                let reply = handler(&live, r.argv);
+                answered_by = Some(live);
+                reply
+            }
             _ => Reply::Refused("the watcher is stopping".into()),
         },
     };
     if let Ok(json) = serde_json::to_vec(&reply) {
         let _ = stream.write_all(&json);
+    }
+    // The command has its answer; then the memory the search took is looked at.
+    drop(stream);
+    if let Some(live) = answered_by {
+        live.trim();
     }
 }

@@ -38,6 +38,11 @@ pub struct Live {
     say: Mutex<Option<Say>>,
 }
 
+/// The resident memory (kB) past which a watching process lets go of the index's pages
+/// after answering a command: a search at a million sources reads tens of megabytes, so
+/// the process stays under the 500 MB every command of heard keeps to (BENCHMARKS.md).
+const RESIDENT_MAX: u64 = 400 * 1024;
+
 /// What happens in the background of a watching process, for its owner to say.
 #[derive(Debug)]
 pub enum Event<'a> {
@@ -174,6 +179,30 @@ impl Live {
             drop(lock);
         }
         self.refresh_report(&Quiet)
+    }
+
+    /// After an answer to a command: when the process's resident memory has passed
+    /// [`RESIDENT_MAX`], the kept index lets go of the pages of its files that searches
+    /// read (they stay in the system's cache; the next search maps what it needs again).
+    /// A watcher runs for days and answers any number of searches: at a million sources
+    /// the index is 3 GB, and every page a search reads would otherwise stay counted in
+    /// its memory for as long as it runs.
+    pub fn trim(&self) {
+        self.trim_above(RESIDENT_MAX);
+    }
+
+    fn trim_above(&self, kb_max: u64) {
+        let over = crate::refresh::timing::memory_kb("VmRSS").is_some_and(|kb| kb > kb_max);
+        if over {
+            if let Some(k) = self
+                .index
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .as_ref()
+            {
+                k.index.let_go_of_pages();
+            }
+        }
     }
 
     /// Watch the library as `who`: from now on the kept index is refreshed in the
@@ -320,5 +349,39 @@ mod tests {
         let (index, _) = live.fresh().unwrap();
         assert_eq!(found(&index, "beekeeping"), 1);
         assert_eq!(found(&index, "allotment"), 0);
+    }
+
+    /// How many of the files under `dir` this process has mapped.
+    fn mapped_under(dir: &std::path::Path) -> usize {
+        let maps = std::fs::read_to_string("/proc/self/maps").unwrap();
+        let dir = dir.to_string_lossy().into_owned();
+        maps.lines().filter(|l| l.contains(dir.as_str())).count()
+    }
+
+    /// A watcher answers searches for days: past its memory budget, the kept index lets go
+    /// of the pages its searches mapped, and the next search still works.
+    #[test]
+    fn past_its_budget_a_watcher_lets_go_of_the_pages_searches_read() {
+        let dir = tempfile::tempdir().unwrap();
+        crate::library::init(dir.path()).unwrap();
+        let lib = Arc::new(Library::open(dir.path()).unwrap());
+        std::fs::write(
+            lib.root().join("corpus/a.md"),
+            "# A\n\nThe allotment group met.\n",
+        )
+        .unwrap();
+        // No watcher (its embedder would map the same files now and then): the kept
+        // index is the one the last refresh made.
+        let live = Live::new(lib.clone());
+        let index_dir = lib.state_dir().join("index");
+        let index = live.refresh().unwrap();
+        assert_eq!(found(&index, "allotment"), 1);
+        let mapped = mapped_under(&index_dir);
+        assert!(mapped > 0, "a search maps the index's files");
+        live.trim_above(u64::MAX);
+        assert_eq!(mapped_under(&index_dir), mapped, "under budget: kept");
+        live.trim_above(0);
+        assert_eq!(mapped_under(&index_dir), 0, "past the budget: let go");
+        assert_eq!(found(&index, "allotment"), 1);
     }
 }
