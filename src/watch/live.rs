@@ -181,7 +181,7 @@ impl Live {
         self.refresh_report(&Quiet)
     }
 
-    /// After an answer to a command: when the process's resident memory has passed
+    /// After an answer to a command or a page: when the process's resident memory has passed
     /// [`RESIDENT_MAX`], the kept index lets go of the pages of its files that searches
     /// read (they stay in the system's cache; the next search maps what it needs again).
     /// A watcher runs for days and answers any number of searches: at a million sources

@@ -152,8 +152,20 @@ pub fn app(state: AppState) -> Router {
         .route("/calls/{slug}/draft", post(drafting::draft))
         .route("/calls/{slug}/position", post(drafting::position))
         .fallback(not_found)
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            trim_after,
+        ))
         .layer(axum::middleware::from_fn(security_headers))
         .with_state(state)
+}
+
+/// After each page, the kept index lets go of the pages of its files that searches mapped
+/// once the server's memory is past its budget (see `Live::trim`): a server runs for days.
+async fn trim_after(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let res = next.run(req).await;
+    state.live.trim();
+    res
 }
 
 /// What pages may load and run: scripts, styles and images from this site only (no inline
