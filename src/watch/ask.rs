@@ -188,26 +188,22 @@ pub fn serve(
     let _ = std::fs::remove_file(&path);
     let listener = UnixListener::bind(&path)
         .map_err(|e| anyhow::anyhow!("cannot open the socket `{}`: {e}", path.display()))?;
-    // What the answers were rendered with; a command reading another heard.toml is refused.
-    let config = std::fs::read(lib.root().join(crate::library::CONFIG_FILE)).unwrap_or_default();
-    let config_path = lib.root().join(crate::library::CONFIG_FILE);
     let stop = Arc::new(AtomicBool::new(false));
     let stopping = stop.clone();
     let thread = std::thread::Builder::new()
         .name("heard-ask".into())
         .spawn(move || {
-            let config = Arc::new((config_path, config));
             for stream in listener.incoming() {
                 if stopping.load(Ordering::Relaxed) {
                     break;
                 }
                 let Ok(stream) = stream else { continue };
-                let (live, config) = (live.clone(), config.clone());
+                let live = live.clone();
                 // One thread per command: a slow one (a refresh of many changes) does not
                 // hold up the others.
                 let _ = std::thread::Builder::new()
                     .name("heard-answer".into())
-                    .spawn(move || answer(stream, &live, handler, &config.0, &config.1));
+                    .spawn(move || answer(stream, &live, handler));
             }
         })
         .map_err(|e| anyhow::anyhow!("cannot start answering commands: {e}"))?;
@@ -219,13 +215,7 @@ pub fn serve(
 }
 
 /// Answer one command.
-fn answer(
-    mut stream: UnixStream,
-    live: &std::sync::Weak<super::live::Live>,
-    handler: Handler,
-    config_path: &Path,
-    config: &[u8],
-) {
+fn answer(mut stream: UnixStream, live: &std::sync::Weak<super::live::Live>, handler: Handler) {
     // Only this user's processes (the folder's permissions say the same).
     let same_user = rustix::net::sockopt::socket_peercred(&stream)
         .is_ok_and(|c| c.uid == rustix::process::getuid());
@@ -249,10 +239,12 @@ fn answer(
             "the environment differs in one of {}",
             SHAPING.join(", ")
         )),
-        Ok(_) if std::fs::read(config_path).ok().as_deref() != Some(config) => {
-            Reply::Refused("heard.toml changed since the watcher started".into())
-        }
         Ok(r) => match live.upgrade() {
+            // What the answers are rendered with: a command reading another heard.toml
+            // would answer otherwise.
+            Some(live) if live.settings_changed() => {
+                Reply::Refused("heard.toml changed since the watcher started".into())
+            }
             Some(live) if live.watched() => {
                 let reply = handler(&live, r.argv);
                 answered_by = Some(live);

@@ -36,6 +36,10 @@ pub struct Live {
     service: Mutex<Option<super::ask::Service>>,
     /// Told what the background refreshes do.
     say: Mutex<Option<Say>>,
+    /// `heard.toml` as it was when this process read its settings.
+    settings: Vec<u8>,
+    /// Whether it was said that `heard.toml` changed since.
+    said_settings: AtomicBool,
 }
 
 /// The resident memory (kB) past which a watching process lets go of the index's pages
@@ -74,6 +78,10 @@ fn stamp(path: &std::path::Path) -> (u64, u64) {
     std::fs::metadata(path).map_or((0, 0), |m| (m.len(), crate::corpus::mtime_ns(&m) as u64))
 }
 
+fn read_settings(lib: &Library) -> Vec<u8> {
+    std::fs::read(lib.root().join(crate::library::CONFIG_FILE)).unwrap_or_default()
+}
+
 fn ledger_stamp(lib: &Library) -> (u64, u64) {
     stamp(&crate::ledger::path(lib))
 }
@@ -88,7 +96,10 @@ fn state_stamps(lib: &Library) -> [(u64, u64); 2] {
 impl Live {
     /// A `Live` for a library; it watches nothing until [`Live::start`].
     pub fn new(lib: Arc<Library>) -> Arc<Live> {
+        let settings = read_settings(&lib);
         Arc::new(Live {
+            settings,
+            said_settings: AtomicBool::new(false),
             lib,
             index: Mutex::new(None),
             refreshing: Mutex::new(()),
@@ -104,6 +115,12 @@ impl Live {
     /// The library.
     pub fn library(&self) -> &Arc<Library> {
         &self.lib
+    }
+
+    /// Whether `heard.toml` changed since this process read its settings (it keeps
+    /// working with those it read; a restart takes the new ones).
+    pub fn settings_changed(&self) -> bool {
+        read_settings(&self.lib) != self.settings
     }
 
     /// Refreshes of the index so far.
@@ -297,6 +314,11 @@ fn background(live: &Weak<Live>, rx: &std::sync::mpsc::Receiver<Signal>) {
             live.stop();
             live.say(Event::Stopped(&why));
             return;
+        }
+        if live.settings_changed() && !live.said_settings.swap(true, Ordering::Relaxed) {
+            eprintln!(
+                "note: heard.toml changed; this process keeps the settings it started with until it is restarted (meanwhile `heard search` does not ask it)"
+            );
         }
         match live.refresh_report(&Quiet) {
             Ok((_, report)) => live.say(Event::Refreshed(&report)),

@@ -446,7 +446,7 @@ fn a_quote_withdrawn_while_the_watcher_runs_is_withdrawn_in_the_next_search_it_a
 #[test]
 fn only_its_owner_can_reach_the_watcher_and_a_changed_heard_toml_is_not_answered_from_the_old() {
     use std::os::unix::fs::PermissionsExt;
-    let (lib, _w) = watched();
+    let (lib, mut w) = watched();
     let folder = std::fs::metadata(lib.path(".heard/ask")).unwrap();
     assert_eq!(folder.permissions().mode() & 0o777, 0o700);
     assert!(search_asking(&lib, &["waiting"]).0);
@@ -456,6 +456,9 @@ fn only_its_owner_can_reach_the_watcher_and_a_changed_heard_toml_is_not_answered
     assert!(!answered, "{run:?}");
     run.assert_ok();
     assert_eq!(paths(&run.json()), set(&["corpus/people/ana.md"]));
+    // The watcher says so, and how to take the new settings.
+    let line = w.wait_for("heard.toml changed", Duration::from_secs(60));
+    assert!(line.contains("restarted"), "{line}");
     // A setting that changes answers, in the environment, is not answered either.
     let out = lib
         .command(&["search", "waiting"])
