@@ -40,6 +40,14 @@ const REQUEST_MAX: u64 = 1 << 20;
 /// How long the watcher waits for a request to arrive whole.
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(5);
 
+/// How often a watcher at work on an answer tells the command it is (a refresh after a
+/// checkout of thousands of files takes a while).
+const ALIVE_EVERY: Duration = Duration::from_millis(500);
+
+/// How long a command waits for a word from the watcher before it does the work itself (a
+/// watcher that hangs, or is stopped, says nothing).
+const SILENCE_MAX: Duration = super::BARRIER_TIMEOUT;
+
 /// What a command sends.
 #[derive(Debug, Serialize, Deserialize)]
 struct Request {
@@ -99,7 +107,14 @@ fn exe() -> &'static str {
         let meta = std::fs::metadata(path)
             .or_else(|_| std::env::current_exe().and_then(std::fs::metadata));
         match meta {
-            Ok(m) => format!("{}:{}:{}:{}", m.dev(), m.ino(), m.size(), m.mtime_nsec()),
+            Ok(m) => format!(
+                "{}:{}:{}:{}.{}",
+                m.dev(),
+                m.ino(),
+                m.size(),
+                m.mtime(),
+                m.mtime_nsec()
+            ),
             // Unknown: never equal to anything, so nothing is asked or answered.
             Err(_) => String::new(),
         }
@@ -114,6 +129,8 @@ pub fn ask(lib: &Library, argv: Vec<String>) -> Option<Answer> {
     }
     let debug = std::env::var_os("HEARD_DEBUG_WATCH").is_some();
     let mut stream = UnixStream::connect(socket_path(lib)).ok()?;
+    stream.set_read_timeout(Some(SILENCE_MAX)).ok()?;
+    stream.set_write_timeout(Some(SILENCE_MAX)).ok()?;
     let request = Request {
         exe: exe().to_string(),
         argv,
@@ -124,7 +141,16 @@ pub fn ask(lib: &Library, argv: Vec<String>) -> Option<Answer> {
         .and_then(|()| stream.shutdown(std::net::Shutdown::Write).ok());
     sent?;
     let mut bytes = Vec::new();
-    stream.read_to_end(&mut bytes).ok()?;
+    if let Err(e) = stream.read_to_end(&mut bytes) {
+        let why = match e.kind() {
+            std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut => {
+                format!("within {} s", SILENCE_MAX.as_secs())
+            }
+            _ => format!("({e})"),
+        };
+        eprintln!("note: the file watcher did not answer {why}; searching without it");
+        return None;
+    }
     match serde_json::from_slice(&bytes) {
         Ok(Reply::Answer(a)) => {
             if debug {
@@ -246,7 +272,7 @@ fn answer(mut stream: UnixStream, live: &std::sync::Weak<super::live::Live>, han
                 Reply::Refused("heard.toml changed since the watcher started".into())
             }
             Some(live) if live.watched() => {
-                let reply = handler(&live, r.argv);
+                let reply = working(&mut stream, || handler(&live, r.argv));
                 answered_by = Some(live);
                 reply
             }
@@ -261,4 +287,31 @@ fn answer(mut stream: UnixStream, live: &std::sync::Weak<super::live::Live>, han
     if let Some(live) = answered_by {
         live.trim();
     }
+}
+
+/// Run `work` (an answer), telling the command every [`ALIVE_EVERY`] that the watcher is
+/// still at it with a space, which JSON ignores before the reply: the command gives up only
+/// on a watcher that says nothing for [`SILENCE_MAX`].
+fn working(stream: &mut UnixStream, work: impl FnOnce() -> Reply + Send) -> Reply {
+    use std::sync::mpsc::{RecvTimeoutError, channel};
+    std::thread::scope(|scope| {
+        let (tx, rx) = channel();
+        let worker = scope.spawn(move || {
+            let _ = tx.send(work());
+        });
+        loop {
+            match rx.recv_timeout(ALIVE_EVERY) {
+                Ok(reply) => return reply,
+                // (When the command is gone, the work is finished for nobody.)
+                Err(RecvTimeoutError::Timeout) => {
+                    let _ = stream.write_all(b" ");
+                }
+                Err(RecvTimeoutError::Disconnected) => {
+                    // The work panicked: joined here, so the panic stops with it.
+                    let _ = worker.join();
+                    return Reply::Refused("the answer failed".into());
+                }
+            }
+        }
+    })
 }

@@ -70,6 +70,16 @@ impl Watching {
         );
     }
 
+    /// Send it a signal (`STOP`, `CONT`).
+    fn signal(&self, name: &str) {
+        let status = Command::new("kill")
+            .arg(format!("-{name}"))
+            .arg(self.child.id().to_string())
+            .status()
+            .expect("kill");
+        assert!(status.success());
+    }
+
     /// Kill it as the system would (no chance to clean up) and wait until it is gone.
     fn kill(&mut self) {
         let _ = self.child.kill();
@@ -485,4 +495,23 @@ fn a_change_another_command_took_in_first_is_in_the_next_search_the_watcher_answ
     assert_eq!(paths(&run.json()), set(&["corpus/people/ana.md"]));
     let (_, run) = search_asking(&lib, &["eleven", "--json"]);
     assert!(hits(&run.json()).is_empty(), "{run:?}");
+}
+
+#[test]
+fn a_watcher_that_hangs_does_not_hang_a_search() {
+    let (lib, w) = watched();
+    assert!(search_asking(&lib, &["eleven"]).0);
+    // Stopped: its socket still takes the connection, but nothing answers.
+    w.signal("STOP");
+    let started = Instant::now();
+    let (answered, run) = search_asking(&lib, &["eleven", "--json"]);
+    let took = started.elapsed();
+    w.signal("CONT");
+    assert!(!answered, "{run:?}");
+    run.assert_ok();
+    assert_eq!(paths(&run.json()), set(&["corpus/people/ana.md"]));
+    assert!(run.stderr.contains("did not answer"), "{}", run.stderr);
+    assert!(took < Duration::from_secs(30), "{took:?}");
+    // Running again, it answers again.
+    assert!(search_asking(&lib, &["eleven"]).0);
 }
