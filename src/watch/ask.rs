@@ -12,9 +12,15 @@
 //! the command would (another heard binary, `heard.toml` changed since it started, a search
 //! by meaning, any failure), it refuses, and the command does the work itself.
 //!
-//! Who can ask: the socket lives in a folder only its owner can open (mode 0700), and the
-//! watcher also checks that the asking process runs as its own user. Queries and results
-//! never leave the machine, and nothing of them is logged.
+//! Who can ask, and who answers: the socket lives in a folder only its owner can open (mode
+//! 0700); the watcher checks that the asking process runs as its own user, and the command
+//! that the answering process does (a socket planted in a shared library by someone else
+//! is not asked). Queries and results never leave the machine, and nothing of them is
+//! logged.
+//!
+//! A watcher that hangs does not hang a command: while it works on an answer it sends a
+//! space every [`ALIVE_EVERY`], and a command that hears nothing for [`SILENCE_MAX`] does
+//! the work itself.
 
 use std::io::{Read, Write};
 use std::os::unix::net::{UnixListener, UnixStream};
@@ -129,6 +135,14 @@ pub fn ask(lib: &Library, argv: Vec<String>) -> Option<Answer> {
     }
     let debug = std::env::var_os("HEARD_DEBUG_WATCH").is_some();
     let mut stream = UnixStream::connect(socket_path(lib)).ok()?;
+    // Only a process of this user answers: what it sends is printed as it is (with its
+    // styles), and it learns what is searched.
+    if !same_user(&stream) {
+        if debug {
+            eprintln!("watch: the socket belongs to another user's process; not asked");
+        }
+        return None;
+    }
     stream.set_read_timeout(Some(SILENCE_MAX)).ok()?;
     stream.set_write_timeout(Some(SILENCE_MAX)).ok()?;
     let request = Request {
@@ -240,12 +254,15 @@ pub fn serve(
     })
 }
 
+/// Whether the process at the other end of `stream` runs as this process's user.
+fn same_user(stream: &UnixStream) -> bool {
+    rustix::net::sockopt::socket_peercred(stream).is_ok_and(|c| c.uid == rustix::process::getuid())
+}
+
 /// Answer one command.
 fn answer(mut stream: UnixStream, live: &std::sync::Weak<super::live::Live>, handler: Handler) {
     // Only this user's processes (the folder's permissions say the same).
-    let same_user = rustix::net::sockopt::socket_peercred(&stream)
-        .is_ok_and(|c| c.uid == rustix::process::getuid());
-    if !same_user {
+    if !same_user(&stream) {
         return;
     }
     let _ = stream.set_read_timeout(Some(REQUEST_TIMEOUT));
