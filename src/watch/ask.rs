@@ -19,7 +19,7 @@
 //! logged.
 //!
 //! A watcher that hangs does not hang a command: while it works on an answer it sends a
-//! space every [`ALIVE_EVERY`], and a command that hears nothing for [`SILENCE_MAX`] does
+//! space every half second, and a command that hears nothing for two seconds does
 //! the work itself.
 
 use std::io::{Read, Write};
