@@ -72,11 +72,12 @@ impl Watching {
 
     /// Send it a signal (`STOP`, `CONT`).
     fn signal(&self, name: &str) {
-        let status = Command::new("kill")
-            .arg(format!("-{name}"))
-            .arg(self.child.id().to_string())
+        // The shell's own `kill`: no other tool needed.
+        let status = Command::new("sh")
+            .arg("-c")
+            .arg(format!("kill -{name} {}", self.child.id()))
             .status()
-            .expect("kill");
+            .expect("sh");
         assert!(status.success());
     }
 
