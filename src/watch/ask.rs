@@ -293,7 +293,7 @@ fn answer(mut stream: UnixStream, live: &std::sync::Weak<super::live::Live>, han
                 answered_by = Some(live);
                 reply
             }
-            _ => Reply::Refused("the watcher is stopping".into()),
+            _ => Reply::Refused("the watcher is starting or stopping".into()),
         },
     };
     if let Ok(json) = serde_json::to_vec(&reply) {
