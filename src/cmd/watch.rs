@@ -17,8 +17,9 @@ use crate::watch::live::{Event, Live};
 pub fn run(_args: WatchArgs, lib: &Library) -> anyhow::Result<ExitCode> {
     let live = Live::new(Arc::new(lib.clone()));
     let (on_stop, stopped) = mpsc::channel();
-    // Problems in the library at the last refresh: said again only when their number moves.
-    let problems = Arc::new(AtomicUsize::new(0));
+    // Problems in the library at the last refresh: said again only when their number moves
+    // (`usize::MAX` until the first refresh, whose report says them).
+    let problems = Arc::new(AtomicUsize::new(usize::MAX));
     let known = problems.clone();
     let say = Box::new(move |e: Event<'_>| match e {
         Event::Refreshed(report) => {
@@ -31,7 +32,8 @@ pub fn run(_args: WatchArgs, lib: &Library) -> anyhow::Result<ExitCode> {
                     report.removed
                 );
             }
-            if known.swap(report.problems.len(), Ordering::Relaxed) != report.problems.len() {
+            let before = known.swap(report.problems.len(), Ordering::Relaxed);
+            if before != usize::MAX && before != report.problems.len() {
                 eprintln!(
                     "note: {} in the library now; run `heard index` to see them",
                     super::plural(report.problems.len(), "problem", "problems")
