@@ -848,7 +848,7 @@ pub(crate) fn snapshot_path(lib: &Library) -> std::path::PathBuf {
 }
 
 /// Size and modification time (ns) of a file or folder; zeros when it is missing.
-fn stamp(path: &std::path::Path) -> (u64, u64) {
+pub(crate) fn stamp(path: &std::path::Path) -> (u64, u64) {
     std::fs::metadata(path).map_or((0, 0), |m| (m.len(), corpus::mtime_ns(&m) as u64))
 }
 

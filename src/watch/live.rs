@@ -18,6 +18,7 @@ use std::sync::{Arc, Mutex, Weak};
 
 use crate::Library;
 use crate::index::{LibraryIndex, Progress, Quiet, RefreshReport};
+use crate::refresh::stamp;
 use crate::watch::{Signal, StartError, Watcher};
 
 /// The open index of one process, and what keeps it fresh.
@@ -72,10 +73,6 @@ struct Kept {
     /// The index's and the refresh state's files when it was refreshed: another process
     /// that refreshed since (`heard index`, a quote approved) changed them.
     state: [(u64, u64); 2],
-}
-
-fn stamp(path: &std::path::Path) -> (u64, u64) {
-    std::fs::metadata(path).map_or((0, 0), |m| (m.len(), crate::corpus::mtime_ns(&m) as u64))
 }
 
 fn read_settings(lib: &Library) -> Vec<u8> {
