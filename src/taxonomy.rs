@@ -9,7 +9,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::Library;
-use crate::corpus::tag_slug;
+use crate::corpus::{tag_slug, tag_slug_into};
 
 /// One theme.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -72,11 +72,14 @@ impl Taxonomy {
     /// The theme a tag belongs to: by id, or by a synonym or label written as a tag.
     pub fn theme_of(&self, tag: &str) -> Option<&Theme> {
         let slug = tag_slug(tag);
-        self.themes.iter().find(|t| {
-            t.id == slug
-                || tag_slug(&t.label) == slug
-                || t.synonyms.iter().any(|s| tag_slug(s) == slug)
-        })
+        let mut name = String::new();
+        let mut is_slug = |text: &str| {
+            tag_slug_into(text, &mut name);
+            name == slug
+        };
+        self.themes
+            .iter()
+            .find(|t| t.id == slug || is_slug(&t.label) || t.synonyms.iter().any(|s| is_slug(s)))
     }
 
     /// A tag in its canonical form: the theme's id if it belongs to one, else its slug.

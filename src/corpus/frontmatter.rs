@@ -457,8 +457,28 @@ pub fn parse(
     block: &str,
     first_line: usize,
 ) -> Result<(FrontMatter, Vec<FieldError>), SyntaxError> {
+    parse_reading(syntax, block, first_line, true)
+}
+
+/// [`parse`]; `as_written_when_whole`: false to parse a YAML block for its types even when no field
+/// needs them (to test that it makes no difference).
+fn parse_reading(
+    syntax: Syntax,
+    block: &str,
+    first_line: usize,
+    as_written_when_whole: bool,
+) -> Result<(FrontMatter, Vec<FieldError>), SyntaxError> {
     let (value, raw) = match syntax {
-        Syntax::Yaml => (parse_yaml(block, first_line)?, raw_yaml(block)),
+        Syntax::Yaml => {
+            let (raw, whole) = raw_yaml(block);
+            // When every field is one heard reads as written, YAML's types would not be
+            // used: the block is not parsed a second time for them.
+            let value = match as_written(&raw, whole && as_written_when_whole) {
+                Some(map) => Value::Object(map),
+                None => parse_yaml(block, first_line)?,
+            };
+            (value, raw)
+        }
         Syntax::Toml => (parse_toml(block, first_line)?, BTreeMap::new()),
     };
     let map = match value {
@@ -558,18 +578,37 @@ pub fn parse(
 
 /// Tags are compared as slugs: lower case, words joined by `-`, no leading `#`.
 pub fn tag_slug(tag: &str) -> String {
-    let t = tag.trim().trim_start_matches('#').to_lowercase();
-    let mut out = String::with_capacity(t.len());
+    let mut out = String::new();
+    tag_slug_into(tag, &mut out);
+    out
+}
+
+/// [`tag_slug`] written into `out` (cleared first), so that a caller comparing many names
+/// with one tag reuses one buffer.
+pub fn tag_slug_into(tag: &str, out: &mut String) {
+    out.clear();
+    let t = tag.trim().trim_start_matches('#');
+    let lower;
+    let t = if t.is_ascii() {
+        t
+    } else {
+        // `str::to_lowercase`, not char by char: a final sigma is lowered as one.
+        lower = t.to_lowercase();
+        lower.as_str()
+    };
     for c in t.chars() {
         if c.is_whitespace() || c == '_' {
             if !out.ends_with('-') {
                 out.push('-');
             }
         } else {
-            out.push(c);
+            out.push(c.to_ascii_lowercase());
         }
     }
-    out.trim_matches('-').to_string()
+    let end = out.trim_end_matches('-').len();
+    out.truncate(end);
+    let start = out.len() - out.trim_start_matches('-').len();
+    out.drain(..start);
 }
 
 fn parse_yaml(block: &str, first_line: usize) -> Result<Value, SyntaxError> {
@@ -656,19 +695,55 @@ impl Raw {
     }
 }
 
+/// The fields of a block read whole by [`raw_yaml`], as written, when each is a field heard
+/// knows and reads as text (not `recommendations`), and no two name the same field: then
+/// the typed parse would give the same fields, read the same way.
+fn as_written(raw: &BTreeMap<String, Raw>, whole: bool) -> Option<serde_json::Map<String, Value>> {
+    if !whole {
+        return None;
+    }
+    let mut fields = Vec::with_capacity(raw.len());
+    let mut map = serde_json::Map::new();
+    for (key, node) in raw {
+        let field = known_field(key).filter(|f| *f != "recommendations")?;
+        if fields.contains(&field) {
+            return None;
+        }
+        fields.push(field);
+        map.insert(key.clone(), node.as_text()?);
+    }
+    Some(map)
+}
+
 /// The top-level fields of a YAML block with their values as written. Anything it cannot
 /// read is left out (the typed parse reports syntax errors); it never recurses, so no
-/// nesting can exhaust the stack.
-fn raw_yaml(block: &str) -> BTreeMap<String, Raw> {
+/// nesting can exhaust the stack. The flag says the block was read whole: one mapping,
+/// each key once and a scalar, each value a scalar or a list of scalars, no aliases.
+fn raw_yaml(block: &str) -> (BTreeMap<String, Raw>, bool) {
     use serde_saphyr::granit_parser::{Event, Parser};
     let mut out = BTreeMap::new();
     let mut events = Vec::new();
     for e in Parser::new_from_str(block) {
         match e {
             Ok((event, _)) => events.push(event),
-            Err(_) => return out,
+            Err(_) => return (out, false),
         }
     }
+    // No aliases, anchors, tags or directives: what the typed parse might read otherwise.
+    let mut whole = events.iter().all(|e| {
+        matches!(
+            e,
+            Event::StreamStart
+                | Event::StreamEnd
+                | Event::DocumentStart(_, None)
+                | Event::DocumentEnd
+                | Event::MappingStart(_, 0, None)
+                | Event::SequenceStart(_, 0, None)
+                | Event::Scalar(_, _, 0, None)
+                | Event::MappingEnd
+                | Event::SequenceEnd
+        )
+    });
     // Step over one node (a scalar, or a whole list or mapping) starting at `i`.
     let skip = |i: &mut usize| {
         let mut depth = 0usize;
@@ -688,13 +763,13 @@ fn raw_yaml(block: &str) -> BTreeMap<String, Raw> {
         .iter()
         .position(|e| matches!(e, Event::MappingStart(..)))
     else {
-        return out;
+        return (out, false);
     };
     if events[..start]
         .iter()
         .any(|e| matches!(e, Event::Scalar(..) | Event::SequenceStart(..)))
     {
-        return out;
+        return (out, false);
     }
     let mut i = start + 1;
     loop {
@@ -703,9 +778,17 @@ fn raw_yaml(block: &str) -> BTreeMap<String, Raw> {
                 i += 1;
                 k.to_string()
             }
-            Some(Event::MappingEnd) | None => return out,
+            Some(Event::MappingEnd) => {
+                // Nothing after the mapping but the ends of the document and the stream.
+                whole &= events[i + 1..]
+                    .iter()
+                    .all(|e| matches!(e, Event::DocumentEnd | Event::StreamEnd));
+                return (out, whole);
+            }
+            None => return (out, false),
             Some(_) => {
                 // A key that is a list or a mapping: step over it and its value.
+                whole = false;
                 skip(&mut i);
                 skip(&mut i);
                 continue;
@@ -730,21 +813,25 @@ fn raw_yaml(block: &str) -> BTreeMap<String, Raw> {
                             i += 1;
                         }
                         Some(_) => {
+                            whole = false;
                             items.push(Raw::Other);
                             skip(&mut i);
                         }
-                        None => return out,
+                        None => return (out, false),
                     }
                 }
                 Raw::List(items)
             }
             Some(_) => {
+                whole = false;
                 skip(&mut i);
                 Raw::Other
             }
-            None => return out,
+            None => return (out, false),
         };
-        out.insert(key, node);
+        if out.insert(key, node).is_some() {
+            whole = false;
+        }
     }
 }
 
@@ -981,5 +1068,126 @@ mod tests {
                 errors[0].message
             );
         }
+    }
+
+    /// `tag_slug` as it was written first: lower-cased as a whole, then joined and trimmed.
+    fn tag_slug_as_first_written(tag: &str) -> String {
+        let t = tag.trim().trim_start_matches('#').to_lowercase();
+        let mut out = String::new();
+        for c in t.chars() {
+            if c.is_whitespace() || c == '_' {
+                if !out.ends_with('-') {
+                    out.push('-');
+                }
+            } else {
+                out.push(c);
+            }
+        }
+        out.trim_matches('-').to_string()
+    }
+
+    #[test]
+    fn tags_become_slugs() {
+        for (tag, slug) in [
+            ("  #Hospital Discharge ", "hospital-discharge"),
+            ("rough__sleeping", "rough-sleeping"),
+            ("- a - b -", "a--b"),
+            ("ΟΔΟΣ", "οδος"),
+            ("", ""),
+        ] {
+            assert_eq!(tag_slug(tag), slug, "{tag:?}");
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn a_slug_is_the_same_written_into_a_buffer(tag in "[ #_\\-aZ1ΣσΟé\t]{0,12}") {
+            let mut buf = String::from("left over");
+            tag_slug_into(&tag, &mut buf);
+            proptest::prop_assert_eq!(&buf, &tag_slug_as_first_written(&tag));
+            proptest::prop_assert_eq!(tag_slug(&tag), tag_slug_as_first_written(&tag));
+        }
+    }
+
+    const KEYS: &[&str] = &[
+        "title",
+        "Title",
+        "id",
+        "date",
+        "tags",
+        "authors",
+        "contributors",
+        "kind",
+        "sensitivity",
+        "organisation",
+        "url",
+        "consultation",
+        "recommendations",
+        "colour",
+        "sensitivty",
+        "\"title\"",
+    ];
+    const VALUES: &[&str] = &[
+        "No",
+        "yes",
+        "0x1F",
+        "'quoted'",
+        "\"dq\"",
+        "[a, b]",
+        "\n  - x\n  - 3",
+        "~",
+        "",
+        ".inf",
+        "2024-03-01",
+        "&a v",
+        "*a",
+        "!!int 3",
+        "!!str 4",
+        "{a: 1}",
+        "housing, health",
+        "testimony",
+        "restricted",
+        "publc",
+        "[1, [2]]",
+        "|\n  two\n  lines",
+        "\n  - {a: b}",
+    ];
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(1024))]
+        /// A block read as written gives what the typed parse gives: the same fields, the
+        /// same errors on the same lines, the same syntax error.
+        #[test]
+        fn a_block_read_as_written_reads_as_the_typed_parse_does(
+            fields in proptest::collection::vec(
+                (proptest::sample::select(KEYS), proptest::sample::select(VALUES)),
+                0..6,
+            ),
+            tail in proptest::sample::select(&["", "\n", "\n# a comment\n", "\n---\nid: x\n"][..]),
+        ) {
+            let mut block = String::new();
+            for (k, v) in &fields {
+                block.push_str(&format!("{k}: {v}\n"));
+            }
+            block.push_str(tail);
+            let fast = parse_reading(Syntax::Yaml, &block, 2, true);
+            let typed = parse_reading(Syntax::Yaml, &block, 2, false);
+            proptest::prop_assert_eq!(format!("{fast:?}"), format!("{typed:?}"), "{}", block);
+        }
+    }
+
+    #[test]
+    fn a_plain_block_is_read_as_written_and_others_are_parsed_for_their_types() {
+        let whole = |b: &str| as_written(&raw_yaml(b).0, raw_yaml(b).1).is_some();
+        assert!(whole("title: No\ntags: [a, b]\ndate: 2024-03\n"));
+        assert!(
+            !whole("title: x\ncolour: red\n"),
+            "a field heard does not know"
+        );
+        assert!(!whole("title: x\nrecommendations:\n  - id: r1\n"));
+        assert!(!whole("title: x\nTitle: y\n"), "two keys for one field");
+        assert!(!whole("title: &a x\nid: *a\n"));
+        assert!(!whole("title: !!int 3\n"));
+        assert!(!whole("title: x\n---\nid: y\n"));
     }
 }

@@ -14,7 +14,9 @@ use std::path::Path;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-pub use frontmatter::{EditLines, FrontMatter, RecRef, RecommendationEdits, tag_slug};
+pub use frontmatter::{
+    EditLines, FrontMatter, RecRef, RecommendationEdits, tag_slug, tag_slug_into,
+};
 pub use markdown::{id_slug, markdown_options, plain_text};
 pub use sources::{SourceMap, source_map_path, write_source_map};
 pub use walk::{CorpusFile, Visit, Walk, Walker, mtime_ns, walk};

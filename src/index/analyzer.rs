@@ -139,7 +139,10 @@ fn memo_misses() -> u64 {
 /// FxHash (as in rustc): the memo's keys are short words, and SipHash would cost more than
 /// a lookup saves.
 #[derive(Default, Clone, Copy)]
-struct FxHasher(u64);
+pub(crate) struct FxHasher(u64);
+
+/// Maps keyed by [`FxHasher`].
+pub(crate) type FxBuild = BuildHasherDefault<FxHasher>;
 
 impl Hasher for FxHasher {
     fn write(&mut self, bytes: &[u8]) {

@@ -33,7 +33,7 @@ use crate::taxonomy::Taxonomy;
 pub(crate) struct ThemePhrases {
     phrases: Vec<Phrase>,
     /// Indices into `phrases`, by each phrase's first word.
-    by_first: HashMap<String, Vec<usize>>,
+    by_first: HashMap<String, Vec<usize>, analyzer::FxBuild>,
 }
 
 #[derive(Debug)]
@@ -98,41 +98,86 @@ impl ThemePhrases {
     }
 
     /// The terms of the phrases `text` holds, one for each occurrence (as a phrase query
-    /// counts them: every position where the phrase starts), separated by spaces.
+    /// counts them: every position where the phrase starts), separated by spaces, in the
+    /// order of where they start.
+    ///
+    /// The text is analyzed once, as a stream: a word that begins a phrase opens a match,
+    /// which each later word either takes a step further, waits for (a word before the one
+    /// the phrase needs next, where the analyzer dropped one) or ends. Nothing is kept of a
+    /// word that begins no phrase, so a first build pays for one look-up per word.
     pub(crate) fn terms_in(&self, text: &str) -> String {
         let mut out = String::new();
         if self.phrases.is_empty() {
             return out;
         }
-        let words = analyse(text);
-        for (i, (at, word)) in words.iter().enumerate() {
-            let Some(candidates) = self.by_first.get(word) else {
-                continue;
-            };
-            for &c in candidates {
-                let phrase = &self.phrases[c];
-                if holds_at(&words[i..], *at, &phrase.words) {
-                    if !out.is_empty() {
-                        out.push(' ');
+        // Matches begun and not yet whole or failed.
+        let mut open: Vec<Open> = Vec::new();
+        // (the word it began at, the phrase) of every phrase found.
+        let mut found: Vec<(usize, usize)> = Vec::new();
+        TEXT_ANALYZER.with(|a| {
+            let mut analyzer = a.borrow_mut();
+            let mut stream = analyzer.token_stream(text);
+            let mut n = 0;
+            while stream.advance() {
+                let token = stream.token();
+                let (at, word) = (token.position, token.text.as_str());
+                open.retain_mut(|m| {
+                    let words = &self.phrases[m.phrase].words;
+                    let (offset, want) = &words[m.next];
+                    match at.cmp(&(m.at + offset)) {
+                        std::cmp::Ordering::Less => true,
+                        std::cmp::Ordering::Greater => false,
+                        std::cmp::Ordering::Equal if word != want => false,
+                        std::cmp::Ordering::Equal => {
+                            m.next += 1;
+                            if m.next < words.len() {
+                                return true;
+                            }
+                            found.push((m.word, m.phrase));
+                            false
+                        }
                     }
-                    out.push_str(&phrase.term);
+                });
+                if let Some(candidates) = self.by_first.get(word) {
+                    for &phrase in candidates {
+                        open.push(Open {
+                            word: n,
+                            at,
+                            phrase,
+                            next: 1,
+                        });
+                    }
                 }
+                n += 1;
             }
+        });
+        found.sort_unstable();
+        for (_, phrase) in found {
+            if !out.is_empty() {
+                out.push(' ');
+            }
+            out.push_str(&self.phrases[phrase].term);
         }
         out
     }
 }
 
-/// Whether `words` (a text's, from the one at position `at` on) hold `phrase` there.
-fn holds_at(words: &[(usize, String)], at: usize, phrase: &[(usize, String)]) -> bool {
-    let mut j = 0;
-    phrase.iter().all(|(offset, w)| {
-        let want = at + offset;
-        while j < words.len() && words[j].0 < want {
-            j += 1;
-        }
-        j < words.len() && words[j].0 == want && words[j].1 == *w
-    })
+/// A phrase begun in a text and not yet whole (see [`ThemePhrases::terms_in`]).
+struct Open {
+    /// The number of the word it began at (what orders the phrases found).
+    word: usize,
+    /// The position of that word.
+    at: usize,
+    /// The phrase (in `ThemePhrases::phrases`).
+    phrase: usize,
+    /// The phrase's word it needs next.
+    next: usize,
+}
+
+thread_local! {
+    /// The analyzer [`ThemePhrases::terms_in`] reads texts with, made once per thread.
+    static TEXT_ANALYZER: std::cell::RefCell<tantivy::tokenizer::TextAnalyzer> =
+        std::cell::RefCell::new(analyzer::text_analyzer());
 }
 
 /// `text`'s words as the search analyzer makes them, with their positions.
@@ -286,6 +331,120 @@ impl Scorer for ThemePhraseScorer {
             ),
             // As an unscored phrase.
             None => 1.0,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// The terms as the first version found them: every word analyzed into a list, then
+    /// each phrase checked at each word that begins it.
+    fn terms_in_by_list(p: &ThemePhrases, text: &str) -> String {
+        let words = analyse(text);
+        let mut out = String::new();
+        for (i, (at, word)) in words.iter().enumerate() {
+            for &c in p.by_first.get(word).into_iter().flatten() {
+                let phrase = &p.phrases[c];
+                let mut j = i;
+                let holds = phrase.words.iter().all(|(offset, w)| {
+                    let want = at + offset;
+                    while j < words.len() && words[j].0 < want {
+                        j += 1;
+                    }
+                    j < words.len() && words[j].0 == want && words[j].1 == *w
+                });
+                if holds {
+                    if !out.is_empty() {
+                        out.push(' ');
+                    }
+                    out.push_str(&phrase.term);
+                }
+            }
+        }
+        out
+    }
+
+    fn phrases() -> ThemePhrases {
+        let taxonomy = Taxonomy::parse(
+            r#"
+[[tag]]
+id = "acute"
+synonyms = ["crisis team", "crisis care", "safe haven", "crisis team call"]
+[[tag]]
+id = "housing"
+synonyms = ["temporary accommodation", "rough sleeping", "rough sleepers", "no fixed abode", "care leavers"]
+[[tag]]
+id = "discharge"
+label = "Hospital discharge"
+synonyms = ["discharged from hospital", "team care"]
+"#,
+        )
+        .expect("taxonomy");
+        ThemePhrases::of(&taxonomy)
+    }
+
+    const WORDS: &[&str] = &[
+        "crisis",
+        "Crisis",
+        "crises",
+        "team",
+        "teams",
+        "care",
+        "caring",
+        "call",
+        "safe",
+        "haven",
+        "temporary",
+        "accommodation",
+        "rough",
+        "sleeping",
+        "sleepers",
+        "no",
+        "fixed",
+        "abode",
+        "leavers",
+        "discharged",
+        "from",
+        "hospital",
+        "the",
+        "a",
+        ",",
+        ".",
+        "-",
+        "(",
+        "x",
+        "supercalifragilisticexpialidocious-and-more-than-forty-eight-letters",
+        "abcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstuvwxyz",
+    ];
+
+    #[test]
+    fn phrases_are_found_where_they_start_in_the_text() {
+        let p = phrases();
+        assert_eq!(
+            p.terms_in("The crisis team called; rough sleepers and a crisis team call."),
+            "crisi+team crisi+team+call rough+sleeper crisi+team crisi+team+call"
+        );
+        assert_eq!(p.terms_in("team care crisis care"), "team+care crisi+care");
+        assert_eq!(p.terms_in("nothing here"), "");
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(512))]
+        #[test]
+        fn the_stream_finds_what_the_list_found(
+            words in proptest::collection::vec(proptest::sample::select(WORDS), 0..40),
+            joins in proptest::collection::vec(proptest::sample::select(&[" ", "  ", "\n", "'", ";"][..]), 40),
+        ) {
+            let p = phrases();
+            let mut text = String::new();
+            for (w, j) in words.iter().zip(&joins) {
+                text.push_str(w);
+                text.push_str(j);
+            }
+            prop_assert_eq!(p.terms_in(&text), terms_in_by_list(&p, &text));
         }
     }
 }
