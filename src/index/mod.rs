@@ -14,6 +14,7 @@ mod fields;
 pub mod holding;
 mod merges;
 pub(crate) mod phrases;
+mod queued;
 pub mod search;
 
 use std::collections::{BTreeMap, HashMap};
@@ -431,7 +432,9 @@ pub(crate) struct Update<'a> {
     taxonomy: &'a Taxonomy,
     /// The phrases of `taxonomy`, each kept as a term where a text holds it.
     phrases: phrases::ThemePhrases,
-    writer: Option<IndexWriter>,
+    writer: Option<IndexWriter<queued::Queued>>,
+    /// Documents sent to the writer's threads and not yet indexed.
+    in_flight: std::sync::Arc<queued::InFlight>,
     /// The index was empty when this update began (a first build): nothing is in it to
     /// replace, so no deletes are queued (tantivy would look each one up in every segment
     /// written before the commit, a cost that grows with the square of the library).
@@ -454,6 +457,7 @@ impl<'a> Update<'a> {
             taxonomy,
             phrases: phrases::ThemePhrases::of(taxonomy),
             writer: None,
+            in_flight: Default::default(),
             empty,
             deletes: 0,
         }
@@ -474,7 +478,7 @@ impl<'a> Update<'a> {
         &self.phrases
     }
 
-    fn writer(&mut self) -> anyhow::Result<&mut IndexWriter> {
+    fn writer(&mut self) -> anyhow::Result<&mut IndexWriter<queued::Queued>> {
         if self.writer.is_none() {
             // The heap is shared as `Index::writer` shares it (each thread needs at least 15
             // MB), and merges are bounded (see `merges`).
@@ -525,9 +529,15 @@ impl<'a> Update<'a> {
         use crate::refresh::timing::{Stage, time};
         use tantivy::indexer::UserOperation;
         self.remove_path(path)?;
+        let in_flight = std::sync::Arc::clone(&self.in_flight);
         let w = self.writer()?;
         time(Stage::AddDocument, || -> anyhow::Result<()> {
-            w.run(docs.into_iter().map(UserOperation::Add))?;
+            // One batch, so that a source's documents land in one segment.
+            in_flight.admit(docs.len());
+            w.run(
+                docs.into_iter()
+                    .map(|d| UserOperation::Add(queued::Queued::new(d, &in_flight))),
+            )?;
             Ok(())
         })
     }
@@ -571,6 +581,8 @@ impl<'a> Update<'a> {
         let doc = self
             .fields
             .quote_document(q, loc, s, self.taxonomy, &self.phrases);
+        self.in_flight.admit(1);
+        let doc = queued::Queued::new(doc, &self.in_flight);
         self.writer()?.add_document(doc)?;
         Ok(())
     }
