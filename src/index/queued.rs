@@ -10,6 +10,7 @@
 //! wait.
 
 use std::sync::{Arc, Condvar, Mutex};
+use std::time::{Duration, Instant};
 
 use tantivy::TantivyDocument;
 use tantivy::schema::document::Document;
@@ -17,6 +18,9 @@ use tantivy::schema::document::Document;
 /// Most documents that wait for the writer's threads (about 2 KB each, some 2,000 sources):
 /// enough to keep them busy while the next files are read.
 pub(crate) const LIMIT: usize = 16_384;
+
+/// How long a sender waits without one document being indexed before it sends anyway.
+const STALL: Duration = Duration::from_secs(5);
 
 /// How many documents wait, shared by the sender and the writer's threads.
 #[derive(Debug, Default)]
@@ -29,10 +33,31 @@ impl InFlight {
     /// Wait until `n` more documents can be sent without more than [`LIMIT`] waiting (or
     /// none wait: a source of more documents than that still goes). Each is counted when
     /// it is made a [`Queued`].
+    ///
+    /// If none is indexed for [`STALL`], the writer's threads may have stopped (a full
+    /// disk): the documents are sent anyway, and the writer says what went wrong rather
+    /// than the refresh waiting for ever.
     pub(crate) fn admit(&self, n: usize) {
+        self.admit_within(n, STALL);
+    }
+
+    fn admit_within(&self, n: usize, stall: Duration) {
         let mut waiting = self.waiting.lock().unwrap_or_else(|e| e.into_inner());
+        let mut fewest = *waiting;
+        let mut since = Instant::now();
         while *waiting > 0 && *waiting + n > LIMIT {
-            waiting = self.fewer.wait(waiting).unwrap_or_else(|e| e.into_inner());
+            let Some(left) = stall.checked_sub(since.elapsed()) else {
+                return;
+            };
+            waiting = self
+                .fewer
+                .wait_timeout(waiting, left)
+                .unwrap_or_else(|e| e.into_inner())
+                .0;
+            if *waiting < fewest {
+                fewest = *waiting;
+                since = Instant::now();
+            }
         }
     }
 
@@ -94,7 +119,6 @@ impl Document for Queued {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::time::Duration;
 
     #[test]
     fn a_sender_waits_while_too_many_documents_wait_and_goes_on_when_they_are_indexed() {
@@ -140,5 +164,18 @@ mod tests {
         assert_eq!(in_flight.waiting(), LIMIT * 2);
         drop(many);
         assert_eq!(in_flight.waiting(), 0);
+    }
+
+    #[test]
+    fn a_sender_whose_documents_are_never_indexed_goes_on_after_a_while() {
+        let in_flight = Arc::new(InFlight::default());
+        let stuck: Vec<Queued> = (0..LIMIT)
+            .map(|_| Queued::new(TantivyDocument::default(), &in_flight))
+            .collect();
+        let started = Instant::now();
+        in_flight.admit_within(1, Duration::from_millis(300));
+        assert!(started.elapsed() >= Duration::from_millis(300));
+        assert!(started.elapsed() < Duration::from_secs(5));
+        drop(stuck);
     }
 }
