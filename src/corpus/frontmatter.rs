@@ -460,26 +460,26 @@ pub fn parse(
     parse_reading(syntax, block, first_line, true)
 }
 
-/// [`parse`]; `as_written_when_whole`: false to parse a YAML block for its types even when no field
-/// needs them (to test that it makes no difference).
+/// [`parse`]; `as_written_when_whole`: false to parse a YAML block for its types even when
+/// no field needs them (to test that it makes no difference).
 fn parse_reading(
     syntax: Syntax,
     block: &str,
     first_line: usize,
     as_written_when_whole: bool,
 ) -> Result<(FrontMatter, Vec<FieldError>), SyntaxError> {
-    let (value, raw) = match syntax {
+    // `written`: every value is already as written (see below).
+    let (value, raw, written) = match syntax {
         Syntax::Yaml => {
             let (raw, whole) = raw_yaml(block);
             // When every field is one heard reads as written, YAML's types would not be
             // used: the block is not parsed a second time for them.
-            let value = match as_written(&raw, whole && as_written_when_whole) {
-                Some(map) => Value::Object(map),
-                None => parse_yaml(block, first_line)?,
-            };
-            (value, raw)
+            match as_written(&raw, whole && as_written_when_whole) {
+                Some(map) => (Value::Object(map), raw, true),
+                None => (parse_yaml(block, first_line)?, raw, false),
+            }
         }
-        Syntax::Toml => (parse_toml(block, first_line)?, BTreeMap::new()),
+        Syntax::Toml => (parse_toml(block, first_line)?, BTreeMap::new(), false),
     };
     let map = match value {
         Value::Object(map) => map,
@@ -529,7 +529,11 @@ fn parse_reading(
             continue;
         }
         // Text fields are read as written: YAML would make `title: No` false and `0x1F` 31.
-        let value = raw.get(&key).and_then(Raw::as_text).unwrap_or(value);
+        let value = if written {
+            value
+        } else {
+            raw.get(&key).and_then(Raw::as_text).unwrap_or(value)
+        };
         let result: Result<(), String> = match field {
             "id" => scalar(&value).map(|v| fm.id = v),
             "title" => scalar(&value).map(|v| fm.title = v),
